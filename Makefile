@@ -1,0 +1,45 @@
+# The project's verbs. Each target sets itself up: a fresh clone needs only python3 (>= 3.11) and make.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+GEN_PKG := generated/leapocr_api
+
+.PHONY: install generate check lint types spec regen-diff test demo bench bench-smoke soak clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev,testing]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## Regenerate generated/ from openapi.yaml (never edit generated/ by hand).
+generate: $(STAMP)
+	PATH="$(abspath $(BIN)):$$PATH" scripts/generate.sh $(GEN_PKG)
+
+## Lint, strict types, spec validation, regeneration diff, tests.
+check: lint types spec regen-diff test
+
+lint: $(STAMP)
+	$(BIN)/ruff check leapocr_sdk tests scripts
+	$(BIN)/ruff format --check leapocr_sdk tests scripts
+
+types: $(STAMP)
+	$(BIN)/mypy --strict leapocr_sdk
+
+spec: $(STAMP)
+	$(BIN)/openapi-spec-validator openapi.yaml
+
+regen-diff: $(STAMP)
+	@tmp=$$(mktemp -d) && \
+	PATH="$(abspath $(BIN)):$$PATH" scripts/generate.sh $$tmp/leapocr_api >/dev/null && \
+	diff -r $(GEN_PKG) $$tmp/leapocr_api && echo "generated/ matches openapi.yaml" ; \
+	status=$$?; rm -rf $$tmp; exit $$status
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis

@@ -1,0 +1,51 @@
+"""Contains all the data models used in inputs/outputs"""
+
+from .completed_part import CompletedPart
+from .delete_job_body import DeleteJobBody
+from .direct_upload_complete_request import DirectUploadCompleteRequest
+from .direct_upload_complete_response import DirectUploadCompleteResponse
+from .direct_upload_response import DirectUploadResponse
+from .error_message import ErrorMessage
+from .error_response import ErrorResponse
+from .initiate_direct_upload_request import InitiateDirectUploadRequest
+from .initiate_direct_upload_request_schema import InitiateDirectUploadRequestSchema
+from .job_response import JobResponse
+from .job_response_metadata import JobResponseMetadata
+from .job_status_response import JobStatusResponse
+from .model_response import ModelResponse
+from .models_list_response import ModelsListResponse
+from .multipart_part import MultipartPart
+from .ocr_result_response import OCRResultResponse
+from .ocr_status_response import OCRStatusResponse
+from .page_response import PageResponse
+from .pagination_response import PaginationResponse
+from .remote_url_upload_request import RemoteURLUploadRequest
+from .remote_url_upload_request_schema import RemoteURLUploadRequestSchema
+from .remote_url_upload_response import RemoteURLUploadResponse
+from .result_format import ResultFormat
+
+__all__ = (
+    "CompletedPart",
+    "DeleteJobBody",
+    "DirectUploadCompleteRequest",
+    "DirectUploadCompleteResponse",
+    "DirectUploadResponse",
+    "ErrorMessage",
+    "ErrorResponse",
+    "InitiateDirectUploadRequest",
+    "InitiateDirectUploadRequestSchema",
+    "JobResponse",
+    "JobResponseMetadata",
+    "JobStatusResponse",
+    "ModelResponse",
+    "ModelsListResponse",
+    "MultipartPart",
+    "OCRResultResponse",
+    "OCRStatusResponse",
+    "PageResponse",
+    "PaginationResponse",
+    "RemoteURLUploadRequest",
+    "RemoteURLUploadRequestSchema",
+    "RemoteURLUploadResponse",
+    "ResultFormat",
+)

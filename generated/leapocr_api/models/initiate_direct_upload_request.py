@@ -1,0 +1,150 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Self, TypeVar
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+from ..models.result_format import ResultFormat
+from ..types import UNSET, Unset
+
+if TYPE_CHECKING:
+    from ..models.initiate_direct_upload_request_schema import (
+        InitiateDirectUploadRequestSchema,
+    )
+
+
+T = TypeVar("T", bound="InitiateDirectUploadRequest")
+
+
+@_attrs_define
+class InitiateDirectUploadRequest:
+    """
+    Attributes:
+        file_name (str):  Example: document.pdf.
+        content_type (str):  Example: application/pdf.
+        file_size (int | Unset):  Example: 1048576.
+        format_ (ResultFormat | Unset): Output format of a job
+        model (str | Unset):  Example: standard-v1.
+        instructions (str | Unset):  Example: Extract key information.
+        schema (InitiateDirectUploadRequestSchema | Unset):
+        template_slug (str | Unset):  Example: invoice-template.
+    """
+
+    file_name: str
+    content_type: str
+    file_size: int | Unset = UNSET
+    format_: ResultFormat | Unset = UNSET
+    model: str | Unset = UNSET
+    instructions: str | Unset = UNSET
+    schema: InitiateDirectUploadRequestSchema | Unset = UNSET
+    template_slug: str | Unset = UNSET
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        file_name = self.file_name
+
+        content_type = self.content_type
+
+        file_size = self.file_size
+
+        format_: str | Unset = UNSET
+        if not isinstance(self.format_, Unset):
+            format_ = self.format_.value
+
+        model = self.model
+
+        instructions = self.instructions
+
+        schema: dict[str, Any] | Unset = UNSET
+        if not isinstance(self.schema, Unset):
+            schema = self.schema.to_dict()
+
+        template_slug = self.template_slug
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update(
+            {
+                "file_name": file_name,
+                "content_type": content_type,
+            }
+        )
+        if file_size is not UNSET:
+            field_dict["file_size"] = file_size
+        if format_ is not UNSET:
+            field_dict["format"] = format_
+        if model is not UNSET:
+            field_dict["model"] = model
+        if instructions is not UNSET:
+            field_dict["instructions"] = instructions
+        if schema is not UNSET:
+            field_dict["schema"] = schema
+        if template_slug is not UNSET:
+            field_dict["template_slug"] = template_slug
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        from ..models.initiate_direct_upload_request_schema import (
+            InitiateDirectUploadRequestSchema,
+        )
+
+        d = dict(src_dict)
+        file_name = d.pop("file_name")
+
+        content_type = d.pop("content_type")
+
+        file_size = d.pop("file_size", UNSET)
+
+        _format_ = d.pop("format", UNSET)
+        format_: ResultFormat | Unset
+        if isinstance(_format_, Unset):
+            format_ = UNSET
+        else:
+            format_ = ResultFormat(_format_)
+
+        model = d.pop("model", UNSET)
+
+        instructions = d.pop("instructions", UNSET)
+
+        _schema = d.pop("schema", UNSET)
+        schema: InitiateDirectUploadRequestSchema | Unset
+        if isinstance(_schema, Unset):
+            schema = UNSET
+        else:
+            schema = InitiateDirectUploadRequestSchema.from_dict(_schema)
+
+        template_slug = d.pop("template_slug", UNSET)
+
+        initiate_direct_upload_request = cls(
+            file_name=file_name,
+            content_type=content_type,
+            file_size=file_size,
+            format_=format_,
+            model=model,
+            instructions=instructions,
+            schema=schema,
+            template_slug=template_slug,
+        )
+
+        initiate_direct_upload_request.additional_properties = d
+        return initiate_direct_upload_request
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties
