@@ -41,5 +41,20 @@ regen-diff: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
+## The README's main command: the offline demo on the embedded emulator.
+demo: $(STAMP)
+	$(BIN)/python scripts/demo.py
+
+## Benchmarks (sets up its own environment for the comparison SDK under .bench/).
+bench: $(STAMP)
+	$(BIN)/python scripts/bench.py
+
+bench-smoke: $(STAMP)
+	$(BIN)/python scripts/bench.py --smoke
+
+## The full-size reliability soak (the test suite runs a reduced one).
+soak: $(STAMP)
+	LEAPOCR_SOAK_JOBS=500 $(BIN)/python -m pytest -q tests/reliability -k soak
+
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis

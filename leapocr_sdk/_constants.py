@@ -1,0 +1,40 @@
+"""Tunables and service limits, in one place."""
+
+from __future__ import annotations
+
+DEFAULT_BASE_URL = "https://api.leapocr.com/api/v1"
+API_KEY_ENV = "LEAPOCR_API_KEY"
+BASE_URL_ENV = "LEAPOCR_BASE_URL"
+API_KEY_HEADER = "X-API-Key"
+
+DEFAULT_TIMEOUT = 60.0
+DEFAULT_MAX_RETRIES = 3
+DEFAULT_UPLOAD_CONCURRENCY = 4
+
+# Retry backoff: exponential from BACKOFF_INITIAL, capped, with jitter.
+BACKOFF_INITIAL = 0.5
+BACKOFF_MAX = 8.0
+BACKOFF_JITTER = 0.25  # up to 25% of the delay is randomised away
+# Server-suggested waits (Retry-After, X-RateLimit-Reset) are honoured up to this cap.
+RETRY_AFTER_MAX = 60.0
+RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
+
+# Polling: the interval grows by POLL_GROWTH per poll up to POLL_CAP_FACTOR x the initial one.
+DEFAULT_POLL_INTERVAL = 2.0
+DEFAULT_WAIT_TIMEOUT = 600.0
+POLL_GROWTH = 1.25
+POLL_CAP_FACTOR = 4.0
+
+# Result pages fetched per request (the service accepts 1..1000).
+RESULT_PAGE_LIMIT = 250
+
+# Contract limits (openapi.yaml).
+MAX_FILE_SIZE = 104_857_600
+MAX_URL_LENGTH = 2000
+MAX_INSTRUCTION_LENGTH = 100
+MAX_FILE_NAME_LENGTH = 255
+PDF_CONTENT_TYPE = "application/pdf"
+DEFAULT_FILE_NAME = "document.pdf"
+
+# Upload bodies are streamed from disk in chunks of this size.
+UPLOAD_CHUNK_SIZE = 1024 * 1024

@@ -1,0 +1,379 @@
+"""Reading the API's replies. Pure: bytes, headers and status codes in, SDK types out.
+
+Both wire shapes of WIRE.md are accepted: the service spec's (``id``, ``processed_pages``,
+``pages[].result``, ``{"code", "error": {"message"}}``) and the published reference's
+(``job_id``, ``progress``, ``pages[].text|data``, ``{"error": {"code", "message"}}``).
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import attrs
+
+from .errors import APIError, RateLimitError, UnexpectedResponseError, error_class_for
+from .types import Job, JobResult, JobStatus, JobStatusInfo, ModelInfo, PageResult
+
+
+@attrs.frozen
+class Reply:
+    """An HTTP answer reduced to what parsing needs (never a live response)."""
+
+    status_code: int
+    headers: Mapping[str, str]
+    content: bytes
+
+
+@attrs.frozen
+class UploadPart:
+    """One presigned part: bytes ``start``..``end`` (inclusive) go to ``url``."""
+
+    part_number: int
+    start: int
+    end: int
+    url: str
+
+    @property
+    def size(self) -> int:
+        return self.end - self.start + 1
+
+
+@attrs.frozen
+class UploadTicket:
+    """The answer to an upload initiation: the new job and where its parts go."""
+
+    job_id: str
+    parts: tuple[UploadPart, ...]
+
+
+@attrs.frozen
+class ResultChunk:
+    """One response of the paginated result endpoint."""
+
+    body: Mapping[str, Any]
+    pages: tuple[PageResult, ...]
+    total_pages: int  # pagination pages (1 when the response is not paginated)
+
+
+def decode_json(reply: Reply) -> Any:
+    """The reply's JSON body, or an UnexpectedResponseError naming what came instead."""
+    try:
+        return json.loads(reply.content)
+    except ValueError:
+        snippet = reply.content[:200].decode("utf-8", "replace")
+        raise UnexpectedResponseError(
+            f"expected a JSON body, got {snippet!r}",
+            status_code=reply.status_code,
+            request_id=request_id_of(reply.headers),
+        ) from None
+
+
+def decode_object(reply: Reply) -> Mapping[str, Any]:
+    """The reply's body, which must be a JSON object."""
+    body = decode_json(reply)
+    if not isinstance(body, Mapping):
+        raise _unexpected(reply, f"expected a JSON object, got {type(body).__name__}")
+    return body
+
+
+def _unexpected(reply: Reply, message: str) -> UnexpectedResponseError:
+    return UnexpectedResponseError(
+        message, status_code=reply.status_code, request_id=request_id_of(reply.headers)
+    )
+
+
+def request_id_of(headers: Mapping[str, str]) -> str | None:
+    for name in ("x-request-id", "request-id", "x-amzn-requestid", "cf-ray"):
+        value = _header(headers, name)
+        if value:
+            return value
+    return None
+
+
+def _header(headers: Mapping[str, str], name: str) -> str | None:
+    value = headers.get(name)
+    if value is None:  # plain dicts are case-sensitive; httpx.Headers is not
+        lowered = name.lower()
+        for key, item in headers.items():
+            if key.lower() == lowered:
+                return item
+    return value
+
+
+def error_from_reply(reply: Reply) -> APIError:
+    """The APIError subclass for an error reply, reading either error-body shape."""
+    code: str | None = None
+    message: str | None = None
+    details: Any = None
+    try:
+        body = json.loads(reply.content) if reply.content else None
+    except ValueError:
+        body = None
+        text = reply.content[:300].decode("utf-8", "replace").strip()
+        message = text or None
+    if isinstance(body, Mapping):
+        error = body.get("error")
+        if isinstance(error, Mapping):
+            message = _str(error.get("message"))
+            code = _str(error.get("code"))
+            details = error.get("details")
+        elif isinstance(error, str):
+            message = error
+        code = _str(body.get("code")) or code
+        message = message or _str(body.get("message"))
+        if details is None:
+            details = body.get("details")
+    cls = error_class_for(reply.status_code)
+    message = message or f"the API answered {reply.status_code} with no error message"
+    request_id = request_id_of(reply.headers)
+    if cls is RateLimitError:
+        return RateLimitError(
+            message,
+            status_code=reply.status_code,
+            code=code,
+            details=details,
+            request_id=request_id,
+            retry_after=retry_after_seconds(reply.headers, now=None),
+            limit=_int(_header(reply.headers, "x-ratelimit-limit")),
+            remaining=_int(_header(reply.headers, "x-ratelimit-remaining")),
+            reset=_float(_header(reply.headers, "x-ratelimit-reset")),
+        )
+    return cls(
+        message, status_code=reply.status_code, code=code, details=details, request_id=request_id
+    )
+
+
+def retry_after_seconds(headers: Mapping[str, str], *, now: float | None) -> float | None:
+    """The server's suggested wait: ``Retry-After`` (seconds or HTTP date), else
+    ``X-RateLimit-Reset`` (Unix time, or seconds when small). ``now`` is the wall clock;
+    without it only relative values are read."""
+    retry_after = _header(headers, "retry-after")
+    if retry_after:
+        seconds = _float(retry_after)
+        if seconds is not None:
+            return max(seconds, 0.0)
+        if now is not None:
+            try:
+                when = email.utils.parsedate_to_datetime(retry_after).timestamp()
+            except (TypeError, ValueError):
+                when = None
+            if when is not None:
+                return max(when - now, 0.0)
+    reset = _float(_header(headers, "x-ratelimit-reset"))
+    if reset is not None:
+        if reset < 1_000_000_000:  # a delay, not a timestamp
+            return max(reset, 0.0)
+        if now is not None:
+            return max(reset - now, 0.0)
+    return None
+
+
+def parse_status_value(raw: object, reply: Reply) -> JobStatus:
+    if isinstance(raw, str):
+        try:
+            return JobStatus(raw.strip().lower())
+        except ValueError:
+            pass
+    raise _unexpected(
+        reply,
+        f"unknown job status {raw!r} (known: {', '.join(s.value for s in JobStatus)}); "
+        "a newer leapocr-sdk may understand it",
+    )
+
+
+def parse_job(reply: Reply) -> Job:
+    """A submission's answer: the new job's id and status."""
+    body = decode_object(reply)
+    job_id = _str(body.get("job_id")) or _str(body.get("id"))
+    if not job_id:
+        raise _unexpected(reply, "the submission's answer has no job_id")
+    raw_status = body.get("status")
+    status = JobStatus.PENDING if raw_status is None else parse_status_value(raw_status, reply)
+    return Job(job_id=job_id, status=status)
+
+
+def parse_upload_ticket(reply: Reply, file_size: int) -> UploadTicket:
+    """An upload initiation's answer. Its parts must tile the file exactly."""
+    body = decode_object(reply)
+    job_id = _str(body.get("job_id"))
+    if not job_id:
+        raise _unexpected(reply, "the upload initiation's answer has no job_id")
+    raw_parts = body.get("parts")
+    if not isinstance(raw_parts, list) or not raw_parts:
+        raise _unexpected(reply, f"upload initiation for job {job_id} returned no parts")
+    parts: list[UploadPart] = []
+    for raw in raw_parts:
+        if not isinstance(raw, Mapping):
+            raise _unexpected(reply, "an upload part is not a JSON object")
+        number, start, end = (_int(raw.get(k)) for k in ("part_number", "start_byte", "end_byte"))
+        url = _str(raw.get("upload_url"))
+        if number is None or url is None:
+            raise _unexpected(reply, "an upload part lacks part_number or upload_url")
+        parts.append(UploadPart(number, start if start is not None else -1, _end(end), url))
+    parts.sort(key=lambda part: part.part_number)
+    if len(parts) == 1 and parts[0].start == -1:  # a single part may omit its range
+        parts[0] = attrs.evolve(parts[0], start=0, end=file_size - 1)
+    expected = 0
+    for part in parts:
+        if part.start != expected or part.end < part.start:
+            raise _unexpected(
+                reply,
+                f"upload part {part.part_number} covers bytes {part.start}..{part.end}, "
+                f"expected it to start at byte {expected}",
+            )
+        expected = part.end + 1
+    if expected != file_size or len({p.part_number for p in parts}) != len(parts):
+        raise _unexpected(reply, f"upload parts cover {expected} bytes of a {file_size}-byte file")
+    return UploadTicket(job_id=job_id, parts=tuple(parts))
+
+
+def _end(value: int | None) -> int:
+    return -2 if value is None else value
+
+
+def parse_status(reply: Reply, job_id: str) -> JobStatusInfo:
+    """A status answer (status endpoint, or the result endpoint's 202)."""
+    return status_from_body(decode_object(reply), job_id, reply)
+
+
+def status_from_body(body: Mapping[str, Any], job_id: str, reply: Reply) -> JobStatusInfo:
+    status = parse_status_value(body.get("status"), reply)
+    processed = _int(body.get("processed_pages"))
+    total = _int(body.get("total_pages"))
+    progress = _float(body.get("progress"))
+    if progress is None or not math.isfinite(progress):
+        if status in (JobStatus.COMPLETED, JobStatus.PARTIALLY_DONE):
+            progress = 1.0
+        elif processed is not None and total:
+            progress = processed / total
+        else:
+            progress = 0.0
+    elif progress > 1.0 and progress <= 100.0:  # a percentage
+        progress /= 100.0
+    return JobStatusInfo(
+        job_id=_str(body.get("id")) or _str(body.get("job_id")) or job_id,
+        status=status,
+        progress=min(max(progress, 0.0), 1.0),
+        processed_pages=processed,
+        total_pages=total,
+        error_message=_str(body.get("error_message")) or _str(body.get("error")),
+    )
+
+
+def parse_result_chunk(reply: Reply) -> ResultChunk:
+    """One 200 answer of the result endpoint."""
+    body = decode_object(reply)
+    raw_pages = body.get("pages") or []
+    if not isinstance(raw_pages, list):
+        raise _unexpected(reply, "the result's pages are not a list")
+    pages = tuple(_page(raw, index, reply) for index, raw in enumerate(raw_pages, start=1))
+    pagination = body.get("pagination")
+    total_pages = 1
+    if isinstance(pagination, Mapping):
+        total_pages = max(_int(pagination.get("total_pages")) or 1, 1)
+    return ResultChunk(body=body, pages=pages, total_pages=total_pages)
+
+
+def _page(raw: object, index: int, reply: Reply) -> PageResult:
+    if not isinstance(raw, Mapping):
+        raise _unexpected(reply, "a result page is not a JSON object")
+    number = _int(raw.get("page_number")) or index
+    if "result" in raw:
+        result = raw.get("result")
+        text = result if isinstance(result, str) else _str(raw.get("text"))
+        data = dict(result) if isinstance(result, Mapping) else _dict(raw.get("data"))
+    else:
+        text, data = _str(raw.get("text")), _dict(raw.get("data"))
+        result = text if text is not None else raw.get("data")
+    return PageResult(page_number=number, text=text, data=data, result=result)
+
+
+def assemble_result(
+    job_id: str, first: ResultChunk, pages: list[PageResult], reply: Reply
+) -> JobResult:
+    """The whole result: the first answer's fields and every page in page order."""
+    body = first.body
+    status = parse_status_value(body.get("status") or "completed", reply)
+    ordered = sorted({page.page_number: page for page in pages}.values(), key=_page_number)
+    data = _dict(body.get("data"))
+    if data is None:
+        data = next((page.data for page in ordered if page.data is not None), None)
+    seconds = _float(body.get("processing_time_seconds"))
+    if seconds is None:
+        seconds = _float(body.get("processing_time"))
+    return JobResult(
+        job_id=_str(body.get("job_id")) or _str(body.get("id")) or job_id,
+        status=status,
+        credits_used=_int(body.get("credits_used")),
+        processing_time_seconds=seconds,
+        model=_str(body.get("model")),
+        result_format=_str(body.get("result_format")) or _str(body.get("format")),
+        pages=tuple(ordered),
+        data=data,
+    )
+
+
+def _page_number(page: PageResult) -> int:
+    return page.page_number
+
+
+def parse_models(reply: Reply) -> list[ModelInfo]:
+    """The models list: ``{"models": [...]}`` or a bare list."""
+    body = decode_json(reply)
+    raw_models = body.get("models") if isinstance(body, Mapping) else body
+    if not isinstance(raw_models, list):
+        raise _unexpected(reply, "the models answer has no list of models")
+    models: list[ModelInfo] = []
+    for raw in raw_models:
+        if not isinstance(raw, Mapping) or not _str(raw.get("name")):
+            raise _unexpected(reply, "a model entry has no name")
+        name = str(raw["name"])
+        models.append(
+            ModelInfo(
+                name=name,
+                display_name=_str(raw.get("display_name")) or name,
+                credits_per_page=_int(raw.get("credits_per_page")) or 0,
+                description=_str(raw.get("description")) or "",
+            )
+        )
+    return models
+
+
+def _str(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _int(value: object) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str):
+        try:
+            return int(value.strip())
+        except ValueError:
+            return None
+    return None
+
+
+def _float(value: object) -> float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return float(value.strip())
+        except ValueError:
+            return None
+    return None
+
+
+def _dict(value: object) -> dict[str, Any] | None:
+    return dict(value) if isinstance(value, Mapping) else None

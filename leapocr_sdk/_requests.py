@@ -1,0 +1,108 @@
+"""API requests, built by the generated layer (``leapocr_api``) from ``openapi.yaml``.
+
+The generated endpoint modules own the wire shape of every request: paths (with the job
+id percent-encoded), query parameters and JSON bodies. The facade sends what they build
+through its own clients, so that retries, timeouts and key handling stay in one place,
+and reads the replies itself, because it must accept both wire shapes of WIRE.md.
+The generated package is imported on first use, not at ``import leapocr_sdk``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, cast
+from uuid import UUID
+
+from ._steps import Call
+from ._validation import SubmitOptions
+
+
+def _call(name: str, kwargs: dict[str, Any], *, idempotent: bool) -> Call:
+    return Call(
+        name=name,
+        method=str(kwargs["method"]).upper(),
+        path=str(kwargs["url"]),
+        params=kwargs.get("params"),
+        json=kwargs.get("json"),
+        headers=kwargs.get("headers"),
+        idempotent=idempotent,
+    )
+
+
+def _path_id(job_id: str) -> UUID:
+    # The generated layer types job ids as UUIDs (the service's format) but only applies
+    # quote(str(job_id)); ids are checked by _validation.check_job_id before they get here.
+    return cast(UUID, job_id)
+
+
+def _options(options: SubmitOptions, schema_type: Any) -> dict[str, Any]:
+    from leapocr_api.models import ResultFormat
+    from leapocr_api.types import UNSET
+
+    return {
+        "format_": ResultFormat(options.output_type.value) if options.output_type else UNSET,
+        "model": options.model if options.model is not None else UNSET,
+        "instructions": options.instruction if options.instruction is not None else UNSET,
+        "schema": schema_type.from_dict(options.schema) if options.schema is not None else UNSET,
+        "template_slug": options.template_slug if options.template_slug is not None else UNSET,
+    }
+
+
+def submit_url(url: str, options: SubmitOptions) -> Call:
+    from leapocr_api.api.ocr import upload_from_remote_url
+    from leapocr_api.models import RemoteURLUploadRequest, RemoteURLUploadRequestSchema
+
+    body = RemoteURLUploadRequest(url=url, **_options(options, RemoteURLUploadRequestSchema))
+    kwargs = upload_from_remote_url._get_kwargs(body=body)
+    return _call("submit_url", kwargs, idempotent=False)
+
+
+def initiate_upload(file_name: str, file_size: int, options: SubmitOptions) -> Call:
+    from leapocr_api.api.ocr import direct_upload
+    from leapocr_api.models import InitiateDirectUploadRequest, InitiateDirectUploadRequestSchema
+
+    from ._constants import PDF_CONTENT_TYPE
+
+    body = InitiateDirectUploadRequest(
+        file_name=file_name,
+        content_type=PDF_CONTENT_TYPE,
+        file_size=file_size,
+        **_options(options, InitiateDirectUploadRequestSchema),
+    )
+    return _call("initiate_upload", direct_upload._get_kwargs(body=body), idempotent=False)
+
+
+def complete_upload(job_id: str, etags: list[tuple[int, str]]) -> Call:
+    from leapocr_api.api.ocr import complete_direct_upload
+    from leapocr_api.models import CompletedPart, DirectUploadCompleteRequest
+
+    body = DirectUploadCompleteRequest(
+        parts=[CompletedPart(etag=etag, part_number=number) for number, etag in etags]
+    )
+    kwargs = complete_direct_upload._get_kwargs(_path_id(job_id), body=body)
+    return _call("complete_upload", kwargs, idempotent=False)
+
+
+def get_status(job_id: str) -> Call:
+    from leapocr_api.api.ocr import get_job_status
+
+    return _call("get_status", get_job_status._get_kwargs(_path_id(job_id)), idempotent=True)
+
+
+def get_result(job_id: str, page: int, limit: int) -> Call:
+    from leapocr_api.api.ocr import get_job_result
+
+    kwargs = get_job_result._get_kwargs(_path_id(job_id), page=page, limit=limit)
+    return _call("get_result", kwargs, idempotent=True)
+
+
+def delete_job(job_id: str) -> Call:
+    from leapocr_api.api.ocr import delete_job as endpoint
+
+    kwargs = endpoint._get_kwargs(_path_id(job_id))
+    return _call("delete_job", kwargs, idempotent=True)
+
+
+def list_models() -> Call:
+    from leapocr_api.api.ocr import list_ocr_models
+
+    return _call("list_models", list_ocr_models._get_kwargs(), idempotent=True)

@@ -1,0 +1,249 @@
+"""The two runners: perform a flow's steps with blocking I/O or with ``await``.
+
+Runners know HTTP, threads and the event loop; they make no decisions. Each drives a
+flow the way httpx drives its auth flows: send the step's result back in, or throw the
+step's error in, until the flow returns.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from typing import Any, TypeVar
+
+import httpx
+
+from . import _constants as C
+from ._parsing import Reply
+from ._steps import Call, Parallel, Plan, PutPart, Sleep, Step
+from .errors import APIConnectionError, APITimeoutError, LeapOCRError
+
+T = TypeVar("T")
+logger = logging.getLogger("leapocr_sdk")
+
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+
+
+def transport_error(exc: httpx.HTTPError, what: str) -> APIConnectionError:
+    """Map an httpx failure to the SDK's error, noting whether the request may have arrived."""
+    maybe_processed = not isinstance(exc, _NOT_SENT)
+    detail = str(exc) or type(exc).__name__
+    if isinstance(exc, httpx.TimeoutException):
+        return APITimeoutError(
+            f"{what}: no answer in time ({type(exc).__name__})",
+            may_have_been_processed=maybe_processed,
+        )
+    return APIConnectionError(f"{what}: {detail}", may_have_been_processed=maybe_processed)
+
+
+def _reply(response: httpx.Response) -> Reply:
+    return Reply(response.status_code, response.headers, response.content)
+
+
+def _part_chunks(step: PutPart) -> Iterator[bytes]:
+    """The part's byte range, read from the source chunk by chunk as it is sent."""
+    part, sent = step.part, 0
+    while sent < part.size:
+        chunk = step.source.read(part.start + sent, min(C.UPLOAD_CHUNK_SIZE, part.size - sent))
+        sent += len(chunk)
+        if step.progress is not None:
+            step.progress.update(part.part_number, sent)
+        yield chunk
+
+
+def _part_headers(step: PutPart) -> dict[str, str]:
+    return {"Content-Length": str(step.part.size)}
+
+
+def _what(step: Call | PutPart) -> str:
+    if isinstance(step, Call):
+        return f"{step.method} {step.path}"
+    return f"upload of part {step.part.part_number}"
+
+
+class SyncRunner:
+    """Performs steps with an ``httpx.Client``, ``time.sleep`` and a thread pool."""
+
+    def __init__(
+        self,
+        *,
+        api: httpx.Client,
+        uploads: Callable[[], httpx.Client],
+        base_url: str,
+        headers: Callable[[], dict[str, str]],
+        sleep: Callable[[float], object] | None = None,
+    ) -> None:
+        self._api = api
+        self._uploads = uploads
+        self._base_url = base_url
+        self._headers = headers
+        self._sleep = sleep or time.sleep
+
+    def run(self, plan: Plan[T]) -> T:
+        result: Any = None
+        error: LeapOCRError | None = None
+        while True:
+            try:
+                step = plan.throw(error) if error is not None else plan.send(result)
+            except StopIteration as stop:
+                return stop.value  # type: ignore[no-any-return]
+            try:
+                result, error = self._perform(step), None
+            except LeapOCRError as exc:
+                result, error = None, exc
+            except BaseException:
+                plan.close()
+                raise
+
+    def _perform(self, step: Step) -> Any:
+        if isinstance(step, Call):
+            return self._call(step)
+        if isinstance(step, PutPart):
+            return self._put(step)
+        if isinstance(step, Sleep):
+            return self._sleep(step.seconds)
+        return self._parallel(step)
+
+    def _call(self, step: Call) -> Reply:
+        headers = {**(step.headers or {}), **self._headers()}
+        try:
+            response = self._api.request(
+                step.method,
+                self._base_url + step.path,
+                params=step.params,
+                json=step.json,
+                headers=headers,
+            )
+        except httpx.HTTPError as exc:
+            raise transport_error(exc, _what(step)) from None
+        logger.debug("%s %s -> %d", step.method, step.path, response.status_code)
+        return _reply(response)
+
+    def _put(self, step: PutPart) -> Reply:
+        try:
+            response = self._uploads().put(
+                step.part.url, content=_part_chunks(step), headers=_part_headers(step)
+            )
+        except httpx.HTTPError as exc:
+            raise transport_error(exc, _what(step)) from None
+        logger.debug("PUT part %d -> %d", step.part.part_number, response.status_code)
+        return _reply(response)
+
+    def _parallel(self, step: Parallel) -> list[Any]:
+        if not step.plans:
+            return []
+        workers = max(1, min(step.limit, len(step.plans)))
+        with concurrent.futures.ThreadPoolExecutor(workers, "leapocr-upload") as pool:
+            futures = [pool.submit(self.run, plan) for plan in step.plans]
+            done, _ = concurrent.futures.wait(
+                futures, return_when=concurrent.futures.FIRST_EXCEPTION
+            )
+            failed = next((f for f in futures if f in done and f.exception()), None)
+            if failed is not None:
+                for future in futures:
+                    future.cancel()  # the ones not started yet
+                raise failed.exception()  # type: ignore[misc]
+            return [future.result() for future in futures]
+
+
+class AsyncRunner:
+    """Performs steps with an ``httpx.AsyncClient``, ``asyncio.sleep`` and tasks."""
+
+    def __init__(
+        self,
+        *,
+        api: httpx.AsyncClient,
+        uploads: Callable[[], httpx.AsyncClient],
+        base_url: str,
+        headers: Callable[[], dict[str, str]],
+        sleep: Callable[[float], Awaitable[object]] | None = None,
+    ) -> None:
+        self._api = api
+        self._uploads = uploads
+        self._base_url = base_url
+        self._headers = headers
+        self._sleep = sleep or asyncio.sleep
+
+    async def run(self, plan: Plan[T]) -> T:
+        result: Any = None
+        error: LeapOCRError | None = None
+        while True:
+            try:
+                step = plan.throw(error) if error is not None else plan.send(result)
+            except StopIteration as stop:
+                return stop.value  # type: ignore[no-any-return]
+            try:
+                result, error = await self._perform(step), None
+            except LeapOCRError as exc:
+                result, error = None, exc
+            except BaseException:
+                plan.close()
+                raise
+
+    async def _perform(self, step: Step) -> Any:
+        if isinstance(step, Call):
+            return await self._call(step)
+        if isinstance(step, PutPart):
+            return await self._put(step)
+        if isinstance(step, Sleep):
+            return await self._sleep(step.seconds)
+        return await self._parallel(step)
+
+    async def _call(self, step: Call) -> Reply:
+        headers = {**(step.headers or {}), **self._headers()}
+        try:
+            response = await self._api.request(
+                step.method,
+                self._base_url + step.path,
+                params=step.params,
+                json=step.json,
+                headers=headers,
+            )
+        except httpx.HTTPError as exc:
+            raise transport_error(exc, _what(step)) from None
+        logger.debug("%s %s -> %d", step.method, step.path, response.status_code)
+        return _reply(response)
+
+    async def _put(self, step: PutPart) -> Reply:
+        try:
+            response = await self._uploads().put(
+                step.part.url, content=_async_chunks(step), headers=_part_headers(step)
+            )
+        except httpx.HTTPError as exc:
+            raise transport_error(exc, _what(step)) from None
+        logger.debug("PUT part %d -> %d", step.part.part_number, response.status_code)
+        return _reply(response)
+
+    async def _parallel(self, step: Parallel) -> list[Any]:
+        if not step.plans:
+            return []
+        gate = asyncio.Semaphore(max(1, step.limit))
+
+        async def gated(plan: Plan[Any]) -> Any:
+            async with gate:
+                return await self.run(plan)
+
+        tasks = [asyncio.ensure_future(gated(plan)) for plan in step.plans]
+        try:
+            done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+            failed = next((t for t in tasks if t in done and t.exception()), None)
+            if failed is not None:
+                raise failed.exception()  # type: ignore[misc]
+            return [task.result() for task in tasks]
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+
+async def _async_chunks(step: PutPart) -> AsyncIterator[bytes]:
+    # File reads happen in a worker thread so a slow disk never blocks the event loop.
+    chunks = _part_chunks(step)
+    while True:
+        chunk = await asyncio.to_thread(next, chunks, None)
+        if chunk is None:
+            return
+        yield chunk

@@ -1,0 +1,192 @@
+"""Local documents to upload: a path, bytes, or a binary file object.
+
+A source is opened (and checked) before any request, and each part's byte range is read
+only when that part is sent, so a large file is never held in memory whole.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+import threading
+from types import TracebackType
+from typing import BinaryIO
+
+from . import _constants as C
+from ._validation import check_file_name, check_file_size
+from .errors import ValidationError
+
+FileInput = str | os.PathLike[str] | bytes | bytearray | memoryview | BinaryIO
+
+
+class FileSource:
+    """Random access to the bytes of one document. Thread-safe reads; a context manager."""
+
+    def __init__(self, name: str, size: int) -> None:
+        self.name = name
+        self.size = size
+
+    def read(self, offset: int, length: int) -> bytes:
+        """``length`` bytes from ``offset``."""
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Release the file handle, if any."""
+
+    def __enter__(self) -> FileSource:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+class _BytesSource(FileSource):
+    def __init__(self, name: str, data: bytes | bytearray | memoryview) -> None:
+        self._view = memoryview(data).cast("B")
+        super().__init__(name, self._view.nbytes)
+
+    def read(self, offset: int, length: int) -> bytes:
+        return bytes(self._view[offset : offset + length])
+
+
+class _StreamSource(FileSource):
+    """A seekable binary stream; reads are serialised with a lock (seek + read)."""
+
+    def __init__(self, name: str, stream: BinaryIO, size: int, *, owned: bool) -> None:
+        self._stream = stream
+        self._start = stream.tell() if not owned else 0
+        self._lock = threading.Lock()
+        self._owned = owned
+        super().__init__(name, size)
+
+    def read(self, offset: int, length: int) -> bytes:
+        with self._lock:
+            self._stream.seek(self._start + offset)
+            return _read_exactly(self._stream, length)
+
+    def close(self) -> None:
+        if self._owned:
+            self._stream.close()
+
+
+class _FileDescriptorSource(FileSource):
+    """A file on disk, read with ``os.pread`` (no shared file position, no lock)."""
+
+    def __init__(self, name: str, fd: int, size: int) -> None:
+        self._fd: int | None = fd
+        super().__init__(name, size)
+
+    def read(self, offset: int, length: int) -> bytes:
+        if self._fd is None:
+            raise ValueError("the file was closed")
+        chunks = []
+        while length > 0:
+            chunk = os.pread(self._fd, length, offset)
+            if not chunk:
+                raise OSError("the file became shorter while it was being uploaded")
+            chunks.append(chunk)
+            offset += len(chunk)
+            length -= len(chunk)
+        return b"".join(chunks)
+
+    def close(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+
+def _read_exactly(stream: BinaryIO, length: int) -> bytes:
+    data = stream.read(length)
+    if len(data) != length:
+        raise OSError("the file became shorter while it was being uploaded")
+    return data
+
+
+def open_source(file: object, file_name: str | None) -> FileSource:
+    """Check ``file`` and open it for ranged reads. Raises ValidationError on bad input."""
+    if file_name is not None:
+        check_file_name(file_name)
+    if isinstance(file, bytes | bytearray | memoryview):
+        source: FileSource = _BytesSource(file_name or C.DEFAULT_FILE_NAME, file)
+        check_file_size(source.size, "the document")
+        return source
+    if isinstance(file, str | os.PathLike):
+        return _open_path(os.fspath(file), file_name)
+    if hasattr(file, "read"):
+        return _open_stream(file, file_name)  # type: ignore[arg-type]
+    raise ValidationError(
+        "file must be a path (str or os.PathLike), bytes, or a binary file object opened "
+        f"with 'rb', got {type(file).__name__}"
+    )
+
+
+def _open_path(path: str, file_name: str | None) -> FileSource:
+    if isinstance(path, bytes) or not path:
+        raise ValidationError("file path is empty: pass the path of a PDF file")
+    if not os.path.exists(path):
+        raise ValidationError(f"file not found: {path!r}: check the path")
+    if os.path.isdir(path):
+        raise ValidationError(f"{path!r} is a directory: pass the path of a PDF file")
+    if not os.path.isfile(path):
+        raise ValidationError(f"{path!r} is not a regular file: pass the path of a PDF file")
+    name = file_name or os.path.basename(path) or C.DEFAULT_FILE_NAME
+    check_file_name(name)
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+    except PermissionError:
+        raise ValidationError(f"cannot read {path!r}: permission denied") from None
+    except OSError as exc:
+        raise ValidationError(f"cannot open {path!r}: {exc.strerror or exc}") from None
+    try:
+        size = os.fstat(fd).st_size
+        check_file_size(size, f"file {path!r}")
+        if hasattr(os, "pread"):
+            return _FileDescriptorSource(name, fd, size)
+        return _StreamSource(name, os.fdopen(fd, "rb"), size, owned=True)
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def _open_stream(stream: BinaryIO, file_name: str | None) -> FileSource:
+    if isinstance(stream, io.TextIOBase):
+        raise ValidationError("file is opened in text mode: open it with 'rb'")
+    name = file_name or _stream_name(stream)
+    seekable = False
+    try:
+        seekable = stream.seekable()
+    except (AttributeError, ValueError, OSError):
+        seekable = False
+    if seekable:
+        start = stream.tell()
+        end = stream.seek(0, io.SEEK_END)
+        stream.seek(start)
+        check_file_size(end - start, "the file object")
+        return _StreamSource(name, stream, end - start, owned=False)
+    # Not seekable (a pipe, a socket): spool to a temporary file, never all in memory.
+    spool = tempfile.TemporaryFile()  # noqa: SIM115 - owned and closed by the source
+    try:
+        size = 0
+        while chunk := stream.read(C.UPLOAD_CHUNK_SIZE):
+            size += len(chunk)
+            check_file_size(size, "the stream")
+            spool.write(chunk)
+        check_file_size(size, "the stream")
+        spool.seek(0)
+        return _StreamSource(name, spool, size, owned=True)
+    except BaseException:
+        spool.close()
+        raise
+
+
+def _stream_name(stream: object) -> str:
+    raw = getattr(stream, "name", None)
+    if isinstance(raw, str) and raw and not raw.startswith("<"):
+        return os.path.basename(raw) or C.DEFAULT_FILE_NAME
+    return C.DEFAULT_FILE_NAME

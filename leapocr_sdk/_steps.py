@@ -1,0 +1,82 @@
+"""The steps a flow yields. A runner (sync or async) performs each step and sends back its result.
+
+A flow is a generator ``Plan[T]``: it yields steps, receives their results (or has the
+runner's errors thrown into it) and returns ``T``. Flows hold every decision; runners
+hold only I/O.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Generator, Mapping
+from typing import Any, TypeVar
+
+import attrs
+
+from ._parsing import UploadPart
+from ._sources import FileSource
+
+T = TypeVar("T")
+
+
+@attrs.frozen
+class Call:
+    """One request to the API (the runner adds the base URL and the API key)."""
+
+    name: str
+    method: str
+    path: str
+    params: Mapping[str, Any] | None = None
+    json: Any = None
+    headers: Mapping[str, str] | None = None
+    idempotent: bool = True
+
+
+@attrs.frozen
+class PutPart:
+    """PUT one part's byte range to its presigned URL (no API headers)."""
+
+    part: UploadPart
+    source: FileSource
+    progress: UploadProgress | None = None
+
+
+@attrs.frozen
+class Sleep:
+    seconds: float
+
+
+@attrs.frozen
+class Parallel:
+    """Run sub-flows concurrently, at most ``limit`` at a time; results come back in order.
+
+    On the first failure no new sub-flow starts, running ones are stopped where the
+    runner can (async) or finish (sync), and that failure is raised.
+    """
+
+    plans: tuple[Generator[Any, Any, Any], ...]
+    limit: int
+
+
+Step = Call | PutPart | Sleep | Parallel
+Plan = Generator[Step, Any, T]
+
+
+class UploadProgress:
+    """Bytes sent so far across all parts, reported to ``on_upload_progress(sent, total)``.
+
+    Each part reports its own count; a retried part starts again from zero.
+    """
+
+    def __init__(self, total: int, callback: Callable[[int, int], object] | None) -> None:
+        self.total = total
+        self._callback = callback
+        self._per_part: dict[int, int] = {}
+        self._lock = threading.Lock()
+
+    def update(self, part_number: int, sent_in_part: int) -> None:
+        with self._lock:
+            self._per_part[part_number] = sent_in_part
+            sent = sum(self._per_part.values())
+            if self._callback is not None:
+                self._callback(sent, self.total)

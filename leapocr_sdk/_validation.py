@@ -1,0 +1,259 @@
+"""Argument checks, run before any request. Pure functions: no I/O."""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import math
+import re
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlsplit
+
+import attrs
+
+from . import _constants as C
+from .errors import ConfigurationError, ValidationError
+from .types import Model, OutputFormat
+
+_JOB_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,127}")
+_MODEL_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}")
+
+
+@attrs.frozen
+class SubmitOptions:
+    """Validated processing options, ready to be put on the wire."""
+
+    output_type: OutputFormat | None = None
+    model: str | None = None
+    instruction: str | None = None
+    schema: dict[str, Any] | None = None
+    template_slug: str | None = None
+
+
+def check_job_id(job_id: object) -> str:
+    """A job id safe to put in a URL path: letters, digits, ``-`` and ``_`` only."""
+    if not isinstance(job_id, str):
+        raise ValidationError(
+            f"job_id must be a string (the job_id of a submitted Job), got {type(job_id).__name__}"
+        )
+    if not _JOB_ID.fullmatch(job_id):
+        raise ValidationError(
+            f"job_id {job_id!r} is not a valid job id: use the job_id returned by "
+            "process_file() or process_url() (letters, digits, '-' and '_' only)"
+        )
+    return job_id
+
+
+def check_options(
+    *,
+    output_type: object,
+    model: object,
+    instruction: object,
+    schema: object,
+    template_slug: object,
+) -> SubmitOptions:
+    """Check the processing options shared by process_url and process_file."""
+    given = [
+        name
+        for name, value in (
+            ("instruction", instruction),
+            ("schema", schema),
+            ("template_slug", template_slug),
+        )
+        if value is not None
+    ]
+    if len(given) > 1:
+        raise ValidationError(
+            f"give at most one of instruction, schema and template_slug (got {', '.join(given)}): "
+            "a template already carries its schema and instruction"
+        )
+    return SubmitOptions(
+        output_type=_check_output_type(output_type),
+        model=_check_model(model),
+        instruction=_check_instruction(instruction),
+        schema=_check_schema(schema),
+        template_slug=_check_template_slug(template_slug),
+    )
+
+
+def _check_output_type(value: object) -> OutputFormat | None:
+    if value is None:
+        return None
+    if isinstance(value, OutputFormat):
+        return value
+    if isinstance(value, str):
+        try:
+            return OutputFormat(value)
+        except ValueError:
+            pass
+    allowed = ", ".join(repr(f.value) for f in OutputFormat)
+    raise ValidationError(f"output_type must be an OutputFormat or one of {allowed}, got {value!r}")
+
+
+def _check_model(value: object) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, Model):
+        return value.value
+    if isinstance(value, str) and _MODEL_NAME.fullmatch(value):
+        return value
+    raise ValidationError(
+        f"model must be a Model (e.g. Model.STANDARD_V1) or a model name from list_models(), "
+        f"got {value!r}"
+    )
+
+
+def _check_instruction(value: object) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ValidationError(f"instruction must be a string, got {type(value).__name__}")
+    if not value.strip():
+        raise ValidationError("instruction is empty: pass None to process without one")
+    if len(value) > C.MAX_INSTRUCTION_LENGTH:
+        raise ValidationError(
+            f"instruction is {len(value)} characters; the service accepts at most "
+            f"{C.MAX_INSTRUCTION_LENGTH}: shorten it, or describe the fields with schema= instead"
+        )
+    return value
+
+
+def _check_schema(value: object) -> dict[str, Any] | None:
+    if value is None:
+        return None
+    if not isinstance(value, Mapping):
+        raise ValidationError(
+            "schema must be a JSON object (a dict such as {'type': 'object', 'properties': ...}), "
+            f"got {type(value).__name__}"
+        )
+    if not value:
+        raise ValidationError("schema is empty: pass None to process without one")
+    try:
+        json.dumps(value, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise ValidationError(f"schema must be JSON-serialisable: {exc}") from None
+    if not all(isinstance(key, str) for key in value):
+        raise ValidationError("schema keys must be strings")
+    return dict(value)
+
+
+def _check_template_slug(value: object) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise ValidationError(
+            f"template_slug must be a non-empty string (a template's slug), got {value!r}"
+        )
+    return value
+
+
+def check_document_url(url: object) -> str:
+    """A URL the service can fetch the PDF from: absolute http(s), at most 2000 characters."""
+    if not isinstance(url, str):
+        raise ValidationError(f"url must be a string, got {type(url).__name__}")
+    if not url or len(url) > C.MAX_URL_LENGTH:
+        raise ValidationError(
+            f"url must be 1 to {C.MAX_URL_LENGTH} characters long, got {len(url)}: "
+            "for a long presigned URL, download the file and use process_file()"
+        )
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValidationError(
+            f"url must be an absolute http:// or https:// URL, got {url[:100]!r}: "
+            "for a local file use process_file()"
+        )
+    if any(ch.isspace() for ch in url):
+        raise ValidationError("url must not contain white space: percent-encode it")
+    return url
+
+
+def check_file_name(name: object) -> str:
+    """A file name the service accepts (1..255 characters)."""
+    if not isinstance(name, str) or not name.strip():
+        raise ValidationError(f"file_name must be a non-empty string, got {name!r}")
+    if len(name) > C.MAX_FILE_NAME_LENGTH:
+        raise ValidationError(
+            f"file_name is {len(name)} characters; at most {C.MAX_FILE_NAME_LENGTH} are accepted"
+        )
+    return name
+
+
+def check_file_size(size: int, what: str) -> int:
+    """Files must be 1 byte to 100 MiB."""
+    if size < 1:
+        raise ValidationError(f"{what} is empty (0 bytes): there is nothing to process")
+    if size > C.MAX_FILE_SIZE:
+        raise ValidationError(
+            f"{what} is {size} bytes; the service accepts at most {C.MAX_FILE_SIZE} bytes "
+            "(100 MiB): split the PDF into smaller documents"
+        )
+    return size
+
+
+def check_wait(poll_interval: object, timeout: object) -> tuple[float, float]:
+    """Positive, finite poll interval and timeout."""
+    return (
+        _positive_number("poll_interval", poll_interval),
+        _positive_number("timeout", timeout),
+    )
+
+
+def _positive_number(name: str, value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValidationError(f"{name} must be a number of seconds, got {value!r}")
+    if not math.isfinite(value) or value <= 0:
+        raise ValidationError(f"{name} must be a positive number of seconds, got {value!r}")
+    return float(value)
+
+
+def check_callback(name: str, value: object) -> None:
+    """Callbacks must be callable (or None)."""
+    if value is not None and not callable(value):
+        raise ValidationError(f"{name} must be a callable or None, got {type(value).__name__}")
+
+
+def is_loopback_host(host: str) -> bool:
+    """True for localhost and loopback addresses (where plain http is harmless)."""
+    if host.lower() == "localhost" or host.lower().endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_base_url(base_url: object, *, allow_insecure_http: bool) -> str:
+    """The API root: https, or http to a loopback host (or anywhere when explicitly allowed)."""
+    if not isinstance(base_url, str) or not base_url:
+        raise ConfigurationError(f"base_url must be a non-empty string, got {base_url!r}")
+    parts = urlsplit(base_url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigurationError(
+            f"base_url must be an absolute http(s) URL such as {C.DEFAULT_BASE_URL!r}, "
+            f"got {base_url!r}"
+        )
+    if parts.query or parts.fragment:
+        raise ConfigurationError(f"base_url must not have a query or fragment: {base_url!r}")
+    if parts.scheme == "http" and not allow_insecure_http and not is_loopback_host(parts.hostname):
+        raise ConfigurationError(
+            f"base_url {base_url!r} is plain http to a remote host: the API key would travel "
+            "unencrypted. Use https, or pass allow_insecure_http=True if you really mean it"
+        )
+    return base_url.rstrip("/")
+
+
+def check_positive_int(name: str, value: object, *, minimum: int) -> int:
+    """Integer options such as max_retries and upload_concurrency."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ConfigurationError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    return value
+
+
+def check_timeout(value: object) -> float:
+    """The per-request timeout in seconds."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ConfigurationError(f"timeout must be a number of seconds, got {value!r}")
+    if not math.isfinite(value) or value <= 0:
+        raise ConfigurationError(f"timeout must be a positive number of seconds, got {value!r}")
+    return float(value)

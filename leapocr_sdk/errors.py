@@ -1,0 +1,232 @@
+"""The SDK's exceptions: one tree, rooted at :class:`LeapOCRError`.
+
+::
+
+    LeapOCRError
+    ├── ConfigurationError            no API key, a bad base URL or option
+    ├── ValidationError (ValueError)  bad arguments, found before any request
+    ├── APIError                      the API answered with an error
+    │   ├── BadRequestError           400
+    │   ├── AuthenticationError       401
+    │   ├── InsufficientCreditsError  402
+    │   ├── PermissionDeniedError     403
+    │   ├── NotFoundError             404
+    │   ├── ConflictError             409
+    │   ├── RateLimitError            429
+    │   ├── ServerError               5xx
+    │   └── UnexpectedResponseError   a body the SDK cannot read
+    ├── APIConnectionError            the API could not be reached
+    │   └── APITimeoutError           no answer in time
+    ├── UploadError                   a part could not be uploaded
+    ├── JobFailedError                the job ended `failed`
+    ├── WaitTimeoutError              the job did not finish in time
+    └── JobNotReadyError              the job's result is not ready yet
+
+No exception carries the API key: messages are built from status codes, bodies and
+URLs, never from request headers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .types import JobStatusInfo
+
+
+class LeapOCRError(Exception):
+    """Root of every error the SDK raises."""
+
+
+class ConfigurationError(LeapOCRError):
+    """The client is not configured correctly (no API key, bad base URL, bad option)."""
+
+
+class ValidationError(LeapOCRError, ValueError):
+    """An argument is invalid; raised before any request is sent."""
+
+
+class APIError(LeapOCRError):
+    """The API answered with an error status."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int,
+        code: str | None = None,
+        details: Any = None,
+        request_id: str | None = None,
+    ) -> None:
+        self.status_code = status_code
+        self.code = code
+        self.message = message
+        self.details = details
+        self.request_id = request_id
+        super().__init__(self._describe())
+
+    def _describe(self) -> str:
+        text = f"HTTP {self.status_code}"
+        if self.code:
+            text += f" {self.code}"
+        text += f": {self.message}"
+        hint = _HINTS.get(type(self).__name__)
+        if hint:
+            text += f" ({hint})"
+        if self.request_id:
+            text += f" [request id {self.request_id}]"
+        return text
+
+
+class BadRequestError(APIError):
+    """400: the service rejected the request's parameters."""
+
+
+class AuthenticationError(APIError):
+    """401: the API key is missing or invalid."""
+
+
+class InsufficientCreditsError(APIError):
+    """402: the account has too few credits for this job."""
+
+
+class PermissionDeniedError(APIError):
+    """403: the key may not access this job or resource."""
+
+
+class NotFoundError(APIError):
+    """404: no such job (or it was deleted)."""
+
+
+class ConflictError(APIError):
+    """409: the job is not in a state that allows this call."""
+
+
+class RateLimitError(APIError):
+    """429: too many requests. ``retry_after`` is the server's suggested wait in seconds."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int = 429,
+        code: str | None = None,
+        details: Any = None,
+        request_id: str | None = None,
+        retry_after: float | None = None,
+        limit: int | None = None,
+        remaining: int | None = None,
+        reset: float | None = None,
+    ) -> None:
+        self.retry_after = retry_after
+        self.limit = limit
+        self.remaining = remaining
+        self.reset = reset
+        super().__init__(
+            message, status_code=status_code, code=code, details=details, request_id=request_id
+        )
+
+
+class ServerError(APIError):
+    """5xx: the service failed; retried automatically up to ``max_retries``."""
+
+
+class UnexpectedResponseError(APIError):
+    """The API answered with a body the SDK cannot read (not JSON, wrong shape, unknown status)."""
+
+
+class APIConnectionError(LeapOCRError):
+    """The API could not be reached, or the connection broke before an answer arrived.
+
+    ``may_have_been_processed`` is true when the request may have reached the service
+    (for a submission: a job may exist although no job id came back).
+    """
+
+    def __init__(self, message: str, *, may_have_been_processed: bool = False) -> None:
+        self.may_have_been_processed = may_have_been_processed
+        super().__init__(message)
+
+
+class APITimeoutError(APIConnectionError):
+    """No answer from the API within the client's ``timeout``."""
+
+
+class UploadError(LeapOCRError):
+    """A part of a direct upload could not be uploaded; ``complete`` was not sent."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        job_id: str | None = None,
+        part_number: int | None = None,
+        status_code: int | None = None,
+        job_deleted: bool = False,
+    ) -> None:
+        self.job_id = job_id
+        self.part_number = part_number
+        self.status_code = status_code
+        self.job_deleted = job_deleted
+        super().__init__(message)
+
+
+class JobFailedError(LeapOCRError):
+    """The job ended with status ``failed``; ``error_message`` is the service's reason."""
+
+    def __init__(self, job_id: str, error_message: str | None) -> None:
+        self.job_id = job_id
+        self.error_message = error_message
+        reason = error_message or "no reason given"
+        super().__init__(f"job {job_id} failed: {reason}")
+
+
+class WaitTimeoutError(LeapOCRError):
+    """The job was not finished when ``wait_until_done``'s timeout ran out."""
+
+    def __init__(self, job_id: str, last_status: JobStatusInfo | None, timeout: float) -> None:
+        self.job_id = job_id
+        self.last_status = last_status
+        self.timeout = timeout
+        state = last_status.status.value if last_status else "unknown"
+        super().__init__(
+            f"job {job_id} still {state} after {timeout:g}s; it keeps running on the service: "
+            "wait again with a longer timeout, or check it later with get_status()"
+        )
+
+
+class JobNotReadyError(LeapOCRError):
+    """``get_result`` was called while the job is still pending or processing."""
+
+    def __init__(self, job_id: str, status: str) -> None:
+        self.job_id = job_id
+        self.status = status
+        super().__init__(
+            f"job {job_id} is still {status}: call wait_until_done() to wait for its result"
+        )
+
+
+_HINTS = {
+    "AuthenticationError": "check the API key passed to the client or in LEAPOCR_API_KEY",
+    "InsufficientCreditsError": "add credits to the account or choose a cheaper model",
+    "RateLimitError": "slow down, or raise max_retries to wait for the rate limit to reset",
+    "ServerError": "the service failed; try again later",
+    "NotFoundError": "check the job id; deleted jobs and jobs of other accounts are not found",
+}
+
+STATUS_ERRORS: Mapping[int, type[APIError]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    402: InsufficientCreditsError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    409: ConflictError,
+    429: RateLimitError,
+}
+
+
+def error_class_for(status_code: int) -> type[APIError]:
+    """The exception class for an HTTP error status."""
+    if status_code >= 500:
+        return ServerError
+    return STATUS_ERRORS.get(status_code, APIError)
