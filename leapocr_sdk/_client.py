@@ -16,7 +16,7 @@ import httpx
 
 from . import _constants as C
 from . import _plans as plans
-from ._runners import AsyncRunner, SyncRunner
+from ._runners import SyncRunner
 from ._sources import FileInput, open_source
 from ._steps import Plan
 from ._validation import (
@@ -327,6 +327,8 @@ class AsyncLeapOCR(_ClientBase):
         self._owns_http = http_client is None
         self._http = http_client or httpx.AsyncClient(timeout=self._timeout, limits=self._limits())
         self._upload_http: httpx.AsyncClient | None = None
+        from ._async_runner import AsyncRunner
+
         self._runner = AsyncRunner(
             api=self._http,
             uploads=self._uploads,

@@ -1,4 +1,4 @@
-"""The two runners: perform a flow's steps with blocking I/O or with ``await``.
+"""The runners perform a flow's steps: blocking here, with ``await`` in ``_async_runner``.
 
 Runners know HTTP, threads and the event loop; they make no decisions. Each drives a
 flow the way httpx drives its auth flows: send the step's result back in, or throw the
@@ -7,11 +7,10 @@ step's error in, until the flow returns.
 
 from __future__ import annotations
 
-import asyncio
 import concurrent.futures
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
 import httpx
@@ -147,103 +146,3 @@ class SyncRunner:
                     future.cancel()  # the ones not started yet
                 raise failed.exception()  # type: ignore[misc]
             return [future.result() for future in futures]
-
-
-class AsyncRunner:
-    """Performs steps with an ``httpx.AsyncClient``, ``asyncio.sleep`` and tasks."""
-
-    def __init__(
-        self,
-        *,
-        api: httpx.AsyncClient,
-        uploads: Callable[[], httpx.AsyncClient],
-        base_url: str,
-        headers: Callable[[], dict[str, str]],
-        sleep: Callable[[float], Awaitable[object]] | None = None,
-    ) -> None:
-        self._api = api
-        self._uploads = uploads
-        self._base_url = base_url
-        self._headers = headers
-        self._sleep = sleep or asyncio.sleep
-
-    async def run(self, plan: Plan[T]) -> T:
-        result: Any = None
-        error: LeapOCRError | None = None
-        while True:
-            try:
-                step = plan.throw(error) if error is not None else plan.send(result)
-            except StopIteration as stop:
-                return stop.value  # type: ignore[no-any-return]
-            try:
-                result, error = await self._perform(step), None
-            except LeapOCRError as exc:
-                result, error = None, exc
-            except BaseException:
-                plan.close()
-                raise
-
-    async def _perform(self, step: Step) -> Any:
-        if isinstance(step, Call):
-            return await self._call(step)
-        if isinstance(step, PutPart):
-            return await self._put(step)
-        if isinstance(step, Sleep):
-            return await self._sleep(step.seconds)
-        return await self._parallel(step)
-
-    async def _call(self, step: Call) -> Reply:
-        headers = {**(step.headers or {}), **self._headers()}
-        try:
-            response = await self._api.request(
-                step.method,
-                self._base_url + step.path,
-                params=step.params,
-                json=step.json,
-                headers=headers,
-            )
-        except httpx.HTTPError as exc:
-            raise transport_error(exc, _what(step)) from None
-        logger.debug("%s %s -> %d", step.method, step.path, response.status_code)
-        return _reply(response)
-
-    async def _put(self, step: PutPart) -> Reply:
-        try:
-            response = await self._uploads().put(
-                step.part.url, content=_async_chunks(step), headers=_part_headers(step)
-            )
-        except httpx.HTTPError as exc:
-            raise transport_error(exc, _what(step)) from None
-        logger.debug("PUT part %d -> %d", step.part.part_number, response.status_code)
-        return _reply(response)
-
-    async def _parallel(self, step: Parallel) -> list[Any]:
-        if not step.plans:
-            return []
-        gate = asyncio.Semaphore(max(1, step.limit))
-
-        async def gated(plan: Plan[Any]) -> Any:
-            async with gate:
-                return await self.run(plan)
-
-        tasks = [asyncio.ensure_future(gated(plan)) for plan in step.plans]
-        try:
-            done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
-            failed = next((t for t in tasks if t in done and t.exception()), None)
-            if failed is not None:
-                raise failed.exception()  # type: ignore[misc]
-            return [task.result() for task in tasks]
-        finally:
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
-
-
-async def _async_chunks(step: PutPart) -> AsyncIterator[bytes]:
-    # File reads happen in a worker thread so a slow disk never blocks the event loop.
-    chunks = _part_chunks(step)
-    while True:
-        chunk = await asyncio.to_thread(next, chunks, None)
-        if chunk is None:
-            return
-        yield chunk
