@@ -75,11 +75,11 @@ def send(ctx: Context, call: Call) -> Plan[Reply]:
             reply: Reply = yield call
         except APIConnectionError as exc:
             if exc.may_have_been_processed and not call.idempotent:
-                exc.add_note(
-                    f"{call.name} was not retried: the request may have reached the service "
-                    "and created a job; check before submitting again"
-                )
-                raise
+                raise type(exc)(
+                    f"{exc}; not retried, because the request may have reached the service "
+                    "and created a job: check before submitting again",
+                    may_have_been_processed=True,
+                ) from exc
             if attempt >= ctx.max_retries:
                 raise
             delay = backoff_delay(attempt, ctx.rng)
