@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
@@ -81,7 +82,8 @@ class SyncRunner:
         self._headers = headers
         self._sleep = sleep or time.sleep
 
-    def run(self, plan: Plan[T]) -> T:
+    def run(self, plan: Plan[T], abort: threading.Event | None = None) -> T:
+        """Drive ``plan`` to its end; a set ``abort`` stops it before its next step."""
         result: Any = None
         error: LeapOCRError | None = None
         while True:
@@ -89,6 +91,9 @@ class SyncRunner:
                 step = plan.throw(error) if error is not None else plan.send(result)
             except StopIteration as stop:
                 return stop.value  # type: ignore[no-any-return]
+            if abort is not None and abort.is_set():
+                plan.close()
+                raise _Aborted
             try:
                 result, error = self._perform(step), None
             except LeapOCRError as exc:
@@ -135,14 +140,20 @@ class SyncRunner:
         if not step.plans:
             return []
         workers = max(1, min(step.limit, len(step.plans)))
+        abort = threading.Event()
         with concurrent.futures.ThreadPoolExecutor(workers, "leapocr-upload") as pool:
-            futures = [pool.submit(self.run, plan) for plan in step.plans]
+            futures = [pool.submit(self.run, plan, abort) for plan in step.plans]
             done, _ = concurrent.futures.wait(
                 futures, return_when=concurrent.futures.FIRST_EXCEPTION
             )
             failed = next((f for f in futures if f in done and f.exception()), None)
             if failed is not None:
+                abort.set()  # running sub-flows stop before their next step
                 for future in futures:
                     future.cancel()  # the ones not started yet
                 raise failed.exception()  # type: ignore[misc]
             return [future.result() for future in futures]
+
+
+class _Aborted(Exception):
+    """A sub-flow stopped because a sibling failed (never seen by users)."""
