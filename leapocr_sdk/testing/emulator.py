@@ -1,0 +1,538 @@
+"""The local LeapOCR emulator: a threaded HTTP/1.1 keep-alive server speaking ``openapi.yaml``.
+
+It is built on the standard library's ``http.server`` (Werkzeug's development server
+closes every connection, and clients must be able to reuse theirs).
+
+Behaviour where the service leaves room (the emulator's decisions):
+
+- It reads the text embedded in PDFs with ``pypdf``; it does **not** do OCR. Markdown
+  pages are that text; ``structured`` and ``per_page_structured`` jobs both return one
+  object per page, filled from ``Key: value`` lines (see ``extract.extract_fields``);
+  without a schema (e.g. with a ``template_slug``) every ``Key: value`` line is returned.
+- Defaults: model ``standard-v1``, format ``markdown``. An unknown model name is refused
+  with 400 (``VALIDATION_ERROR``); register custom ones with ``add_model``.
+  ``file_size`` is required by ``POST /ocr/uploads/direct`` and ``content_type`` must be
+  ``application/pdf``.
+- Credits are charged (pages x credits per page) when a job completes, or for the pages
+  already processed when it is deleted early; failed jobs cost nothing. The balance
+  never goes below 0. Submissions and ``complete`` answer 402 when it can't pay for one
+  page of the chosen model.
+- Rate limiting counts authenticated API requests (not storage PUTs); the
+  ``X-RateLimit-*`` headers are on every ``/api/v1`` response, including 401s.
+- ``complete`` again with the same parts answers 200 with the same body (safe to retry);
+  with different parts it answers 409. Parts must be listed once each in ascending order,
+  every part must be present and each ETag must equal, quotes included, the one the PUT
+  returned; otherwise 400.
+- Storage PUTs need a ``Content-Length`` (411 otherwise, as object storage does), refuse
+  an ``X-API-Key`` header with 400 (counted in ``key_leaks``), a bad signature with 403
+  ``SignatureDoesNotMatch``, an expired URL with 403 ``AccessDenied``, and a body of the
+  wrong size with 400. A part may be PUT again until the upload is completed.
+- A document that can't be read (not a PDF, broken, encrypted, download failed) makes the
+  job ``failed`` with ``error_message``; ``GET /ocr/result`` then answers 200 with
+  ``status: "failed"``, no pages, ``credits_used: 0`` and ``error_message``.
+- ``DELETE /ocr/delete/{id}`` answers the job (``JobResponse``) with ``deleted_at`` set
+  and the status it had; the document and results are dropped and the job stops
+  progressing. Afterwards status and result still answer 200 (the record stays "for
+  audit") with ``deleted_at``; result pages have ``result: null``. Deleting again, or
+  completing or uploading to a deleted job, answers 404.
+- A job id that is not a UUID answers 400; an unknown one 404. ``page`` / ``limit``
+  outside ``>= 1`` / ``1..max_result_limit`` answer 400; a page past the end is empty.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import http.server
+import logging
+import signal
+import socket
+import socketserver
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from email.utils import formatdate
+from http import HTTPStatus
+from types import FrameType, TracebackType
+from typing import Any
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+from .api import API_PREFIX, Api, Reply, Request, error, error_body, match
+from .faults import Faults
+from .jobs import FINISHED, Job, JobStore, JobView, Model
+
+__all__ = ["LeapOCREmulator", "RecordedRequest"]
+
+logger = logging.getLogger("leapocr_sdk.testing")
+
+_MAX_API_BODY = 10 * 1024 * 1024
+_MAX_PART_BODY = 104_857_600 + 1024
+
+
+@dataclass(frozen=True)
+class RecordedRequest:
+    """One request the emulator received (header names lower-case).
+
+    ``status`` is None when the connection was dropped without a response;
+    ``client_port`` tells connections apart (equal ports: a reused keep-alive connection).
+    """
+
+    method: str
+    path: str
+    query: dict[str, str]
+    headers: dict[str, str]
+    body_size: int
+    route: str
+    status: int | None
+    started_at: float
+    duration: float
+    client_port: int
+
+
+class _Server(socketserver.ThreadingMixIn, socketserver.TCPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 1024
+
+    def __init__(self, address: tuple[str, int], emulator: LeapOCREmulator) -> None:
+        self.emulator = emulator
+        self.connections: set[socket.socket] = set()
+        self.connections_lock = threading.Lock()
+        super().__init__(address, _Handler)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        logger.debug("connection error from %s", client_address, exc_info=True)
+
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "LeapOCR-Emulator"
+    disable_nagle_algorithm = True
+    timeout = 120  # idle keep-alive connections are closed after this
+    server: _Server
+
+    def setup(self) -> None:
+        super().setup()
+        with self.server.connections_lock:
+            self.server.connections.add(self.connection)
+
+    def finish(self) -> None:
+        try:
+            super().finish()
+        finally:
+            with self.server.connections_lock:
+                self.server.connections.discard(self.connection)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        logger.debug(format, *args)
+
+    def do_GET(self) -> None:
+        self.server.emulator._serve(self)
+
+    do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = do_GET
+
+    # -- I/O helpers used by the emulator ------------------------------------------------
+
+    def read_body(self, limit: int, *, allow_chunked: bool) -> bytes | Reply:
+        """Read the request body, or return the reply refusing it (then close)."""
+        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+            if not allow_chunked:
+                self.close_connection = True
+                return Reply(
+                    411, b"<Error><Code>MissingContentLength</Code></Error>", "application/xml"
+                )
+            return self._read_chunked(limit)
+        length_header = self.headers.get("Content-Length")
+        if length_header is None:
+            return b""
+        try:
+            length = int(length_header)
+        except ValueError:
+            self.close_connection = True
+            return Reply(400, error_body(400, "Invalid Content-Length", code="BAD_REQUEST"))
+        if length > limit:
+            self.close_connection = True
+            return Reply(413, error_body(413, "The request body is too large"))
+        return self.rfile.read(length)
+
+    def _read_chunked(self, limit: int) -> bytes | Reply:
+        data = bytearray()
+        while True:
+            size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
+            if size == 0:
+                while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                    pass  # trailers
+                return bytes(data)
+            data += self.rfile.read(size)
+            self.rfile.readline()
+            if len(data) > limit:
+                self.close_connection = True
+                return Reply(413, error_body(413, "The request body is too large"))
+
+    def send(self, reply: Reply) -> None:
+        try:
+            phrase = HTTPStatus(reply.status).phrase
+        except ValueError:
+            phrase = "Unknown"
+        lines = [
+            f"HTTP/1.1 {reply.status} {phrase}",
+            f"Server: {self.server_version}",
+            f"Date: {formatdate(usegmt=True)}",
+            f"Content-Length: {len(reply.body)}",
+        ]
+        if reply.content_type:
+            lines.append(f"Content-Type: {reply.content_type}")
+        lines += [f"{name}: {value}" for name, value in reply.headers.items()]
+        if self.close_connection:
+            lines.append("Connection: close")
+        head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+        body = b"" if self.command == "HEAD" else reply.body
+        try:
+            self.wfile.write(head + body)
+        except OSError:
+            self.close_connection = True
+
+    def drop(self) -> None:
+        """Close the connection without answering."""
+        self.close_connection = True
+        with contextlib.suppress(OSError):
+            self.connection.shutdown(socket.SHUT_RDWR)
+
+
+class LeapOCREmulator:
+    """A faithful local LeapOCR service for tests, demos and benchmarks.
+
+    ``with LeapOCREmulator() as emu:`` starts it on a free port of 127.0.0.1; point a
+    client at ``emu.base_url`` with ``emu.api_key``. The emulator reads the text embedded
+    in PDFs (it does **not** do OCR): markdown results are each page's text, structured
+    results fill the schema's properties from ``Key: value`` lines.
+
+    Keywords:
+        api_key: the key expected in ``X-API-Key``.
+        host, port: where to listen (port 0: a free port).
+        credits: the credit balance (None: unlimited). A job is charged pages x the
+            model's credits per page when it completes; a submission the balance can't
+            cover for one page is refused with 402.
+        rate_limit, rate_window: at most ``rate_limit`` API requests per ``rate_window``
+            seconds (fixed window), with ``X-RateLimit-*`` headers; None disables it.
+        processing_seconds: how long a job takes once its document is read; a
+            ``(min, max)`` tuple draws a duration per job.
+        seed: makes ids, durations and signing keys reproducible.
+        max_result_limit: the largest ``limit`` of ``GET /ocr/result``.
+        upload_url_ttl: lifetime of upload URLs, in seconds.
+        keep_files: keep uploaded documents for ``get_job(...).file_bytes`` (turn off for
+            long-running benchmarks).
+    """
+
+    def __init__(
+        self,
+        *,
+        api_key: str = "test-key",
+        host: str = "127.0.0.1",
+        port: int = 0,
+        credits: int | None = None,
+        rate_limit: int | None = None,
+        rate_window: float = 60.0,
+        processing_seconds: float | tuple[float, float] = 0.2,
+        seed: int | None = None,
+        max_result_limit: int = 1000,
+        upload_url_ttl: float = 900.0,
+        keep_files: bool = True,
+    ) -> None:
+        self.api_key = api_key
+        self.host = host
+        self._requested_port = port
+        self.faults = Faults()
+        self._store = JobStore(
+            credits=credits, processing_seconds=processing_seconds, seed=seed, keep_files=keep_files
+        )
+        self._api = Api(
+            store=self._store,
+            faults=self.faults,
+            api_key=api_key,
+            rate_limit=rate_limit,
+            rate_window=rate_window,
+            max_result_limit=max_result_limit,
+            upload_url_ttl=upload_url_ttl,
+            submit=self._submit,
+        )
+        self._records: list[RecordedRequest] = []
+        self._counts: Counter[str] = Counter()
+        self._records_lock = threading.Lock()
+        self._stopping = threading.Event()
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+        self._executor: ThreadPoolExecutor | None = None
+
+    # -- lifecycle --------------------------------------------------------------------------
+
+    def start(self) -> LeapOCREmulator:
+        """Bind and serve on a background thread; returns self."""
+        if self._server is not None:
+            return self
+        self._stopping.clear()
+        self._executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="leapocr-emulator")
+        self._server = _Server((self.host, self._requested_port), self)
+        self._api.origin = self.url
+        self._thread = threading.Thread(
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name="leapocr-emulator",
+            daemon=True,
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving, close open connections and wake sleeping handlers."""
+        server, self._server = self._server, None
+        if server is None:
+            return
+        self._stopping.set()
+        server.shutdown()
+        with server.connections_lock:
+            connections = list(server.connections)
+        for connection in connections:
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
+        server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        if self._executor is not None:
+            self._executor.shutdown(wait=False, cancel_futures=True)
+
+    def serve_forever(self) -> None:
+        """Serve in the foreground until Ctrl-C, SIGTERM or ``stop()``."""
+        self.start()
+        previous: dict[signal.Signals, Any] = {}
+        if threading.current_thread() is threading.main_thread():
+
+            def on_signal(signum: int, frame: FrameType | None) -> None:
+                self._stopping.set()
+
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                previous[signum] = signal.signal(signum, on_signal)
+        try:
+            while not self._stopping.wait(0.2):
+                pass
+        except KeyboardInterrupt:
+            pass
+        finally:
+            for which, handler in previous.items():
+                signal.signal(which, handler)
+            self.stop()
+
+    def __enter__(self) -> LeapOCREmulator:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    # -- addresses ---------------------------------------------------------------------------
+
+    @property
+    def port(self) -> int:
+        if self._server is None:
+            raise RuntimeError("the emulator is not running")
+        return int(self._server.server_address[1])
+
+    @property
+    def url(self) -> str:
+        """The origin, e.g. ``http://127.0.0.1:8765``."""
+        host = "127.0.0.1" if self.host in ("", "0.0.0.0") else self.host  # noqa: S104
+        host = f"[{host}]" if ":" in host else host
+        return f"http://{host}:{self.port}"
+
+    @property
+    def base_url(self) -> str:
+        """The API base URL, e.g. ``http://127.0.0.1:8765/api/v1``."""
+        return self.url + API_PREFIX
+
+    # -- inspection --------------------------------------------------------------------------
+
+    @property
+    def requests(self) -> list[RecordedRequest]:
+        """A copy of the requests received so far, oldest first."""
+        with self._records_lock:
+            return list(self._records)
+
+    def clear_requests(self) -> None:
+        with self._records_lock:
+            self._records.clear()
+            self._counts.clear()
+
+    @property
+    def route_counts(self) -> dict[str, int]:
+        """Requests per route name since the last ``clear_requests()``."""
+        with self._records_lock:
+            return dict(self._counts)
+
+    def count(self, route: str) -> int:
+        with self._records_lock:
+            return self._counts[route]
+
+    @property
+    def key_leaks(self) -> int:
+        """Storage PUTs that carried an ``X-API-Key`` header (each was refused with 400)."""
+        return self._api.key_leaks
+
+    @property
+    def credits(self) -> int | None:
+        """The remaining credit balance (None: unlimited); settable."""
+        return self._store.credits
+
+    @credits.setter
+    def credits(self, value: int | None) -> None:
+        self._store.credits = value
+
+    @property
+    def jobs(self) -> dict[str, JobView]:
+        """Snapshots of every job, by id."""
+        with self._store.lock:
+            return {job_id: self._store.view(job) for job_id, job in self._store.jobs.items()}
+
+    def get_job(self, job_id: str) -> JobView:
+        """A snapshot of one job; KeyError if unknown."""
+        job: Job | None = self._store.get(job_id)
+        if job is None:
+            raise KeyError(job_id)
+        return self._store.view(job)
+
+    def wait_for_job(self, job_id: str, timeout: float = 10.0) -> JobView:
+        """Block until the job is completed, partially done or failed; for tests."""
+        deadline = time.monotonic() + timeout
+        while True:
+            view = self.get_job(job_id)
+            if view.status in FINISHED:
+                return view
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"job {job_id} is still {view.status}")
+            time.sleep(0.01)
+
+    def add_model(
+        self,
+        name: str,
+        credits_per_page: int,
+        *,
+        display_name: str | None = None,
+        description: str = "Custom model",
+        priority: int = 10,
+    ) -> None:
+        """Register a custom model (unknown model names are refused with 400)."""
+        model = Model(name, display_name or name, description, credits_per_page, 0, priority)
+        self._store.add_model(model)
+
+    def reset_faults(self) -> None:
+        self.faults.reset()
+
+    # -- serving -----------------------------------------------------------------------------
+
+    def _submit(self, work: Callable[[], None]) -> None:
+        executor = self._executor
+        if executor is None or self._stopping.is_set():
+            return
+
+        def run() -> None:
+            try:
+                work()
+            except Exception:
+                logger.exception("emulator background work failed")
+
+        with contextlib.suppress(RuntimeError):  # shut down meanwhile
+            executor.submit(run)
+
+    def _sleep(self, seconds: float) -> bool:
+        """Sleep unless stopping; False if the emulator is stopping."""
+        if seconds > 0:
+            self._stopping.wait(seconds)
+        return not self._stopping.is_set()
+
+    def _record(
+        self, handler: _Handler, request: Request, route: str, status: int | None, started: float
+    ) -> None:
+        record = RecordedRequest(
+            method=request.method,
+            path=request.path,
+            query=request.query,
+            headers=request.headers,
+            body_size=len(request.body),
+            route=route,
+            status=status,
+            started_at=started,
+            duration=time.time() - started,
+            client_port=int(handler.client_address[1]),
+        )
+        with self._records_lock:
+            self._records.append(record)
+            self._counts[route] += 1
+
+    def _serve(self, handler: _Handler) -> None:
+        started = time.time()
+        target = urlsplit(handler.path)
+        request = Request(
+            method=handler.command,
+            path=unquote(target.path),
+            query=dict(parse_qsl(target.query, keep_blank_values=True)),
+            headers={name.lower(): value for name, value in handler.headers.items()},
+        )
+        route, params, allowed = match(request.method, request.path)
+        storage = route == "upload_part"
+        awake = self._sleep(self.faults.latency(route))
+        drop = self.faults.take_drop(route)
+        if drop is False or not awake:  # before handling: read (half of a part upload) and hang up
+            length = handler.headers.get("Content-Length", "0")
+            wanted = int(length) if length.isdigit() else 0
+            with contextlib.suppress(OSError):
+                request.body = handler.rfile.read(
+                    min(wanted // 2 if storage else wanted, _MAX_PART_BODY)
+                )
+            self._record(handler, request, route, None, started)
+            handler.drop()
+            return
+        body = handler.read_body(
+            _MAX_PART_BODY if storage else _MAX_API_BODY, allow_chunked=not storage
+        )
+        if isinstance(body, Reply):
+            reply = body
+        else:
+            request.body = body
+            reply = self._reply(route, params, allowed, request)
+        if drop or self._stopping.is_set():
+            self._record(handler, request, route, None, started)
+            handler.drop()
+            return
+        # Record first, so a client that got the response also finds it recorded.
+        self._record(handler, request, route, reply.status, started)
+        handler.send(reply)
+
+    def _reply(self, route: str, params: dict[str, str], allowed: bool, request: Request) -> Reply:
+        self._sleep(self.faults.take_slow(route))
+        failure = self.faults.take_failure(route)
+        if failure is not None:
+            body = failure.body
+            if body is None:
+                body = error_body(failure.status, f"Injected failure ({failure.status})")
+            reply = Reply(failure.status, body, failure.content_type, dict(failure.headers))
+        else:
+            try:
+                reply = self._api.handle(route, params, allowed, request)
+            except Exception:
+                logger.exception("emulator error on %s %s", request.method, request.path)
+                reply = error(500, "Internal server error")
+        if request.path.startswith(API_PREFIX + "/"):
+            for name, value in self._api.rate_headers().items():
+                reply.headers.setdefault(name, value)
+        kind = self.faults.take_malformed(route)
+        if kind == "truncated":
+            reply = Reply(200, reply.body[: max(1, len(reply.body) // 2)], "application/json")
+        elif kind == "non_json":
+            page = b"<html><body><h1>502 Bad Gateway</h1></body></html>"
+            reply = Reply(200, page, "text/html")
+        return reply

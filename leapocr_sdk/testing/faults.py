@@ -1,0 +1,211 @@
+"""Fault injection for the emulator: failures, dropped connections, latency, bad bodies.
+
+Every method is thread-safe and may be called while requests are in flight. Route names:
+``submit_url``, ``initiate``, ``complete``, ``status``, ``result``, ``delete``, ``models``,
+``upload_part`` (storage PUTs), ``unknown`` (no route matched) and ``*`` (any route; a
+fault queued for a specific route is used first).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections import defaultdict, deque
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+__all__ = ["ROUTES", "Failure", "Faults"]
+
+ROUTES = frozenset(
+    {
+        "submit_url",
+        "initiate",
+        "complete",
+        "status",
+        "result",
+        "delete",
+        "models",
+        "upload_part",
+        "unknown",
+    }
+)
+MalformedKind = Literal["truncated", "non_json"]
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A canned response that replaces a request's real handling."""
+
+    status: int
+    body: bytes | None = None  # None: the service's error body for ``status``
+    content_type: str = "application/json"
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
+def _check_route(route: str) -> str:
+    if route != "*" and route not in ROUTES:
+        raise ValueError(f"unknown route {route!r}; expected one of {sorted(ROUTES)} or '*'")
+    return route
+
+
+def _check_count(count: int) -> int:
+    if count < 1:
+        raise ValueError("count must be at least 1")
+    return count
+
+
+class Faults:
+    """Queued, one-shot faults per route plus standing latency and URL-expiry settings."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._failures: defaultdict[str, deque[Failure]] = defaultdict(deque)
+        self._drops: defaultdict[str, deque[bool]] = defaultdict(deque)
+        self._slow: defaultdict[str, deque[float]] = defaultdict(deque)
+        self._malformed: defaultdict[str, deque[MalformedKind]] = defaultdict(deque)
+        self._latency: dict[str, float] = {}
+        self._status_overrides: dict[str, str] = {}
+        self._urls_expired_at: float | None = None
+        self._issue_expired_urls = False
+
+    # -- configuring -------------------------------------------------------------------
+
+    def fail(
+        self,
+        route: str,
+        status: int,
+        *,
+        count: int = 1,
+        body: Mapping[str, Any] | bytes | str | None = None,
+        headers: Mapping[str, str] | None = None,
+        content_type: str | None = None,
+    ) -> None:
+        """Answer the next ``count`` requests of ``route`` with ``status`` without handling them.
+
+        ``body`` defaults to the service's error body for the status; a mapping is sent as
+        JSON, ``str``/``bytes`` as is. ``headers`` (e.g. ``Retry-After``) are added.
+        """
+        if isinstance(body, Mapping):
+            raw: bytes | None = json.dumps(body).encode()
+        elif isinstance(body, str):
+            raw = body.encode()
+        else:
+            raw = body
+        if content_type is None:
+            content_type = "text/plain" if isinstance(body, str | bytes) else "application/json"
+        failure = Failure(status, raw, content_type, dict(headers or {}))
+        with self._lock:
+            self._failures[_check_route(route)].extend([failure] * _check_count(count))
+
+    def drop(self, route: str, *, count: int = 1, after_handling: bool = False) -> None:
+        """Close the connection of the next ``count`` requests of ``route`` without answering.
+
+        By default the request is not handled (for ``upload_part`` the socket closes
+        half-way through the body). With ``after_handling=True`` the request takes effect
+        and only the response is lost.
+        """
+        with self._lock:
+            self._drops[_check_route(route)].extend([after_handling] * _check_count(count))
+
+    def slow(self, route: str, seconds: float, *, count: int = 1) -> None:
+        """Sleep ``seconds`` before answering the next ``count`` requests of ``route``."""
+        with self._lock:
+            self._slow[_check_route(route)].extend([float(seconds)] * _check_count(count))
+
+    def malformed(self, route: str, *, count: int = 1, kind: MalformedKind = "truncated") -> None:
+        """Answer the next ``count`` requests of ``route`` with 200 and a broken body.
+
+        The request is handled normally; only the response body is replaced: ``truncated``
+        keeps the first half of the real JSON body, ``non_json`` sends an HTML page.
+        """
+        if kind not in ("truncated", "non_json"):
+            raise ValueError("kind must be 'truncated' or 'non_json'")
+        with self._lock:
+            self._malformed[_check_route(route)].extend([kind] * _check_count(count))
+
+    def set_latency(self, seconds: float, route: str | None = None) -> None:
+        """Add ``seconds`` before every request (of ``route``, or of all routes if None)."""
+        with self._lock:
+            self._latency[_check_route(route) if route else "*"] = float(seconds)
+
+    def override_status(self, job_id: str, status: str | None) -> None:
+        """Report ``status`` (any string, e.g. an unknown value) for a job; None restores it."""
+        with self._lock:
+            if status is None:
+                self._status_overrides.pop(job_id.lower(), None)
+            else:
+                self._status_overrides[job_id.lower()] = status
+
+    def expire_upload_urls(self) -> None:
+        """Make every upload URL issued so far answer 403 (expired)."""
+        with self._lock:
+            self._urls_expired_at = time.time()
+
+    @property
+    def issue_expired_urls(self) -> bool:
+        """When true, new direct uploads get URLs that have already expired."""
+        with self._lock:
+            return self._issue_expired_urls
+
+    @issue_expired_urls.setter
+    def issue_expired_urls(self, value: bool) -> None:
+        with self._lock:
+            self._issue_expired_urls = bool(value)
+
+    def reset(self) -> None:
+        """Remove every fault."""
+        with self._lock:
+            self._failures.clear()
+            self._drops.clear()
+            self._slow.clear()
+            self._malformed.clear()
+            self._latency.clear()
+            self._status_overrides.clear()
+            self._urls_expired_at = None
+            self._issue_expired_urls = False
+
+    # -- consuming (used by the server) --------------------------------------------------
+
+    @staticmethod
+    def _take(queues: Mapping[str, deque[Any]], route: str) -> Any:
+        for key in (route, "*"):
+            queue = queues.get(key)
+            if queue:
+                return queue.popleft()
+        return None
+
+    def take_failure(self, route: str) -> Failure | None:
+        with self._lock:
+            failure: Failure | None = self._take(self._failures, route)
+            return failure
+
+    def take_drop(self, route: str) -> bool | None:
+        """None: no drop; False: drop before handling; True: drop after handling."""
+        with self._lock:
+            after: bool | None = self._take(self._drops, route)
+            return after
+
+    def take_slow(self, route: str) -> float:
+        with self._lock:
+            seconds: float | None = self._take(self._slow, route)
+            return seconds or 0.0
+
+    def take_malformed(self, route: str) -> MalformedKind | None:
+        with self._lock:
+            kind: MalformedKind | None = self._take(self._malformed, route)
+            return kind
+
+    def latency(self, route: str) -> float:
+        with self._lock:
+            return self._latency.get(route, self._latency.get("*", 0.0))
+
+    def status_override(self, job_id: str) -> str | None:
+        with self._lock:
+            return self._status_overrides.get(job_id.lower())
+
+    def url_expired(self, issued_at: float) -> bool:
+        """Whether ``expire_upload_urls`` expired a URL issued at ``issued_at`` (unix time)."""
+        with self._lock:
+            return self._urls_expired_at is not None and issued_at <= self._urls_expired_at

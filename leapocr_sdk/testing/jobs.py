@@ -1,0 +1,360 @@
+"""The emulator's job store: models, credits, uploads and the job state machine.
+
+Job state is computed lazily from a clock: once a document has been read, a job is
+``pending`` for the first tenth of its processing time, then ``processing`` page by page,
+then ``completed``. No thread runs per job.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from .extract import DocumentError, extract_fields, extract_pages
+
+__all__ = [
+    "DEFAULT_MODELS",
+    "FINISHED",
+    "Job",
+    "JobStore",
+    "JobView",
+    "Model",
+    "Upload",
+    "iso",
+]
+
+FINISHED = frozenset({"completed", "partially_done", "failed"})
+PENDING_FRACTION = 0.1  # share of the processing time a ready job spends pending
+
+
+@dataclass(frozen=True)
+class Model:
+    """A processing model as listed by ``GET /ocr/models``."""
+
+    name: str
+    display_name: str
+    description: str
+    credits_per_page: int
+    surcharge_per_page: int = 0
+    priority: int = 0
+
+
+DEFAULT_MODELS = (
+    Model("standard-v1", "Standard v1", "Baseline model, handles all cases", 1, 0, 1),
+    Model("english-pro-v1", "English Pro v1", "Premium quality, English documents only", 2, 0, 2),
+    Model("pro-v1", "Pro v1", "Highest quality, handles all cases", 3, 0, 3),
+)
+
+
+def iso(timestamp: float | None) -> str:
+    """RFC 3339 UTC time (``2026-11-02T10:30:00.000Z``); empty string for None."""
+    if timestamp is None:
+        return ""
+    moment = datetime.fromtimestamp(timestamp, UTC)
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+@dataclass
+class Upload:
+    """A direct upload session: the parts the client must PUT, and what it sent."""
+
+    upload_id: str
+    ranges: list[tuple[int, int]]  # (start_byte, end_byte inclusive) per part
+    issued_at: float
+    expires_at: float
+    received: dict[int, tuple[str, bytes]] = field(default_factory=dict)  # part -> (etag, data)
+    completed_with: list[tuple[int, str]] | None = None
+
+
+@dataclass
+class Job:
+    """Everything the emulator knows about a job (mutated only under the store's lock)."""
+
+    id: str
+    source: str  # "upload" or "url"
+    file_name: str
+    model: str
+    credits_per_page: int
+    result_format: str
+    created_at: float
+    duration: float
+    schema: dict[str, Any] | None = None
+    instructions: str | None = None
+    template_slug: str | None = None
+    source_url: str | None = None
+    file_size: int = 0
+    upload: Upload | None = None
+    file_bytes: bytes | None = None
+    page_texts: list[str] | None = None
+    page_ids: list[str] = field(default_factory=list)
+    results: list[Any] | None = None
+    ready_at: float | None = None  # monotonic time the document was read
+    ready_wall: float | None = None
+    failed_at: float | None = None
+    error_message: str = ""
+    deleted_at: float | None = None
+    frozen: tuple[str, int] | None = None  # (status, processed_pages) at deletion
+    credits_used: int = 0
+    charged: bool = False
+    complete_calls: int = 0
+
+    @property
+    def total_pages(self) -> int:
+        return len(self.page_ids)
+
+    def progress(self, now: float) -> tuple[str, int]:
+        """``(status, processed_pages)`` at monotonic time ``now``."""
+        if self.frozen is not None:
+            return self.frozen
+        if self.failed_at is not None:
+            return "failed", 0
+        if self.ready_at is None:
+            return "pending", 0
+        elapsed = now - self.ready_at
+        if elapsed >= self.duration:
+            return "completed", self.total_pages
+        pending = self.duration * PENDING_FRACTION
+        if elapsed < pending:
+            return "pending", 0
+        per_page = (self.duration - pending) / max(1, self.total_pages)
+        done = int((elapsed - pending) / per_page)
+        return "processing", min(done, self.total_pages - 1)
+
+    def completed_wall(self, now: float) -> float | None:
+        """Unix time the job finished (completed or failed), if it has by ``now``."""
+        if self.failed_at is not None:
+            return self.failed_at
+        if self.ready_wall is None or self.progress(now)[0] != "completed":
+            return None
+        return self.ready_wall + self.duration
+
+    def processing_time(self, now: float) -> int:
+        if self.ready_at is None:
+            return 0
+        return int(min(now - self.ready_at, self.duration))
+
+
+@dataclass(frozen=True)
+class JobView:
+    """A snapshot of a job for tests (``LeapOCREmulator.get_job``)."""
+
+    id: str
+    status: str
+    source: str
+    file_name: str
+    file_size: int
+    model: str
+    result_format: str
+    processed_pages: int
+    total_pages: int
+    credits_used: int
+    error_message: str
+    created_at: float
+    deleted_at: float | None
+    schema: dict[str, Any] | None
+    instructions: str | None
+    template_slug: str | None
+    source_url: str | None
+    file_bytes: bytes | None
+    page_texts: tuple[str, ...] | None
+    results: tuple[Any, ...] | None
+    complete_calls: int
+    processing_seconds: float
+
+
+class JobStore:
+    """Thread-safe jobs, models and credit balance."""
+
+    def __init__(
+        self,
+        *,
+        credits: int | None,
+        processing_seconds: float | tuple[float, float],
+        seed: int | None,
+        keep_files: bool = True,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.lock = threading.RLock()
+        self._rng = random.Random(seed)  # noqa: S311 (reproducible ids, not security)
+        self._credits = credits
+        self._processing = processing_seconds
+        self._keep_files = keep_files
+        self.clock = clock
+        self.jobs: dict[str, Job] = {}
+        self.uploads: dict[str, str] = {}  # upload_id -> job_id
+        self.models: dict[str, Model] = {m.name: m for m in DEFAULT_MODELS}
+
+    # -- ids, randomness ----------------------------------------------------------------
+
+    def new_uuid(self) -> str:
+        with self.lock:
+            return str(uuid.UUID(int=self._rng.getrandbits(128), version=4))
+
+    def random_bytes(self, size: int) -> bytes:
+        with self.lock:
+            return self._rng.randbytes(size)
+
+    def _duration(self) -> float:
+        if isinstance(self._processing, tuple):
+            low, high = self._processing
+            return self._rng.uniform(float(low), float(high))
+        return float(self._processing)
+
+    # -- credits ------------------------------------------------------------------------
+
+    @property
+    def credits(self) -> int | None:
+        with self.lock:
+            self.settle()
+            return self._credits
+
+    @credits.setter
+    def credits(self, value: int | None) -> None:
+        with self.lock:
+            self.settle()
+            self._credits = value
+
+    def can_afford(self, credits_per_page: int) -> bool:
+        """Whether the balance covers at least one page at ``credits_per_page``."""
+        with self.lock:
+            self.settle()
+            return self._credits is None or (
+                self._credits > 0 and self._credits >= credits_per_page
+            )
+
+    def _charge(self, job: Job, pages: int) -> None:
+        if job.charged:
+            return
+        job.charged = True
+        job.credits_used = pages * job.credits_per_page
+        if self._credits is not None:
+            self._credits = max(0, self._credits - job.credits_used)
+
+    def settle(self, job: Job | None = None) -> None:
+        """Charge ``job`` (or every job) if it has completed since the last look."""
+        with self.lock:
+            now = self.clock()
+            for each in [job] if job is not None else list(self.jobs.values()):
+                if not each.charged and each.progress(now)[0] == "completed":
+                    self._charge(each, each.total_pages)
+
+    # -- lifecycle ----------------------------------------------------------------------
+
+    def create(self, *, source: str, file_name: str, model: Model, **options: Any) -> Job:
+        with self.lock:
+            job = Job(
+                id=self.new_uuid(),
+                source=source,
+                file_name=file_name,
+                model=model.name,
+                credits_per_page=model.credits_per_page,
+                created_at=time.time(),
+                duration=self._duration(),
+                **options,
+            )
+            self.jobs[job.id] = job
+            if job.upload is not None:
+                self.uploads[job.upload.upload_id] = job.id
+            return job
+
+    def get(self, job_id: str) -> Job | None:
+        with self.lock:
+            return self.jobs.get(job_id.lower())
+
+    def job_for_upload(self, upload_id: str) -> Job | None:
+        with self.lock:
+            job_id = self.uploads.get(upload_id)
+            return self.jobs.get(job_id) if job_id else None
+
+    def ingest(self, job_id: str, data: bytes) -> None:
+        """Read the document (slow: call it off the request thread) and start processing."""
+        try:
+            pages = extract_pages(data)
+        except DocumentError as exc:
+            self.fail(job_id, str(exc), size=len(data))
+            return
+        with self.lock:
+            job = self.jobs.get(job_id)
+            if job is None or job.deleted_at is not None:
+                return
+            job.file_size = len(data)
+            job.file_bytes = data if self._keep_files else None
+            job.page_texts = pages
+            job.page_ids = [self.new_uuid() for _ in pages]
+            if job.result_format == "markdown":
+                job.results = list(pages)
+            else:
+                job.results = [extract_fields(text, job.schema) for text in pages]
+            job.ready_at = self.clock()
+            job.ready_wall = time.time()
+
+    def fail(self, job_id: str, message: str, *, size: int | None = None) -> None:
+        with self.lock:
+            job = self.jobs.get(job_id)
+            if job is None or job.deleted_at is not None:
+                return
+            if size is not None:
+                job.file_size = size
+            job.error_message = message
+            job.failed_at = time.time()
+            job.charged = True  # failed jobs cost nothing
+
+    def delete(self, job: Job) -> None:
+        """Redact the job's content and freeze its state."""
+        with self.lock:
+            status, processed = job.progress(self.clock())
+            self._charge(job, processed if status != "failed" else 0)
+            job.frozen = (status, processed)
+            job.deleted_at = time.time()
+            job.file_bytes = None
+            job.page_texts = None
+            job.results = None
+            if job.upload is not None:
+                job.upload.received.clear()
+
+    def view(self, job: Job) -> JobView:
+        with self.lock:
+            self.settle(job)
+            status, processed = job.progress(self.clock())
+            return JobView(
+                id=job.id,
+                status=status,
+                source=job.source,
+                file_name=job.file_name,
+                file_size=job.file_size,
+                model=job.model,
+                result_format=job.result_format,
+                processed_pages=processed,
+                total_pages=job.total_pages,
+                credits_used=job.credits_used,
+                error_message=job.error_message,
+                created_at=job.created_at,
+                deleted_at=job.deleted_at,
+                schema=job.schema,
+                instructions=job.instructions,
+                template_slug=job.template_slug,
+                source_url=job.source_url,
+                file_bytes=job.file_bytes,
+                page_texts=tuple(job.page_texts) if job.page_texts is not None else None,
+                results=tuple(job.results) if job.results is not None else None,
+                complete_calls=job.complete_calls,
+                processing_seconds=job.duration,
+            )
+
+    def add_model(self, model: Model) -> None:
+        with self.lock:
+            self.models[model.name] = model
+
+    def model_list(self) -> list[Model]:
+        with self.lock:
+            return sorted(self.models.values(), key=lambda m: (m.priority, m.name))
+
+    def model(self, name: str) -> Model | None:
+        with self.lock:
+            return self.models.get(name)
