@@ -1,0 +1,1 @@
+"""The pieces of the ``leapocr`` command; its entry point is :func:`leapocr_sdk.cli.main`."""

@@ -1,0 +1,315 @@
+"""The ``leapocr`` command line: subcommands, options and their help."""
+
+from __future__ import annotations
+
+import argparse
+import math
+
+from .._client import __version__
+from ..types import OutputFormat
+from .codes import EPILOG
+
+DESCRIPTION = """\
+LeapOCR from the command line: PDFs (local files or http(s) URLs) to markdown or
+structured JSON. The API key comes from --api-key or LEAPOCR_API_KEY, the service from
+--base-url or LEAPOCR_BASE_URL (try `leapocr emulator` for an offline one).
+
+When stderr is a terminal, progress and messages go to stderr and results to stdout;
+otherwise every command prints one JSON object per line on stdout, each with an
+"event" key: submitted, done, deleted, error (process, result, delete), status,
+model, listening and stopped (emulator), interrupted. See `leapocr process --help`.
+"""
+
+OUTPUT_HELP = """\
+output:
+  When stderr is a terminal, progress bars and messages go to stderr and results to
+  stdout. Otherwise the command is quiet and machine-readable: one JSON object per
+  line on stdout, each with an "event" key, e.g.
+    {"event": "submitted", "source": "a.pdf", "job_id": "..."}
+    {"event": "done", "source": "a.pdf", "job_id": "...", "status": "completed",
+     "format": "markdown", "pages": 3, "credits_used": 3, "output": "out/a.md"}
+    {"event": "deleted", "source": "a.pdf", "job_id": "..."}
+    {"event": "error", "source": "b.pdf", "exit_code": 4, "error": "JobFailedError",
+     "message": "..."}
+  --json and --human choose explicitly.
+
+results:
+  With --out DIR, each result is written to DIR/<name>.md (markdown) or
+  DIR/<name>.json (structured), <name> being the input's file name without its
+  extension (-2, -3... added when two inputs share a name). Without --out, results go
+  to stdout: as text (each after a "==> source <==" line when there are several), or
+  in JSON mode as the "result" field of the "done" event.
+  Markdown puts a "<!-- page N -->" line before each page. Structured output is the
+  document's JSON object; per_page_structured is a list of
+  {"page_number": N, "data": {...}}.
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The whole command line."""
+    parser = argparse.ArgumentParser(
+        prog="leapocr",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"leapocr {__version__}")
+    _add_global_options(parser, defaults=True)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    _add_process(commands)
+    _add_job_command(commands, "status", "show a job's status and progress")
+    result = _add_job_command(commands, "result", "fetch a finished job's result")
+    result.add_argument(
+        "--out", metavar="DIR", help="write the result to DIR/<job id>.md|.json (default: stdout)"
+    )
+    _add_job_command(commands, "delete", "delete a job and redact its content")
+    _subcommand(commands, "models", "list the processing models and their credit cost")
+    _add_emulator(commands)
+    return parser
+
+
+def _add_global_options(parser: argparse.ArgumentParser, *, defaults: bool) -> None:
+    """Options accepted before and after the subcommand.
+
+    On subcommands their default is SUPPRESS, so a value given before the subcommand
+    is not overwritten by the subcommand's default.
+    """
+    default: object = None if defaults else argparse.SUPPRESS
+    group = parser.add_argument_group("connection and output")
+    group.add_argument(
+        "--api-key",
+        metavar="KEY",
+        default=default,
+        help="API key (default: $LEAPOCR_API_KEY; prefer the variable: command lines are "
+        "visible to other users)",
+    )
+    group.add_argument(
+        "--base-url",
+        metavar="URL",
+        default=default,
+        help="API base URL (default: $LEAPOCR_BASE_URL, else the LeapOCR service)",
+    )
+    group.add_argument(
+        "--max-retries",
+        type=_non_negative_int,
+        metavar="N",
+        default=3 if defaults else argparse.SUPPRESS,
+        help="retries of a request that failed with 429, 5xx or a connection error (default: 3)",
+    )
+    modes = group.add_mutually_exclusive_group()
+    modes.add_argument(
+        "--json",
+        dest="mode",
+        action="store_const",
+        const="json",
+        default=default,
+        help="JSON lines on stdout (the default when stderr is not a terminal)",
+    )
+    modes.add_argument(
+        "--human",
+        dest="mode",
+        action="store_const",
+        const="human",
+        default=default,
+        help="messages for a person on stderr, even when it is not a terminal",
+    )
+
+
+def _subcommand(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
+    name: str,
+    summary: str,
+    *,
+    description: str | None = None,
+    epilog: str = EPILOG,
+    global_options: bool = True,
+) -> argparse.ArgumentParser:
+    parser = commands.add_parser(
+        name,
+        help=summary,
+        description=description or summary[0].upper() + summary[1:] + ".",
+        epilog=epilog,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    if global_options:
+        _add_global_options(parser, defaults=False)
+    return parser
+
+
+def _add_job_command(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser], name: str, summary: str
+) -> argparse.ArgumentParser:
+    parser = _subcommand(commands, name, summary)
+    parser.add_argument("job_id", metavar="JOB_ID")
+    return parser
+
+
+def _add_process(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = _subcommand(
+        commands,
+        "process",
+        "process PDFs (files or URLs) and save their results",
+        description="Process PDFs: upload local files (or submit http(s) URLs), wait for\n"
+        "each job, and write its result. Several inputs are processed concurrently.",
+        epilog=OUTPUT_HELP + "\n" + EPILOG,
+    )
+    parser.add_argument(
+        "sources", nargs="+", metavar="FILE_OR_URL", help="local PDF files or http(s) URLs"
+    )
+    parser.add_argument(
+        "--format",
+        dest="output_type",
+        choices=[
+            OutputFormat.MARKDOWN.value,
+            OutputFormat.STRUCTURED.value,
+            OutputFormat.PER_PAGE_STRUCTURED.value,
+        ],
+        help="result format (default: markdown, or structured with --schema, --template "
+        "or --instruction)",
+    )
+    parser.add_argument(
+        "--model", help="processing model, e.g. standard-v1, pro-v1 (see `leapocr models`)"
+    )
+    extraction = parser.add_mutually_exclusive_group()
+    extraction.add_argument(
+        "--instruction", metavar="TEXT", help="what to extract, in words (up to 100 characters)"
+    )
+    extraction.add_argument(
+        "--schema", metavar="FILE.json", help="a JSON schema file describing the fields to extract"
+    )
+    extraction.add_argument(
+        "--template", dest="template_slug", metavar="SLUG", help="a template defined on the service"
+    )
+    parser.add_argument(
+        "--out", metavar="DIR", help="write each result to DIR/<name>.md|.json (default: stdout)"
+    )
+    parser.add_argument(
+        "--no-wait",
+        dest="wait",
+        action="store_false",
+        help="only submit: print the job ids and exit (see `leapocr status` and `result`)",
+    )
+    parser.add_argument(
+        "--delete",
+        action="store_true",
+        help="delete each job once its result is saved (failed jobs are kept)",
+    )
+    parser.add_argument(
+        "--concurrency",
+        type=_positive_int,
+        default=4,
+        metavar="N",
+        help="documents processed at once (default: 4)",
+    )
+    parser.add_argument(
+        "--poll-interval",
+        type=_positive_float,
+        default=2.0,
+        metavar="S",
+        help="seconds between status checks at first; grows gently (default: 2)",
+    )
+    parser.add_argument(
+        "--timeout",
+        type=_positive_float,
+        default=600.0,
+        metavar="S",
+        help="give up waiting for a job after S seconds, exit code 4 (default: 600)",
+    )
+
+
+def _add_emulator(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = _subcommand(
+        commands,
+        "emulator",
+        "run the offline LeapOCR emulator until Ctrl-C",
+        description="Run a local LeapOCR emulator (needs leapocr-sdk[testing]) until Ctrl-C\n"
+        "or SIGTERM, then exit 0. It prints its base URL, its API key and the two variables\n"
+        "to export. It reads the text embedded in PDFs; it does not do OCR.",
+        epilog="",
+        global_options=False,
+    )
+    parser.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)"
+    )
+    parser.add_argument(
+        "--port",
+        type=_port,
+        default=8765,
+        help="port to listen on, 0 for a free one (default: 8765)",
+    )
+    parser.add_argument(
+        "--api-key",
+        dest="emulator_api_key",
+        metavar="KEY",
+        default="test-key",
+        help="the API key the emulator accepts (default: test-key)",
+    )
+    parser.add_argument(
+        "--processing-seconds",
+        type=_non_negative_float,
+        default=2.0,
+        metavar="S",
+        help="how long each job takes (default: 2)",
+    )
+    parser.add_argument(
+        "--credits",
+        type=_non_negative_int,
+        default=None,
+        metavar="N",
+        help="credit balance; 402 once it runs out (default: unlimited)",
+    )
+    modes = parser.add_mutually_exclusive_group()
+    for flag in ("json", "human"):
+        modes.add_argument(
+            f"--{flag}",
+            dest="mode",
+            action="store_const",
+            const=flag,
+            default=argparse.SUPPRESS,
+            help=f"print the addresses as {'JSON' if flag == 'json' else 'text'}",
+        )
+
+
+def _number(text: str, kind: type[int] | type[float]) -> float:
+    try:
+        value = kind(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"not a finite number: {text!r}")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    value = int(_number(text, int))
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {text}")
+    return value
+
+
+def _non_negative_int(text: str) -> int:
+    value = int(_number(text, int))
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {text}")
+    return value
+
+
+def _port(text: str) -> int:
+    value = _non_negative_int(text)
+    if value > 65535:
+        raise argparse.ArgumentTypeError(f"not a port number: {text}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    value = _number(text, float)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be more than 0, got {text}")
+    return value
+
+
+def _non_negative_float(text: str) -> float:
+    value = _number(text, float)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {text}")
+    return value

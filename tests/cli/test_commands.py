@@ -1,0 +1,83 @@
+"""``leapocr status``, ``result``, ``delete``, ``models``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from leapocr_sdk.testing import LeapOCREmulator
+from tests.cli.conftest import Run
+
+
+def test_status_result_delete_of_a_submitted_job(
+    run_cli: Callable[..., Run], pdf: Callable[..., Path], emu: LeapOCREmulator, tmp_path: Path
+) -> None:
+    pdf()
+    submitted = run_cli("process", "invoice.pdf", "--no-wait")
+    assert submitted.code == 0
+    job_id = str(submitted.events[0]["job_id"])
+    emu.wait_for_job(job_id)
+
+    status = run_cli("status", job_id)
+    assert status.code == 0
+    assert status.events == [
+        {
+            "event": "status",
+            "job_id": job_id,
+            "status": "completed",
+            "progress": 1.0,
+            "processed_pages": 2,
+            "total_pages": 2,
+        }
+    ]
+
+    [done] = run_cli("result", job_id).events
+    assert done["event"] == "done" and done["job_id"] == job_id
+    assert done["result"].startswith("<!-- page 1 -->\nInvoice Number: INV-7")
+
+    to_file = run_cli("--human", "result", job_id, "--out", "res")
+    assert to_file.code == 0 and to_file.stdout == ""
+    assert f"res/{job_id}.md" in to_file.stderr
+    text = (tmp_path / "res" / f"{job_id}.md").read_text(encoding="utf-8")
+    assert text.startswith("<!-- page 1 -->\nInvoice Number: INV-7")
+
+    deleted = run_cli("delete", job_id)
+    assert deleted.code == 0
+    assert deleted.events == [{"event": "deleted", "job_id": job_id}]
+    assert emu.get_job(job_id).deleted_at is not None
+    again = run_cli("delete", job_id)
+    assert again.code == 3  # 404: already deleted
+    assert again.events[0]["error"] == "NotFoundError"
+
+
+def test_status_and_result_of_a_running_job(
+    run_cli: Callable[..., Run],
+    pdf: Callable[..., Path],
+    emulator_factory: Callable[..., LeapOCREmulator],
+) -> None:
+    slow = emulator_factory(processing_seconds=30)
+    pdf()
+    job_id = run_cli("process", "invoice.pdf", "--no-wait", emu=slow).events[0]["job_id"]
+    status = run_cli("--human", "status", job_id, emu=slow)
+    assert status.code == 0
+    assert status.stdout.startswith(job_id) and (
+        "pending" in status.stdout or "processing" in status.stdout
+    )
+    result = run_cli("result", job_id, emu=slow)
+    assert result.code == 4
+    assert result.events[0]["error"] == "JobNotReadyError"
+
+
+def test_models(run_cli: Callable[..., Run]) -> None:
+    run = run_cli("models")
+    assert run.code == 0
+    models = {m["name"]: m["credits_per_page"] for m in run.of("model")}
+    assert models == {"standard-v1": 1, "english-pro-v1": 2, "pro-v1": 3}
+    assert all(m["display_name"] and m["description"] for m in run.of("model"))
+
+
+def test_models_as_a_table(run_cli: Callable[..., Run]) -> None:
+    human = run_cli("--human", "models")
+    lines = human.stdout.splitlines()
+    assert lines[0].split()[:3] == ["MODEL", "NAME", "CREDITS/PAGE"]
+    assert any(line.startswith("pro-v1") and " 3 " in line for line in lines)

@@ -1,0 +1,321 @@
+"""``leapocr process``: results written, JSON lines, concurrency, failures, --delete."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from pytest_httpserver import HTTPServer
+
+from leapocr_sdk.testing import LeapOCREmulator, make_pdf
+from tests.cli.conftest import FAST, PAGES, Run, cli_command, cli_env
+
+
+def test_single_file_markdown_to_stdout_as_json_lines(
+    run_cli: Callable[..., Run], pdf: Callable[..., Path]
+) -> None:
+    pdf()
+    run = run_cli("process", "invoice.pdf", *FAST)
+    assert run.code == 0, run.stdout + run.stderr
+    assert run.stderr == ""
+    submitted, done = run.events
+    assert submitted == {"event": "submitted", "source": "invoice.pdf", "job_id": done["job_id"]}
+    assert done["status"] == "completed"
+    assert done["format"] == "markdown"
+    assert done["pages"] == 2
+    assert done["credits_used"] == 2
+    assert "output" not in done
+    assert done["result"] == (
+        "<!-- page 1 -->\nInvoice Number: INV-7\nVendor: Acme Ltd\nTotal Amount: 12.50\n\n"
+        "<!-- page 2 -->\nSecond page\nNothing to extract here\n"
+    )
+
+
+def test_markdown_written_to_out_dir(
+    run_cli: Callable[..., Run], pdf: Callable[..., Path], tmp_path: Path
+) -> None:
+    pdf("docs/invoice.pdf")
+    run = run_cli("process", "docs/invoice.pdf", "--out", "results", *FAST)
+    assert run.code == 0
+    [done] = run.of("done")
+    assert done["output"] == str(Path("results") / "invoice.md")
+    assert "result" not in done
+    text = (tmp_path / "results" / "invoice.md").read_text(encoding="utf-8")
+    for number, page in enumerate(PAGES, start=1):
+        assert f"<!-- page {number} -->\n{page}\n" in text
+    assert [p.name for p in (tmp_path / "results").iterdir()] == ["invoice.md"]  # no temp files
+
+
+def test_human_mode_progress_on_stderr_and_markdown_on_stdout(
+    run_cli: Callable[..., Run], pdf: Callable[..., Path]
+) -> None:
+    pdf()
+    run = run_cli("--human", "process", "invoice.pdf", *FAST)
+    assert run.code == 0
+    assert run.stdout.startswith("<!-- page 1 -->\nInvoice Number: INV-7\n")
+    assert "invoice.pdf: uploading" in run.stderr
+    assert "invoice.pdf: submitted as job" in run.stderr
+    assert "completed" in run.stderr and "2 pages" in run.stderr and "2 credits" in run.stderr
+    assert "\x1b[" not in run.stderr  # no cursor movement when stderr is not a terminal
+
+
+def test_structured_with_schema(
+    run_cli: Callable[..., Run], pdf: Callable[..., Path], tmp_path: Path, emu: LeapOCREmulator
+) -> None:
+    pdf()
+    schema = {
+        "type": "object",
+        "properties": {
+            "invoice_number": {"type": "string"},
+            "vendor": {"type": "string"},
+            "total_amount": {"type": "number"},
+            "due_date": {"type": "string"},
+        },
+    }
+    (tmp_path / "schema.json").write_text(json.dumps(schema), encoding="utf-8")
+    run = run_cli("process", "invoice.pdf", "--schema", "schema.json", "--out", "out", *FAST)
+    assert run.code == 0
+    [done] = run.of("done")
+    assert done["format"] == "structured"  # the default with --schema
+    data = json.loads((tmp_path / "out" / "invoice.json").read_text(encoding="utf-8"))
+    assert data == {
+        "invoice_number": "INV-7",
+        "vendor": "Acme Ltd",
+        "total_amount": 12.5,
+        "due_date": None,
+    }
+    [job] = emu.jobs.values()
+    assert job.schema == schema and job.result_format == "structured"
+
+
+def test_per_page_structured_to_stdout(
+    run_cli: Callable[..., Run], pdf: Callable[..., Path]
+) -> None:
+    pdf()
+    run = run_cli("--human", "process", "invoice.pdf", "--format", "per_page_structured", *FAST)
+    assert run.code == 0
+    pages = json.loads(run.stdout)
+    assert [page["page_number"] for page in pages] == [1, 2]
+    assert pages[0]["data"]["invoice_number"] == "INV-7"
+
+
+def test_model_and_instruction_are_sent(
+    run_cli: Callable[..., Run], pdf: Callable[..., Path], emu: LeapOCREmulator
+) -> None:
+    pdf()
+    args = ("process", "invoice.pdf", "--model", "pro-v1", "--instruction", "Find the total")
+    run = run_cli(*args, *FAST)
+    assert run.code == 0
+    [done] = run.of("done")
+    assert done["credits_used"] == 6  # 2 pages x 3 credits
+    [job] = emu.jobs.values()
+    assert (job.model, job.instructions, job.result_format) == (
+        "pro-v1",
+        "Find the total",
+        "structured",
+    )
+
+
+def test_many_files_concurrently_one_bad(
+    run_cli: Callable[..., Run],
+    pdf: Callable[..., Path],
+    tmp_path: Path,
+    emulator_factory: Callable[..., LeapOCREmulator],
+) -> None:
+    slow = emulator_factory(processing_seconds=1.0)
+    names = [f"doc{i}.pdf" for i in range(5)]
+    for i, name in enumerate(names):
+        pdf(name, [f"Document {i}\nNumber: {i}"])
+    (tmp_path / "notes.pdf").write_text("this is not a PDF", encoding="utf-8")
+    started = time.monotonic()
+    run = run_cli(
+        "process", *names, "notes.pdf", "--out", "out", "--concurrency", "6", *FAST, emu=slow
+    )
+    elapsed = time.monotonic() - started
+    assert run.code == 4
+    [error] = run.of("error")
+    assert error["source"] == "notes.pdf" and error["exit_code"] == 4
+    assert error["error"] == "JobFailedError"
+    assert error["error_message"] == "The file is not a PDF document"
+    assert sorted(done["source"] for done in run.of("done")) == names
+    for i, name in enumerate(names):
+        text = (tmp_path / "out" / name.replace(".pdf", ".md")).read_text(encoding="utf-8")
+        assert f"Document {i}\nNumber: {i}" in text
+    assert not (tmp_path / "out" / "notes.md").exists()
+    assert elapsed < 5 * 1.0, "the documents were not processed concurrently"
+
+
+def test_worst_exit_code_wins_and_others_are_written(
+    run_cli: Callable[..., Run], pdf: Callable[..., Path], tmp_path: Path
+) -> None:
+    pdf("good.pdf")
+    (tmp_path / "bad.pdf").write_bytes(b"%PDF-1.4 but broken")
+    run = run_cli("process", "missing.pdf", "good.pdf", "bad.pdf", "--out", "out", *FAST)
+    assert run.code == 4  # usage (2) for missing.pdf, job (4) for bad.pdf: the highest
+    codes = {e["source"]: e["exit_code"] for e in run.of("error")}
+    assert codes == {"missing.pdf": 2, "bad.pdf": 4}
+    assert (tmp_path / "out" / "good.md").exists()
+
+
+def test_same_names_get_distinct_outputs(
+    run_cli: Callable[..., Run], pdf: Callable[..., Path], tmp_path: Path
+) -> None:
+    pdf("a/report.pdf", ["first"])
+    pdf("b/report.pdf", ["second"])
+    run = run_cli("process", "a/report.pdf", "b/report.pdf", "--out", "out", *FAST)
+    assert run.code == 0
+    assert (tmp_path / "out" / "report.md").read_text(encoding="utf-8").endswith("first\n")
+    assert (tmp_path / "out" / "report-2.md").read_text(encoding="utf-8").endswith("second\n")
+
+
+def test_concurrency_is_bounded(
+    run_cli: Callable[..., Run],
+    pdf: Callable[..., Path],
+    emulator_factory: Callable[..., LeapOCREmulator],
+) -> None:
+    emu = emulator_factory(processing_seconds=0.3)
+    names = [f"d{i}.pdf" for i in range(4)]
+    for name in names:
+        pdf(name, ["x"])
+    run = run_cli("process", *names, "--concurrency", "1", *FAST, emu=emu)
+    assert run.code == 0
+    jobs = sorted(emu.jobs.values(), key=lambda job: job.created_at)
+    gaps = [later.created_at - earlier.created_at for earlier, later in itertools.pairwise(jobs)]
+    assert min(gaps) >= 0.25, "with --concurrency 1 each job starts after the previous one"
+
+
+def test_delete_deletes_each_job_after_saving(
+    run_cli: Callable[..., Run], pdf: Callable[..., Path], tmp_path: Path, emu: LeapOCREmulator
+) -> None:
+    pdf("one.pdf")
+    pdf("two.pdf")
+    run = run_cli("process", "one.pdf", "two.pdf", "--out", "out", "--delete", *FAST)
+    assert run.code == 0
+    deleted = {event["job_id"] for event in run.of("deleted")}
+    assert deleted == {event["job_id"] for event in run.of("done")}
+    assert len(deleted) == 2
+    for job_id in deleted:
+        assert emu.get_job(job_id).deleted_at is not None
+    assert (tmp_path / "out" / "one.md").exists() and (tmp_path / "out" / "two.md").exists()
+
+
+def test_failed_jobs_are_not_deleted(
+    run_cli: Callable[..., Run], tmp_path: Path, emu: LeapOCREmulator
+) -> None:
+    (tmp_path / "bad.pdf").write_text("nope", encoding="utf-8")
+    run = run_cli("process", "bad.pdf", "--delete", *FAST)
+    assert run.code == 4
+    assert run.of("deleted") == []
+    [job] = emu.jobs.values()
+    assert job.status == "failed" and job.deleted_at is None
+
+
+def test_no_wait_prints_job_ids(run_cli: Callable[..., Run], pdf: Callable[..., Path]) -> None:
+    pdf()
+    run = run_cli("process", "invoice.pdf", "--no-wait")
+    assert run.code == 0
+    [submitted] = run.events
+    assert submitted["event"] == "submitted" and submitted["job_id"]
+    human = run_cli("--human", "process", "invoice.pdf", "--no-wait")
+    assert human.code == 0
+    assert len(human.stdout.strip()) == 36  # just the job id, for JOB=$(leapocr ...)
+
+
+def test_wait_timeout_exits_4(
+    run_cli: Callable[..., Run],
+    pdf: Callable[..., Path],
+    emulator_factory: Callable[..., LeapOCREmulator],
+) -> None:
+    slow = emulator_factory(processing_seconds=30)
+    pdf()
+    run = run_cli("process", "invoice.pdf", "--timeout", "0.3", *FAST, emu=slow)
+    assert run.code == 4
+    [error] = run.of("error")
+    assert error["error"] == "WaitTimeoutError" and error["job_id"]
+
+
+def test_url_input(
+    run_cli: Callable[..., Run], httpserver: HTTPServer, emu: LeapOCREmulator
+) -> None:
+    httpserver.expect_request("/files/remote.pdf").respond_with_data(
+        make_pdf(["Remote page\nKey: value"]), content_type="application/pdf"
+    )
+    url = httpserver.url_for("/files/remote.pdf")
+    run = run_cli("process", url, "--out", "out", *FAST)
+    assert run.code == 0, run.stdout
+    [done] = run.of("done")
+    assert done["source"] == url
+    assert done["output"] == str(Path("out") / "remote.md")
+    [job] = emu.jobs.values()
+    assert job.source_url == url
+
+
+def test_ctrl_c_exits_130(
+    pdf: Callable[..., Path], tmp_path: Path, emulator_factory: Callable[..., LeapOCREmulator]
+) -> None:
+    slow = emulator_factory(processing_seconds=30)
+    pdf()
+    child = subprocess.Popen(
+        cli_command("process", "invoice.pdf", *FAST),
+        cwd=tmp_path,
+        env=cli_env(slow),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert child.stdout is not None
+        first = json.loads(child.stdout.readline())
+        assert first["event"] == "submitted"
+        child.send_signal(signal.SIGINT)
+        assert child.wait(timeout=10) == 130
+        assert json.loads(child.stdout.read().strip().splitlines()[-1])["event"] == "interrupted"
+    finally:
+        child.kill()
+        child.wait()
+
+
+@pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs a pseudo-terminal")
+def test_progress_bars_on_a_terminal(
+    pdf: Callable[..., Path], tmp_path: Path, emulator_factory: Callable[..., LeapOCREmulator]
+) -> None:
+    emu = emulator_factory(processing_seconds=0.5)
+    pdf("one.pdf")
+    pdf("two.pdf")
+    primary, secondary = os.openpty()
+    try:
+        child = subprocess.Popen(
+            cli_command("process", "one.pdf", "two.pdf", "--out", "out", *FAST),
+            cwd=tmp_path,
+            env=cli_env(emu, COLUMNS="120", LINES="40"),
+            stdin=subprocess.DEVNULL,
+            stdout=secondary,
+            stderr=secondary,
+        )
+        os.close(secondary)
+        screen = b""
+        while chunk := _read(primary):
+            screen += chunk
+        assert child.wait(timeout=30) == 0
+    finally:
+        os.close(primary)
+    text = screen.decode("utf-8", "replace")
+    assert "processing" in text and "pages" in text  # the live board
+    assert "\x1b[" in text  # redrawn in place
+    assert "one.pdf: completed" in text and "two.pdf: completed" in text
+    assert '"event"' not in text  # a person's output, not JSON
+    assert (tmp_path / "out" / "one.md").exists() and (tmp_path / "out" / "two.md").exists()
+
+
+def _read(fd: int) -> bytes:
+    try:
+        return os.read(fd, 65536)
+    except OSError:  # EIO once the child has closed the terminal
+        return b""
