@@ -6,8 +6,9 @@ closes every connection, and clients must be able to reuse theirs).
 Behaviour where the service leaves room (the emulator's decisions):
 
 - It reads the text embedded in PDFs with ``pypdf``; it does **not** do OCR. Markdown
-  pages are that text; ``structured`` and ``per_page_structured`` jobs both return one
-  object per page, filled from ``Key: value`` lines (see ``extract.extract_fields``);
+  pages are that text; ``per_page_structured`` jobs return one object per page, filled
+  from ``Key: value`` lines (see ``extract.extract_fields``); ``structured`` jobs do the
+  same, except that page 1 carries the document-level object, filled from every page;
   without a schema (e.g. with a ``template_slug``) every ``Key: value`` line is returned.
 - Defaults: model ``standard-v1``, format ``markdown``. An unknown model name is refused
   with 400 (``VALIDATION_ERROR``); register custom ones with ``add_model``.

@@ -291,6 +291,9 @@ class JobStore:
                 job.results = list(pages)
             else:
                 job.results = [extract_fields(text, job.schema) for text in pages]
+                if job.result_format == "structured" and job.results:
+                    # One document-level object: page 1 carries the fields found anywhere.
+                    job.results[0] = extract_fields("\n".join(pages), job.schema)
             job.ready_at = self.clock()
             job.ready_wall = time.time()
 
