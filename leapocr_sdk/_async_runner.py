@@ -10,7 +10,14 @@ from typing import Any, TypeVar
 import httpx
 
 from ._parsing import Reply
-from ._runners import _part_chunks, _part_headers, _reply, _what, transport_error
+from ._runners import (
+    _api_headers,
+    _part_chunks,
+    _part_headers,
+    _reply,
+    _what,
+    transport_error,
+)
 from ._steps import Call, Parallel, Plan, PutPart, Sleep, Step
 from .errors import LeapOCRError
 
@@ -62,14 +69,14 @@ class AsyncRunner:
         return await self._parallel(step)
 
     async def _call(self, step: Call) -> Reply:
-        headers = {**(step.headers or {}), **self._headers()}
         try:
             response = await self._api.request(
                 step.method,
                 self._base_url + step.path,
                 params=step.params,
                 json=step.json,
-                headers=headers,
+                headers=_api_headers(step, self._headers),
+                follow_redirects=False,  # even on a caller's client: the key stays on the API host
             )
         except httpx.HTTPError as exc:
             raise transport_error(exc, _what(step)) from None
@@ -90,10 +97,18 @@ class AsyncRunner:
         if not step.plans:
             return []
         gate = asyncio.Semaphore(max(1, step.limit))
+        failed_once = asyncio.Event()
 
         async def gated(plan: Plan[Any]) -> Any:
             async with gate:
-                return await self.run(plan)
+                if failed_once.is_set():  # a sibling failed while this one queued: don't start
+                    plan.close()
+                    return None
+                try:
+                    return await self.run(plan)
+                except BaseException:
+                    failed_once.set()
+                    raise
 
         tasks = [asyncio.ensure_future(gated(plan)) for plan in step.plans]
         try:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import random
+import threading
 from collections.abc import Awaitable, Callable
 from types import TracebackType
 from typing import Any, Self, TypeVar
@@ -53,6 +54,11 @@ class _Secret:
     __str__ = __repr__
 
 
+def _check_hook(name: str, value: object) -> None:
+    if value is not None and not callable(value):
+        raise ConfigurationError(f"{name} must be a callable or None, got {type(value).__name__}")
+
+
 class _ClientBase:
     """Configuration shared by both clients."""
 
@@ -76,9 +82,16 @@ class _ClientBase:
         if any(ch.isspace() or not ch.isprintable() for ch in key.strip()):
             raise ConfigurationError("the API key contains white space or control characters")
         self._api_key = _Secret(key.strip())
-        url = base_url if base_url is not None else os.environ.get(C.BASE_URL_ENV)
+        if not isinstance(allow_insecure_http, bool):
+            raise ConfigurationError(
+                f"allow_insecure_http must be True or False, got {allow_insecure_http!r}"
+            )
+        _check_hook("clock", clock)
+        if rng is not None and not isinstance(rng, random.Random):
+            raise ConfigurationError(f"rng must be a random.Random, got {type(rng).__name__}")
+        url = base_url if base_url is not None else os.environ.get(C.BASE_URL_ENV) or None
         self._base_url = check_base_url(
-            url or C.DEFAULT_BASE_URL, allow_insecure_http=allow_insecure_http
+            C.DEFAULT_BASE_URL if url is None else url, allow_insecure_http=allow_insecure_http
         )
         self._timeout = check_timeout(timeout)
         self._closed = False
@@ -112,8 +125,8 @@ class _ClientBase:
         if self._closed:
             raise ConfigurationError(f"this {type(self).__name__} is closed: create a new client")
 
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}(base_url={self._base_url!r})"
+    def __repr__(self) -> str:  # safe on a half-built client (tracebacks with locals)
+        return f"{type(self).__name__}(base_url={getattr(self, '_base_url', None)!r})"
 
     # Argument checks shared by both clients; each returns a ready-to-run flow.
 
@@ -163,6 +176,7 @@ class LeapOCR(_ClientBase):
         clock: Callable[[], float] | None = None,
         rng: random.Random | None = None,
     ) -> None:
+        _check_hook("sleep", sleep)
         super().__init__(
             api_key,
             base_url=base_url,
@@ -180,6 +194,7 @@ class LeapOCR(_ClientBase):
         self._owns_http = http_client is None
         self._http = http_client or httpx.Client(timeout=self._timeout, limits=self._limits())
         self._upload_http: httpx.Client | None = None
+        self._upload_lock = threading.Lock()  # parts are sent from several threads at once
         self._runner = SyncRunner(
             api=self._http,
             uploads=self._uploads,
@@ -189,9 +204,10 @@ class LeapOCR(_ClientBase):
         )
 
     def _uploads(self) -> httpx.Client:
-        if self._upload_http is None:
-            self._upload_http = httpx.Client(timeout=self._timeout, limits=self._limits())
-        return self._upload_http
+        with self._upload_lock:
+            if self._upload_http is None:
+                self._upload_http = httpx.Client(timeout=self._timeout, limits=self._limits())
+            return self._upload_http
 
     def process_url(
         self,
@@ -310,6 +326,7 @@ class AsyncLeapOCR(_ClientBase):
         clock: Callable[[], float] | None = None,
         rng: random.Random | None = None,
     ) -> None:
+        _check_hook("sleep", sleep)
         super().__init__(
             api_key,
             base_url=base_url,

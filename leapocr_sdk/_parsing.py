@@ -63,7 +63,7 @@ def decode_json(reply: Reply) -> Any:
     """The reply's JSON body, or an UnexpectedResponseError naming what came instead."""
     try:
         return json.loads(reply.content)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: absurdly deep nesting
         snippet = reply.content[:200].decode("utf-8", "replace")
         raise UnexpectedResponseError(
             f"expected a JSON body, got {snippet!r}",
@@ -111,7 +111,7 @@ def error_from_reply(reply: Reply) -> APIError:
     details: Any = None
     try:
         body = json.loads(reply.content) if reply.content else None
-    except ValueError:
+    except (ValueError, RecursionError):
         body = None
         text = reply.content[:300].decode("utf-8", "replace").strip()
         message = text or None
@@ -154,7 +154,7 @@ def retry_after_seconds(headers: Mapping[str, str], *, now: float | None) -> flo
     retry_after = _header(headers, "retry-after")
     if retry_after:
         seconds = _float(retry_after)
-        if seconds is not None:
+        if seconds is not None and math.isfinite(seconds):
             return max(seconds, 0.0)
         if now is not None:
             try:
@@ -164,7 +164,7 @@ def retry_after_seconds(headers: Mapping[str, str], *, now: float | None) -> flo
             if when is not None:
                 return max(when - now, 0.0)
     reset = _float(_header(headers, "x-ratelimit-reset"))
-    if reset is not None:
+    if reset is not None and math.isfinite(reset):
         if reset < 1_000_000_000:  # a delay, not a timestamp
             return max(reset, 0.0)
         if now is not None:
@@ -213,6 +213,8 @@ def parse_upload_ticket(reply: Reply, file_size: int) -> UploadTicket:
         url = _str(raw.get("upload_url"))
         if number is None or url is None:
             raise _unexpected(reply, "an upload part lacks part_number or upload_url")
+        if number < 1:
+            raise _unexpected(reply, f"upload part number {number} is not a positive integer")
         parts.append(UploadPart(number, start if start is not None else -1, _end(end), url))
     parts.sort(key=lambda part: part.part_number)
     if len(parts) == 1 and parts[0].start == -1:  # a single part may omit its range

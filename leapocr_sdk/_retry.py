@@ -19,7 +19,7 @@ def is_retryable_status(status_code: int) -> bool:
 
 def backoff_delay(attempt: int, rng: random.Random) -> float:
     """Exponential backoff with jitter for retry number ``attempt`` (0-based)."""
-    base = min(C.BACKOFF_INITIAL * (2.0**attempt), C.BACKOFF_MAX)
+    base = min(C.BACKOFF_INITIAL * (2.0 ** min(attempt, 64)), C.BACKOFF_MAX)  # no overflow
     return base * (1.0 - C.BACKOFF_JITTER * rng.random())
 
 

@@ -40,7 +40,13 @@ def transport_error(exc: httpx.HTTPError, what: str) -> APIConnectionError:
 
 
 def _reply(response: httpx.Response) -> Reply:
-    return Reply(response.status_code, response.headers, response.content)
+    content = response.content
+    if not 200 <= response.status_code < 300:
+        # An error body that echoes the key back must not carry it into an exception.
+        key = response.request.headers.get(C.API_KEY_HEADER)
+        if key:
+            content = content.replace(key.encode(), b"<redacted>")
+    return Reply(response.status_code, response.headers, content)
 
 
 def _part_chunks(step: PutPart) -> Iterator[bytes]:
@@ -52,6 +58,12 @@ def _part_chunks(step: PutPart) -> Iterator[bytes]:
         if step.progress is not None:
             step.progress.update(part.part_number, sent)
         yield chunk
+
+
+def _api_headers(step: Call, auth: Callable[[], dict[str, str]]) -> dict[str, str]:
+    """The request's headers plus the key, built here so no runner frame holds the key in a
+    local variable (error trackers that format tracebacks with locals must not show it)."""
+    return {**(step.headers or {}), **auth()}
 
 
 def _part_headers(step: PutPart) -> dict[str, str]:
@@ -112,14 +124,14 @@ class SyncRunner:
         return self._parallel(step)
 
     def _call(self, step: Call) -> Reply:
-        headers = {**(step.headers or {}), **self._headers()}
         try:
             response = self._api.request(
                 step.method,
                 self._base_url + step.path,
                 params=step.params,
                 json=step.json,
-                headers=headers,
+                headers=_api_headers(step, self._headers),
+                follow_redirects=False,  # even on a caller's client: the key stays on the API host
             )
         except httpx.HTTPError as exc:
             raise transport_error(exc, _what(step)) from None
@@ -141,17 +153,26 @@ class SyncRunner:
             return []
         workers = max(1, min(step.limit, len(step.plans)))
         abort = threading.Event()
+        failures: list[BaseException] = []
+
+        def guarded(plan: Plan[Any]) -> Any:
+            try:
+                return self.run(plan, abort)
+            except _Aborted:
+                raise
+            except BaseException as exc:
+                failures.append(exc)
+                abort.set()  # set by the worker itself: a queued sibling must not start
+                raise
+
         with concurrent.futures.ThreadPoolExecutor(workers, "leapocr-upload") as pool:
-            futures = [pool.submit(self.run, plan, abort) for plan in step.plans]
-            done, _ = concurrent.futures.wait(
-                futures, return_when=concurrent.futures.FIRST_EXCEPTION
-            )
-            failed = next((f for f in futures if f in done and f.exception()), None)
-            if failed is not None:
+            futures = [pool.submit(guarded, plan) for plan in step.plans]
+            concurrent.futures.wait(futures, return_when=concurrent.futures.FIRST_EXCEPTION)
+            if failures:
                 abort.set()  # running sub-flows stop before their next step
                 for future in futures:
                     future.cancel()  # the ones not started yet
-                raise failed.exception()  # type: ignore[misc]
+                raise failures[0]
             return [future.result() for future in futures]
 
 

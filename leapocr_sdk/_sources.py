@@ -157,6 +157,11 @@ def _open_path(path: str, file_name: str | None) -> FileSource:
 def _open_stream(stream: BinaryIO, file_name: str | None) -> FileSource:
     if isinstance(stream, io.TextIOBase):
         raise ValidationError("file is opened in text mode: open it with 'rb'")
+    if getattr(stream, "closed", False) is True:
+        raise ValidationError("the file object is closed: pass an open file (or its path)")
+    readable = getattr(stream, "readable", None)
+    if callable(readable) and readable() is False:
+        raise ValidationError("the file object is not readable: open it with 'rb'")
     name = file_name or _stream_name(stream)
     seekable = False
     try:

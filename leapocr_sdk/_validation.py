@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import ipaddress
 import json
 import math
@@ -96,7 +97,7 @@ def _check_model(value: object) -> str | None:
         return None
     if isinstance(value, Model):
         return value.value
-    if isinstance(value, str) and _MODEL_NAME.fullmatch(value):
+    if isinstance(value, str) and not isinstance(value, enum.Enum) and _MODEL_NAME.fullmatch(value):
         return value
     raise ValidationError(
         f"model must be a Model (e.g. Model.STANDARD_V1) or a model name from list_models(), "

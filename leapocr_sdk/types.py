@@ -67,15 +67,17 @@ class JobStatus(enum.StrEnum):
 def estimate_credits(pages: int, model: Model | str = Model.STANDARD_V1) -> int:
     """Credits a document of ``pages`` pages costs with ``model``.
 
-    Custom model names are priced on the service; for those, raise ``ValueError`` and
-    look the price up with ``list_models()``.
+    Custom model names are priced on the service; for those, raises ``ValidationError``
+    (a ``ValueError``): look the price up with ``list_models()``.
     """
+    from .errors import ValidationError  # a ValueError too
+
     if isinstance(pages, bool) or not isinstance(pages, int) or pages < 0:
-        raise ValueError(f"pages must be a whole number >= 0, got {pages!r}")
+        raise ValidationError(f"pages must be a whole number >= 0, got {pages!r}")
     try:
         known = Model(model)
     except ValueError:
-        raise ValueError(
+        raise ValidationError(
             f"no built-in price for model {model!r}: see list_models() for its credits_per_page"
         ) from None
     return pages * known.credits_per_page

@@ -103,14 +103,11 @@ class _Handle:
         return repr(self._client)
 
 
-@pytest.fixture
-def api(httpserver: Any) -> Iterator[Any]:
-    """pytest-httpserver, checked after the test: every request to the API validated against
-    openapi.yaml, and no request outside the API (an upload URL) carrying the API key."""
+def check_log(server: Any) -> None:
+    """Every request to the API fits openapi.yaml; no request outside it carries the key."""
     from tests.wire import API_PREFIX, check_request
 
-    yield httpserver
-    for request, _response in httpserver.log:
+    for request, _response in server.log:
         if request.path.startswith(API_PREFIX):
             check_request(
                 request.method,
@@ -120,10 +117,20 @@ def api(httpserver: Any) -> Iterator[Any]:
                 request.get_data(),
             )
         else:
-            assert "x-api-key" not in {k.lower() for k in request.headers}, (
+            assert "x-api-key" not in {name.lower() for name, _ in request.headers.items()}, (
                 f"API key sent to {request.method} {request.path}"
             )
             assert API_KEY not in str(request.headers)
+
+
+@pytest.fixture
+def api(httpserver: Any) -> Iterator[Any]:
+    """pytest-httpserver, checked after the test by ``check_log``; a request no handler
+    matched, or a handler that raised, fails the test too."""
+    yield httpserver
+    check_log(httpserver)
+    httpserver.check_assertions()
+    httpserver.check_handler_errors()
 
 
 @pytest.fixture
