@@ -44,6 +44,8 @@ INVOICE_SCHEMA = {
         "vendor": {"type": "string"},
         "customer": {"type": "string"},
         "currency": {"type": "string"},
+        "total_amount": {"type": "number"},
+        "paid": {"type": "boolean"},
     },
 }
 
