@@ -3,26 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, TypeVar
 
 import httpx
 
 from ._parsing import Reply
-from ._runners import (
-    _api_headers,
-    _part_chunks,
-    _part_headers,
-    _reply,
-    _what,
-    transport_error,
-)
+from ._runners import _part_chunks, _reply, api_request, describe, part_request, transport_error
 from ._steps import Call, Parallel, Plan, PutPart, Sleep, Step
 from .errors import LeapOCRError
 
 T = TypeVar("T")
-logger = logging.getLogger("leapocr_sdk")
 
 
 class AsyncRunner:
@@ -69,28 +60,19 @@ class AsyncRunner:
         return await self._parallel(step)
 
     async def _call(self, step: Call) -> Reply:
-        try:
-            response = await self._api.request(
-                step.method,
-                self._base_url + step.path,
-                params=step.params,
-                json=step.json,
-                headers=_api_headers(step, self._headers),
-                follow_redirects=False,  # even on a caller's client: the key stays on the API host
-            )
-        except httpx.HTTPError as exc:
-            raise transport_error(exc, _what(step)) from None
-        logger.debug("%s %s -> %d", step.method, step.path, response.status_code)
-        return _reply(response)
+        request = api_request(self._api, step, self._base_url, self._headers)
+        return await self._send(self._api, request)
 
     async def _put(self, step: PutPart) -> Reply:
+        uploads = self._uploads()
+        return await self._send(uploads, part_request(uploads, step, _async_chunks(step)))
+
+    @staticmethod
+    async def _send(client: httpx.AsyncClient, request: httpx.Request) -> Reply:
         try:
-            response = await self._uploads().put(
-                step.part.url, content=_async_chunks(step), headers=_part_headers(step)
-            )
+            response = await client.send(request, follow_redirects=False)
         except httpx.HTTPError as exc:
-            raise transport_error(exc, _what(step)) from None
-        logger.debug("PUT part %d -> %d", step.part.part_number, response.status_code)
+            raise transport_error(exc, describe(request)) from None
         return _reply(response)
 
     async def _parallel(self, step: Parallel) -> list[Any]:

@@ -46,6 +46,7 @@ def _reply(response: httpx.Response) -> Reply:
         key = response.request.headers.get(C.API_KEY_HEADER)
         if key:
             content = content.replace(key.encode(), b"<redacted>")
+    logger.debug("%s -> %d", describe(response.request), response.status_code)
     return Reply(response.status_code, response.headers, content)
 
 
@@ -60,20 +61,37 @@ def _part_chunks(step: PutPart) -> Iterator[bytes]:
         yield chunk
 
 
-def _api_headers(step: Call, auth: Callable[[], dict[str, str]]) -> dict[str, str]:
-    """The request's headers plus the key, built here so no runner frame holds the key in a
-    local variable (error trackers that format tracebacks with locals must not show it)."""
-    return {**(step.headers or {}), **auth()}
+def api_request(
+    client: httpx.Client | httpx.AsyncClient,
+    step: Call,
+    base_url: str,
+    auth: Callable[[], dict[str, str]],
+) -> httpx.Request:
+    """The API request for ``step``: the generated layer's path, params and body under the
+    base URL, plus the key. Redirects are never followed (see ``send``): the key stays on
+    the API host, even with a caller's own client."""
+    return client.build_request(
+        step.method,
+        base_url + step.path,
+        params=step.params,
+        json=step.json,
+        headers={**(step.headers or {}), **auth()},
+    )
 
 
-def _part_headers(step: PutPart) -> dict[str, str]:
-    return {"Content-Length": str(step.part.size)}
+def part_request(
+    client: httpx.Client | httpx.AsyncClient, step: PutPart, content: Any
+) -> httpx.Request:
+    """A part's PUT: its byte range streamed from the source, an explicit Content-Length
+    (presigned storage refuses chunked bodies), and no API headers."""
+    return client.build_request(
+        "PUT", step.part.url, content=content, headers={"Content-Length": str(step.part.size)}
+    )
 
 
-def _what(step: Call | PutPart) -> str:
-    if isinstance(step, Call):
-        return f"{step.method} {step.path}"
-    return f"upload of part {step.part.part_number}"
+def describe(request: httpx.Request) -> str:
+    """A request for errors and logs: method, host and path; never a presigned query."""
+    return f"{request.method} {request.url.host}{request.url.path}"
 
 
 class SyncRunner:
@@ -124,28 +142,18 @@ class SyncRunner:
         return self._parallel(step)
 
     def _call(self, step: Call) -> Reply:
-        try:
-            response = self._api.request(
-                step.method,
-                self._base_url + step.path,
-                params=step.params,
-                json=step.json,
-                headers=_api_headers(step, self._headers),
-                follow_redirects=False,  # even on a caller's client: the key stays on the API host
-            )
-        except httpx.HTTPError as exc:
-            raise transport_error(exc, _what(step)) from None
-        logger.debug("%s %s -> %d", step.method, step.path, response.status_code)
-        return _reply(response)
+        return self._send(self._api, api_request(self._api, step, self._base_url, self._headers))
 
     def _put(self, step: PutPart) -> Reply:
+        uploads = self._uploads()
+        return self._send(uploads, part_request(uploads, step, _part_chunks(step)))
+
+    @staticmethod
+    def _send(client: httpx.Client, request: httpx.Request) -> Reply:
         try:
-            response = self._uploads().put(
-                step.part.url, content=_part_chunks(step), headers=_part_headers(step)
-            )
+            response = client.send(request, follow_redirects=False)
         except httpx.HTTPError as exc:
-            raise transport_error(exc, _what(step)) from None
-        logger.debug("PUT part %d -> %d", step.part.part_number, response.status_code)
+            raise transport_error(exc, describe(request)) from None
         return _reply(response)
 
     def _parallel(self, step: Parallel) -> list[Any]:
