@@ -4,41 +4,60 @@
 >>> with LeapOCR() as client:                      # doctest: +SKIP
 ...     job = client.process_file("invoice.pdf", output_type=OutputFormat.MARKDOWN)
 ...     result = client.wait_until_done(job.job_id)
+
+The public names load on first use (PEP 562), so ``import leapocr_sdk`` alone (for the
+command line's ``--help``, or ``leapocr_sdk.testing``) does not pay for httpx and attrs.
 """
 
-from ._client import AsyncLeapOCR, LeapOCR, __version__
-from .errors import (
-    APIConnectionError,
-    APIError,
-    APITimeoutError,
-    AuthenticationError,
-    BadRequestError,
-    ConfigurationError,
-    ConflictError,
-    InsufficientCreditsError,
-    JobFailedError,
-    JobNotReadyError,
-    LeapOCRError,
-    NotFoundError,
-    PermissionDeniedError,
-    RateLimitError,
-    ServerError,
-    UnexpectedResponseError,
-    UploadError,
-    ValidationError,
-    WaitTimeoutError,
-)
-from .types import (
-    Job,
-    JobResult,
-    JobStatus,
-    JobStatusInfo,
-    Model,
-    ModelInfo,
-    OutputFormat,
-    PageResult,
-    estimate_credits,
-)
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+_EXPORTS = {
+    "AsyncLeapOCR": "._client",
+    "LeapOCR": "._client",
+    **dict.fromkeys(
+        [
+            "APIConnectionError",
+            "APIError",
+            "APITimeoutError",
+            "AuthenticationError",
+            "BadRequestError",
+            "ConfigurationError",
+            "ConflictError",
+            "InsufficientCreditsError",
+            "JobFailedError",
+            "JobNotReadyError",
+            "LeapOCRError",
+            "NotFoundError",
+            "PermissionDeniedError",
+            "RateLimitError",
+            "ServerError",
+            "UnexpectedResponseError",
+            "UploadError",
+            "ValidationError",
+            "WaitTimeoutError",
+        ],
+        ".errors",
+    ),
+    **dict.fromkeys(
+        [
+            "Job",
+            "JobResult",
+            "JobStatus",
+            "JobStatusInfo",
+            "Model",
+            "ModelInfo",
+            "OutputFormat",
+            "PageResult",
+            "estimate_credits",
+        ],
+        ".types",
+    ),
+}
 
 __all__ = [
     "APIConnectionError",
@@ -73,3 +92,52 @@ __all__ = [
     "__version__",
     "estimate_credits",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'leapocr_sdk' has no attribute {name!r}")
+    value = getattr(import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__
+
+
+if TYPE_CHECKING:
+    from ._client import AsyncLeapOCR, LeapOCR
+    from .errors import (
+        APIConnectionError,
+        APIError,
+        APITimeoutError,
+        AuthenticationError,
+        BadRequestError,
+        ConfigurationError,
+        ConflictError,
+        InsufficientCreditsError,
+        JobFailedError,
+        JobNotReadyError,
+        LeapOCRError,
+        NotFoundError,
+        PermissionDeniedError,
+        RateLimitError,
+        ServerError,
+        UnexpectedResponseError,
+        UploadError,
+        ValidationError,
+        WaitTimeoutError,
+    )
+    from .types import (
+        Job,
+        JobResult,
+        JobStatus,
+        JobStatusInfo,
+        Model,
+        ModelInfo,
+        OutputFormat,
+        PageResult,
+        estimate_credits,
+    )

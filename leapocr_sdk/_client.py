@@ -15,6 +15,7 @@ from typing import Any, Self, TypeVar
 
 import httpx
 
+from . import __version__
 from . import _constants as C
 from . import _plans as plans
 from ._runners import SyncRunner
@@ -34,7 +35,6 @@ from .errors import ConfigurationError
 from .types import Job, JobResult, JobStatusInfo, Model, ModelInfo, OutputFormat
 
 T = TypeVar("T")
-__version__ = "0.1.0"
 
 
 class _Secret:

@@ -9,11 +9,13 @@ The generated package is imported on first use, not at ``import leapocr_sdk``.
 
 from __future__ import annotations
 
-from typing import Any, cast
-from uuid import UUID
+from typing import TYPE_CHECKING, Any, cast
 
 from ._steps import Call
 from ._validation import SubmitOptions
+
+if TYPE_CHECKING:
+    from uuid import UUID
 
 
 def _call(name: str, kwargs: dict[str, Any], *, idempotent: bool) -> Call:
@@ -31,7 +33,7 @@ def _call(name: str, kwargs: dict[str, Any], *, idempotent: bool) -> Call:
 def _path_id(job_id: str) -> UUID:
     # The generated layer types job ids as UUIDs (the service's format) but only applies
     # quote(str(job_id)); ids are checked by _validation.check_job_id before they get here.
-    return cast(UUID, job_id)
+    return cast("UUID", job_id)
 
 
 def _options(options: SubmitOptions, schema_type: Any) -> dict[str, Any]:

@@ -7,7 +7,6 @@ step's error in, until the flow returns.
 
 from __future__ import annotations
 
-import concurrent.futures
 import logging
 import threading
 import time
@@ -159,6 +158,8 @@ class SyncRunner:
     def _parallel(self, step: Parallel) -> list[Any]:
         if not step.plans:
             return []
+        import concurrent.futures  # only uploads need a thread pool
+
         workers = max(1, min(step.limit, len(step.plans)))
         abort = threading.Event()
         failures: list[BaseException] = []

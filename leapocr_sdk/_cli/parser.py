@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import math
 
-from .._client import __version__
+from .. import __version__
 from ..types import OutputFormat
 from .codes import EPILOG
 
