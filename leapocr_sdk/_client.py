@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import random
 import threading
+import time
 from collections.abc import Awaitable, Callable
 from types import TracebackType
 from typing import Any, Self, TypeVar
@@ -21,6 +22,7 @@ from . import _plans as plans
 from ._runners import SyncRunner
 from ._sources import FileInput, open_source
 from ._steps import Plan
+from ._tls import tls_context
 from ._validation import (
     check_base_url,
     check_callback,
@@ -101,7 +103,7 @@ class _ClientBase:
                 "upload_concurrency", upload_concurrency, minimum=1
             ),
             allow_insecure_http=allow_insecure_http,
-            clock=clock or plans.Context().clock,
+            clock=clock or time.monotonic,
             rng=rng or random.Random(),  # noqa: S311 - jitter, not secrets
         )
 
@@ -115,11 +117,13 @@ class _ClientBase:
             "User-Agent": f"leapocr-sdk-python/{__version__}",
         }
 
-    def _limits(self) -> httpx.Limits:
-        return httpx.Limits(
+    def _http_options(self) -> dict[str, Any]:
+        """Settings of the httpx clients the SDK creates (API and uploads)."""
+        limits = httpx.Limits(
             max_connections=max(100, self._ctx.upload_concurrency),
             max_keepalive_connections=max(20, self._ctx.upload_concurrency),
         )
+        return {"timeout": self._timeout, "limits": limits, "verify": tls_context()}
 
     def _ensure_open(self) -> None:
         if self._closed:
@@ -192,7 +196,7 @@ class LeapOCR(_ClientBase):
                 "http_client must be an httpx.Client (use AsyncLeapOCR for an httpx.AsyncClient)"
             )
         self._owns_http = http_client is None
-        self._http = http_client or httpx.Client(timeout=self._timeout, limits=self._limits())
+        self._http = http_client or httpx.Client(**self._http_options())
         self._upload_http: httpx.Client | None = None
         self._upload_lock = threading.Lock()  # parts are sent from several threads at once
         self._runner = SyncRunner(
@@ -206,7 +210,7 @@ class LeapOCR(_ClientBase):
     def _uploads(self) -> httpx.Client:
         with self._upload_lock:
             if self._upload_http is None:
-                self._upload_http = httpx.Client(timeout=self._timeout, limits=self._limits())
+                self._upload_http = httpx.Client(**self._http_options())
             return self._upload_http
 
     def process_url(
@@ -342,7 +346,7 @@ class AsyncLeapOCR(_ClientBase):
                 "http_client must be an httpx.AsyncClient (use LeapOCR for an httpx.Client)"
             )
         self._owns_http = http_client is None
-        self._http = http_client or httpx.AsyncClient(timeout=self._timeout, limits=self._limits())
+        self._http = http_client or httpx.AsyncClient(**self._http_options())
         self._upload_http: httpx.AsyncClient | None = None
         from ._async_runner import AsyncRunner
 
@@ -356,7 +360,7 @@ class AsyncLeapOCR(_ClientBase):
 
     def _uploads(self) -> httpx.AsyncClient:
         if self._upload_http is None:
-            self._upload_http = httpx.AsyncClient(timeout=self._timeout, limits=self._limits())
+            self._upload_http = httpx.AsyncClient(**self._http_options())
         return self._upload_http
 
     async def process_url(

@@ -11,16 +11,13 @@ import email.utils
 import json
 import math
 from collections.abc import Mapping
-from typing import Any
-
-import attrs
+from typing import Any, NamedTuple
 
 from .errors import APIError, RateLimitError, UnexpectedResponseError, error_class_for
 from .types import Job, JobResult, JobStatus, JobStatusInfo, ModelInfo, PageResult
 
 
-@attrs.frozen
-class Reply:
+class Reply(NamedTuple):
     """An HTTP answer reduced to what parsing needs (never a live response)."""
 
     status_code: int
@@ -28,8 +25,7 @@ class Reply:
     content: bytes
 
 
-@attrs.frozen
-class UploadPart:
+class UploadPart(NamedTuple):
     """One presigned part: bytes ``start``..``end`` (inclusive) go to ``url``."""
 
     part_number: int
@@ -42,16 +38,14 @@ class UploadPart:
         return self.end - self.start + 1
 
 
-@attrs.frozen
-class UploadTicket:
+class UploadTicket(NamedTuple):
     """The answer to an upload initiation: the new job and where its parts go."""
 
     job_id: str
     parts: tuple[UploadPart, ...]
 
 
-@attrs.frozen
-class ResultChunk:
+class ResultChunk(NamedTuple):
     """One response of the paginated result endpoint."""
 
     body: Mapping[str, Any]
@@ -218,7 +212,7 @@ def parse_upload_ticket(reply: Reply, file_size: int) -> UploadTicket:
         parts.append(UploadPart(number, start if start is not None else -1, _end(end), url))
     parts.sort(key=lambda part: part.part_number)
     if len(parts) == 1 and parts[0].start == -1:  # a single part may omit its range
-        parts[0] = attrs.evolve(parts[0], start=0, end=file_size - 1)
+        parts[0] = parts[0]._replace(start=0, end=file_size - 1)
     expected = 0
     for part in parts:
         if part.start != expected or part.end < part.start:

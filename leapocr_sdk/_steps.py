@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Generator, Mapping
-from typing import Any, TypeVar
-
-import attrs
+from typing import Any, NamedTuple, TypeVar
 
 from ._parsing import UploadPart
 from ._sources import FileSource
@@ -19,8 +17,7 @@ from ._sources import FileSource
 T = TypeVar("T")
 
 
-@attrs.frozen
-class Call:
+class Call(NamedTuple):
     """One request to the API (the runner adds the base URL and the API key)."""
 
     name: str
@@ -32,8 +29,7 @@ class Call:
     idempotent: bool = True
 
 
-@attrs.frozen
-class PutPart:
+class PutPart(NamedTuple):
     """PUT one part's byte range to its presigned URL (no API headers)."""
 
     part: UploadPart
@@ -41,13 +37,11 @@ class PutPart:
     progress: UploadProgress | None = None
 
 
-@attrs.frozen
-class Sleep:
+class Sleep(NamedTuple):
     seconds: float
 
 
-@attrs.frozen
-class Parallel:
+class Parallel(NamedTuple):
     """Run sub-flows concurrently, at most ``limit`` at a time; results come back in order.
 
     On the first failure no new sub-flow starts, running ones are stopped where the

@@ -8,10 +8,8 @@ import json
 import math
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urlsplit
-
-import attrs
 
 from . import _constants as C
 from .errors import ConfigurationError, ValidationError
@@ -21,8 +19,7 @@ _JOB_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,127}")
 _MODEL_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}")
 
 
-@attrs.frozen
-class SubmitOptions:
+class SubmitOptions(NamedTuple):
     """Validated processing options, ready to be put on the wire."""
 
     output_type: OutputFormat | None = None

@@ -358,11 +358,16 @@ class Api:
         """Download a URL job's document (on a worker thread) and read it."""
         import httpx  # a dependency of the SDK itself; imported lazily
 
+        from .._tls import tls_context
+
         host = urlsplit(url).hostname or ""
         try:
             with (
                 httpx.Client(
-                    timeout=30.0, follow_redirects=True, trust_env=not _is_loopback(host)
+                    timeout=30.0,
+                    follow_redirects=True,
+                    trust_env=not _is_loopback(host),
+                    verify=tls_context(),
                 ) as client,
                 client.stream("GET", url) as response,
             ):
