@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 
 import httpx
 
+from . import _constants as C
 from ._parsing import Reply
 from ._runners import _part_chunks, _reply, api_request, describe, part_request, transport_error
 from ._steps import Call, Parallel, Plan, PutPart, Sleep, Step
@@ -33,6 +34,9 @@ class AsyncRunner:
         self._base_url = base_url
         self._headers = headers
         self._sleep = sleep or asyncio.sleep
+        # See C.MAX_CONNECTIONS: waiting here costs nothing and is not a timeout.
+        self._api_gate = asyncio.Semaphore(C.MAX_CONNECTIONS)
+        self._upload_gate = asyncio.Semaphore(C.MAX_CONNECTIONS)
 
     async def run(self, plan: Plan[T]) -> T:
         result: Any = None
@@ -61,11 +65,13 @@ class AsyncRunner:
 
     async def _call(self, step: Call) -> Reply:
         request = api_request(self._api, step, self._base_url, self._headers)
-        return await self._send(self._api, request)
+        async with self._api_gate:
+            return await self._send(self._api, request)
 
     async def _put(self, step: PutPart) -> Reply:
         uploads = self._uploads()
-        return await self._send(uploads, part_request(uploads, step, _async_chunks(step)))
+        async with self._upload_gate:
+            return await self._send(uploads, part_request(uploads, step, _async_chunks(step)))
 
     @staticmethod
     async def _send(client: httpx.AsyncClient, request: httpx.Request) -> Reply:

@@ -10,6 +10,10 @@ API_KEY_HEADER = "X-API-Key"
 DEFAULT_TIMEOUT = 60.0
 DEFAULT_MAX_RETRIES = 3
 DEFAULT_UPLOAD_CONCURRENCY = 4
+# Connections per httpx client; the async client also keeps at most this many requests in
+# flight per client, so hundreds of concurrent jobs queue on a semaphore instead of in
+# httpcore's pool (whose queue handling is quadratic, and counts waiting as PoolTimeout).
+MAX_CONNECTIONS = 100
 
 # Retry backoff: exponential from BACKOFF_INITIAL, capped, with jitter.
 BACKOFF_INITIAL = 0.5
