@@ -6,6 +6,8 @@ from ``_plans`` to the client's runner. Nothing else differs between the two cli
 
 from __future__ import annotations
 
+import collections
+import contextlib
 import os
 import random
 import threading
@@ -20,10 +22,11 @@ from . import __version__
 from . import _constants as C
 from . import _plans as plans
 from ._runners import SyncRunner
-from ._sources import FileInput, open_source
+from ._sources import FileInput, FileSource, open_source
 from ._steps import Plan
 from ._tls import tls_context
 from ._validation import (
+    SubmitOptions,
     check_base_url,
     check_callback,
     check_document_url,
@@ -97,6 +100,7 @@ class _ClientBase:
         )
         self._timeout = check_timeout(timeout)
         self._closed = False
+        self._submitted: collections.OrderedDict[str, float] = collections.OrderedDict()
         self._ctx = plans.Context(
             max_retries=check_positive_int("max_retries", max_retries, minimum=0),
             upload_concurrency=check_positive_int(
@@ -136,7 +140,32 @@ class _ClientBase:
 
     def _process_url_plan(self, url: str, **options: Any) -> Plan[Job]:
         self._ensure_open()
-        return plans.process_url(self._ctx, check_document_url(url), check_options(**options))
+        plan = plans.process_url(self._ctx, check_document_url(url), check_options(**options))
+        return self._remembering(plan)
+
+    def _file_options(
+        self, on_upload_progress: Callable[[int, int], object] | None, **options: Any
+    ) -> SubmitOptions:
+        self._ensure_open()
+        check_callback("on_upload_progress", on_upload_progress)
+        return check_options(**options)
+
+    def _process_file_plan(
+        self,
+        source: FileSource,
+        options: SubmitOptions,
+        on_upload_progress: Callable[[int, int], object] | None,
+    ) -> Plan[Job]:
+        return self._remembering(plans.process_file(self._ctx, source, options, on_upload_progress))
+
+    def _remembering(self, submission: Plan[Job]) -> Plan[Job]:
+        """Run a submission and note when this client created the job (see ``_wait_plan``)."""
+        job = yield from submission
+        self._submitted[job.job_id] = self._ctx.clock()
+        while len(self._submitted) > C.REMEMBERED_SUBMISSIONS:
+            with contextlib.suppress(KeyError):
+                self._submitted.popitem(last=False)
+        return job
 
     def _job_plan(self, flow: Callable[[plans.Context, str], Plan[T]], job_id: str) -> Plan[T]:
         self._ensure_open()
@@ -153,7 +182,10 @@ class _ClientBase:
         job_id = check_job_id(job_id)
         interval, limit = check_wait(poll_interval, timeout)
         check_callback("on_progress", on_progress)
-        return plans.wait_until_done(self._ctx, job_id, interval, limit, on_progress)
+        # A job this client just submitted cannot be done yet: first poll one interval later.
+        submitted = self._submitted.get(job_id)
+        first_poll = None if submitted is None else submitted + interval
+        return plans.wait_until_done(self._ctx, job_id, interval, limit, on_progress, first_poll)
 
 
 class LeapOCR(_ClientBase):
@@ -248,19 +280,17 @@ class LeapOCR(_ClientBase):
         on_upload_progress: Callable[[int, int], object] | None = None,
     ) -> Job:
         """Upload a local PDF (path, bytes or binary file object) in parts; returns the job."""
-        self._ensure_open()
-        options = check_options(
+        options = self._file_options(
+            on_upload_progress,
             output_type=output_type,
             model=model,
             instruction=instruction,
             schema=schema,
             template_slug=template_slug,
         )
-        check_callback("on_upload_progress", on_upload_progress)
         with open_source(file, file_name) as source:
-            return self._runner.run(
-                plans.process_file(self._ctx, source, options, on_upload_progress)
-            )
+            plan = self._process_file_plan(source, options, on_upload_progress)
+            return self._runner.run(plan)
 
     def get_status(self, job_id: str) -> JobStatusInfo:
         """The job's current status and progress."""
@@ -398,19 +428,17 @@ class AsyncLeapOCR(_ClientBase):
         on_upload_progress: Callable[[int, int], object] | None = None,
     ) -> Job:
         """Upload a local PDF (path, bytes or binary file object) in parts; returns the job."""
-        self._ensure_open()
-        options = check_options(
+        options = self._file_options(
+            on_upload_progress,
             output_type=output_type,
             model=model,
             instruction=instruction,
             schema=schema,
             template_slug=template_slug,
         )
-        check_callback("on_upload_progress", on_upload_progress)
         with open_source(file, file_name) as source:
-            return await self._runner.run(
-                plans.process_file(self._ctx, source, options, on_upload_progress)
-            )
+            plan = self._process_file_plan(source, options, on_upload_progress)
+            return await self._runner.run(plan)
 
     async def get_status(self, job_id: str) -> JobStatusInfo:
         """The job's current status and progress."""

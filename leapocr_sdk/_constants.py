@@ -28,6 +28,8 @@ DEFAULT_POLL_INTERVAL = 2.0
 DEFAULT_WAIT_TIMEOUT = 600.0
 POLL_GROWTH = 1.25
 POLL_CAP_FACTOR = 4.0
+# Jobs a client remembers having submitted (to delay their first poll by one interval).
+REMEMBERED_SUBMISSIONS = 10_000
 
 # Result pages fetched per request (the service accepts 1..1000).
 RESULT_PAGE_LIMIT = 250

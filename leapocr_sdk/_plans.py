@@ -305,15 +305,19 @@ def wait_until_done(
     poll_interval: float,
     timeout: float,
     on_progress: Callable[[JobStatusInfo], object] | None,
+    first_poll: float | None = None,
 ) -> Plan[JobResult]:
     """Poll until the job is finished, then return its whole result.
 
     Polls the result endpoint, which answers 202 with the status while the job runs and
-    the result once it is done, so a finished job costs no extra request. The interval
-    grows by ``POLL_GROWTH`` up to ``POLL_CAP_FACTOR`` x ``poll_interval``; the last
-    sleep is cut short so the wait never exceeds ``timeout``.
+    the result once it is done, so a finished job costs no extra request. The first poll
+    waits until ``first_poll`` (a ``ctx.clock()`` time) when given; the interval then
+    grows by ``POLL_GROWTH`` up to ``POLL_CAP_FACTOR`` x ``poll_interval``; every sleep
+    is cut short so the wait never exceeds ``timeout``.
     """
     deadline = ctx.clock() + timeout
+    if first_poll is not None and first_poll > ctx.clock():
+        yield Sleep(min(first_poll, deadline) - ctx.clock())
     interval = poll_interval
     cap = poll_interval * C.POLL_CAP_FACTOR
     while True:

@@ -57,9 +57,13 @@ class Scene:
         return make_pdf(texts), texts
 
     def finished(self, client: Any, tag: str = "doc") -> tuple[str, list[str]]:
-        """A job the emulator has finished processing (submitted with ``client``)."""
+        """A job the emulator has finished processing.
+
+        Submitted by another client: a client delays its first poll of a job it has just
+        submitted itself, and the row's sleeps must be its retries only.
+        """
         data, texts = self.pdf(tag)
-        job = client.process_file(data)
+        job = self.client().process_file(data)
         self.emu.wait_for_job(job.job_id)
         client.sleeps.clear()  # the row's own retries are counted from here
         return job.job_id, texts
@@ -567,6 +571,7 @@ def restart_during_polling(s: Scene) -> None:
         def on_progress(info: Any) -> None:
             if not outage:  # first poll: the job is still running; take the service down
                 outage.append(time.monotonic())
+                sleeps.clear()  # count the sleeps of the outage only
                 emu.stop()
 
         sleeps: list[float] = []

@@ -218,3 +218,31 @@ def test_wait_fetches_every_result_page(api, base_url, make_client):
     api.expect_request(f"{API}/ocr/result/{JOB}").respond_with_handler(answer)
     result = make_client(base_url=base_url).wait_until_done(JOB)
     assert [p.text for p in result.pages] == [f"t{n}" for n in range(1, total + 1)]
+
+
+def test_first_poll_of_a_job_this_client_just_submitted_waits_one_interval(
+    api, base_url, make_client
+):
+    api.expect_request(f"{API}/ocr/uploads/url", method="POST").respond_with_json(
+        {"job_id": JOB, "status": "pending"}
+    )
+    api.expect_request(f"{API}/ocr/result/{JOB}").respond_with_handler(
+        Script(running(), json_response(service_result([(1, "a")])))
+    )
+    client, _box = virtual_clock(make_client, base_url=base_url)
+
+    job = client.process_url("https://example.com/a.pdf")
+    result = client.wait_until_done(job.job_id, poll_interval=1.5)
+
+    assert [p.text for p in result.pages] == ["a"]
+    assert client.sleeps[0] == pytest.approx(1.5)  # no poll right after the submission
+    assert len(client.sleeps) == 2  # then one interval between the two polls
+
+
+def test_a_job_submitted_elsewhere_is_polled_at_once(api, base_url, make_client):
+    api.expect_request(f"{API}/ocr/result/{JOB}").respond_with_json(service_result([(1, "a")]))
+    client = make_client(base_url=base_url)
+
+    client.wait_until_done(JOB, poll_interval=1.5)
+
+    assert client.sleeps == []
