@@ -27,6 +27,6 @@ def test_bench_smoke_runs_every_scenario() -> None:
     rows = "\n".join(table[1:])
     for figure in ("upload", "peak RSS", "`get_status`", "jobs from URL", "detection delay"):
         assert figure in rows, figure
-    assert "`import leapocr_sdk`" in rows
+    assert "`from leapocr_sdk import" in rows
     assert "`get_result`" in rows
     assert "| error |" not in rows
