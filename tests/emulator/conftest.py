@@ -122,19 +122,9 @@ def emu() -> Iterator[LeapOCREmulator]:
 
 
 @pytest.fixture
-def make_emu() -> Iterator[Callable[..., LeapOCREmulator]]:
-    """Start an emulator with custom keywords; stopped after the test."""
-    started: list[LeapOCREmulator] = []
-
-    def start(**kwargs: Any) -> LeapOCREmulator:
-        kwargs.setdefault("processing_seconds", 0.05)
-        emulator = LeapOCREmulator(**kwargs).start()
-        started.append(emulator)
-        return emulator
-
-    yield start
-    for emulator in started:
-        emulator.stop()
+def make_emu(leapocr_emulator_factory: Any) -> Callable[..., LeapOCREmulator]:
+    """Start an emulator with custom keywords; stopped after the test (the plugin's fixture)."""
+    return leapocr_emulator_factory  # type: ignore[no-any-return]
 
 
 def raw(method: str, url: str, **kwargs: Any) -> httpx.Response:
