@@ -199,6 +199,7 @@ def parse_upload_ticket(reply: Reply, file_size: int) -> UploadTicket:
     raw_parts = body.get("parts")
     if not isinstance(raw_parts, list) or not raw_parts:
         raise _unexpected(reply, f"upload initiation for job {job_id} returned no parts")
+    whole_file = len(raw_parts) == 1  # a single part may leave out its byte range
     parts: list[UploadPart] = []
     for raw in raw_parts:
         if not isinstance(raw, Mapping):
@@ -209,10 +210,12 @@ def parse_upload_ticket(reply: Reply, file_size: int) -> UploadTicket:
             raise _unexpected(reply, "an upload part lacks part_number or upload_url")
         if number < 1:
             raise _unexpected(reply, f"upload part number {number} is not a positive integer")
-        parts.append(UploadPart(number, start if start is not None else -1, _end(end), url))
+        if start is None and end is None and whole_file:
+            start, end = 0, file_size - 1
+        if start is None or end is None:
+            raise _unexpected(reply, f"upload part {number} lacks start_byte or end_byte")
+        parts.append(UploadPart(number, start, end, url))
     parts.sort(key=lambda part: part.part_number)
-    if len(parts) == 1 and parts[0].start == -1:  # a single part may omit its range
-        parts[0] = parts[0]._replace(start=0, end=file_size - 1)
     expected = 0
     for part in parts:
         if part.start != expected or part.end < part.start:
@@ -225,10 +228,6 @@ def parse_upload_ticket(reply: Reply, file_size: int) -> UploadTicket:
     if expected != file_size or len({p.part_number for p in parts}) != len(parts):
         raise _unexpected(reply, f"upload parts cover {expected} bytes of a {file_size}-byte file")
     return UploadTicket(job_id=job_id, parts=tuple(parts))
-
-
-def _end(value: int | None) -> int:
-    return -2 if value is None else value
 
 
 def parse_status(reply: Reply, job_id: str) -> JobStatusInfo:
