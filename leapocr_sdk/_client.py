@@ -30,6 +30,7 @@ from ._validation import (
     check_base_url,
     check_callback,
     check_document_url,
+    check_file_name,
     check_job_id,
     check_options,
     check_positive_int,
@@ -37,7 +38,7 @@ from ._validation import (
     check_wait,
 )
 from .errors import ConfigurationError
-from .types import Job, JobResult, JobStatusInfo, Model, ModelInfo, OutputFormat
+from .types import HealthStatus, Job, JobResult, JobStatusInfo, Model, ModelInfo, OutputFormat
 
 T = TypeVar("T")
 
@@ -138,9 +139,11 @@ class _ClientBase:
 
     # Argument checks shared by both clients; each returns a ready-to-run flow.
 
-    def _process_url_plan(self, url: str, **options: Any) -> Plan[Job]:
+    def _process_url_plan(self, url: str, file_name: str | None, **options: Any) -> Plan[Job]:
         self._ensure_open()
-        plan = plans.process_url(self._ctx, check_document_url(url), check_options(**options))
+        url = check_document_url(url)
+        name = None if file_name is None else check_file_name(file_name)
+        plan = plans.process_url(self._ctx, url, name, check_options(**options))
         return self._remembering(plan)
 
     def _file_options(
@@ -249,21 +252,31 @@ class LeapOCR(_ClientBase):
         self,
         url: str,
         *,
+        file_name: str | None = None,
         output_type: OutputFormat | str | None = None,
         model: Model | str | None = None,
         instruction: str | None = None,
         schema: dict[str, Any] | None = None,
         template_slug: str | None = None,
+        extract_bounding_boxes: bool = False,
+        save_as_template: bool = False,
     ) -> Job:
-        """Submit the PDF at ``url``; returns the new job (not yet processed)."""
+        """Submit the document (PDF or image) at ``url``; returns the new job, not yet done.
+
+        The service fetches the URL itself. The options are those of :meth:`process_file`;
+        ``file_name`` names the job (default: taken from the URL by the service).
+        """
         return self._runner.run(
             self._process_url_plan(
                 url,
+                file_name,
                 output_type=output_type,
                 model=model,
                 instruction=instruction,
                 schema=schema,
                 template_slug=template_slug,
+                extract_bounding_boxes=extract_bounding_boxes,
+                save_as_template=save_as_template,
             )
         )
 
@@ -277,9 +290,35 @@ class LeapOCR(_ClientBase):
         instruction: str | None = None,
         schema: dict[str, Any] | None = None,
         template_slug: str | None = None,
+        extract_bounding_boxes: bool = False,
+        save_as_template: bool = False,
         on_upload_progress: Callable[[int, int], object] | None = None,
     ) -> Job:
-        """Upload a local PDF (path, bytes or binary file object) in parts; returns the job."""
+        """Upload a local document in parts and start its job; returns the job, not yet done.
+
+        Args:
+            file: a path, ``bytes``, or a binary file object (opened with ``"rb"``). PDF,
+                PNG, JPEG, TIFF or WebP, up to 1 GiB; the type is read from the first bytes,
+                and anything else is refused before any request.
+            file_name: the name the job gets (default: the file's own name).
+            output_type: ``"markdown"`` (default) or ``"structured"``; a ``schema`` alone
+                means structured.
+            model: e.g. ``Model.STANDARD_V2`` (default, 1 credit a page) or
+                ``Model.PRO_V2`` (3); any model name passes through.
+            instruction: at most 100 characters of guidance; may go with a schema.
+            schema: a JSON schema (dict) of the fields to extract (structured output).
+            template_slug: a saved template; it excludes output_type, model, schema and
+                instruction.
+            extract_bounding_boxes: also locate each block of text on its page
+                (``PageResult.bounding_boxes``).
+            save_as_template: save these options as a template for later jobs.
+            on_upload_progress: called as ``(bytes_sent, total_bytes)`` while uploading.
+
+        Raises:
+            ValidationError: bad options or file, before any request.
+            UploadError: a part could not be uploaded (the job is deleted).
+            APIError: the service refused the job (e.g. InsufficientCreditsError).
+        """
         options = self._file_options(
             on_upload_progress,
             output_type=output_type,
@@ -287,6 +326,8 @@ class LeapOCR(_ClientBase):
             instruction=instruction,
             schema=schema,
             template_slug=template_slug,
+            extract_bounding_boxes=extract_bounding_boxes,
+            save_as_template=save_as_template,
         )
         with open_source(file, file_name) as source:
             plan = self._process_file_plan(source, options, on_upload_progress)
@@ -312,13 +353,26 @@ class LeapOCR(_ClientBase):
         return self._runner.run(self._wait_plan(job_id, poll_interval, timeout, on_progress))
 
     def delete_job(self, job_id: str) -> None:
-        """Delete the job and redact its content on the service."""
+        """Delete the job and redact its content on the service (answered 204 or 200).
+
+        Afterwards ``get_result`` and ``wait_until_done`` raise ``JobDeletedError``.
+        """
         self._runner.run(self._job_plan(plans.delete_job, job_id))
 
     def list_models(self) -> list[ModelInfo]:
-        """The processing models the service offers, with their credit cost."""
+        """The processing models the service offers, with their credit cost.
+
+        The service declares ``GET /ocr/models`` for dashboard sessions and may refuse an
+        API key there (``AuthenticationError``); :func:`leapocr_sdk.builtin_models` gives
+        the documented catalogue offline.
+        """
         self._ensure_open()
         return self._runner.run(plans.list_models(self._ctx))
+
+    def health(self) -> HealthStatus:
+        """The service's health (``GET /health``, asked once, no retries)."""
+        self._ensure_open()
+        return self._runner.run(plans.health(self._ctx))
 
     def close(self) -> None:
         """Close the connections this client opened (not a caller's own http_client)."""
@@ -397,21 +451,31 @@ class AsyncLeapOCR(_ClientBase):
         self,
         url: str,
         *,
+        file_name: str | None = None,
         output_type: OutputFormat | str | None = None,
         model: Model | str | None = None,
         instruction: str | None = None,
         schema: dict[str, Any] | None = None,
         template_slug: str | None = None,
+        extract_bounding_boxes: bool = False,
+        save_as_template: bool = False,
     ) -> Job:
-        """Submit the PDF at ``url``; returns the new job (not yet processed)."""
+        """Submit the document (PDF or image) at ``url``; returns the new job, not yet done.
+
+        The service fetches the URL itself. The options are those of :meth:`process_file`;
+        ``file_name`` names the job (default: taken from the URL by the service).
+        """
         return await self._runner.run(
             self._process_url_plan(
                 url,
+                file_name,
                 output_type=output_type,
                 model=model,
                 instruction=instruction,
                 schema=schema,
                 template_slug=template_slug,
+                extract_bounding_boxes=extract_bounding_boxes,
+                save_as_template=save_as_template,
             )
         )
 
@@ -425,9 +489,35 @@ class AsyncLeapOCR(_ClientBase):
         instruction: str | None = None,
         schema: dict[str, Any] | None = None,
         template_slug: str | None = None,
+        extract_bounding_boxes: bool = False,
+        save_as_template: bool = False,
         on_upload_progress: Callable[[int, int], object] | None = None,
     ) -> Job:
-        """Upload a local PDF (path, bytes or binary file object) in parts; returns the job."""
+        """Upload a local document in parts and start its job; returns the job, not yet done.
+
+        Args:
+            file: a path, ``bytes``, or a binary file object (opened with ``"rb"``). PDF,
+                PNG, JPEG, TIFF or WebP, up to 1 GiB; the type is read from the first bytes,
+                and anything else is refused before any request.
+            file_name: the name the job gets (default: the file's own name).
+            output_type: ``"markdown"`` (default) or ``"structured"``; a ``schema`` alone
+                means structured.
+            model: e.g. ``Model.STANDARD_V2`` (default, 1 credit a page) or
+                ``Model.PRO_V2`` (3); any model name passes through.
+            instruction: at most 100 characters of guidance; may go with a schema.
+            schema: a JSON schema (dict) of the fields to extract (structured output).
+            template_slug: a saved template; it excludes output_type, model, schema and
+                instruction.
+            extract_bounding_boxes: also locate each block of text on its page
+                (``PageResult.bounding_boxes``).
+            save_as_template: save these options as a template for later jobs.
+            on_upload_progress: called as ``(bytes_sent, total_bytes)`` while uploading.
+
+        Raises:
+            ValidationError: bad options or file, before any request.
+            UploadError: a part could not be uploaded (the job is deleted).
+            APIError: the service refused the job (e.g. InsufficientCreditsError).
+        """
         options = self._file_options(
             on_upload_progress,
             output_type=output_type,
@@ -435,6 +525,8 @@ class AsyncLeapOCR(_ClientBase):
             instruction=instruction,
             schema=schema,
             template_slug=template_slug,
+            extract_bounding_boxes=extract_bounding_boxes,
+            save_as_template=save_as_template,
         )
         with open_source(file, file_name) as source:
             plan = self._process_file_plan(source, options, on_upload_progress)
@@ -460,13 +552,26 @@ class AsyncLeapOCR(_ClientBase):
         return await self._runner.run(self._wait_plan(job_id, poll_interval, timeout, on_progress))
 
     async def delete_job(self, job_id: str) -> None:
-        """Delete the job and redact its content on the service."""
+        """Delete the job and redact its content on the service (answered 204 or 200).
+
+        Afterwards ``get_result`` and ``wait_until_done`` raise ``JobDeletedError``.
+        """
         await self._runner.run(self._job_plan(plans.delete_job, job_id))
 
     async def list_models(self) -> list[ModelInfo]:
-        """The processing models the service offers, with their credit cost."""
+        """The processing models the service offers, with their credit cost.
+
+        The service declares ``GET /ocr/models`` for dashboard sessions and may refuse an
+        API key there (``AuthenticationError``); :func:`leapocr_sdk.builtin_models` gives
+        the documented catalogue offline.
+        """
         self._ensure_open()
         return await self._runner.run(plans.list_models(self._ctx))
+
+    async def health(self) -> HealthStatus:
+        """The service's health (``GET /health``, asked once, no retries)."""
+        self._ensure_open()
+        return await self._runner.run(plans.health(self._ctx))
 
     async def aclose(self) -> None:
         """Close the connections this client opened (not a caller's own http_client)."""

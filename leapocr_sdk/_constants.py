@@ -34,13 +34,9 @@ REMEMBERED_SUBMISSIONS = 10_000
 # Result pages fetched per request (the service accepts 1..1000).
 RESULT_PAGE_LIMIT = 250
 
-# Contract limits (openapi.yaml).
-MAX_FILE_SIZE = 104_857_600
-MAX_URL_LENGTH = 2000
-MAX_INSTRUCTION_LENGTH = 100
-MAX_FILE_NAME_LENGTH = 255
-PDF_CONTENT_TYPE = "application/pdf"
-DEFAULT_FILE_NAME = "document.pdf"
+# The service's own limits, models and file types live in _contract.py.
+# The name given to a document read from bytes or a nameless stream (plus its extension).
+DEFAULT_FILE_STEM = "document"
 
 # Upload bodies are streamed from disk in chunks of this size.
 UPLOAD_CHUNK_SIZE = 1024 * 1024

@@ -11,10 +11,22 @@ import email.utils
 import json
 import math
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
 from .errors import APIError, RateLimitError, UnexpectedResponseError, error_class_for
-from .types import Job, JobResult, JobStatus, JobStatusInfo, ModelInfo, PageResult
+from .types import (
+    BoundingBox,
+    BoxBounds,
+    HealthStatus,
+    Job,
+    JobResult,
+    JobStatus,
+    JobStatusInfo,
+    ModelInfo,
+    PageDimensions,
+    PageResult,
+)
 
 
 class Reply(NamedTuple):
@@ -121,7 +133,7 @@ def error_from_reply(reply: Reply) -> APIError:
         message = message or _str(body.get("message"))
         if details is None:
             details = body.get("details")
-    cls = error_class_for(reply.status_code)
+    cls = error_class_for(reply.status_code, code)
     message = message or f"the API answered {reply.status_code} with no error message"
     request_id = request_id_of(reply.headers)
     if cls is RateLimitError:
@@ -256,7 +268,19 @@ def status_from_body(body: Mapping[str, Any], job_id: str, reply: Reply) -> JobS
         processed_pages=processed,
         total_pages=total,
         error_message=_str(body.get("error_message")) or _str(body.get("error")),
+        file_name=_str(body.get("file_name")),
+        result_format=_str(body.get("result_format")),
+        template_name=_str(body.get("template_name")),
+        processing_time_seconds=_processing_time(body),
+        created_at=_time(body.get("created_at")),
+        completed_at=_time(body.get("completed_at")),
+        deleted_at=_time(body.get("deleted_at")),
     )
+
+
+def is_deleted(body: Mapping[str, Any]) -> bool:
+    """True when a status or result body describes a deleted (redacted) job."""
+    return body.get("deleted_at") not in (None, "")
 
 
 def parse_result_chunk(reply: Reply) -> ResultChunk:
@@ -284,7 +308,51 @@ def _page(raw: object, index: int, reply: Reply) -> PageResult:
     else:
         text, data = _str(raw.get("text")), _dict(raw.get("data"))
         result = text if text is not None else raw.get("data")
-    return PageResult(page_number=number, text=text, data=data, result=result)
+    confidence = _float(raw.get("confidence"))
+    has_boxes = raw.get("has_bounding_boxes")
+    return PageResult(
+        page_number=number,
+        text=text,
+        data=data,
+        result=result,
+        confidence=confidence if confidence is not None and math.isfinite(confidence) else None,
+        dimensions=_dimensions(raw.get("dimensions")),
+        bounding_boxes=_boxes(raw.get("bounding_boxes")),
+        has_bounding_boxes=has_boxes if isinstance(has_boxes, bool) else None,
+    )
+
+
+def _dimensions(raw: object) -> PageDimensions | None:
+    if not isinstance(raw, Mapping):
+        return None
+    width, height = _int(raw.get("width")), _int(raw.get("height"))
+    if width is None or height is None:
+        return None
+    return PageDimensions(width=width, height=height)
+
+
+def _boxes(raw: object) -> tuple[BoundingBox, ...] | None:
+    if not isinstance(raw, list):
+        return None
+    boxes = []
+    for item in raw:
+        if not isinstance(item, Mapping):
+            continue  # liberal: a malformed block is skipped, the page still reads
+        bounds = item.get("bounds")
+        box_bounds = None
+        if isinstance(bounds, Mapping):
+            x, y, w, h = (_int(bounds.get(k)) for k in ("x", "y", "width", "height"))
+            if x is not None and y is not None and w is not None and h is not None:
+                box_bounds = BoxBounds(x=x, y=y, width=w, height=h)
+        boxes.append(
+            BoundingBox(
+                bounds=box_bounds,
+                text=_str(item.get("text")),
+                type=_str(item.get("type")),
+                metadata=item.get("metadata"),
+            )
+        )
+    return tuple(boxes)
 
 
 def assemble_result(
@@ -297,18 +365,52 @@ def assemble_result(
     data = _dict(body.get("data"))
     if data is None:
         data = next((page.data for page in ordered if page.data is not None), None)
-    seconds = _float(body.get("processing_time_seconds"))
-    if seconds is None:
-        seconds = _float(body.get("processing_time"))
     return JobResult(
         job_id=_str(body.get("job_id")) or _str(body.get("id")) or job_id,
         status=status,
         credits_used=_int(body.get("credits_used")),
-        processing_time_seconds=seconds,
+        processing_time_seconds=_processing_time(body),
         model=_str(body.get("model")),
         result_format=_str(body.get("result_format")) or _str(body.get("format")),
         pages=tuple(ordered),
         data=data,
+        file_name=_str(body.get("file_name")),
+        template_name=_str(body.get("template_name")),
+        total_pages=_int(body.get("total_pages")),
+        created_at=_time(body.get("created_at")),
+        completed_at=_time(body.get("completed_at")),
+    )
+
+
+def _processing_time(body: Mapping[str, Any]) -> float | None:
+    seconds = _float(body.get("processing_time_seconds"))
+    return seconds if seconds is not None else _float(body.get("processing_time"))
+
+
+def _time(value: object) -> datetime | None:
+    """An RFC 3339 / ISO 8601 time as an aware datetime (UTC when the zone is missing)."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    from dateutil.parser import isoparse  # loaded on the first timestamp, not at import
+
+    try:
+        when = isoparse(value.strip())
+    except (ValueError, OverflowError):
+        return None
+    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
+
+
+def parse_health(reply: Reply) -> HealthStatus:
+    """``GET /health``: 200 when healthy, 503 (same body) when a component is down."""
+    body = decode_object(reply)
+    status = _str(body.get("status")) or ("healthy" if reply.status_code == 200 else "unhealthy")
+    checks = body.get("checks")
+    return HealthStatus(
+        status=status,
+        healthy=reply.status_code == 200 and status.lower() in ("healthy", "ok", "up"),
+        version=_str(body.get("version")),
+        checks=dict(checks) if isinstance(checks, Mapping) else {},
+        raw=dict(body),
     )
 
 

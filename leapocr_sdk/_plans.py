@@ -22,6 +22,8 @@ from ._parsing import (
     UploadPart,
     assemble_result,
     error_from_reply,
+    is_deleted,
+    parse_health,
     parse_job,
     parse_models,
     parse_result_chunk,
@@ -37,13 +39,14 @@ from ._validation import SubmitOptions, is_loopback_host
 from .errors import (
     APIConnectionError,
     APIError,
+    JobDeletedError,
     JobFailedError,
     JobNotReadyError,
     LeapOCRError,
     UploadError,
     WaitTimeoutError,
 )
-from .types import Job, JobResult, JobStatus, JobStatusInfo, ModelInfo, PageResult
+from .types import HealthStatus, Job, JobResult, JobStatus, JobStatusInfo, ModelInfo, PageResult
 
 logger = logging.getLogger("leapocr_sdk")
 
@@ -106,8 +109,8 @@ def call_api(ctx: Context, call: Call) -> Plan[Reply]:
 # --- submission ----------------------------------------------------------------------
 
 
-def process_url(ctx: Context, url: str, options: SubmitOptions) -> Plan[Job]:
-    reply = yield from call_api(ctx, requests.submit_url(url, options))
+def process_url(ctx: Context, url: str, file_name: str | None, options: SubmitOptions) -> Plan[Job]:
+    reply = yield from call_api(ctx, requests.submit_url(url, file_name, options))
     return parse_job(reply)
 
 
@@ -122,7 +125,8 @@ def process_file(
     If a part cannot be uploaded, ``complete`` is not sent, the half-uploaded job is
     deleted (best effort) and UploadError says which part failed and why.
     """
-    reply = yield from call_api(ctx, requests.initiate_upload(source.name, source.size, options))
+    initiate = requests.initiate_upload(source.name, source.content_type, source.size, options)
+    reply = yield from call_api(ctx, initiate)
     job_id = parse_job(reply).job_id
     try:
         ticket = parse_upload_ticket(reply, source.size)
@@ -267,8 +271,13 @@ def result_or_status(ctx: Context, job_id: str) -> Plan[JobResult | JobStatusInf
     """The whole result (every page, in order) if the job is finished, else its status."""
     reply = yield from call_api(ctx, requests.get_result(job_id, 1, C.RESULT_PAGE_LIMIT))
     if reply.status_code == 202:
-        return parse_status(reply, job_id)
+        info = parse_status(reply, job_id)
+        if info.deleted_at is not None:
+            raise JobDeletedError(job_id)
+        return info
     first = parse_result_chunk(reply)
+    if is_deleted(first.body):
+        raise JobDeletedError(job_id)
     status = parse_status_value(first.body.get("status") or JobStatus.COMPLETED.value, reply)
     if status not in (JobStatus.COMPLETED, JobStatus.PARTIALLY_DONE):
         return status_from_body(first.body, job_id, reply)
@@ -366,3 +375,12 @@ def delete_job(ctx: Context, job_id: str) -> Plan[None]:
 def list_models(ctx: Context) -> Plan[list[ModelInfo]]:
     reply = yield from call_api(ctx, requests.list_models())
     return parse_models(reply)
+
+
+def health(ctx: Context) -> Plan[HealthStatus]:
+    """The service's health, asked once: a 503 with a health body is an answer, not an error
+    to retry (a probe should say how the service is now)."""
+    reply: Reply = yield requests.health()
+    if reply.status_code not in (200, 503):
+        raise error_from_reply(reply)
+    return parse_health(reply)

@@ -1,16 +1,20 @@
-"""API requests, built by the generated layer (``leapocr_api``) from ``openapi.yaml``.
+"""API requests, built by the generated layer (``leapocr_sdk._generated``) from ``openapi.yaml``.
 
 The generated endpoint modules own the wire shape of every request: paths (with the job
 id percent-encoded), query parameters and JSON bodies. The facade sends what they build
 through its own clients, so that retries, timeouts and key handling stay in one place,
 and reads the replies itself, because it must accept both wire shapes of WIRE.md.
 The generated package is imported on first use, not at ``import leapocr_sdk``.
+
+``tests/test_generated_golden.py`` pins what these functions take from the generated
+modules, so a generator upgrade that changes a request fails loudly.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, cast
 
+from . import _contract
 from ._steps import Call
 from ._validation import SubmitOptions
 
@@ -37,45 +41,65 @@ def _path_id(job_id: str) -> UUID:
 
 
 def _options(options: SubmitOptions, schema_type: Any) -> dict[str, Any]:
-    from leapocr_api.models import ResultFormat
-    from leapocr_api.types import UNSET
+    from ._generated.models import ResultFormat
+    from ._generated.types import UNSET
 
+    output_type = options.output_type
     return {
-        "format_": ResultFormat(options.output_type.value) if options.output_type else UNSET,
+        # per_page_structured is not in the 2026 enum: it is added to the body by _body().
+        "format_": ResultFormat(output_type.value)
+        if output_type is not None and output_type.value in _contract.FORMATS
+        else UNSET,
         "model": options.model if options.model is not None else UNSET,
         "instructions": options.instruction if options.instruction is not None else UNSET,
         "schema": schema_type.from_dict(options.schema) if options.schema is not None else UNSET,
         "template_slug": options.template_slug if options.template_slug is not None else UNSET,
+        "extract_bounding_boxes": True if options.extract_bounding_boxes else UNSET,
+        "save_as_template": True if options.save_as_template else UNSET,
     }
 
 
-def submit_url(url: str, options: SubmitOptions) -> Call:
-    from leapocr_api.api.ocr import upload_from_remote_url
-    from leapocr_api.models import RemoteURLUploadRequest, RemoteURLUploadRequestSchema
+def _with_dropped_format(kwargs: dict[str, Any], options: SubmitOptions) -> dict[str, Any]:
+    """Send a format the 2026 contract dropped as given (the caller was warned)."""
+    output_type = options.output_type
+    if output_type is not None and output_type.value in _contract.DROPPED_FORMATS:
+        kwargs["json"] = {**kwargs["json"], "format": output_type.value}
+    return kwargs
 
-    body = RemoteURLUploadRequest(url=url, **_options(options, RemoteURLUploadRequestSchema))
-    kwargs = upload_from_remote_url._get_kwargs(body=body)
+
+def submit_url(url: str, file_name: str | None, options: SubmitOptions) -> Call:
+    from ._generated.api.ocr import upload_from_remote_url
+    from ._generated.models import RemoteURLUploadRequest, RemoteURLUploadRequestSchema
+    from ._generated.types import UNSET
+
+    body = RemoteURLUploadRequest(
+        url=url,
+        file_name=file_name if file_name is not None else UNSET,
+        **_options(options, RemoteURLUploadRequestSchema),
+    )
+    kwargs = _with_dropped_format(upload_from_remote_url._get_kwargs(body=body), options)
     return _call("submit_url", kwargs, idempotent=False)
 
 
-def initiate_upload(file_name: str, file_size: int, options: SubmitOptions) -> Call:
-    from leapocr_api.api.ocr import direct_upload
-    from leapocr_api.models import InitiateDirectUploadRequest, InitiateDirectUploadRequestSchema
-
-    from ._constants import PDF_CONTENT_TYPE
+def initiate_upload(
+    file_name: str, content_type: str, file_size: int, options: SubmitOptions
+) -> Call:
+    from ._generated.api.ocr import direct_upload
+    from ._generated.models import InitiateDirectUploadRequest, InitiateDirectUploadRequestSchema
 
     body = InitiateDirectUploadRequest(
         file_name=file_name,
-        content_type=PDF_CONTENT_TYPE,
+        content_type=content_type,
         file_size=file_size,
         **_options(options, InitiateDirectUploadRequestSchema),
     )
-    return _call("initiate_upload", direct_upload._get_kwargs(body=body), idempotent=False)
+    kwargs = _with_dropped_format(direct_upload._get_kwargs(body=body), options)
+    return _call("initiate_upload", kwargs, idempotent=False)
 
 
 def complete_upload(job_id: str, etags: list[tuple[int, str]]) -> Call:
-    from leapocr_api.api.ocr import complete_direct_upload
-    from leapocr_api.models import CompletedPart, DirectUploadCompleteRequest
+    from ._generated.api.ocr import complete_direct_upload
+    from ._generated.models import CompletedPart, DirectUploadCompleteRequest
 
     body = DirectUploadCompleteRequest(
         parts=[CompletedPart(etag=etag, part_number=number) for number, etag in etags]
@@ -85,26 +109,32 @@ def complete_upload(job_id: str, etags: list[tuple[int, str]]) -> Call:
 
 
 def get_status(job_id: str) -> Call:
-    from leapocr_api.api.ocr import get_job_status
+    from ._generated.api.ocr import get_job_status
 
     return _call("get_status", get_job_status._get_kwargs(_path_id(job_id)), idempotent=True)
 
 
 def get_result(job_id: str, page: int, limit: int) -> Call:
-    from leapocr_api.api.ocr import get_job_result
+    from ._generated.api.ocr import get_job_result
 
     kwargs = get_job_result._get_kwargs(_path_id(job_id), page=page, limit=limit)
     return _call("get_result", kwargs, idempotent=True)
 
 
 def delete_job(job_id: str) -> Call:
-    from leapocr_api.api.ocr import delete_job as endpoint
+    from ._generated.api.ocr import delete_job as endpoint
 
     kwargs = endpoint._get_kwargs(_path_id(job_id))
     return _call("delete_job", kwargs, idempotent=True)
 
 
 def list_models() -> Call:
-    from leapocr_api.api.ocr import list_ocr_models
+    from ._generated.api.ocr import list_ocr_models
 
     return _call("list_models", list_ocr_models._get_kwargs(), idempotent=True)
+
+
+def health() -> Call:
+    from ._generated.api.health import get_health_status
+
+    return _call("health", get_health_status._get_kwargs(), idempotent=True)

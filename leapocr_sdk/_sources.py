@@ -1,7 +1,9 @@
 """Local documents to upload: a path, bytes, or a binary file object.
 
 A source is opened (and checked) before any request, and each part's byte range is read
-only when that part is sent, so a large file is never held in memory whole.
+only when that part is sent, so a large file is never held in memory whole. Its type
+(PDF, PNG, JPEG, TIFF or WebP) comes from its first bytes, not its name: anything else
+is refused before a credit is spent.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from types import TracebackType
 from typing import BinaryIO
 
 from . import _constants as C
+from . import _contract
 from ._validation import check_file_name, check_file_size
 from .errors import ValidationError
 
@@ -26,6 +29,7 @@ class FileSource:
     def __init__(self, name: str, size: int) -> None:
         self.name = name
         self.size = size
+        self.content_type = _contract.CONTENT_TYPES[0]  # set from the bytes by open_source
 
     def read(self, offset: int, length: int) -> bytes:
         """``length`` bytes from ``offset``."""
@@ -112,8 +116,18 @@ def open_source(file: object, file_name: str | None) -> FileSource:
     """Check ``file`` and open it for ranged reads. Raises ValidationError on bad input."""
     if file_name is not None:
         check_file_name(file_name)
+    source = _open(file, file_name)
+    try:
+        _identify(source, named=file_name is not None or isinstance(file, str | os.PathLike))
+    except BaseException:
+        source.close()
+        raise
+    return source
+
+
+def _open(file: object, file_name: str | None) -> FileSource:
     if isinstance(file, bytes | bytearray | memoryview):
-        source: FileSource = _BytesSource(file_name or C.DEFAULT_FILE_NAME, file)
+        source: FileSource = _BytesSource(file_name or C.DEFAULT_FILE_STEM, file)
         check_file_size(source.size, "the document")
         return source
     if isinstance(file, str | os.PathLike):
@@ -126,16 +140,37 @@ def open_source(file: object, file_name: str | None) -> FileSource:
     )
 
 
+def _identify(source: FileSource, *, named: bool) -> None:
+    """Set the source's content type from its first bytes; name a nameless one after it."""
+    head = source.read(0, min(_contract.SNIFF_BYTES, source.size))
+    content_type = _contract.sniff_content_type(head)
+    if content_type is None:
+        raise ValidationError(
+            f"{source.name!r} is not a document the service reads: its first bytes are not "
+            f"those of a {_contract.describe_file_types()} file. Convert it to one of these "
+            "(nothing was sent, no credits were used)"
+        )
+    source.content_type = content_type
+    if not named and source.name == C.DEFAULT_FILE_STEM:
+        kind = next(k for k in _contract.FILE_TYPES if k.content_type == content_type)
+        source.name = C.DEFAULT_FILE_STEM + kind.extensions[0]
+
+
 def _open_path(path: str, file_name: str | None) -> FileSource:
     if isinstance(path, bytes) or not path:
-        raise ValidationError("file path is empty: pass the path of a PDF file")
+        raise ValidationError("file path is empty: pass the path of a PDF or image file")
+    if path.lower().startswith(("http://", "https://")) and not os.path.exists(path):
+        raise ValidationError(
+            f"{path[:100]!r} is a URL, not a local file: use process_url() for documents "
+            "the service should fetch itself"
+        )
     if not os.path.exists(path):
         raise ValidationError(f"file not found: {path!r}: check the path")
     if os.path.isdir(path):
-        raise ValidationError(f"{path!r} is a directory: pass the path of a PDF file")
+        raise ValidationError(f"{path!r} is a directory: pass the path of a document file")
     if not os.path.isfile(path):
-        raise ValidationError(f"{path!r} is not a regular file: pass the path of a PDF file")
-    name = file_name or os.path.basename(path) or C.DEFAULT_FILE_NAME
+        raise ValidationError(f"{path!r} is not a regular file: pass the path of a document")
+    name = file_name or os.path.basename(path) or C.DEFAULT_FILE_STEM
     check_file_name(name)
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
@@ -193,5 +228,5 @@ def _open_stream(stream: BinaryIO, file_name: str | None) -> FileSource:
 def _stream_name(stream: object) -> str:
     raw = getattr(stream, "name", None)
     if isinstance(raw, str) and raw and not raw.startswith("<"):
-        return os.path.basename(raw) or C.DEFAULT_FILE_NAME
-    return C.DEFAULT_FILE_NAME
+        return os.path.basename(raw) or C.DEFAULT_FILE_STEM
+    return C.DEFAULT_FILE_STEM

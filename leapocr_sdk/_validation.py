@@ -7,11 +7,13 @@ import ipaddress
 import json
 import math
 import re
+import warnings
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 from . import _constants as C
+from . import _contract
 from .errors import ConfigurationError, ValidationError
 from .types import Model, OutputFormat
 
@@ -20,13 +22,19 @@ _MODEL_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}")
 
 
 class SubmitOptions(NamedTuple):
-    """Validated processing options, ready to be put on the wire."""
+    """Validated processing options, ready to be put on the wire.
+
+    Without a template, ``output_type`` and ``model`` are always set (the service asks for
+    a model whenever a format is given; see WIRE.md, "defaults").
+    """
 
     output_type: OutputFormat | None = None
     model: str | None = None
     instruction: str | None = None
     schema: dict[str, Any] | None = None
     template_slug: str | None = None
+    extract_bounding_boxes: bool = False
+    save_as_template: bool = False
 
 
 def check_job_id(job_id: object) -> str:
@@ -45,34 +53,77 @@ def check_job_id(job_id: object) -> str:
 
 def check_options(
     *,
-    output_type: object,
-    model: object,
-    instruction: object,
-    schema: object,
-    template_slug: object,
+    output_type: object = None,
+    model: object = None,
+    instruction: object = None,
+    schema: object = None,
+    template_slug: object = None,
+    extract_bounding_boxes: object = False,
+    save_as_template: object = False,
 ) -> SubmitOptions:
-    """Check the processing options shared by process_url and process_file."""
-    given = [
-        name
-        for name, value in (
-            ("instruction", instruction),
-            ("schema", schema),
-            ("template_slug", template_slug),
-        )
-        if value is not None
-    ]
-    if len(given) > 1:
-        raise ValidationError(
-            f"give at most one of instruction, schema and template_slug (got {', '.join(given)}): "
-            "a template already carries its schema and instruction"
-        )
-    return SubmitOptions(
-        output_type=_check_output_type(output_type),
+    """Check the processing options of a submission against the service's 2026 rule.
+
+    - ``template_slug`` excludes ``output_type``, ``model``, ``schema`` and ``instruction``
+      (the template carries them);
+    - ``schema`` and ``instruction`` may go together; ``schema`` without ``output_type``
+      means structured; structured needs a schema (or a template); markdown takes none;
+    - without a template, ``output_type`` defaults to markdown and ``model`` to
+      ``standard-v2``, and both are always sent.
+    """
+    fmt = _check_output_type(output_type)
+    options = SubmitOptions(
+        output_type=fmt,
         model=_check_model(model),
         instruction=_check_instruction(instruction),
         schema=_check_schema(schema),
         template_slug=_check_template_slug(template_slug),
+        extract_bounding_boxes=_check_flag("extract_bounding_boxes", extract_bounding_boxes),
+        save_as_template=_check_flag("save_as_template", save_as_template),
     )
+    if options.template_slug is not None:
+        clashing = [
+            name
+            for name, value in (
+                ("output_type", fmt),
+                ("model", options.model),
+                ("schema", options.schema),
+                ("instruction", options.instruction),
+            )
+            if value is not None
+        ]
+        if clashing:
+            raise ValidationError(
+                f"template_slug cannot be combined with {', '.join(clashing)}: the template "
+                "already sets the format, model, schema and instruction. Drop "
+                f"{' and '.join(clashing)}, or drop template_slug and pass them yourself"
+            )
+        return options
+    if fmt is None:
+        fmt = OutputFormat.STRUCTURED if options.schema is not None else OutputFormat.MARKDOWN
+    if fmt is OutputFormat.PER_PAGE_STRUCTURED:
+        warnings.warn(
+            "output_type='per_page_structured' is refused by the LeapOCR service since 2026: "
+            "use OutputFormat.STRUCTURED (one object for the document) with a schema",
+            DeprecationWarning,
+            stacklevel=4,
+        )
+    elif fmt is OutputFormat.STRUCTURED and options.schema is None:
+        raise ValidationError(
+            "output_type='structured' needs a schema (a JSON schema dict of the fields to "
+            "extract) or a template_slug: pass schema={...}, or use output_type='markdown'"
+        )
+    elif fmt is OutputFormat.MARKDOWN and options.schema is not None:
+        raise ValidationError(
+            "a schema only applies to structured output: drop output_type='markdown' "
+            "(a schema alone means structured), or drop the schema"
+        )
+    return options._replace(output_type=fmt, model=options.model or _contract.DEFAULT_MODEL)
+
+
+def _check_flag(name: str, value: object) -> bool:
+    if not isinstance(value, bool):
+        raise ValidationError(f"{name} must be True or False, got {value!r}")
+    return value
 
 
 def _check_output_type(value: object) -> OutputFormat | None:
@@ -97,8 +148,8 @@ def _check_model(value: object) -> str | None:
     if isinstance(value, str) and not isinstance(value, enum.Enum) and _MODEL_NAME.fullmatch(value):
         return value
     raise ValidationError(
-        f"model must be a Model (e.g. Model.STANDARD_V1) or a model name from list_models(), "
-        f"got {value!r}"
+        f"model must be a Model (e.g. Model.STANDARD_V2) or a model name such as "
+        f"'{_contract.DEFAULT_MODEL}', got {value!r}"
     )
 
 
@@ -109,10 +160,11 @@ def _check_instruction(value: object) -> str | None:
         raise ValidationError(f"instruction must be a string, got {type(value).__name__}")
     if not value.strip():
         raise ValidationError("instruction is empty: pass None to process without one")
-    if len(value) > C.MAX_INSTRUCTION_LENGTH:
+    if len(value) > _contract.MAX_INSTRUCTION_LENGTH:
         raise ValidationError(
             f"instruction is {len(value)} characters; the service accepts at most "
-            f"{C.MAX_INSTRUCTION_LENGTH}: shorten it, or describe the fields with schema= instead"
+            f"{_contract.MAX_INSTRUCTION_LENGTH}: shorten it, or describe the fields with "
+            "schema= instead"
         )
     return value
 
@@ -147,12 +199,12 @@ def _check_template_slug(value: object) -> str | None:
 
 
 def check_document_url(url: object) -> str:
-    """A URL the service can fetch the PDF from: absolute http(s), at most 2000 characters."""
+    """A URL the service can fetch the document from: absolute http(s), at most 2000 characters."""
     if not isinstance(url, str):
         raise ValidationError(f"url must be a string, got {type(url).__name__}")
-    if not url or len(url) > C.MAX_URL_LENGTH:
+    if not url or len(url) > _contract.MAX_URL_LENGTH:
         raise ValidationError(
-            f"url must be 1 to {C.MAX_URL_LENGTH} characters long, got {len(url)}: "
+            f"url must be 1 to {_contract.MAX_URL_LENGTH} characters long, got {len(url)}: "
             "for a long presigned URL, download the file and use process_file()"
         )
     parts = urlsplit(url)
@@ -170,21 +222,22 @@ def check_file_name(name: object) -> str:
     """A file name the service accepts (1..255 characters)."""
     if not isinstance(name, str) or not name.strip():
         raise ValidationError(f"file_name must be a non-empty string, got {name!r}")
-    if len(name) > C.MAX_FILE_NAME_LENGTH:
+    if len(name) > _contract.MAX_FILE_NAME_LENGTH:
         raise ValidationError(
-            f"file_name is {len(name)} characters; at most {C.MAX_FILE_NAME_LENGTH} are accepted"
+            f"file_name is {len(name)} characters; at most "
+            f"{_contract.MAX_FILE_NAME_LENGTH} are accepted"
         )
     return name
 
 
 def check_file_size(size: int, what: str) -> int:
-    """Files must be 1 byte to 100 MiB."""
+    """Files must be 1 byte to 1 GiB."""
     if size < 1:
         raise ValidationError(f"{what} is empty (0 bytes): there is nothing to process")
-    if size > C.MAX_FILE_SIZE:
+    if size > _contract.MAX_FILE_SIZE:
         raise ValidationError(
-            f"{what} is {size} bytes; the service accepts at most {C.MAX_FILE_SIZE} bytes "
-            "(100 MiB): split the PDF into smaller documents"
+            f"{what} is {size} bytes; the service accepts at most {_contract.MAX_FILE_SIZE} "
+            "bytes (1 GiB): split the document into smaller ones"
         )
     return size
 

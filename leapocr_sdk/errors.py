@@ -8,7 +8,7 @@
     ├── APIError                      the API answered with an error
     │   ├── BadRequestError           400
     │   ├── AuthenticationError       401
-    │   ├── InsufficientCreditsError  402
+    │   ├── InsufficientCreditsError  402, or any status with code LESS_CREDITS
     │   ├── PermissionDeniedError     403
     │   ├── NotFoundError             404
     │   ├── ConflictError             409
@@ -20,7 +20,8 @@
     ├── UploadError                   a part could not be uploaded
     ├── JobFailedError                the job ended `failed`
     ├── WaitTimeoutError              the job did not finish in time
-    └── JobNotReadyError              the job's result is not ready yet
+    ├── JobNotReadyError              the job's result is not ready yet
+    └── JobDeletedError               the job was deleted: its result is gone
 
 No exception carries the API key: messages are built from status codes, bodies and
 URLs, never from request headers.
@@ -88,7 +89,7 @@ class AuthenticationError(APIError):
 
 
 class InsufficientCreditsError(APIError):
-    """402: the account has too few credits for this job."""
+    """402 (or any status whose error code is ``LESS_CREDITS``): too few credits for this job."""
 
 
 class PermissionDeniedError(APIError):
@@ -206,6 +207,17 @@ class JobNotReadyError(LeapOCRError):
         )
 
 
+class JobDeletedError(LeapOCRError):
+    """The job was deleted: the service redacted its pages, so there is no result to read."""
+
+    def __init__(self, job_id: str) -> None:
+        self.job_id = job_id
+        super().__init__(
+            f"job {job_id} was deleted and its result redacted: submit the document again "
+            "to process it anew"
+        )
+
+
 _HINTS = {
     "AuthenticationError": "check the API key passed to the client or in LEAPOCR_API_KEY",
     "InsufficientCreditsError": "add credits to the account or choose a cheaper model",
@@ -225,8 +237,10 @@ STATUS_ERRORS: Mapping[int, type[APIError]] = {
 }
 
 
-def error_class_for(status_code: int) -> type[APIError]:
-    """The exception class for an HTTP error status."""
+def error_class_for(status_code: int, code: str | None = None) -> type[APIError]:
+    """The exception class for an HTTP error status and the service's error code."""
+    if code == "LESS_CREDITS":  # the service's FAQ answers 403 where the spec says 402
+        return InsufficientCreditsError
     if status_code >= 500:
         return ServerError
     return STATUS_ERRORS.get(status_code, APIError)

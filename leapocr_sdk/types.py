@@ -3,14 +3,25 @@
 from __future__ import annotations
 
 import enum
+from datetime import datetime
 from typing import Any
 
 import attrs
 
+from ._contract import MODEL_CATALOGUE, MODELS_BY_NAME
+
 
 class Model(enum.StrEnum):
-    """The built-in processing models. Any other model name may be passed as a plain string."""
+    """The processing models of the service's catalogue.
 
+    ``STANDARD_V2`` (1 credit a page, the default) and ``PRO_V2`` (3) are the documented
+    choices; the 2025 models stay usable. Any other model name may be passed as a plain
+    string. Prices and names come from the built-in catalogue, which needs no network
+    (``list_models()`` asks the service instead).
+    """
+
+    STANDARD_V2 = "standard-v2"
+    PRO_V2 = "pro-v2"
     STANDARD_V1 = "standard-v1"
     ENGLISH_PRO_V1 = "english-pro-v1"
     PRO_V1 = "pro-v1"
@@ -18,35 +29,43 @@ class Model(enum.StrEnum):
     @property
     def credits_per_page(self) -> int:
         """Credits charged per page processed with this model."""
-        return _MODEL_INFO[self][1]
+        return MODELS_BY_NAME[self.value].credits_per_page
 
     @property
     def display_name(self) -> str:
         """The model's human-readable name."""
-        return _MODEL_INFO[self][0]
+        return MODELS_BY_NAME[self.value].display_name
 
     @property
     def description(self) -> str:
         """What the model is for."""
-        return _MODEL_INFO[self][2]
+        return MODELS_BY_NAME[self.value].description
+
+    @property
+    def generation(self) -> int:
+        """1 for the 2025 models, 2 for the 2026 ones."""
+        return MODELS_BY_NAME[self.value].generation
+
+    def info(self) -> ModelInfo:
+        """This model as a :class:`ModelInfo`, as ``list_models()`` returns them."""
+        spec = MODELS_BY_NAME[self.value]
+        return ModelInfo(spec.name, spec.display_name, spec.credits_per_page, spec.description)
 
 
-_MODEL_INFO: dict[Model, tuple[str, int, str]] = {
-    Model.STANDARD_V1: ("Standard v1", 1, "Baseline model, handles all cases"),
-    Model.ENGLISH_PRO_V1: ("English Pro v1", 2, "Premium quality, English documents only"),
-    Model.PRO_V1: ("Pro v1", 3, "Highest quality, handles all cases"),
-}
+def builtin_models() -> list[ModelInfo]:
+    """The built-in model catalogue, offline: the documented models with their prices."""
+    return [Model(spec.name).info() for spec in MODEL_CATALOGUE]
 
 
 class OutputFormat(enum.StrEnum):
     """What a job produces."""
 
-    STRUCTURED = "structured"
-    """One JSON object with the extracted fields."""
     MARKDOWN = "markdown"
-    """Markdown text per page."""
+    """Markdown text per page (the default)."""
+    STRUCTURED = "structured"
+    """One JSON object for the document, with the fields of the schema."""
     PER_PAGE_STRUCTURED = "per_page_structured"
-    """A JSON object per page."""
+    """A JSON object per page (2025). The service refuses it since 2026: using it warns."""
 
 
 class JobStatus(enum.StrEnum):
@@ -64,7 +83,7 @@ class JobStatus(enum.StrEnum):
         return self in (JobStatus.COMPLETED, JobStatus.PARTIALLY_DONE, JobStatus.FAILED)
 
 
-def estimate_credits(pages: int, model: Model | str = Model.STANDARD_V1) -> int:
+def estimate_credits(pages: int, model: Model | str = Model.STANDARD_V2) -> int:
     """Credits a document of ``pages`` pages costs with ``model``.
 
     Custom model names are priced on the service; for those, raises ``ValidationError``
@@ -93,7 +112,11 @@ class Job:
 
 @attrs.frozen
 class JobStatusInfo:
-    """A job's status. ``progress`` runs from 0.0 to 1.0."""
+    """A job's status. ``progress`` runs from 0.0 to 1.0.
+
+    Times are timezone-aware; fields the service did not send are ``None``. A deleted job
+    keeps answering with its last status and ``deleted_at`` set.
+    """
 
     job_id: str
     status: JobStatus
@@ -101,6 +124,41 @@ class JobStatusInfo:
     processed_pages: int | None = None
     total_pages: int | None = None
     error_message: str | None = None
+    file_name: str | None = None
+    result_format: str | None = None
+    template_name: str | None = None
+    processing_time_seconds: float | None = None
+    created_at: datetime | None = None
+    completed_at: datetime | None = None
+    deleted_at: datetime | None = None
+
+
+@attrs.frozen
+class BoxBounds:
+    """Where a block sits on its page, in pixels from the top-left corner."""
+
+    x: int
+    y: int
+    width: int
+    height: int
+
+
+@attrs.frozen
+class BoundingBox:
+    """A block of a page (paragraph, heading, table, figure, caption, list, header, footer)."""
+
+    bounds: BoxBounds | None
+    text: str | None
+    type: str | None
+    metadata: Any = None
+
+
+@attrs.frozen
+class PageDimensions:
+    """A page's size in pixels."""
+
+    width: int
+    height: int
 
 
 @attrs.frozen
@@ -108,13 +166,23 @@ class PageResult:
     """One page of a result.
 
     ``text`` is the page's markdown (or None), ``data`` its structured object (or None),
-    ``result`` the raw value the service returned for the page.
+    ``result`` the raw value the service returned for the page. ``confidence`` (0.0 to
+    1.0), ``dimensions`` and ``bounding_boxes`` are ``None`` when the service did not send
+    them; bounding boxes come with ``extract_bounding_boxes=True``.
     """
 
     page_number: int
     text: str | None
     data: dict[str, Any] | None
     result: Any
+    confidence: float | None = None
+    dimensions: PageDimensions | None = None
+    bounding_boxes: tuple[BoundingBox, ...] | None = None
+    has_bounding_boxes: bool | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The page as JSON-ready data."""
+        return _jsonable(self)  # type: ignore[no-any-return]
 
 
 @attrs.frozen
@@ -122,7 +190,9 @@ class JobResult:
     """A finished job's result, every page in page order.
 
     ``data`` is the document-level structured object: the response's ``data`` when the
-    service sends one, else the first page's structured result.
+    service sends one, else the first page's structured result. ``status`` is
+    ``completed`` or ``partially_done`` (some pages could not be processed: compare
+    ``len(pages)`` with ``total_pages``).
     """
 
     job_id: str
@@ -133,11 +203,47 @@ class JobResult:
     result_format: str | None
     pages: tuple[PageResult, ...]
     data: dict[str, Any] | None
+    file_name: str | None = None
+    template_name: str | None = None
+    total_pages: int | None = None
+    created_at: datetime | None = None
+    completed_at: datetime | None = None
 
     @property
     def markdown(self) -> str:
         """Every page's text joined by blank lines (empty for structured results)."""
         return "\n\n".join(page.text for page in self.pages if page.text is not None)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The whole result as JSON-ready data (times as ISO 8601 strings), for json.dumps."""
+        return _jsonable(self)  # type: ignore[no-any-return]
+
+
+def _jsonable(value: Any) -> Any:
+    if attrs.has(type(value)):
+        return {
+            field.name: _jsonable(getattr(value, field.name)) for field in attrs.fields(type(value))
+        }
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, tuple | list):
+        return [_jsonable(item) for item in value]
+    if isinstance(value, dict):
+        return {str(key): _jsonable(item) for key, item in value.items()}
+    return value
+
+
+@attrs.frozen
+class HealthStatus:
+    """The service's health (``GET /health``): ``healthy`` is True when every check passed."""
+
+    status: str
+    healthy: bool
+    version: str | None = None
+    checks: dict[str, Any] = attrs.field(factory=dict)
+    raw: dict[str, Any] = attrs.field(factory=dict)
 
 
 @attrs.frozen

@@ -17,7 +17,7 @@ from typing import Any
 from .._client import AsyncLeapOCR, LeapOCR
 from .._validation import check_options
 from ..errors import ConfigurationError, ValidationError
-from ..types import JobStatusInfo, OutputFormat
+from ..types import JobStatusInfo
 from .codes import EXIT_OK, worst
 from .process import ProcessOptions, process_all, save
 from .render import source_stem, unique_stems
@@ -56,23 +56,16 @@ async def _process(
 def process_options(args: argparse.Namespace) -> ProcessOptions:
     """The checked options of ``process`` (ValidationError before any request)."""
     schema = load_schema(args.schema) if args.schema else None
-    output_type = args.output_type
-    if output_type is None:
-        extracting = schema is not None or args.template_slug or args.instruction
-        output_type = OutputFormat.STRUCTURED if extracting else OutputFormat.MARKDOWN
-    checked = check_options(
-        output_type=output_type,
-        model=args.model,
-        instruction=args.instruction,
-        schema=schema,
-        template_slug=args.template_slug,
-    )
     return ProcessOptions(
-        output_type=checked.output_type,
-        model=checked.model,
-        instruction=checked.instruction,
-        schema=checked.schema,
-        template_slug=checked.template_slug,
+        submit=check_options(
+            output_type=args.output_type,
+            model=args.model,
+            instruction=args.instruction,
+            schema=schema,
+            template_slug=args.template_slug,
+            extract_bounding_boxes=args.extract_bounding_boxes,
+            save_as_template=args.save_as_template,
+        ),
         out_dir=Path(args.out) if args.out else None,
         wait=args.wait,
         delete=args.delete,

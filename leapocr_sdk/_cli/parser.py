@@ -6,6 +6,7 @@ import argparse
 import math
 
 from .. import __version__
+from .._contract import DEFAULT_MODEL, MODEL_CATALOGUE
 from ..types import OutputFormat
 from .codes import EPILOG
 
@@ -148,37 +149,48 @@ def _add_process(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     parser = _subcommand(
         commands,
         "process",
-        "process PDFs (files or URLs) and save their results",
-        description="Process PDFs: upload local files (or submit http(s) URLs), wait for\n"
-        "each job, and write its result. Several inputs are processed concurrently.",
+        "process documents (files or URLs) and save their results",
+        description="Process documents (PDF, PNG, JPEG, TIFF, WebP): upload local files (or\n"
+        "submit http(s) URLs), wait for each job, and write its result. Several inputs are\n"
+        "processed concurrently.",
         epilog=OUTPUT_HELP + "\n" + EPILOG,
     )
     parser.add_argument(
-        "sources", nargs="+", metavar="FILE_OR_URL", help="local PDF files or http(s) URLs"
+        "sources", nargs="+", metavar="FILE_OR_URL", help="local documents or http(s) URLs"
     )
     parser.add_argument(
         "--format",
         dest="output_type",
-        choices=[
-            OutputFormat.MARKDOWN.value,
-            OutputFormat.STRUCTURED.value,
-            OutputFormat.PER_PAGE_STRUCTURED.value,
-        ],
-        help="result format (default: markdown, or structured with --schema, --template "
-        "or --instruction)",
+        choices=[OutputFormat.MARKDOWN.value, OutputFormat.STRUCTURED.value],
+        help="result format (default: markdown, or structured with --schema)",
     )
     parser.add_argument(
-        "--model", help="processing model, e.g. standard-v1, pro-v1 (see `leapocr models`)"
+        "--model",
+        help=f"processing model (default: {DEFAULT_MODEL}): "
+        + ", ".join(f"{spec.name} ({spec.credits_per_page} cr/page)" for spec in MODEL_CATALOGUE),
     )
-    extraction = parser.add_mutually_exclusive_group()
-    extraction.add_argument(
+    parser.add_argument(
         "--instruction", metavar="TEXT", help="what to extract, in words (up to 100 characters)"
     )
-    extraction.add_argument(
+    parser.add_argument(
         "--schema", metavar="FILE.json", help="a JSON schema file describing the fields to extract"
     )
-    extraction.add_argument(
-        "--template", dest="template_slug", metavar="SLUG", help="a template defined on the service"
+    parser.add_argument(
+        "--template",
+        dest="template_slug",
+        metavar="SLUG",
+        help="a template saved on the service (instead of --format, --model, --schema and "
+        "--instruction)",
+    )
+    parser.add_argument(
+        "--extract-bounding-boxes",
+        action="store_true",
+        help="also locate each block of text on its page (in the JSON output)",
+    )
+    parser.add_argument(
+        "--save-as-template",
+        action="store_true",
+        help="save these options as a template on the service for later jobs",
     )
     parser.add_argument(
         "--out", metavar="DIR", help="write each result to DIR/<name>.md|.json (default: stdout)"

@@ -9,11 +9,11 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from .._client import AsyncLeapOCR
+from .._validation import SubmitOptions
 from ..errors import LeapOCRError
-from ..types import Job, JobResult, OutputFormat
+from ..types import Job, JobResult
 from .codes import EXIT_OK, exit_code_for
 from .render import is_url, render, write_output
 from .ui import Item, Reporter
@@ -23,11 +23,7 @@ from .ui import Item, Reporter
 class ProcessOptions:
     """What ``process`` was asked to do, checked and ready."""
 
-    output_type: OutputFormat | None
-    model: str | None
-    instruction: str | None
-    schema: dict[str, Any] | None
-    template_slug: str | None
+    submit: SubmitOptions
     out_dir: Path | None
     wait: bool
     delete: bool
@@ -82,21 +78,10 @@ async def submit(
 ) -> Job:
     """A URL goes to process_url, anything else is uploaded from disk."""
     if is_url(item.source):
-        return await client.process_url(
-            item.source,
-            output_type=options.output_type,
-            model=options.model,
-            instruction=options.instruction,
-            schema=options.schema,
-            template_slug=options.template_slug,
-        )
+        return await client.process_url(item.source, **options.submit._asdict())
     return await client.process_file(
         item.source,
-        output_type=options.output_type,
-        model=options.model,
-        instruction=options.instruction,
-        schema=options.schema,
-        template_slug=options.template_slug,
+        **options.submit._asdict(),
         on_upload_progress=lambda sent, total: reporter.uploading(item, sent, total),
     )
 

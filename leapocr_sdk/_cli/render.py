@@ -2,7 +2,9 @@
 
 Markdown results become one document with a ``<!-- page N -->`` marker before each
 page; structured results become JSON: the document's object for ``structured``, a list
-of ``{"page_number", "data"}`` for ``per_page_structured``.
+of ``{"page_number", "data"}`` for ``per_page_structured``. A result with bounding boxes
+(``--extract-bounding-boxes``) is written whole as JSON (``JobResult.to_dict()``), since
+neither markdown nor the document's object has room for them.
 """
 
 from __future__ import annotations
@@ -58,6 +60,9 @@ def markdown_document(result: JobResult) -> str:
 
 def render(result: JobResult) -> Rendered:
     """The result as markdown (``.md``) or JSON (``.json``), by its format."""
+    if any(page.bounding_boxes for page in result.pages):
+        whole = result.to_dict()
+        return Rendered(_json_text(whole), ".json", whole)
     match result_format(result):
         case OutputFormat.MARKDOWN:
             text = markdown_document(result)

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..models.error_code import ErrorCode
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -19,18 +20,20 @@ T = TypeVar("T", bound="ErrorResponse")
 class ErrorResponse:
     """
     Attributes:
-        code (str | Unset): Machine-readable error code
+        code (ErrorCode | Unset): Machine-readable error code
         error (ErrorMessage | Unset):
         details (Any | Unset):
     """
 
-    code: str | Unset = UNSET
+    code: ErrorCode | Unset = UNSET
     error: ErrorMessage | Unset = UNSET
     details: Any | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        code = self.code
+        code: str | Unset = UNSET
+        if not isinstance(self.code, Unset):
+            code = self.code.value
 
         error: dict[str, Any] | Unset = UNSET
         if not isinstance(self.error, Unset):
@@ -55,7 +58,12 @@ class ErrorResponse:
         from ..models.error_message import ErrorMessage
 
         d = dict(src_dict)
-        code = d.pop("code", UNSET)
+        _code = d.pop("code", UNSET)
+        code: ErrorCode | Unset
+        if isinstance(_code, Unset):
+            code = UNSET
+        else:
+            code = ErrorCode(_code)
 
         _error = d.pop("error", UNSET)
         error: ErrorMessage | Unset

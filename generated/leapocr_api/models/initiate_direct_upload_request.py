@@ -23,23 +23,28 @@ class InitiateDirectUploadRequest:
     """
     Attributes:
         file_name (str):  Example: document.pdf.
-        content_type (str):  Example: application/pdf.
-        file_size (int | Unset):  Example: 1048576.
-        format_ (ResultFormat | Unset): Output format of a job
-        model (str | Unset):  Example: standard-v1.
+        content_type (str): application/pdf, image/png, image/jpeg, image/tiff or image/webp Example: application/pdf.
+        file_size (int):  Example: 1048576.
+        format_ (ResultFormat | Unset): Output format of a job. The 2025 value per_page_structured is refused by the
+            service since 2026.
+        model (str | Unset):  Example: standard-v2.
         instructions (str | Unset):  Example: Extract key information.
         schema (InitiateDirectUploadRequestSchema | Unset):
         template_slug (str | Unset):  Example: invoice-template.
+        extract_bounding_boxes (bool | Unset): Also locate each block of text on its page Example: False.
+        save_as_template (bool | Unset): Save this job's options as a reusable template Example: False.
     """
 
     file_name: str
     content_type: str
-    file_size: int | Unset = UNSET
+    file_size: int
     format_: ResultFormat | Unset = UNSET
     model: str | Unset = UNSET
     instructions: str | Unset = UNSET
     schema: InitiateDirectUploadRequestSchema | Unset = UNSET
     template_slug: str | Unset = UNSET
+    extract_bounding_boxes: bool | Unset = UNSET
+    save_as_template: bool | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -63,16 +68,19 @@ class InitiateDirectUploadRequest:
 
         template_slug = self.template_slug
 
+        extract_bounding_boxes = self.extract_bounding_boxes
+
+        save_as_template = self.save_as_template
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
                 "file_name": file_name,
                 "content_type": content_type,
+                "file_size": file_size,
             }
         )
-        if file_size is not UNSET:
-            field_dict["file_size"] = file_size
         if format_ is not UNSET:
             field_dict["format"] = format_
         if model is not UNSET:
@@ -83,6 +91,10 @@ class InitiateDirectUploadRequest:
             field_dict["schema"] = schema
         if template_slug is not UNSET:
             field_dict["template_slug"] = template_slug
+        if extract_bounding_boxes is not UNSET:
+            field_dict["extract_bounding_boxes"] = extract_bounding_boxes
+        if save_as_template is not UNSET:
+            field_dict["save_as_template"] = save_as_template
 
         return field_dict
 
@@ -97,7 +109,7 @@ class InitiateDirectUploadRequest:
 
         content_type = d.pop("content_type")
 
-        file_size = d.pop("file_size", UNSET)
+        file_size = d.pop("file_size")
 
         _format_ = d.pop("format", UNSET)
         format_: ResultFormat | Unset
@@ -119,6 +131,10 @@ class InitiateDirectUploadRequest:
 
         template_slug = d.pop("template_slug", UNSET)
 
+        extract_bounding_boxes = d.pop("extract_bounding_boxes", UNSET)
+
+        save_as_template = d.pop("save_as_template", UNSET)
+
         initiate_direct_upload_request = cls(
             file_name=file_name,
             content_type=content_type,
@@ -128,6 +144,8 @@ class InitiateDirectUploadRequest:
             instructions=instructions,
             schema=schema,
             template_slug=template_slug,
+            extract_bounding_boxes=extract_bounding_boxes,
+            save_as_template=save_as_template,
         )
 
         initiate_direct_upload_request.additional_properties = d

@@ -6,6 +6,7 @@ from typing import Any, Self, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..models.job_status import JobStatus
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="JobStatusResponse")
@@ -16,7 +17,7 @@ class JobStatusResponse:
     """
     Attributes:
         id (str | Unset):
-        status (str | Unset): pending, processing, completed, partially_done or failed
+        status (JobStatus | Unset): A job's lifecycle state
         file_name (str | Unset):
         result_format (str | Unset):
         processed_pages (int | Unset):
@@ -24,10 +25,12 @@ class JobStatusResponse:
         processing_time (int | Unset): Total processing time in seconds
         error_message (str | Unset):
         created_at (str | Unset):
+        template_name (str | Unset): The template's display name, when the job was created from one
+        template_internal (bool | Unset): Whether the template is one of the service's presets
     """
 
     id: str | Unset = UNSET
-    status: str | Unset = UNSET
+    status: JobStatus | Unset = UNSET
     file_name: str | Unset = UNSET
     result_format: str | Unset = UNSET
     processed_pages: int | Unset = UNSET
@@ -35,12 +38,16 @@ class JobStatusResponse:
     processing_time: int | Unset = UNSET
     error_message: str | Unset = UNSET
     created_at: str | Unset = UNSET
+    template_name: str | Unset = UNSET
+    template_internal: bool | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         id = self.id
 
-        status = self.status
+        status: str | Unset = UNSET
+        if not isinstance(self.status, Unset):
+            status = self.status.value
 
         file_name = self.file_name
 
@@ -55,6 +62,10 @@ class JobStatusResponse:
         error_message = self.error_message
 
         created_at = self.created_at
+
+        template_name = self.template_name
+
+        template_internal = self.template_internal
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -77,6 +88,10 @@ class JobStatusResponse:
             field_dict["error_message"] = error_message
         if created_at is not UNSET:
             field_dict["created_at"] = created_at
+        if template_name is not UNSET:
+            field_dict["template_name"] = template_name
+        if template_internal is not UNSET:
+            field_dict["template_internal"] = template_internal
 
         return field_dict
 
@@ -85,7 +100,12 @@ class JobStatusResponse:
         d = dict(src_dict)
         id = d.pop("id", UNSET)
 
-        status = d.pop("status", UNSET)
+        _status = d.pop("status", UNSET)
+        status: JobStatus | Unset
+        if isinstance(_status, Unset):
+            status = UNSET
+        else:
+            status = JobStatus(_status)
 
         file_name = d.pop("file_name", UNSET)
 
@@ -101,6 +121,10 @@ class JobStatusResponse:
 
         created_at = d.pop("created_at", UNSET)
 
+        template_name = d.pop("template_name", UNSET)
+
+        template_internal = d.pop("template_internal", UNSET)
+
         job_status_response = cls(
             id=id,
             status=status,
@@ -111,6 +135,8 @@ class JobStatusResponse:
             processing_time=processing_time,
             error_message=error_message,
             created_at=created_at,
+            template_name=template_name,
+            template_internal=template_internal,
         )
 
         job_status_response.additional_properties = d

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..models.job_status import JobStatus
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -21,7 +22,7 @@ class OCRResultResponse:
     """
     Attributes:
         job_id (str | Unset):
-        status (str | Unset):
+        status (JobStatus | Unset): A job's lifecycle state
         file_name (str | Unset):
         model (str | Unset):
         result_format (str | Unset):
@@ -34,7 +35,7 @@ class OCRResultResponse:
     """
 
     job_id: str | Unset = UNSET
-    status: str | Unset = UNSET
+    status: JobStatus | Unset = UNSET
     file_name: str | Unset = UNSET
     model: str | Unset = UNSET
     result_format: str | Unset = UNSET
@@ -49,7 +50,9 @@ class OCRResultResponse:
     def to_dict(self) -> dict[str, Any]:
         job_id = self.job_id
 
-        status = self.status
+        status: str | Unset = UNSET
+        if not isinstance(self.status, Unset):
+            status = self.status.value
 
         file_name = self.file_name
 
@@ -112,7 +115,12 @@ class OCRResultResponse:
         d = dict(src_dict)
         job_id = d.pop("job_id", UNSET)
 
-        status = d.pop("status", UNSET)
+        _status = d.pop("status", UNSET)
+        status: JobStatus | Unset
+        if isinstance(_status, Unset):
+            status = UNSET
+        else:
+            status = JobStatus(_status)
 
         file_name = d.pop("file_name", UNSET)
 

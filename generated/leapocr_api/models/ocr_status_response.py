@@ -6,6 +6,7 @@ from typing import Any, Self, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..models.job_status import JobStatus
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="OCRStatusResponse")
@@ -16,7 +17,7 @@ class OCRStatusResponse:
     """
     Attributes:
         job_id (str | Unset):
-        status (str | Unset):
+        status (JobStatus | Unset): A job's lifecycle state
         result_format (str | Unset):
         processed_pages (int | Unset):
         total_pages (int | Unset):
@@ -25,7 +26,7 @@ class OCRStatusResponse:
     """
 
     job_id: str | Unset = UNSET
-    status: str | Unset = UNSET
+    status: JobStatus | Unset = UNSET
     result_format: str | Unset = UNSET
     processed_pages: int | Unset = UNSET
     total_pages: int | Unset = UNSET
@@ -36,7 +37,9 @@ class OCRStatusResponse:
     def to_dict(self) -> dict[str, Any]:
         job_id = self.job_id
 
-        status = self.status
+        status: str | Unset = UNSET
+        if not isinstance(self.status, Unset):
+            status = self.status.value
 
         result_format = self.result_format
 
@@ -73,7 +76,12 @@ class OCRStatusResponse:
         d = dict(src_dict)
         job_id = d.pop("job_id", UNSET)
 
-        status = d.pop("status", UNSET)
+        _status = d.pop("status", UNSET)
+        status: JobStatus | Unset
+        if isinstance(_status, Unset):
+            status = UNSET
+        else:
+            status = JobStatus(_status)
 
         result_format = d.pop("result_format", UNSET)
 

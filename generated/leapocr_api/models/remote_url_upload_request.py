@@ -22,11 +22,14 @@ class RemoteURLUploadRequest:
     Attributes:
         url (str):  Example: https://example.com/document.pdf.
         file_name (str | Unset):  Example: document.pdf.
-        format_ (ResultFormat | Unset): Output format of a job
-        model (str | Unset):  Example: standard-v1.
+        format_ (ResultFormat | Unset): Output format of a job. The 2025 value per_page_structured is refused by the
+            service since 2026.
+        model (str | Unset):  Example: standard-v2.
         instructions (str | Unset):  Example: Extract key information.
         schema (RemoteURLUploadRequestSchema | Unset):
         template_slug (str | Unset):  Example: invoice-template.
+        extract_bounding_boxes (bool | Unset): Also locate each block of text on its page Example: False.
+        save_as_template (bool | Unset): Save this job's options as a reusable template Example: False.
     """
 
     url: str
@@ -36,6 +39,8 @@ class RemoteURLUploadRequest:
     instructions: str | Unset = UNSET
     schema: RemoteURLUploadRequestSchema | Unset = UNSET
     template_slug: str | Unset = UNSET
+    extract_bounding_boxes: bool | Unset = UNSET
+    save_as_template: bool | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -57,6 +62,10 @@ class RemoteURLUploadRequest:
 
         template_slug = self.template_slug
 
+        extract_bounding_boxes = self.extract_bounding_boxes
+
+        save_as_template = self.save_as_template
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -76,6 +85,10 @@ class RemoteURLUploadRequest:
             field_dict["schema"] = schema
         if template_slug is not UNSET:
             field_dict["template_slug"] = template_slug
+        if extract_bounding_boxes is not UNSET:
+            field_dict["extract_bounding_boxes"] = extract_bounding_boxes
+        if save_as_template is not UNSET:
+            field_dict["save_as_template"] = save_as_template
 
         return field_dict
 
@@ -110,6 +123,10 @@ class RemoteURLUploadRequest:
 
         template_slug = d.pop("template_slug", UNSET)
 
+        extract_bounding_boxes = d.pop("extract_bounding_boxes", UNSET)
+
+        save_as_template = d.pop("save_as_template", UNSET)
+
         remote_url_upload_request = cls(
             url=url,
             file_name=file_name,
@@ -118,6 +135,8 @@ class RemoteURLUploadRequest:
             instructions=instructions,
             schema=schema,
             template_slug=template_slug,
+            extract_bounding_boxes=extract_bounding_boxes,
+            save_as_template=save_as_template,
         )
 
         remote_url_upload_request.additional_properties = d

@@ -8,6 +8,7 @@ from uuid import UUID
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..models.job_status import JobStatus
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="RemoteURLUploadResponse")
@@ -18,13 +19,13 @@ class RemoteURLUploadResponse:
     """
     Attributes:
         job_id (UUID | Unset):
-        status (str | Unset):  Example: pending.
+        status (JobStatus | Unset): A job's lifecycle state
         source_url (str | Unset):
         created_at (datetime.datetime | Unset):
     """
 
     job_id: UUID | Unset = UNSET
-    status: str | Unset = UNSET
+    status: JobStatus | Unset = UNSET
     source_url: str | Unset = UNSET
     created_at: datetime.datetime | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
@@ -34,7 +35,9 @@ class RemoteURLUploadResponse:
         if not isinstance(self.job_id, Unset):
             job_id = str(self.job_id)
 
-        status = self.status
+        status: str | Unset = UNSET
+        if not isinstance(self.status, Unset):
+            status = self.status.value
 
         source_url = self.source_url
 
@@ -66,7 +69,12 @@ class RemoteURLUploadResponse:
         else:
             job_id = UUID(_job_id)
 
-        status = d.pop("status", UNSET)
+        _status = d.pop("status", UNSET)
+        status: JobStatus | Unset
+        if isinstance(_status, Unset):
+            status = UNSET
+        else:
+            status = JobStatus(_status)
 
         source_url = d.pop("source_url", UNSET)
 

@@ -1,5 +1,5 @@
 from http import HTTPStatus
-from typing import Any
+from typing import Any, cast
 from urllib.parse import quote
 from uuid import UUID
 
@@ -7,18 +7,14 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.delete_job_body import DeleteJobBody
 from ...models.error_response import ErrorResponse
 from ...models.job_response import JobResponse
-from ...types import UNSET, Response, Unset
+from ...types import Response
 
 
 def _get_kwargs(
     job_id: UUID,
-    *,
-    body: DeleteJobBody | Unset = UNSET,
 ) -> dict[str, Any]:
-    headers: dict[str, Any] = {}
 
     _kwargs: dict[str, Any] = {
         "method": "delete",
@@ -27,22 +23,20 @@ def _get_kwargs(
         ),
     }
 
-    if not isinstance(body, Unset):
-        _kwargs["json"] = body.to_dict()
-
-    headers["Content-Type"] = "application/json"
-
-    _kwargs["headers"] = headers
     return _kwargs
 
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> ErrorResponse | JobResponse | None:
+) -> Any | ErrorResponse | JobResponse | None:
     if response.status_code == 200:
         response_200 = JobResponse.from_dict(response.json())
 
         return response_200
+
+    if response.status_code == 204:
+        response_204 = cast(Any, None)
+        return response_204
 
     if response.status_code == 400:
         response_400 = ErrorResponse.from_dict(response.json())
@@ -87,7 +81,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[ErrorResponse | JobResponse]:
+) -> Response[Any | ErrorResponse | JobResponse]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -100,27 +94,25 @@ def sync_detailed(
     job_id: UUID,
     *,
     client: AuthenticatedClient | Client,
-    body: DeleteJobBody | Unset = UNSET,
-) -> Response[ErrorResponse | JobResponse]:
+) -> Response[Any | ErrorResponse | JobResponse]:
     """Delete a job
 
-     Redact the job's content and mark it deleted.
+     Permanently delete the job and redact its pages, results and metadata. The service answers 204
+    without a body; older deployments answer 200 with the job.
 
     Args:
         job_id (UUID):
-        body (DeleteJobBody | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorResponse | JobResponse]
+        Response[Any | ErrorResponse | JobResponse]
     """
 
     kwargs = _get_kwargs(
         job_id=job_id,
-        body=body,
     )
 
     response = client.get_httpx_client().request(
@@ -134,28 +126,26 @@ def sync(
     job_id: UUID,
     *,
     client: AuthenticatedClient | Client,
-    body: DeleteJobBody | Unset = UNSET,
-) -> ErrorResponse | JobResponse | None:
+) -> Any | ErrorResponse | JobResponse | None:
     """Delete a job
 
-     Redact the job's content and mark it deleted.
+     Permanently delete the job and redact its pages, results and metadata. The service answers 204
+    without a body; older deployments answer 200 with the job.
 
     Args:
         job_id (UUID):
-        body (DeleteJobBody | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorResponse | JobResponse
+        Any | ErrorResponse | JobResponse
     """
 
     return sync_detailed(
         job_id=job_id,
         client=client,
-        body=body,
     ).parsed
 
 
@@ -163,27 +153,25 @@ async def asyncio_detailed(
     job_id: UUID,
     *,
     client: AuthenticatedClient | Client,
-    body: DeleteJobBody | Unset = UNSET,
-) -> Response[ErrorResponse | JobResponse]:
+) -> Response[Any | ErrorResponse | JobResponse]:
     """Delete a job
 
-     Redact the job's content and mark it deleted.
+     Permanently delete the job and redact its pages, results and metadata. The service answers 204
+    without a body; older deployments answer 200 with the job.
 
     Args:
         job_id (UUID):
-        body (DeleteJobBody | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorResponse | JobResponse]
+        Response[Any | ErrorResponse | JobResponse]
     """
 
     kwargs = _get_kwargs(
         job_id=job_id,
-        body=body,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -195,28 +183,26 @@ async def asyncio(
     job_id: UUID,
     *,
     client: AuthenticatedClient | Client,
-    body: DeleteJobBody | Unset = UNSET,
-) -> ErrorResponse | JobResponse | None:
+) -> Any | ErrorResponse | JobResponse | None:
     """Delete a job
 
-     Redact the job's content and mark it deleted.
+     Permanently delete the job and redact its pages, results and metadata. The service answers 204
+    without a body; older deployments answer 200 with the job.
 
     Args:
         job_id (UUID):
-        body (DeleteJobBody | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorResponse | JobResponse
+        Any | ErrorResponse | JobResponse
     """
 
     return (
         await asyncio_detailed(
             job_id=job_id,
             client=client,
-            body=body,
         )
     ).parsed

@@ -62,9 +62,12 @@ def _build_response(
 
 def sync_detailed(
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
 ) -> Response[ErrorResponse | ModelsListResponse]:
     """List the processing models
+
+     The service declares this endpoint for dashboard (Bearer) tokens; it may refuse an API key. The
+    SDK's built-in model catalogue covers the documented models.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -85,9 +88,12 @@ def sync_detailed(
 
 def sync(
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
 ) -> ErrorResponse | ModelsListResponse | None:
     """List the processing models
+
+     The service declares this endpoint for dashboard (Bearer) tokens; it may refuse an API key. The
+    SDK's built-in model catalogue covers the documented models.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -104,9 +110,12 @@ def sync(
 
 async def asyncio_detailed(
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
 ) -> Response[ErrorResponse | ModelsListResponse]:
     """List the processing models
+
+     The service declares this endpoint for dashboard (Bearer) tokens; it may refuse an API key. The
+    SDK's built-in model catalogue covers the documented models.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -125,9 +134,12 @@ async def asyncio_detailed(
 
 async def asyncio(
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
 ) -> ErrorResponse | ModelsListResponse | None:
     """List the processing models
+
+     The service declares this endpoint for dashboard (Bearer) tokens; it may refuse an API key. The
+    SDK's built-in model catalogue covers the documented models.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

@@ -97,7 +97,8 @@ def sync_detailed(
 ) -> Response[ErrorResponse | RemoteURLUploadResponse]:
     """Submit a document from a URL
 
-     Create a job and start processing a PDF fetched from a remote URL.
+     Create a job and start processing a document (PDF or image) fetched from a remote URL. Give either
+    template_slug (option 1) or format with model, schema and instructions (option 2).
 
     Args:
         body (RemoteURLUploadRequest):
@@ -128,7 +129,8 @@ def sync(
 ) -> ErrorResponse | RemoteURLUploadResponse | None:
     """Submit a document from a URL
 
-     Create a job and start processing a PDF fetched from a remote URL.
+     Create a job and start processing a document (PDF or image) fetched from a remote URL. Give either
+    template_slug (option 1) or format with model, schema and instructions (option 2).
 
     Args:
         body (RemoteURLUploadRequest):
@@ -154,7 +156,8 @@ async def asyncio_detailed(
 ) -> Response[ErrorResponse | RemoteURLUploadResponse]:
     """Submit a document from a URL
 
-     Create a job and start processing a PDF fetched from a remote URL.
+     Create a job and start processing a document (PDF or image) fetched from a remote URL. Give either
+    template_slug (option 1) or format with model, schema and instructions (option 2).
 
     Args:
         body (RemoteURLUploadRequest):
@@ -183,7 +186,8 @@ async def asyncio(
 ) -> ErrorResponse | RemoteURLUploadResponse | None:
     """Submit a document from a URL
 
-     Create a job and start processing a PDF fetched from a remote URL.
+     Create a job and start processing a document (PDF or image) fetched from a remote URL. Give either
+    template_slug (option 1) or format with model, schema and instructions (option 2).
 
     Args:
         body (RemoteURLUploadRequest):

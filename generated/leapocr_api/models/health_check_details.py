@@ -6,11 +6,11 @@ from typing import Any, Self, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-T = TypeVar("T", bound="DeleteJobBody")
+T = TypeVar("T", bound="HealthCheckDetails")
 
 
 @_attrs_define
-class DeleteJobBody:
+class HealthCheckDetails:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -23,10 +23,10 @@ class DeleteJobBody:
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        delete_job_body = cls()
+        health_check_details = cls()
 
-        delete_job_body.additional_properties = d
-        return delete_job_body
+        health_check_details.additional_properties = d
+        return health_check_details
 
     @property
     def additional_keys(self) -> list[str]:

@@ -1,0 +1,16 @@
+from enum import StrEnum
+
+
+class ErrorCode(StrEnum):
+    AUTHENTICATION_ERROR = "AUTHENTICATION_ERROR"
+    BAD_REQUEST = "BAD_REQUEST"
+    CONFLICT = "CONFLICT"
+    FORBIDDEN = "FORBIDDEN"
+    LESS_CREDITS = "LESS_CREDITS"
+    NOT_FOUND = "NOT_FOUND"
+    SYSTEM_ERROR = "SYSTEM_ERROR"
+    TOO_MANY_REQUESTS = "TOO_MANY_REQUESTS"
+    VALIDATION_ERROR = "VALIDATION_ERROR"
+
+    def __str__(self) -> str:
+        return str(self.value)
