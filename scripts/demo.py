@@ -29,7 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from leapocr_sdk import cli  # noqa: E402
+from leapocr_sdk import LeapOCR, cli  # noqa: E402
 from leapocr_sdk.testing import LeapOCREmulator  # noqa: E402
 
 SAMPLE = ROOT / "examples" / "sample-invoice.pdf"
@@ -127,6 +127,22 @@ def service(real: bool) -> Iterator[LeapOCREmulator | None]:
         say(STYLE.dim("Stopping the emulator."))
 
 
+def show_bounding_boxes(sample: str, poll_interval: float) -> None:
+    """The library call behind ``--extract-bounding-boxes``, and what the first page holds."""
+    say(STYLE.dim("# job = client.process_file(sample, extract_bounding_boxes=True)"))
+    with LeapOCR() as client:
+        job = client.process_file(sample, extract_bounding_boxes=True)
+        result = client.wait_until_done(job.job_id, poll_interval=poll_interval)
+        client.delete_job(job.job_id)
+    page = result.pages[0]
+    size = f"{page.dimensions.width}x{page.dimensions.height} px" if page.dimensions else "?"
+    say(f"page 1: confidence {page.confidence}, {size}, {len(page.bounding_boxes or ())} blocks")
+    for box in (page.bounding_boxes or ())[:5]:
+        if box.bounds is not None:
+            b = box.bounds
+            say(f"  {box.type or '?':<9} x={b.x:<4} y={b.y:<4} {b.width}x{b.height}  {box.text!r}")
+
+
 def run_demo(real: bool) -> None:
     started = time.monotonic()
     sample = relative(ensure_sample())
@@ -145,10 +161,16 @@ def run_demo(real: bool) -> None:
         say(json.dumps(INVOICE_SCHEMA, indent=2))
         leapocr("process", sample, "--schema", str(schema), "--poll-interval", poll, "--delete")
 
+        heading(4, "Where the text sits: confidence, page size and bounding boxes (library)")
+        show_bounding_boxes(sample, float(poll))
+
         if emu is not None:
-            heading(4, "Credits")
+            heading(5, "Credits")
             used = EMULATOR_CREDITS - (emu.credits or 0)
-            say(f"{used} credits used (standard-v1: 1 credit per page); both jobs deleted.")
+            say(
+                f"{used} credits used (standard-v2, the default model: 1 credit per page); "
+                "every job deleted."
+            )
     say(STYLE.dim(f"Demo finished in {time.monotonic() - started:.1f} s."))
 
 
