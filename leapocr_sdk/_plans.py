@@ -21,6 +21,7 @@ from ._parsing import (
     Reply,
     UploadPart,
     assemble_result,
+    decode_object,
     error_from_reply,
     is_deleted,
     parse_health,
@@ -271,10 +272,10 @@ def result_or_status(ctx: Context, job_id: str) -> Plan[JobResult | JobStatusInf
     """The whole result (every page, in order) if the job is finished, else its status."""
     reply = yield from call_api(ctx, requests.get_result(job_id, 1, C.RESULT_PAGE_LIMIT))
     if reply.status_code == 202:
-        info = parse_status(reply, job_id)
-        if info.deleted_at is not None:
+        body = decode_object(reply)
+        if is_deleted(body):
             raise JobDeletedError(job_id)
-        return info
+        return status_from_body(body, job_id, reply)
     first = parse_result_chunk(reply)
     if is_deleted(first.body):
         raise JobDeletedError(job_id)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import threading
 import time
@@ -35,6 +36,13 @@ def json_response(body: Any, status: int = 200, headers: dict[str, str] | None =
 
 def text_response(text: str, status: int, content_type: str = "text/html") -> Response:
     return Response(text, status=status, content_type=content_type)
+
+
+def pdf_bytes(size: int) -> bytes:
+    """``size`` bytes that the SDK reads as a PDF: the ``%PDF-`` marker, then random bytes."""
+    head = b"%PDF-1.7\n"
+    assert size >= len(head)
+    return head + os.urandom(size - len(head))
 
 
 # --- bodies in the service's shape (validated against openapi.yaml) -------------------

@@ -34,6 +34,7 @@ from tests.sdk.helpers import (
     Script,
     api_log,
     json_response,
+    pdf_bytes,
     serve_upload,
     service_result,
     service_result_status,
@@ -75,7 +76,8 @@ def body_of(request: Any) -> Any:
 @pytest.mark.parametrize(
     ("kwargs", "wire"),
     [
-        pytest.param({}, {}, id="no-options"),
+        # Without a template, format and model are always sent (WIRE.md, "defaults").
+        pytest.param({}, {"format": "markdown", "model": "standard-v2"}, id="no-options"),
         pytest.param(
             {"output_type": OutputFormat.MARKDOWN, "model": Model.PRO_V1},
             {"format": "markdown", "model": "pro-v1"},
@@ -88,17 +90,61 @@ def body_of(request: Any) -> Any:
         ),
         pytest.param(
             {"instruction": "Extract invoice details", "model": "acme-custom-v2"},
-            {"instructions": "Extract invoice details", "model": "acme-custom-v2"},
+            {
+                "format": "markdown",
+                "instructions": "Extract invoice details",
+                "model": "acme-custom-v2",
+            },
             id="instruction-custom-model",
         ),
         pytest.param(
-            {"output_type": OutputFormat.PER_PAGE_STRUCTURED, "template_slug": "invoice-template"},
-            {"format": "per_page_structured", "template_slug": "invoice-template"},
+            {"template_slug": "invoice-template"},
+            {"template_slug": "invoice-template"},
             id="template-slug",
         ),
         pytest.param(
+            {"schema": SCHEMA},
+            {"format": "structured", "schema": SCHEMA, "model": "standard-v2"},
+            id="schema-alone-means-structured",
+        ),
+        pytest.param(
+            {"schema": SCHEMA, "instruction": "Totals in EUR"},
+            {
+                "format": "structured",
+                "schema": SCHEMA,
+                "instructions": "Totals in EUR",
+                "model": "standard-v2",
+            },
+            id="schema-with-instruction",
+        ),
+        pytest.param(
+            {"model": Model.PRO_V2, "extract_bounding_boxes": True, "save_as_template": True},
+            {
+                "format": "markdown",
+                "model": "pro-v2",
+                "extract_bounding_boxes": True,
+                "save_as_template": True,
+            },
+            id="bounding-boxes-and-save-as-template",
+        ),
+        pytest.param(
+            {"template_slug": "invoice-template", "extract_bounding_boxes": True},
+            {"template_slug": "invoice-template", "extract_bounding_boxes": True},
+            id="template-with-bounding-boxes",
+        ),
+        pytest.param(
+            {"file_name": "march-invoice.pdf"},
+            {"file_name": "march-invoice.pdf", "format": "markdown", "model": "standard-v2"},
+            id="file-name",
+        ),
+        pytest.param(
+            {"extract_bounding_boxes": False, "save_as_template": False},
+            {"format": "markdown", "model": "standard-v2"},
+            id="false-flags-not-sent",
+        ),
+        pytest.param(
             {"model": Model.STANDARD_V1, "instruction": "x" * 100},
-            {"model": "standard-v1", "instructions": "x" * 100},
+            {"format": "markdown", "model": "standard-v1", "instructions": "x" * 100},
             id="instruction-at-limit",
         ),
     ],
@@ -125,7 +171,11 @@ def test_process_url_reference_answer_without_status(api, base_url, make_client)
     job = make_client(base_url=base_url).process_url("http://example.com/doc.pdf?x=1")
     assert job.job_id == JOB
     assert job.status is JobStatus.PENDING
-    assert body_of(api_log(api)[0]) == {"url": "http://example.com/doc.pdf?x=1"}
+    assert body_of(api_log(api)[0]) == {
+        "url": "http://example.com/doc.pdf?x=1",
+        "format": "markdown",
+        "model": "standard-v2",
+    }
 
 
 # --- submission of a local file -------------------------------------------------------
@@ -302,6 +352,7 @@ def test_get_status(api, base_url, make_client):
         processed_pages=3,
         total_pages=12,
         error_message=None,
+        file_name="invoice.pdf",
     )
     (request,) = api_log(api)
     assert request.headers["X-API-Key"] == API_KEY
@@ -561,7 +612,7 @@ def test_callers_http_client_is_not_used_for_upload_urls(flavor, threaded_api):
     """Presigned URLs get the SDK's own plain client: no caller headers, no key."""
     base = threaded_api.url_for(API)
     caller_headers = {"Authorization": "Bearer caller-token", "X-Caller": "mine"}
-    data = os.urandom(20_000)
+    data = pdf_bytes(20_000)
     state = serve_upload(threaded_api, split(len(data), [12_000, 8_000]))
     if flavor == "sync":
         with httpx.Client(headers=caller_headers) as http:
@@ -611,7 +662,7 @@ def test_close_closes_every_client_the_sdk_opened(flavor, threaded_api, monkeypa
             opened.append(self)
 
     monkeypatch.setattr(httpx, real.__name__, Tracked)
-    data = os.urandom(40_000)
+    data = pdf_bytes(40_000)
     state = serve_upload(threaded_api, split(len(data), [10_000] * 4), delays={})
     if flavor == "sync":
         with LeapOCR(api_key=API_KEY, base_url=base, upload_concurrency=4) as client:
@@ -632,13 +683,15 @@ def test_close_closes_every_client_the_sdk_opened(flavor, threaded_api, monkeypa
 
 
 def test_models_outputs_statuses_and_credits():
-    assert [(m.value, m.credits_per_page, m.display_name) for m in Model] == [
-        ("standard-v1", 1, "Standard v1"),
-        ("english-pro-v1", 2, "English Pro v1"),
-        ("pro-v1", 3, "Pro v1"),
+    assert [(m.value, m.credits_per_page, m.display_name, m.generation) for m in Model] == [
+        ("standard-v2", 1, "Standard v2", 2),
+        ("pro-v2", 3, "Pro v2", 2),
+        ("standard-v1", 1, "Standard v1", 1),
+        ("english-pro-v1", 2, "English Pro v1", 1),
+        ("pro-v1", 3, "Pro v1", 1),
     ]
     assert isinstance(Model.PRO_V1, str) and Model.PRO_V1 == "pro-v1"
-    assert [f.value for f in OutputFormat] == ["structured", "markdown", "per_page_structured"]
+    assert [f.value for f in OutputFormat] == ["markdown", "structured", "per_page_structured"]
     assert [s.value for s in JobStatus] == [
         "pending",
         "processing",

@@ -16,6 +16,7 @@ from leapocr_sdk import (
     ConfigurationError,
     ConflictError,
     InsufficientCreditsError,
+    JobDeletedError,
     JobFailedError,
     JobNotReadyError,
     JobStatus,
@@ -73,7 +74,7 @@ def test_one_tree():
         if isinstance(getattr(leapocr_sdk, name), type)
         and issubclass(getattr(leapocr_sdk, name), BaseException)
     ]
-    assert len(classes) == 19
+    assert len(classes) == 20
     assert all(issubclass(cls, LeapOCRError) for cls in classes)
     assert issubclass(ValidationError, ValueError)
     assert issubclass(APITimeoutError, APIConnectionError)
@@ -86,6 +87,7 @@ def test_one_tree():
         JobFailedError,
         WaitTimeoutError,
         JobNotReadyError,
+        JobDeletedError,
         APIConnectionError,
     ):
         assert not issubclass(cls, APIError)
@@ -100,7 +102,7 @@ def job_for(status: int) -> str:
 def test_status_maps_to_its_class_with_every_field(api, base_url, make_client, shape):
     for status, _cls in STATUS_CLASSES:
         if shape == "service":
-            body = service_error("ErrCodeValidation", f"Invalid format parameter {status}", DETAILS)
+            body = service_error("VALIDATION_ERROR", f"Invalid format parameter {status}", DETAILS)
         else:
             body = reference_error(
                 "VALIDATION_ERROR", f"Invalid format parameter {status}", DETAILS
@@ -117,7 +119,7 @@ def test_status_maps_to_its_class_with_every_field(api, base_url, make_client, s
         assert type(error) is cls, status
         assert isinstance(error, LeapOCRError)
         assert error.status_code == status
-        assert error.code == ("ErrCodeValidation" if shape == "service" else "VALIDATION_ERROR")
+        assert error.code == "VALIDATION_ERROR"
         assert error.message == f"Invalid format parameter {status}"
         assert error.details == DETAILS
         assert error.request_id == f"req-{status}"
@@ -156,11 +158,11 @@ def test_empty_error_body(api, base_url, make_client):
 
 def test_conflict_on_delete(api, base_url, make_client):
     api.expect_request(f"{API}/ocr/delete/{JOB}", method="DELETE").respond_with_json(
-        service_error("ErrCodeConflict", "job is still processing"), status=409
+        service_error("CONFLICT", "job is still processing"), status=409
     )
     with pytest.raises(ConflictError, match="still processing") as info:
         make_client(base_url=base_url).delete_job(JOB)
-    assert info.value.code == "ErrCodeConflict"
+    assert info.value.code == "CONFLICT"
 
 
 def test_errors_on_submission(api, base_url, make_client):
@@ -182,14 +184,14 @@ def test_rate_limit_error_carries_the_headers(api, base_url, make_client):
         "X-Request-ID": "req-429",
     }
     api.expect_request(f"{API}/ocr/models").respond_with_json(
-        service_error("ErrCodeTooManyReqs", "slow down"), status=429, headers=headers
+        service_error("TOO_MANY_REQUESTS", "slow down"), status=429, headers=headers
     )
     with pytest.raises(RateLimitError) as info:
         make_client(base_url=base_url, max_retries=0).list_models()
     error = info.value
     assert (error.status_code, error.code, error.message) == (
         429,
-        "ErrCodeTooManyReqs",
+        "TOO_MANY_REQUESTS",
         "slow down",
     )
     assert error.retry_after == 7.0
@@ -207,7 +209,7 @@ def test_rate_limit_error_without_headers(api, base_url, make_client):
 def test_messages_never_contain_the_key_even_when_the_server_echoes_it(api, base_url, make_client):
     echo = f"invalid API key {API_KEY}"
     api.expect_request(f"{API}/ocr/status/{JOB}").respond_with_json(
-        {"code": "ErrCodeUnauthorized", "error": {"message": echo}, "details": {"key": API_KEY}},
+        {"code": "AUTHENTICATION_ERROR", "error": {"message": echo}, "details": {"key": API_KEY}},
         status=401,
     )
     with pytest.raises(AuthenticationError) as info:
@@ -318,8 +320,8 @@ def test_submission_answer_without_job_id(api, base_url, make_client):
 
 def test_retried_5xx_then_error_keeps_the_last_answer(api, base_url, make_client):
     script = Script(
-        json_response(service_error("ErrCodeInternal", "first"), 500),
-        json_response(service_error("ErrCodeInternal", "second"), 503),
+        json_response(service_error("SYSTEM_ERROR", "first"), 500),
+        json_response(service_error("SYSTEM_ERROR", "second"), 503),
     )
     api.expect_request(f"{API}/ocr/models").respond_with_handler(script)
     with pytest.raises(ServerError) as info:

@@ -184,7 +184,7 @@ def test_time_spent_in_requests_counts_against_the_timeout(api, base_url, make_c
 def test_a_failed_poll_is_retried_within_the_wait(api, base_url, make_client):
     script = Script(
         running(1, 2),
-        json_response(service_error("ErrCodeInternal", "hiccup"), 503, {"Retry-After": "1"}),
+        json_response(service_error("SYSTEM_ERROR", "hiccup"), 503, {"Retry-After": "1"}),
         json_response(service_result([(1, "p1"), (2, "p2")])),
     )
     api.expect_request(f"{API}/ocr/result/{JOB}").respond_with_handler(script)

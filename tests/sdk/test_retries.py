@@ -37,7 +37,7 @@ NOT_RETRYABLE = [400, 401, 402, 403, 404, 409, 422, 501]
 def status_then(*statuses: int, headers: dict[str, str] | None = None) -> Script:
     """Answer the given error statuses in turn, then a pending job status."""
     errors = [
-        json_response(service_error("ErrCodeInternal", f"error {s}"), s, headers) for s in statuses
+        json_response(service_error("SYSTEM_ERROR", f"error {s}"), s, headers) for s in statuses
     ]
     return Script(*errors, json_response(service_status("pending")))
 
@@ -56,7 +56,7 @@ def assert_backoff(sleeps: list[float]) -> None:
 
 @pytest.mark.parametrize("status", RETRYABLE)
 def test_retryable_status_retried_up_to_max_retries_then_raised(api, base_url, make_client, status):
-    script = Script(json_response(service_error("ErrCodeInternal", "busy"), status))
+    script = Script(json_response(service_error("SYSTEM_ERROR", "busy"), status))
     api.expect_request(f"{API}/ocr/status/{JOB}").respond_with_handler(script)
     client = make_client(base_url=base_url, max_retries=2)
 
@@ -73,7 +73,7 @@ def test_retryable_status_retried_up_to_max_retries_then_raised(api, base_url, m
 def test_retryable_status_on_a_submission_is_retried(api, base_url, make_client, status):
     # The service answered: no job was created, so sending it again is safe.
     script = Script(
-        json_response(service_error("ErrCodeInternal", "busy"), status),
+        json_response(service_error("SYSTEM_ERROR", "busy"), status),
         json_response({"job_id": JOB, "status": "pending"}),
     )
     api.expect_request(f"{API}/ocr/uploads/url", method="POST").respond_with_handler(script)

@@ -4,8 +4,6 @@ progress, per-part retries, and what happens when a part cannot be uploaded."""
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
 from leapocr_sdk import (
@@ -22,6 +20,7 @@ from tests.sdk.helpers import (
     JOB,
     api_log,
     json_response,
+    pdf_bytes,
     serve_upload,
     service_error,
     split,
@@ -54,7 +53,7 @@ def expected_complete(state) -> dict:
 def test_parts_uploaded_concurrently_out_of_order_then_completed_in_order(
     threaded_api, threaded_base_url, make_client
 ):
-    data = os.urandom(MIB)
+    data = pdf_bytes(MIB)
     # Once all four are in flight, part 1 is held longest and part 3 not at all: they
     # finish in a different order from the one they were issued in.
     state = serve_upload(
@@ -67,7 +66,13 @@ def test_parts_uploaded_concurrently_out_of_order_then_completed_in_order(
 
     assert job == Job(job_id=JOB, status=JobStatus.PENDING)
     assert state.initiates == [
-        {"file_name": "document.pdf", "content_type": "application/pdf", "file_size": MIB}
+        {
+            "file_name": "document.pdf",
+            "content_type": "application/pdf",
+            "file_size": MIB,
+            "format": "markdown",
+            "model": "standard-v2",
+        }
     ]
     assert sorted(state.attempts.items()) == [(1, 1), (2, 1), (3, 1), (4, 1)]
     check_parts(state, data)
@@ -90,7 +95,7 @@ def test_parts_uploaded_concurrently_out_of_order_then_completed_in_order(
 
 def test_large_part_is_streamed_in_chunks(threaded_api, threaded_base_url, make_client, tmp_path):
     size = 2 * MIB + 12_345
-    data = os.urandom(size)
+    data = pdf_bytes(size)
     path = tmp_path / "big.pdf"
     path.write_bytes(data)
     state = serve_upload(threaded_api, split(size, [MIB + MIB // 2, size - MIB - MIB // 2]))
@@ -111,7 +116,7 @@ def test_large_part_is_streamed_in_chunks(threaded_api, threaded_base_url, make_
 
 @pytest.mark.parametrize("concurrency", [1, 3, None])
 def test_upload_concurrency_is_bounded(threaded_api, threaded_base_url, make_client, concurrency):
-    data = os.urandom(70_000)
+    data = pdf_bytes(70_000)
     limit = 4 if concurrency is None else concurrency  # the documented default is 4
     # The server holds each PUT until `limit` are in flight, then a little longer: a client
     # keeping to the limit reaches it exactly; one exceeding it is seen doing so.
@@ -133,7 +138,7 @@ def test_upload_concurrency_is_bounded(threaded_api, threaded_base_url, make_cli
 
 
 def test_failed_part_is_retried_alone(threaded_api, threaded_base_url, make_client):
-    data = os.urandom(30_000)
+    data = pdf_bytes(30_000)
     state = serve_upload(
         threaded_api, split(30_000, [12_000, 9_000, 9_000]), failures={2: [500, 503]}
     )
@@ -153,7 +158,7 @@ def test_failed_part_is_retried_alone(threaded_api, threaded_base_url, make_clie
 
 
 def test_part_retry_honours_retry_after(threaded_api, threaded_base_url, make_client):
-    data = os.urandom(20_000)
+    data = pdf_bytes(20_000)
     state = serve_upload(threaded_api, split(20_000, [10_000, 10_000]), failures={1: [429]})
     client = make_client(base_url=threaded_base_url)
     # The 429 from storage carries no Retry-After here: plain backoff.
@@ -174,7 +179,7 @@ def test_part_retry_honours_retry_after(threaded_api, threaded_base_url, make_cl
 def test_part_that_fails_for_good(
     threaded_api, threaded_base_url, make_client, failures, max_retries, attempts, status
 ):
-    data = os.urandom(30_000)
+    data = pdf_bytes(30_000)
     state = serve_upload(
         threaded_api,
         split(30_000, [10_000, 10_000, 10_000]),
@@ -204,7 +209,7 @@ def test_part_that_fails_for_good(
 def test_part_connection_failure_is_retried_then_reported(
     threaded_api, threaded_base_url, make_client, dead_url
 ):
-    data = os.urandom(20_000)
+    data = pdf_bytes(20_000)
     dead_part = dead_url.replace("/api/v1", "/storage/part-2?X-Amz-Signature=sig2")
     state = serve_upload(threaded_api, split(20_000, [10_000, 10_000]), urls={2: dead_part})
     client = make_client(base_url=threaded_base_url, max_retries=2)
@@ -221,7 +226,7 @@ def test_part_connection_failure_is_retried_then_reported(
 
 
 def test_missing_etag_is_an_upload_error(threaded_api, threaded_base_url, make_client):
-    data = os.urandom(10_000)
+    data = pdf_bytes(10_000)
     state = serve_upload(threaded_api, split(10_000, [10_000]), without_etag=frozenset({1}))
 
     with pytest.raises(UploadError, match="ETag") as info:
@@ -233,7 +238,7 @@ def test_missing_etag_is_an_upload_error(threaded_api, threaded_base_url, make_c
 
 
 def test_remote_plain_http_upload_url_is_refused(threaded_api, threaded_base_url, make_client):
-    data = os.urandom(10_000)
+    data = pdf_bytes(10_000)
     state = serve_upload(
         threaded_api,
         split(10_000, [10_000]),
@@ -247,7 +252,7 @@ def test_remote_plain_http_upload_url_is_refused(threaded_api, threaded_base_url
 
 
 def test_parts_not_covering_the_file_are_refused(threaded_api, threaded_base_url, make_client):
-    data = os.urandom(10_000)
+    data = pdf_bytes(10_000)
 
     def ticket(_request):
         return json_response(
@@ -282,17 +287,17 @@ def test_parts_not_covering_the_file_are_refused(threaded_api, threaded_base_url
 
 def test_refused_initiation_uploads_nothing(threaded_api, threaded_base_url, make_client):
     threaded_api.expect_request(f"{API}/ocr/uploads/direct").respond_with_json(
-        service_error("ErrLessCredits", "not enough credits"), status=402
+        service_error("LESS_CREDITS", "not enough credits"), status=402
     )
     with pytest.raises(InsufficientCreditsError, match="not enough credits") as info:
-        make_client(base_url=threaded_base_url).process_file(os.urandom(1000))
-    assert info.value.status_code == 402
+        make_client(base_url=threaded_base_url).process_file(pdf_bytes(1000))
+    assert (info.value.status_code, info.value.code) == (402, "LESS_CREDITS")
     assert len(threaded_api.log) == 1  # no retry, no PUT, nothing to delete
 
 
 def test_refused_completion_deletes_the_job(threaded_api, threaded_base_url, make_client):
-    data = os.urandom(20_000)
-    refusal = json_response(service_error("ErrCodeBadRequest", "part 2 is missing"), 400)
+    data = pdf_bytes(20_000)
+    refusal = json_response(service_error("BAD_REQUEST", "part 2 is missing"), 400)
     state = serve_upload(threaded_api, split(20_000, [10_000, 10_000]), complete_answer=refusal)
 
     with pytest.raises(BadRequestError, match="part 2 is missing") as info:

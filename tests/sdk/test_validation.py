@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import io
 import os
-import subprocess
 
 import pytest
 
-from leapocr_sdk import LeapOCRError, ValidationError
+from leapocr_sdk import LeapOCRError, OutputFormat, ValidationError
 from tests.sdk.helpers import API, JOB, serve_upload, split
 
 PDF = b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\n%%EOF\n"
@@ -34,21 +33,82 @@ def assert_invalid(call, *args, match: str | None = None, **kwargs):
 
 # --- processing options (process_url and process_file share them) ---------------------------
 
-EXCLUSIVE = [
-    {"instruction": "Extract totals", "schema": {"type": "object"}},
-    {"instruction": "Extract totals", "template_slug": "invoice"},
-    {"schema": {"type": "object"}, "template_slug": "invoice"},
-    {"instruction": "Extract totals", "schema": {"type": "object"}, "template_slug": "invoice"},
+# The 2026 rule (WIRE.md, "The 2026 contract"): each refusal names what clashed and says
+# what to do instead.
+WITH_TEMPLATE = [
+    ({"output_type": "markdown"}, ["output_type"]),
+    ({"output_type": "per_page_structured"}, ["output_type"]),
+    ({"model": "pro-v2"}, ["model"]),
+    ({"schema": {"type": "object"}}, ["schema"]),
+    ({"instruction": "Extract totals"}, ["instruction"]),
+    (
+        {"instruction": "Extract totals", "schema": {"type": "object"}, "model": "pro-v2"},
+        ["model", "schema", "instruction"],
+    ),
 ]
 
 
 @pytest.mark.parametrize("method", ["process_url", "process_file"])
-def test_at_most_one_of_instruction_schema_template(client, method):
+def test_template_slug_excludes_format_model_schema_and_instruction(client, method):
     target = URL if method == "process_url" else PDF
-    for options in EXCLUSIVE:
-        error = assert_invalid(getattr(client, method), target, match="at most one", **options)
-        for name in options:
-            assert name in str(error)
+    for options, clashing in WITH_TEMPLATE:
+        error = assert_invalid(
+            getattr(client, method),
+            target,
+            template_slug="invoice",
+            match="template_slug cannot be combined with",
+            **options,
+        )
+        message = str(error)
+        for name in clashing:
+            assert name in message
+        assert f"Drop {' and '.join(clashing)}" in message
+        assert "drop template_slug" in message
+
+
+@pytest.mark.parametrize("method", ["process_url", "process_file"])
+def test_structured_without_a_schema_is_refused(client, method):
+    target = URL if method == "process_url" else PDF
+    for output_type in ("structured", OutputFormat.STRUCTURED):
+        error = assert_invalid(
+            getattr(client, method), target, output_type=output_type, match="needs a schema"
+        )
+        assert "pass schema=" in str(error)
+        assert "output_type='markdown'" in str(error)
+    # An instruction alone does not make a schema.
+    assert_invalid(
+        getattr(client, method),
+        target,
+        output_type="structured",
+        instruction="Extract totals",
+        match="needs a schema",
+    )
+
+
+@pytest.mark.parametrize("method", ["process_url", "process_file"])
+def test_schema_with_markdown_is_refused(client, method):
+    target = URL if method == "process_url" else PDF
+    error = assert_invalid(
+        getattr(client, method),
+        target,
+        output_type=OutputFormat.MARKDOWN,
+        schema={"type": "object"},
+        match="only applies to structured",
+    )
+    assert "drop the schema" in str(error)
+
+
+@pytest.mark.parametrize("method", ["process_url", "process_file"])
+def test_new_flags_must_be_booleans(client, method):
+    target = URL if method == "process_url" else PDF
+    for name in ("extract_bounding_boxes", "save_as_template"):
+        for value in (1, "yes", None):
+            assert_invalid(getattr(client, method), target, match=name, **{name: value})
+
+
+def test_process_url_file_name_is_checked(client):
+    for file_name in ("", "   ", "x" * 256, 7):
+        assert_invalid(client.process_url, URL, file_name=file_name, match="file_name")
 
 
 BAD_OPTIONS = [
@@ -133,15 +193,18 @@ def test_empty_bytes_and_streams(client):
     assert_invalid(client.process_file, io.BytesIO(b""), match="empty")
 
 
-def test_file_over_100_mib(client, tmp_path):
+def test_file_over_1_gib(client, tmp_path):
     path = tmp_path / "huge.pdf"
-    # A sparse file: 100 MiB + 1 byte long without writing 100 MiB.
-    subprocess.run(["truncate", "-s", str(100 * 1024 * 1024 + 1), str(path)], check=True)
-    assert path.stat().st_size == 104_857_601
-    error = assert_invalid(client.process_file, path, match="104857600")
+    # A sparse file: 1 GiB + 1 byte long without writing 1 GiB; refused before it is read.
+    with path.open("wb") as handle:
+        handle.write(b"%PDF-1.7\n")
+    os.truncate(path, 1024**3 + 1)
+    assert path.stat().st_size == 1_073_741_825
+    error = assert_invalid(client.process_file, path, match="1073741824")
     assert "huge.pdf" in str(error)
+    assert "1 GiB" in str(error)
     with path.open("rb") as handle:
-        assert_invalid(client.process_file, handle, match="104857600")
+        assert_invalid(client.process_file, handle, match="1073741824")
 
 
 def test_file_object_in_text_mode(client, tmp_path):
@@ -175,12 +238,19 @@ def test_upload_progress_must_be_callable(client):
     assert_invalid(client.process_file, PDF, on_upload_progress="print", match="callable")
 
 
-def test_one_byte_file_is_accepted(threaded_api, threaded_base_url, make_client):
-    state = serve_upload(threaded_api, split(1, [1]))
-    job = make_client(base_url=threaded_base_url).process_file(b"%")
+def test_one_byte_file_is_no_document(client):
+    # One byte cannot be a PDF or an image: refused before any request, no credit spent.
+    error = assert_invalid(client.process_file, b"%", match="not a document the service reads")
+    assert "nothing was sent" in str(error)
+
+
+def test_smallest_pdf_is_accepted(threaded_api, threaded_base_url, make_client):
+    state = serve_upload(threaded_api, split(5, [5]))
+    job = make_client(base_url=threaded_base_url).process_file(b"%PDF-")
     assert job.job_id == JOB
-    assert state.initiates[0]["file_size"] == 1
-    assert state.bodies(1) == [b"%"]
+    assert state.initiates[0]["file_size"] == 5
+    assert state.initiates[0]["content_type"] == "application/pdf"
+    assert state.bodies(1) == [b"%PDF-"]
 
 
 # --- job ids -----------------------------------------------------------------------------------
@@ -234,5 +304,5 @@ def test_validation_happens_before_reading_the_file(client, tmp_path):
     error = assert_invalid(
         client.process_file, tmp_path / "missing.pdf", instruction="a", template_slug="b"
     )
-    assert "at most one" in str(error)
+    assert "template_slug cannot be combined with instruction" in str(error)
     assert os.listdir(tmp_path) == []
