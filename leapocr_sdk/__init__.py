@@ -40,6 +40,7 @@ _EXPORTS = {
             "UploadError",
             "ValidationError",
             "WaitTimeoutError",
+            "WebhookVerificationError",
         ],
         ".errors",
     ),
@@ -89,6 +90,7 @@ __all__ = [
     "UploadError",
     "ValidationError",
     "WaitTimeoutError",
+    "WebhookVerificationError",
     "__version__",
     "estimate_credits",
 ]
@@ -129,6 +131,7 @@ if TYPE_CHECKING:
         UploadError,
         ValidationError,
         WaitTimeoutError,
+        WebhookVerificationError,
     )
     from .types import (
         Job,

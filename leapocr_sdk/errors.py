@@ -20,7 +20,8 @@
     ├── UploadError                   a part could not be uploaded
     ├── JobFailedError                the job ended `failed`
     ├── WaitTimeoutError              the job did not finish in time
-    └── JobNotReadyError              the job's result is not ready yet
+    ├── JobNotReadyError              the job's result is not ready yet
+    └── WebhookVerificationError      a webhook delivery failed verification (answer 400)
 
 No exception carries the API key: messages are built from status codes, bodies and
 URLs, never from request headers.
@@ -204,6 +205,20 @@ class JobNotReadyError(LeapOCRError):
         super().__init__(
             f"job {job_id} is still {status}: call wait_until_done() to wait for its result"
         )
+
+
+class WebhookVerificationError(LeapOCRError):
+    """A webhook delivery failed verification; answer it with 400 and do not act on it.
+
+    ``reason`` says which check failed, one of: ``missing_secret``, ``missing_signature``,
+    ``missing_timestamp``, ``malformed_signature``, ``malformed_timestamp``,
+    ``signature_mismatch``, ``timestamp_outside_tolerance`` (a replay, or clocks out of
+    sync), ``malformed_payload`` (signed, but not an event).
+    """
+
+    def __init__(self, reason: str, message: str) -> None:
+        self.reason = reason
+        super().__init__(message)
 
 
 _HINTS = {
