@@ -7,6 +7,7 @@ import math
 
 from .. import __version__
 from ..types import OutputFormat
+from . import webhooks
 from .codes import EPILOG
 
 DESCRIPTION = """\
@@ -65,6 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_job_command(commands, "delete", "delete a job and redact its content")
     _subcommand(commands, "models", "list the processing models and their credit cost")
     _add_emulator(commands)
+    webhooks.add_parser(commands)
     return parser
 
 
@@ -257,6 +259,18 @@ def _add_emulator(commands: argparse._SubParsersAction[argparse.ArgumentParser])
         default=None,
         metavar="N",
         help="credit balance; 402 once it runs out (default: unlimited)",
+    )
+    parser.add_argument(
+        "--webhook",
+        action="append",
+        default=[],
+        metavar="URL",
+        help="POST signed job events to URL (repeatable); the signing secret is printed",
+    )
+    parser.add_argument(
+        "--webhook-secret",
+        metavar="S",
+        help="sign webhook deliveries with S instead of a generated secret",
     )
     modes = parser.add_mutually_exclusive_group()
     for flag in ("json", "human"):
