@@ -18,7 +18,8 @@ structured JSON. The API key comes from --api-key or LEAPOCR_API_KEY, the servic
 When stderr is a terminal, progress and messages go to stderr and results to stdout;
 otherwise every command prints one JSON object per line on stdout, each with an
 "event" key: submitted, done, deleted, error (process, result, delete), status,
-model, listening and stopped (emulator), interrupted. See `leapocr process --help`.
+model, listening, webhook and stopped (emulator), received and refused (webhooks
+listen), interrupted. See `leapocr process --help`.
 """
 
 OUTPUT_HELP = """\
