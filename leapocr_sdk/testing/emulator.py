@@ -36,6 +36,8 @@ Behaviour where the service leaves room (the emulator's decisions):
   progressing. Afterwards status and result still answer 200 (the record stays "for
   audit") with ``deleted_at``; result pages have ``result: null``. Deleting again, or
   completing or uploading to a deleted job, answers 404.
+- ``add_webhook(url)`` POSTs signed job events to ``url`` as jobs move (see
+  ``testing/webhooks.py``); every attempt is in ``webhook_deliveries``.
 - A job id that is not a UUID answers 400; an unknown one 404. ``page`` / ``limit``
   outside ``>= 1`` / ``1..max_result_limit`` answer 400; a page past the end is empty.
 """
