@@ -52,6 +52,25 @@ def test_a_job_is_delivered_as_typed_events_to_sync_and_async_users(
     assert all(d.url == receiver.url and d.job_id == job.job_id for d in deliveries)
 
 
+def test_a_job_done_between_two_looks_still_gets_every_event_in_order(
+    leapocr_emulator_factory: Any, make_receiver: Any, tmp_path: Path
+) -> None:
+    from leapocr_sdk import LeapOCR
+
+    emu = leapocr_emulator_factory(processing_seconds=0)
+    receiver = make_receiver()
+    receiver.secret = emu.add_webhook(receiver.url)
+    path = tmp_path / "a.pdf"
+    path.write_bytes(make_pdf(["instant"]))
+    with LeapOCR(api_key=emu.api_key, base_url=emu.base_url) as client:
+        job = client.process_file(path)
+        client.wait_until_done(job.job_id, poll_interval=0.01)
+    events = wait_for(lambda: len(receiver.events) >= 3 and receiver.events)
+    assert [type(event) for event in events] == [JobCreated, JobStarted, JobCompleted]
+    emu.stop()
+    assert len(emu.webhook_deliveries) == 3  # once each
+
+
 def test_a_failed_job_is_delivered_as_job_failed(
     emu: LeapOCREmulator, make_client: Any, make_receiver: Any, tmp_path: Path
 ) -> None:
