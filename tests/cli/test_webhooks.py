@@ -16,6 +16,7 @@ from leapocr_sdk import LeapOCR
 from leapocr_sdk.testing import LeapOCREmulator
 from leapocr_sdk.webhooks import sign
 from tests.cli.conftest import cli_command, cli_env
+from tests.webhooks.conftest import wait_for
 
 SECRET = "whsec_cli_test"
 
@@ -65,7 +66,8 @@ def test_listen_prints_verified_deliveries_of_a_job_and_refuses_others(
         assert {r["job_id"] for r in received} == {job.job_id}
         assert received[-1]["status"] == "completed"
         assert received[-1]["payload"]["event_id"] == received[-1]["event_id"]
-        assert all(d.status_code == 200 for d in emu.webhook_deliveries)
+        deliveries = wait_for(lambda: len(emu.webhook_deliveries) == 3 and emu.webhook_deliveries)
+        assert [d.status_code for d in deliveries] == [200, 200, 200]
 
         # Forged, then replayed: refused with the reason, answered 400.
         body = b'{"event_type":"job.completed","event_id":"evt_x"}'

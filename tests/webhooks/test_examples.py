@@ -87,7 +87,9 @@ def test_the_example_receives_the_emulators_deliveries(
     done = wait_for(lambda: [e for e in module.handled if isinstance(e, JobCompleted)])
     assert done[0].job_id == job.job_id
     assert [e.event_type for e in module.handled] == ["job.created", "job.started", "job.completed"]
-    assert [(d.status_code, d.attempt) for d in emu.webhook_deliveries] == [(200, 1)] * 3
+    # The receiver has the event before the emulator has recorded the answer: wait for it.
+    deliveries = wait_for(lambda: len(emu.webhook_deliveries) == 3 and emu.webhook_deliveries)
+    assert [(d.status_code, d.attempt) for d in deliveries] == [(200, 1)] * 3
 
 
 def test_the_example_refuses_forgeries_and_deduplicates(example: tuple[ModuleType, str]) -> None:
