@@ -7,7 +7,6 @@ import contextlib
 import http.server
 import json
 import os
-import threading
 from typing import Any
 
 from ..errors import ConfigurationError
@@ -86,15 +85,11 @@ def run(args: argparse.Namespace, console: Console) -> int:
     # Import here: the emulator command's signal handling serves this command too.
     from .commands import _sigterm_interrupts
 
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1})
     try:
-        with _sigterm_interrupts():
-            thread.start()
+        with _sigterm_interrupts(), contextlib.suppress(KeyboardInterrupt):
             console.event("listening", url=f"http://127.0.0.1:{server.server_address[1]}/")
-            with contextlib.suppress(KeyboardInterrupt):
-                thread.join()
+            server.serve_forever(poll_interval=0.1)  # until Ctrl-C or SIGTERM
     finally:
-        server.shutdown()
         server.server_close()
     console.event("stopped")
     return EXIT_OK
