@@ -445,7 +445,10 @@ class LeapOCREmulator:
         ``job.failed``; ``secret`` is generated when not given. A delivery not answered
         2xx is retried a few times with backoff; every attempt is in ``webhook_deliveries``.
         """
-        return self._webhooks.add(url, events, secret)
+        secret = self._webhooks.add(url, events, secret)
+        if self._server is not None:  # else start() starts the deliveries
+            self._webhooks.start()
+        return secret
 
     @property
     def webhook_deliveries(self) -> list[WebhookDelivery]:

@@ -92,7 +92,7 @@ class WebhookDispatcher:
         self._opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
     def add(self, url: str, events: Iterable[str], secret: str | None) -> str:
-        """Subscribe ``url`` to ``events``; returns the signing secret."""
+        """Subscribe ``url`` to ``events``; returns the signing secret (``start`` delivers)."""
         chosen = frozenset(events)
         unknown = chosen - set(WEBHOOK_EVENTS)
         if not chosen or unknown:
@@ -104,7 +104,6 @@ class WebhookDispatcher:
         secret = secret or "whsec_" + secrets.token_hex(24)
         with self._lock:
             self._subscriptions.append(_Subscription(url, chosen, secret))
-        self.start()
         return secret
 
     @property

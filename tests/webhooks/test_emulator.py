@@ -156,3 +156,19 @@ def test_add_webhook_checks_its_arguments(emu: LeapOCREmulator) -> None:
     first = emu.add_webhook("http://127.0.0.1:9/a")
     second = emu.add_webhook("http://127.0.0.1:9/b")
     assert first != second and len(first) > 32
+
+
+def test_a_webhook_added_before_start_is_delivered_once_started(
+    make_receiver: Any, tmp_path: Path
+) -> None:
+    from leapocr_sdk import LeapOCR
+
+    receiver = make_receiver()
+    emu = LeapOCREmulator(processing_seconds=0.05)
+    receiver.secret = emu.add_webhook(receiver.url, events=["job.completed"])
+    with emu:
+        path = tmp_path / "a.pdf"
+        path.write_bytes(make_pdf(["text"]))
+        with LeapOCR(api_key=emu.api_key, base_url=emu.base_url) as client:
+            job = client.process_file(path)
+        assert wait_for(lambda: receiver.events)[0].job_id == job.job_id
