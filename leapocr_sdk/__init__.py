@@ -41,6 +41,7 @@ _EXPORTS = {
             "UploadError",
             "ValidationError",
             "WaitTimeoutError",
+            "WebhookVerificationError",
         ],
         ".errors",
     ),
@@ -100,6 +101,7 @@ __all__ = [
     "UploadError",
     "ValidationError",
     "WaitTimeoutError",
+    "WebhookVerificationError",
     "__version__",
     "builtin_models",
     "estimate_credits",
@@ -142,6 +144,7 @@ if TYPE_CHECKING:
         UploadError,
         ValidationError,
         WaitTimeoutError,
+        WebhookVerificationError,
     )
     from .types import (
         BoundingBox,

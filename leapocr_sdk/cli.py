@@ -2,7 +2,8 @@
 
 ``leapocr process a.pdf b.pdf --out results/`` processes documents concurrently and
 writes each result; ``status``, ``result``, ``delete`` and ``models`` wrap the client
-methods of the same names, and ``emulator`` runs the offline emulator. See
+methods of the same names, ``emulator`` runs the offline emulator and ``webhooks listen``
+verifies and prints webhook deliveries. See
 ``leapocr --help`` for output formats and the exit codes below.
 """
 

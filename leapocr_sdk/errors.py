@@ -21,7 +21,8 @@
     ├── JobFailedError                the job ended `failed`
     ├── WaitTimeoutError              the job did not finish in time
     ├── JobNotReadyError              the job's result is not ready yet
-    └── JobDeletedError               the job was deleted: its result is gone
+    ├── JobDeletedError               the job was deleted: its result is gone
+    └── WebhookVerificationError      a webhook delivery failed verification (answer 400)
 
 No exception carries the API key: messages are built from status codes, bodies and
 URLs, never from request headers.
@@ -216,6 +217,20 @@ class JobDeletedError(LeapOCRError):
             f"job {job_id} was deleted and its result redacted: submit the document again "
             "to process it anew"
         )
+
+
+class WebhookVerificationError(LeapOCRError):
+    """A webhook delivery failed verification; answer it with 400 and do not act on it.
+
+    ``reason`` says which check failed, one of: ``missing_secret``, ``missing_signature``,
+    ``missing_timestamp``, ``malformed_signature``, ``malformed_timestamp``,
+    ``signature_mismatch``, ``timestamp_outside_tolerance`` (a replay, or clocks out of
+    sync), ``malformed_payload`` (signed, but not an event).
+    """
+
+    def __init__(self, reason: str, message: str) -> None:
+        self.reason = reason
+        super().__init__(message)
 
 
 _HINTS = {

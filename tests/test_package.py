@@ -17,7 +17,8 @@ def test_every_public_name_resolves() -> None:
 def test_import_loads_no_generated_layer_and_no_asyncio() -> None:
     code = (
         "import sys; from leapocr_sdk import LeapOCR, Model, OutputFormat; "
-        "heavy = [m for m in ('leapocr_sdk._generated', 'asyncio', 'dateutil') if m in sys.modules]; "
+        "heavy = [m for m in ('leapocr_sdk._generated', 'asyncio', 'dateutil') "
+        "if m in sys.modules]; "
         "print(','.join(heavy))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

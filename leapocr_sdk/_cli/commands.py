@@ -18,6 +18,7 @@ from .._client import AsyncLeapOCR, LeapOCR
 from .._validation import check_options
 from ..errors import ConfigurationError, ValidationError
 from ..types import JobStatusInfo
+from . import webhooks
 from .codes import EXIT_OK, worst
 from .process import ProcessOptions, process_all, save
 from .render import source_stem, unique_stems
@@ -215,6 +216,9 @@ def emulator(args: argparse.Namespace, console: Console) -> int:
         try:
             emu.start()
             announce(console, emu.base_url, emu.api_key)
+            for url in args.webhook:
+                secret = emu.add_webhook(url, secret=args.webhook_secret)
+                announce_webhook(console, url, secret)
             emu.serve_forever()  # returns, stopped, on Ctrl-C or SIGTERM
         except KeyboardInterrupt:
             emu.stop()
@@ -257,6 +261,13 @@ def announce(console: Console, base_url: str, api_key: str) -> None:
     )
 
 
+def announce_webhook(console: Console, url: str, secret: str) -> None:
+    if console.json_mode:
+        console.event("webhook", url=url, secret=secret)
+    else:
+        console.output(f"Webhooks: job events POSTed to {url}, signed with secret {secret}\n")
+
+
 COMMANDS = {
     "process": process,
     "status": status,
@@ -264,4 +275,5 @@ COMMANDS = {
     "delete": delete,
     "models": models,
     "emulator": emulator,
+    "webhooks": webhooks.run,
 }

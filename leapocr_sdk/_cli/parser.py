@@ -8,6 +8,7 @@ import math
 from .. import __version__
 from .._contract import DEFAULT_MODEL, MODEL_CATALOGUE
 from ..types import OutputFormat
+from . import webhooks
 from .codes import EPILOG
 
 DESCRIPTION = """\
@@ -18,7 +19,8 @@ structured JSON. The API key comes from --api-key or LEAPOCR_API_KEY, the servic
 When stderr is a terminal, progress and messages go to stderr and results to stdout;
 otherwise every command prints one JSON object per line on stdout, each with an
 "event" key: submitted, done, deleted, error (process, result, delete), status,
-model, listening and stopped (emulator), interrupted. See `leapocr process --help`.
+model, listening, webhook and stopped (emulator), received and refused (webhooks
+listen), interrupted. See `leapocr process --help`.
 """
 
 OUTPUT_HELP = """\
@@ -66,6 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_job_command(commands, "delete", "delete a job and redact its content")
     _subcommand(commands, "models", "list the processing models and their credit cost")
     _add_emulator(commands)
+    webhooks.add_parser(commands)
     return parser
 
 
@@ -269,6 +272,18 @@ def _add_emulator(commands: argparse._SubParsersAction[argparse.ArgumentParser])
         default=None,
         metavar="N",
         help="credit balance; 402 once it runs out (default: unlimited)",
+    )
+    parser.add_argument(
+        "--webhook",
+        action="append",
+        default=[],
+        metavar="URL",
+        help="POST signed job events to URL (repeatable); the signing secret is printed",
+    )
+    parser.add_argument(
+        "--webhook-secret",
+        metavar="S",
+        help="sign webhook deliveries with S instead of a generated secret",
     )
     modes = parser.add_mutually_exclusive_group()
     for flag in ("json", "human"):

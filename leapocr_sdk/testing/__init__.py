@@ -13,5 +13,13 @@ from .emulator import LeapOCREmulator, RecordedRequest
 from .faults import Faults
 from .jobs import JobView
 from .pdf import make_pdf
+from .webhooks import WebhookDelivery
 
-__all__ = ["Faults", "JobView", "LeapOCREmulator", "RecordedRequest", "make_pdf"]
+__all__ = [
+    "Faults",
+    "JobView",
+    "LeapOCREmulator",
+    "RecordedRequest",
+    "WebhookDelivery",
+    "make_pdf",
+]

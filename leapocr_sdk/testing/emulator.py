@@ -36,6 +36,8 @@ Behaviour where the service leaves room (the emulator's decisions):
   progressing. Afterwards status and result still answer 200 (the record stays "for
   audit") with ``deleted_at``; result pages have ``result: null``. Deleting again, or
   completing or uploading to a deleted job, answers 404.
+- ``add_webhook(url)`` POSTs signed job events to ``url`` as jobs move (see
+  ``testing/webhooks.py``); every attempt is in ``webhook_deliveries``.
 - A job id that is not a UUID answers 400; an unknown one 404. ``page`` / ``limit``
   outside ``>= 1`` / ``1..max_result_limit`` answer 400; a page past the end is empty.
 """
@@ -51,7 +53,7 @@ import socketserver
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from email.utils import formatdate
@@ -63,6 +65,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 from .api import API_PREFIX, Api, Reply, Request, error, error_body, match
 from .faults import Faults
 from .jobs import FINISHED, Job, JobStore, JobView, Model
+from .webhooks import WEBHOOK_EVENTS, WebhookDelivery, WebhookDispatcher
 
 __all__ = ["LeapOCREmulator", "RecordedRequest"]
 
@@ -259,6 +262,7 @@ class LeapOCREmulator:
             upload_url_ttl=upload_url_ttl,
             submit=self._submit,
         )
+        self._webhooks = WebhookDispatcher(self._store)
         self._records: list[RecordedRequest] = []
         self._counts: Counter[str] = Counter()
         self._records_lock = threading.Lock()
@@ -284,6 +288,7 @@ class LeapOCREmulator:
             daemon=True,
         )
         self._thread.start()
+        self._webhooks.start()
         return self
 
     def stop(self) -> None:
@@ -303,6 +308,7 @@ class LeapOCREmulator:
             self._thread.join(timeout=5)
         if self._executor is not None:
             self._executor.shutdown(wait=False, cancel_futures=True)
+        self._webhooks.stop()
 
     def serve_forever(self) -> None:
         """Serve in the foreground until Ctrl-C, SIGTERM or ``stop()``."""
@@ -429,6 +435,25 @@ class LeapOCREmulator:
         """Register a custom model (unknown model names are refused with 400)."""
         model = Model(name, display_name or name, description, credits_per_page, 0, priority)
         self._store.add_model(model)
+
+    def add_webhook(
+        self, url: str, events: Iterable[str] = WEBHOOK_EVENTS, secret: str | None = None
+    ) -> str:
+        """POST signed job events to ``url`` as jobs move; returns the signing secret.
+
+        ``events`` is some of ``job.created``, ``job.started``, ``job.completed``,
+        ``job.failed``; ``secret`` is generated when not given. A delivery not answered
+        2xx is retried a few times with backoff; every attempt is in ``webhook_deliveries``.
+        """
+        secret = self._webhooks.add(url, events, secret)
+        if self._server is not None:  # else start() starts the deliveries
+            self._webhooks.start()
+        return secret
+
+    @property
+    def webhook_deliveries(self) -> list[WebhookDelivery]:
+        """Every webhook delivery attempt so far, oldest first."""
+        return self._webhooks.deliveries
 
     def reset_faults(self) -> None:
         self.faults.reset()
