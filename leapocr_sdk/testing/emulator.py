@@ -43,6 +43,7 @@ Behaviour where the service leaves room (the emulator's decisions):
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import http.server
 import logging
 import signal
@@ -60,16 +61,28 @@ from types import FrameType, TracebackType
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from .api import API_PREFIX, Api, Reply, Request, error, error_body, match
+from .._contract import FORMATS
+from .api import (
+    API_PREFIX,
+    MAX_PART_SIZE,
+    Api,
+    Reply,
+    Request,
+    SpooledBody,
+    error,
+    error_body,
+    match,
+)
 from .faults import Faults
-from .jobs import FINISHED, Job, JobStore, JobView, Model
+from .jobs import FINISHED, Job, JobStore, JobView, Model, Template
 
 __all__ = ["LeapOCREmulator", "RecordedRequest"]
 
 logger = logging.getLogger("leapocr_sdk.testing")
 
 _MAX_API_BODY = 10 * 1024 * 1024
-_MAX_PART_BODY = 104_857_600 + 1024
+_MAX_PART_BODY = MAX_PART_SIZE + 1024
+_SPOOL_CHUNK = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -136,14 +149,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
     # -- I/O helpers used by the emulator ------------------------------------------------
 
-    def read_body(self, limit: int, *, allow_chunked: bool) -> bytes | Reply:
-        """Read the request body, or return the reply refusing it (then close)."""
+    def read_body(self, limit: int) -> bytes | Reply:
+        """Read an API request's body, or return the reply refusing it (then close)."""
         if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
-            if not allow_chunked:
-                self.close_connection = True
-                return Reply(
-                    411, b"<Error><Code>MissingContentLength</Code></Error>", "application/xml"
-                )
             return self._read_chunked(limit)
         length_header = self.headers.get("Content-Length")
         if length_header is None:
@@ -157,6 +165,40 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self.close_connection = True
             return Reply(413, error_body(413, "The request body is too large"))
         return self.rfile.read(length)
+
+    def spool_body(self, limit: int, new_file: Callable[[], str]) -> SpooledBody | Reply | None:
+        """Write a storage PUT's body to a new temporary file as it arrives, with its MD5.
+
+        None when there is no body; a Reply refusing it otherwise (then close).
+        """
+        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+            self.close_connection = True
+            return Reply(
+                411, b"<Error><Code>MissingContentLength</Code></Error>", "application/xml"
+            )
+        length_header = self.headers.get("Content-Length")
+        if length_header is None:
+            return None
+        if not length_header.isdigit():
+            self.close_connection = True
+            return Reply(400, error_body(400, "Invalid Content-Length", code="BAD_REQUEST"))
+        remaining = int(length_header)
+        if remaining > limit:
+            self.close_connection = True
+            return Reply(413, error_body(413, "The request body is too large"))
+        path = new_file()
+        digest = hashlib.md5(usedforsecurity=False)
+        size = 0
+        with open(path, "wb") as spool:
+            while remaining:
+                chunk = self.rfile.read(min(remaining, _SPOOL_CHUNK))
+                if not chunk:
+                    break  # the client hung up: the part is short
+                digest.update(chunk)
+                spool.write(chunk)
+                size += len(chunk)
+                remaining -= len(chunk)
+        return SpooledBody(path, size, digest.hexdigest())
 
     def _read_chunked(self, limit: int) -> bytes | Reply:
         data = bytearray()
@@ -303,6 +345,7 @@ class LeapOCREmulator:
             self._thread.join(timeout=5)
         if self._executor is not None:
             self._executor.shutdown(wait=False, cancel_futures=True)
+        self._store.close()
 
     def serve_forever(self) -> None:
         """Serve in the foreground until Ctrl-C, SIGTERM or ``stop()``."""
@@ -430,6 +473,35 @@ class LeapOCREmulator:
         model = Model(name, display_name or name, description, credits_per_page, 0, priority)
         self._store.add_model(model)
 
+    def add_template(
+        self,
+        slug: str,
+        *,
+        name: str | None = None,
+        format: str = "structured",
+        schema: dict[str, Any] | None = None,
+        instructions: str | None = None,
+        model: str | None = None,
+    ) -> None:
+        """Register a template, so that submissions with ``template_slug=slug`` work.
+
+        A job from the template takes its format, schema, instructions and model (None:
+        the default model), and reports ``name`` (default: the slug) as ``template_name``.
+        """
+        if format not in FORMATS:
+            raise ValueError(f"format must be one of {', '.join(FORMATS)}, not {format!r}")
+        if model is not None and self._store.model(model) is None:
+            raise ValueError(f"unknown model {model!r}; register it with add_model first")
+        template = Template(slug, name or slug, format, schema, instructions, model)
+        self._store.add_template(template)
+
+    @property
+    def templates(self) -> dict[str, Template]:
+        """The templates by slug: added with ``add_template`` or saved by
+        ``save_as_template`` (see ``jobs.template_slug_for`` for their slugs)."""
+        with self._store.lock:
+            return dict(self._store.templates)
+
     def reset_faults(self) -> None:
         self.faults.reset()
 
@@ -463,7 +535,7 @@ class LeapOCREmulator:
             path=request.path,
             query=request.query,
             headers=request.headers,
-            body_size=len(request.body),
+            body_size=request.body_size,
             route=route,
             status=status,
             started_at=started,
@@ -497,14 +569,23 @@ class LeapOCREmulator:
             self._record(handler, request, route, None, started)
             handler.drop()
             return
-        body = handler.read_body(
-            _MAX_PART_BODY if storage else _MAX_API_BODY, allow_chunked=not storage
-        )
+        body: bytes | SpooledBody | Reply | None
+        if storage:
+            body = handler.spool_body(_MAX_PART_BODY, self._store.new_file)
+        else:
+            body = handler.read_body(_MAX_API_BODY)
         if isinstance(body, Reply):
             reply = body
         else:
-            request.body = body
-            reply = self._reply(route, params, allowed, request)
+            if isinstance(body, SpooledBody):
+                request.spooled = body
+            elif body is not None:
+                request.body = body
+            try:
+                reply = self._reply(route, params, allowed, request)
+            finally:
+                if request.spooled is not None:  # unless a handler kept it (moved it away)
+                    self._store.remove_file(request.spooled.path)
         if drop or self._stopping.is_set():
             self._record(handler, request, route, None, started)
             handler.drop()

@@ -155,7 +155,7 @@ def test_serve_forever_stops_on_signals(signum: signal.Signals) -> None:
 
 def test_pytest_plugin_fixture(leapocr_emulator: LeapOCREmulator) -> None:
     with api_client(leapocr_emulator) as http:
-        assert conform(http.get("/ocr/models"))["count"] == 3
+        assert conform(http.get("/ocr/models"))["count"] == 5
 
 
 def test_pytest_plugin_factory(leapocr_emulator_factory: object) -> None:
