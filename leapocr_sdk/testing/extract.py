@@ -16,10 +16,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from .._contract import FILE_TYPES, SNIFF_BYTES, describe_file_types, sniff_content_type
+from .._contract import FILE_TYPES, SNIFF_BYTES, sniff_content_type
 
 __all__ = [
     "IMAGE_PAGE_MARKER",
+    "NOT_A_DOCUMENT",
     "BoundingBox",
     "DocumentError",
     "PageContent",
@@ -33,6 +34,12 @@ IMAGE_PAGE_MARKER = "[image without embedded text]"
 # Confidence of a page whose embedded text was read, and of a page without text.
 TEXT_CONFIDENCE = 0.99
 NO_TEXT_CONFIDENCE = 0.0
+_IMAGE_LABELS = [kind.label for kind in FILE_TYPES if kind.content_type.startswith("image/")]
+# The error_message of a job whose file is none of the accepted types.
+NOT_A_DOCUMENT = (
+    "The file is not a PDF document or a supported image "
+    f"({', '.join(_IMAGE_LABELS[:-1])} or {_IMAGE_LABELS[-1]})"
+)
 _HEADING_RATIO = 1.25  # a line this much larger than the page's usual size is a heading
 _CHAR_WIDTH = 0.5  # average glyph width, in font sizes (Helvetica is about 0.5)
 
@@ -91,9 +98,7 @@ def read_document(path: str | Path) -> list[PageContent]:
     with open(path, "rb") as stream:
         kind = sniff_content_type(stream.read(SNIFF_BYTES))
         if kind is None:
-            raise DocumentError(
-                f"The file is not a PDF or an image of a supported type ({describe_file_types()})"
-            )
+            raise DocumentError(NOT_A_DOCUMENT)
         stream.seek(0)
         if kind == "application/pdf":
             return _read_pdf(stream)
