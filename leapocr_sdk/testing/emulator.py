@@ -21,7 +21,8 @@ Behaviour where the service leaves room (the emulator's decisions):
   612 x 792) and ``has_bounding_boxes``. With ``extract_bounding_boxes`` every page has
   ``bounding_boxes``: one per text line (from pypdf's text positions), ``bounds`` in
   integer pixels from the top-left corner (width estimated from the glyph count),
-  ``type`` ``heading`` (a line 1.25 x the page's usual size) or ``paragraph``, and
+  ``type`` ``heading`` (a line 1.25 x the size most of the page's text is set in;
+  ``make_pdf`` sets ``# `` lines so) or ``paragraph``, and
   ``metadata`` ``{"font_size"}`` (plus ``"level": 1`` for headings).
 - Defaults: model ``standard-v2``, format ``markdown``. Models: the catalogue's five
   (``GET /ocr/models``); an unknown name is refused with 400 (``VALIDATION_ERROR``);

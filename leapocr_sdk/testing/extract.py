@@ -40,7 +40,8 @@ NOT_A_DOCUMENT = (
     "The file is not a PDF document or a supported image "
     f"({', '.join(_IMAGE_LABELS[:-1])} or {_IMAGE_LABELS[-1]})"
 )
-_HEADING_RATIO = 1.25  # a line this much larger than the page's usual size is a heading
+# A line this much larger than the size most of the page's text is set in is a heading.
+_HEADING_RATIO = 1.25
 _CHAR_WIDTH = 0.5  # average glyph width, in font sizes (Helvetica is about 0.5)
 
 _LINE = re.compile(r"^\s*(?P<key>[^:\n]{1,120}?)\s*:\s*(?P<value>.*?)\s*$")
@@ -170,8 +171,11 @@ def _line_boxes(
             lines.append([run])
     if not lines:
         return ()
-    sizes = sorted(max(r[2] for r in line) for line in lines)
-    usual = sizes[len(sizes) // 2]
+    # The usual size: the one most of the page's characters are set in.
+    weight: dict[float, int] = {}
+    for run in runs:
+        weight[round(run[2], 1)] = weight.get(round(run[2], 1), 0) + len(run[3].strip())
+    usual = max(weight, key=lambda size: (weight[size], -size))
     boxes = []
     for line in lines:
         size = max(r[2] for r in line)

@@ -179,6 +179,23 @@ def test_pages_carry_confidence_dimensions_and_boxes(client: httpx.Client) -> No
     assert blank["bounding_boxes"] == []
 
 
+def test_larger_lines_are_headings(client: httpx.Client) -> None:
+    pdf = make_pdf(["# Invoice\nInvoice Number: INV-1\n# Totals\nTotal: 5"])
+    job_id = upload(client, pdf, extract_bounding_boxes=True)
+    (page,) = wait_result(client, job_id)["pages"]
+    assert page["result"] == "Invoice\nInvoice Number: INV-1\nTotals\nTotal: 5"
+    boxes = [(box["type"], box["text"], box["metadata"]) for box in page["bounding_boxes"]]
+    heading = {"font_size": 18.0, "level": 1}
+    assert boxes == [
+        ("heading", "Invoice", heading),
+        ("paragraph", "Invoice Number: INV-1", {"font_size": 11.0}),
+        ("heading", "Totals", heading),
+        ("paragraph", "Total: 5", {"font_size": 11.0}),
+    ]
+    tops = [box["bounds"]["y"] for box in page["bounding_boxes"]]
+    assert tops == sorted(tops) and page["bounding_boxes"][0]["bounds"]["height"] == 22
+
+
 def test_without_extract_bounding_boxes_pages_have_none(
     client: httpx.Client, invoice_pdf: bytes
 ) -> None:
