@@ -148,7 +148,7 @@ def run_demo(real: bool) -> None:
         if emu is not None:
             heading(4, "Credits")
             used = EMULATOR_CREDITS - (emu.credits or 0)
-            say(f"{used} credits used (standard-v1: 1 credit per page); both jobs deleted.")
+            say(f"{used} credits used (standard-v2: 1 credit per page); both jobs deleted.")
     say(STYLE.dim(f"Demo finished in {time.monotonic() - started:.1f} s."))
 
 
