@@ -126,12 +126,15 @@ def test_complete_rejects_bad_part_lists(client: httpx.Client) -> None:
     doubly_quoted[0]["etag"] = f'"{doubly_quoted[0]["etag"]}"'
     wrong = [dict(p) for p in parts]
     wrong[3]["etag"] = '"' + "0" * 32 + '"'
+    wrong_unquoted = [{**p, "etag": p["etag"].strip('"')} for p in parts]
+    wrong_unquoted[5]["etag"] = "0" * 32
     bad_sets = {
         "missing": parts[:-1],
         "reversed": list(reversed(parts)),
         "duplicate": [*parts[:2], parts[1], *parts[2:]],
         "doubly quoted": doubly_quoted,
         "wrong etag": wrong,
+        "wrong unquoted etag": wrong_unquoted,
         "extra part": [*parts, {"part_number": 12, "etag": parts[0]["etag"]}],
     }
     for name, bad in bad_sets.items():
