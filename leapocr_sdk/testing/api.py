@@ -475,7 +475,10 @@ class Api:
         from .._tls import tls_context
 
         host = urlsplit(url).hostname or ""
-        path = self.store.new_file()
+        try:
+            path = self.store.new_file()
+        except OSError:
+            return  # the emulator stopped meanwhile
         try:
             with (
                 open(path, "wb") as spool,
@@ -659,13 +662,18 @@ class Api:
 
     def _assemble(self, job_id: str, part_paths: list[str]) -> None:
         """Join the parts into one document file (off the request path) and read it."""
-        path = part_paths[0] if len(part_paths) == 1 else self.store.new_file()
-        if len(part_paths) > 1:
-            with open(path, "wb") as document:
-                for part_path in part_paths:
-                    with open(part_path, "rb") as part:
-                        shutil.copyfileobj(part, document, 1024 * 1024)
-                    self.store.remove_file(part_path)
+        try:
+            path = part_paths[0] if len(part_paths) == 1 else self.store.new_file()
+            if len(part_paths) > 1:
+                with open(path, "wb") as document:
+                    for part_path in part_paths:
+                        with open(part_path, "rb") as part:
+                            shutil.copyfileobj(part, document, 1024 * 1024)
+                        self.store.remove_file(part_path)
+        except OSError:
+            if self.store.closed:
+                return  # the emulator stopped meanwhile and removed its files
+            raise
         self.store.ingest(job_id, path)
 
     @staticmethod

@@ -369,6 +369,7 @@ class LeapOCREmulator:
         if self._server is not None:
             return self
         self._stopping.clear()
+        self._store.reopen()
         self._executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="leapocr-emulator")
         self._server = _Server((self.host, self._requested_port), self)
         self._api.origin = self.url

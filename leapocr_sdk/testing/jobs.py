@@ -246,12 +246,15 @@ class JobStore:
         self.models: dict[str, Model] = {m.name: m for m in _catalogue_models()}
         self.templates: dict[str, Template] = {}
         self._directory: str | None = None
+        self.closed = False  # set by close(): work still running then drops its files
 
     # -- files --------------------------------------------------------------------------
 
     def new_file(self) -> str:
         """A new empty temporary file in the store's directory; returns its path."""
         with self.lock:
+            if self.closed:
+                raise OSError("the emulator has stopped")
             if self._directory is None or not os.path.isdir(self._directory):
                 self._directory = tempfile.mkdtemp(prefix="leapocr-emulator-")
             directory = self._directory
@@ -265,10 +268,16 @@ class JobStore:
             with contextlib.suppress(OSError):
                 os.remove(path)
 
+    def reopen(self) -> None:
+        """Accept files again (the emulator starts again after a stop)."""
+        with self.lock:
+            self.closed = False
+
     def close(self) -> None:
         """Remove every stored document (the emulator is stopping)."""
         with self.lock:
             directory, self._directory = self._directory, None
+            self.closed = True
         if directory is not None:
             shutil.rmtree(directory, ignore_errors=True)
 
@@ -357,9 +366,13 @@ class JobStore:
     def ingest(self, job_id: str, path: str) -> None:
         """Read the document at ``path`` (slow: call it off the request thread), once, and
         start processing; the store owns the file from here on."""
-        size = os.path.getsize(path)
         try:
+            size = os.path.getsize(path)
             pages = read_document(path)
+        except OSError:
+            if self.closed:
+                return  # the emulator stopped meanwhile and removed its files
+            raise
         except DocumentError as exc:
             self.remove_file(path)
             self.fail(job_id, str(exc), size=size)

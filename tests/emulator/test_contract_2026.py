@@ -384,6 +384,26 @@ def test_parts_are_spooled_to_files_not_kept_in_memory(
     assert not upload_dir.exists()  # stopping removes every stored document
 
 
+def test_stopping_while_parts_are_joined_is_quiet_and_restart_works(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    emulator = LeapOCREmulator(processing_seconds=0.05).start()
+    data = make_pdf(["Restart"], pad_to=50 * MIB + 1)
+    with api_client(emulator) as http:
+        started = initiate(http, len(data))
+        parts = put_parts(data, started)
+        conform(http.post(f"/ocr/uploads/{started['job_id']}/complete", json={"parts": parts}))
+    emulator.stop()  # while the parts are being joined, most likely
+    emulator.start()
+    try:
+        with api_client(emulator) as http:
+            job_id = upload(http, make_pdf(["Again"]))
+            assert wait_result(http, job_id)["pages"][0]["result"] == "Again"
+    finally:
+        emulator.stop()
+    assert not [r for r in caplog.records if r.levelname in ("ERROR", "CRITICAL")]
+
+
 def test_url_uploads_take_file_name_and_images(
     emu: LeapOCREmulator, client: httpx.Client, httpserver: HTTPServer
 ) -> None:
