@@ -671,7 +671,7 @@ class Api:
                             shutil.copyfileobj(part, document, 1024 * 1024)
                         self.store.remove_file(part_path)
         except OSError:
-            if self.store.closed:
+            if self.store.closed or self.store.removed(part_paths[0]):
                 return  # the emulator stopped meanwhile and removed its files
             raise
         self.store.ingest(job_id, path)

@@ -246,7 +246,7 @@ class JobStore:
         self.models: dict[str, Model] = {m.name: m for m in _catalogue_models()}
         self.templates: dict[str, Template] = {}
         self._directory: str | None = None
-        self.closed = False  # set by close(): work still running then drops its files
+        self.closed = False  # set by close(): no new files until reopen()
 
     # -- files --------------------------------------------------------------------------
 
@@ -267,6 +267,11 @@ class JobStore:
         if path is not None:
             with contextlib.suppress(OSError):
                 os.remove(path)
+
+    @staticmethod
+    def removed(path: str) -> bool:
+        """Whether ``path``'s directory is gone: the emulator stopped and removed its files."""
+        return not os.path.isdir(os.path.dirname(path))
 
     def reopen(self) -> None:
         """Accept files again (the emulator starts again after a stop)."""
@@ -370,7 +375,7 @@ class JobStore:
             size = os.path.getsize(path)
             pages = read_document(path)
         except OSError:
-            if self.closed:
+            if self.removed(path):
                 return  # the emulator stopped meanwhile and removed its files
             raise
         except DocumentError as exc:

@@ -8,17 +8,12 @@ import json
 import struct
 import zlib
 from collections.abc import Callable
-from functools import cache
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from jsonschema.exceptions import ValidationError
-from openapi_schema_validator import OAS31Validator
 from pytest_httpserver import HTTPServer
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT202012
 
 from leapocr_sdk import _contract
 from leapocr_sdk.testing import LeapOCREmulator, make_pdf
@@ -31,6 +26,7 @@ from .conftest import (
     assert_error,
     conform,
     initiate,
+    matches_2026,
     put_parts,
     upload,
     wait_result,
@@ -44,26 +40,7 @@ SCHEMA = {
 MIB = 1024 * 1024
 
 
-# -- the vendored 2026 specs ------------------------------------------------------------------
-
-
-@cache
-def registry(name: str) -> Registry[Any]:
-    spec = json.loads((DATA / f"leapocr-{name}-openapi-2026.json").read_text())
-    resource: Resource[Any] = Resource.from_contents(spec, default_specification=DRAFT202012)
-    empty: Registry[Any] = Registry()
-    return empty.with_resource(f"urn:leapocr:{name}", resource)
-
-
-def matches_2026(body: Any, schema: str, *, spec: str = "sdk") -> Any:
-    """Validate ``body`` against ``#/components/schemas/<schema>`` of a vendored 2026 spec."""
-    ref = f"urn:leapocr:{spec}#/components/schemas/{schema}"
-    validator = OAS31Validator({"$ref": ref}, registry=registry(spec))
-    try:
-        validator.validate(body)
-    except ValidationError as exc:
-        raise AssertionError(f"{schema}: {exc.message}\n{body}") from exc
-    return body
+# -- errors -----------------------------------------------------------------------------------
 
 
 def error_2026(response: httpx.Response, status: int, code: str) -> Any:
@@ -401,7 +378,8 @@ def test_stopping_while_parts_are_joined_is_quiet_and_restart_works(
             assert wait_result(http, job_id)["pages"][0]["result"] == "Again"
     finally:
         emulator.stop()
-    assert not [r for r in caplog.records if r.levelname in ("ERROR", "CRITICAL")]
+    errors = [r for r in caplog.records if r.levelname in ("ERROR", "CRITICAL")]
+    assert not errors, caplog.text
 
 
 def test_url_uploads_take_file_name_and_images(
