@@ -5,7 +5,10 @@ page details, ETags with or without quotes, /health; every body checked against 
 from __future__ import annotations
 
 import json
+import os
 import struct
+import subprocess
+import sys
 import zlib
 from collections.abc import Callable
 from pathlib import Path
@@ -32,7 +35,8 @@ from .conftest import (
     wait_result,
 )
 
-DATA = Path(__file__).resolve().parents[1] / "data"
+ROOT = Path(__file__).resolve().parents[2]
+DATA = ROOT / "tests" / "data"
 SCHEMA = {
     "type": "object",
     "properties": {"invoice_number": {"type": "string"}, "total_amount": {"type": "number"}},
@@ -359,6 +363,63 @@ def test_parts_are_spooled_to_files_not_kept_in_memory(
     assert any(path.read_bytes() == data for path in upload_dir.iterdir())
     emu.stop()
     assert not upload_dir.exists()  # stopping removes every stored document
+
+
+EMULATOR_PROCESS = """
+import sys
+from leapocr_sdk.testing import LeapOCREmulator
+emulator = LeapOCREmulator(processing_seconds=0.05).start()
+print(emulator.base_url, flush=True)
+sys.stdin.read()  # until the test closes stdin
+emulator.stop()
+# The peak resident size of this process since exec (ru_maxrss would count the parent's
+# memory at fork time), in bytes.
+with open("/proc/self/status") as status:
+    peak = next(line for line in status if line.startswith("VmHWM:"))
+print(int(peak.split()[1]) * 1024, flush=True)
+"""
+
+
+def test_a_large_upload_is_not_held_in_memory(tmp_path: Path) -> None:
+    size = 80 * MIB
+    document = tmp_path / "large.pdf"
+    document.write_bytes(make_pdf(["Large\nInvoice Number: L-80"], pad_to=size))
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    process = subprocess.Popen(
+        [sys.executable, "-c", EMULATOR_PROCESS],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        assert process.stdin is not None and process.stdout is not None
+        base_url = process.stdout.readline().strip()
+        headers = {"X-API-Key": "test-key"}
+        with httpx.Client(base_url=base_url, headers=headers, verify=TLS) as http:
+            payload = {"file_name": "large.pdf", "content_type": "application/pdf"}
+            started = http.post("/ocr/uploads/direct", json={**payload, "file_size": size}).json()
+            parts = []
+            with document.open("rb") as stream, httpx.Client(verify=TLS) as storage:
+                for part in started["parts"]:
+                    stream.seek(part["start_byte"])
+                    chunk = stream.read(part["end_byte"] - part["start_byte"] + 1)
+                    etag = storage.put(part["upload_url"], content=chunk).headers["ETag"]
+                    parts.append({"part_number": part["part_number"], "etag": etag})
+            complete = f"/ocr/uploads/{started['job_id']}/complete"
+            assert http.post(complete, json={"parts": parts}).status_code == 200
+            result = wait_result(http, started["job_id"], timeout=60)
+        assert result["pages"][0]["result"] == "Large\nInvoice Number: L-80"
+        process.stdin.close()
+        peak = int(process.stdout.readline())
+        assert process.wait(timeout=30) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    # Holding the upload would take 80 MiB (twice, to join the parts) on top of the
+    # interpreter; spooled, the emulator's peak stays far below the document's size.
+    assert peak < size * 3 // 4, f"peak RSS {peak / MIB:.0f} MiB for an 80 MiB upload"
 
 
 def test_stopping_while_parts_are_joined_is_quiet_and_restart_works(
