@@ -50,10 +50,11 @@ def test_official_sdk_runs_unchanged(
 ) -> None:
     python = official_python()
     emu = leapocr_emulator_factory(credits=100)
+    emu.add_template("remote-fields", name="Remote fields")
     document = tmp_path / "scan.pdf"
     document.write_bytes(make_pdf(PAGES))
     httpserver.expect_request("/remote.pdf").respond_with_data(
-        make_pdf(["Remote page"]), content_type="application/pdf"
+        make_pdf(["Remote page\nSource: web"]), content_type="application/pdf"
     )
     run = subprocess.run(
         [
@@ -63,6 +64,7 @@ def test_official_sdk_runs_unchanged(
             emu.api_key,
             str(document),
             httpserver.url_for("/remote.pdf"),
+            "remote-fields",
         ],
         capture_output=True,
         text=True,
@@ -76,11 +78,15 @@ def test_official_sdk_runs_unchanged(
     assert seen["first_status"] in ("pending", "processing", "completed")
     assert (seen["file_status"], seen["file_pages"]) == ("completed", PAGES)
     assert (seen["file_model"], seen["file_credits"]) == ("standard-v2", 2)
-    assert seen["url_pages"] == ["Remote page"]
+    assert seen["url_pages"] == ["Remote page\nSource: web"]
+    # A template (added with add_template) by its slug: structured, every Key: value line.
+    assert seen["templated_format"] == "structured"
+    assert seen["templated_pages"] == [{"source": "web"}]
+    assert emu.get_job(seen["templated_job"]).template_name == "Remote fields"
     assert seen["structured_pages"] == [{"key": "value one"}, {"key": None}]
     assert seen["structured_credits"] == 6  # pro-v2: 3 credits a page
     assert seen["deleted"]["id"] == seen["file_job"] and seen["deleted"]["deleted_at"]
-    assert emu.credits == 100 - 2 - 1 - 6
+    assert emu.credits == 100 - 2 - 1 - 6 - 1
 
     # What the official SDK sent: its own header spelling, and ETags without quotes.
     records = emu.requests
