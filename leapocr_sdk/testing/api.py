@@ -440,8 +440,9 @@ class Api:
             model=job.model,
             extract_bounding_boxes=job.extract_bounding_boxes,
         )
-        self.store.add_template(template)
-        job.saved_template_slug = slug
+        with self.store.lock:
+            self.store.add_template(template)
+            job.saved_template_slug = slug
 
     def submit_url(self, request: Request) -> Reply:
         payload = _parse_json(request)
