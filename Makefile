@@ -4,8 +4,12 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 GEN_PKG := generated/leapocr_api
+# The official SDK, unchanged, in its own throwaway environment (tests/compat).
+COMPAT       := .compat
+COMPAT_STAMP := $(COMPAT)/.installed
+COMPAT_REQS  := tests/compat/requirements.txt
 
-.PHONY: install generate check lint types spec regen-diff test demo bench bench-smoke soak clean
+.PHONY: install compat generate check lint types spec regen-diff test demo bench bench-smoke soak clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,6 +18,14 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 install: $(STAMP)
+
+$(COMPAT_STAMP): $(COMPAT_REQS)
+	$(PYTHON) -m venv $(COMPAT)
+	$(COMPAT)/bin/python -m pip install --quiet -r $(COMPAT_REQS)
+	touch $(COMPAT_STAMP)
+
+## The official SDK for tests/compat (LEAPOCR_SKIP_OFFICIAL_SDK=1 skips that test instead).
+compat: $(COMPAT_STAMP)
 
 ## Regenerate generated/ from openapi.yaml (never edit generated/ by hand).
 generate: $(STAMP)
@@ -38,7 +50,7 @@ regen-diff: $(STAMP)
 	diff -r -x __pycache__ $(GEN_PKG) $$tmp/leapocr_api && echo "generated/ matches openapi.yaml" ; \
 	status=$$?; rm -rf $$tmp; exit $$status
 
-test: $(STAMP)
+test: $(STAMP) $(COMPAT_STAMP)
 	$(BIN)/python -m pytest -q
 
 ## The README's main command: the offline demo on the embedded emulator.
@@ -57,4 +69,4 @@ soak: $(STAMP)
 	LEAPOCR_SOAK_JOBS=500 $(BIN)/python -m pytest -q tests/reliability -k soak
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis
+	rm -rf $(VENV) $(COMPAT) .mypy_cache .ruff_cache .pytest_cache .hypothesis

@@ -16,6 +16,7 @@ from leapocr_sdk import (
     NotFoundError,
     OutputFormat,
 )
+from leapocr_sdk._contract import MODEL_CATALOGUE
 from leapocr_sdk.testing import LeapOCREmulator, make_pdf
 
 PAGES = [
@@ -96,7 +97,7 @@ def test_result_before_done_and_failed_job(client: Any) -> None:
 
 def test_models_credits_and_auth(emu: LeapOCREmulator, client: Any, make_client: Any) -> None:
     models = {m.name: m.credits_per_page for m in client.list_models()}
-    assert models == {m.value: m.credits_per_page for m in Model}
+    assert models == {spec.name: spec.credits_per_page for spec in MODEL_CATALOGUE}
     emu.credits = 0
     with pytest.raises(InsufficientCreditsError):
         client.process_file(make_pdf(["x"]))

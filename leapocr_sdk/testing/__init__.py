@@ -1,25 +1,29 @@
 """A faithful local LeapOCR service for tests, demos and benchmarks.
 
-``LeapOCREmulator`` speaks the wire contract of ``openapi.yaml`` on 127.0.0.1, including
-presigned multipart uploads, job progression, credits, rate limits and fault injection.
-It extracts the text embedded in PDFs; it does **not** do OCR. ``make_pdf`` writes small
-(or padded, large) PDFs whose text it reads back.
+``LeapOCREmulator`` speaks the service's 2026 wire contract on 127.0.0.1, including
+presigned multipart uploads (up to 1 GiB), job progression, templates, credits, rate
+limits and fault injection. It extracts the text embedded in PDFs, with bounding boxes;
+it does **not** do OCR: an image is a page whose text starts with ``IMAGE_PAGE_MARKER``.
+``make_pdf`` writes small (or padded, large) PDFs whose text it reads back.
 
 Importing this package needs only the standard library; the emulator imports ``pypdf``
 when it reads a document and ``httpx`` when it downloads one.
 """
 
 from .emulator import LeapOCREmulator, RecordedRequest
+from .extract import IMAGE_PAGE_MARKER
 from .faults import Faults
-from .jobs import JobView
+from .jobs import JobView, Template
 from .pdf import make_pdf
 from .webhooks import WebhookDelivery
 
 __all__ = [
+    "IMAGE_PAGE_MARKER",
     "Faults",
     "JobView",
     "LeapOCREmulator",
     "RecordedRequest",
+    "Template",
     "WebhookDelivery",
     "make_pdf",
 ]

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import importlib.util
 import ipaddress
 import json
 import math
+import os
 import re
+import shutil
 import threading
 import time
 import uuid
@@ -21,34 +24,49 @@ from posixpath import basename
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from .._contract import (
+    CONTENT_TYPES,
+    DEFAULT_FORMAT,
+    DEFAULT_MODEL,
+    DROPPED_FORMATS,
+    FORMAT_MARKDOWN,
+    FORMAT_STRUCTURED,
+    FORMATS,
+    LESS_CREDITS,
+    MAX_FILE_NAME_LENGTH,
+    MAX_FILE_SIZE,
+    MAX_INSTRUCTION_LENGTH,
+    MAX_URL_LENGTH,
+    MULTIPART_THRESHOLD,
+    PART_SIZE,
+    RESULT_PAGE_LIMIT_DEFAULT,
+)
 from .faults import Faults
-from .jobs import FINISHED, Job, JobStore, Model, Upload, iso
+from .jobs import FINISHED, Job, JobStore, Model, Template, Upload, iso, template_slug_for
 
-__all__ = ["API_PREFIX", "Api", "Reply", "Request", "error", "match"]
+__all__ = ["API_PREFIX", "Api", "Reply", "Request", "SpooledBody", "error", "match"]
 
 API_PREFIX = "/api/v1"
-MAX_FILE_SIZE = 104_857_600  # 100 MiB
-MULTIPART_THRESHOLD = 52_428_800  # 50 MiB: from here on, 5 MiB parts
-PART_SIZE = 5_242_880
-FORMATS = ("markdown", "structured", "per_page_structured")
-DEFAULT_MODEL = "standard-v1"
-DEFAULT_FORMAT = "markdown"
+# The largest part the emulator hands out: one part below the multipart threshold.
+MAX_PART_SIZE = max(MULTIPART_THRESHOLD - 1, PART_SIZE)
 
+# Error codes by status: the service's enum (_contract.ERROR_CODES) for every status,
+# including those it does not document (405, 411, 413, 502, 503, 504).
 ERROR_CODES = {
     400: "VALIDATION_ERROR",
-    401: "UNAUTHORIZED",
-    402: "INSUFFICIENT_CREDITS",
+    401: "AUTHENTICATION_ERROR",
+    402: LESS_CREDITS,
     403: "FORBIDDEN",
     404: "NOT_FOUND",
-    405: "METHOD_NOT_ALLOWED",
+    405: "BAD_REQUEST",
     409: "CONFLICT",
-    411: "LENGTH_REQUIRED",
-    413: "PAYLOAD_TOO_LARGE",
+    411: "BAD_REQUEST",
+    413: "VALIDATION_ERROR",
     429: "TOO_MANY_REQUESTS",
-    500: "INTERNAL_ERROR",
-    502: "BAD_GATEWAY",
-    503: "SERVICE_UNAVAILABLE",
-    504: "GATEWAY_TIMEOUT",
+    500: "SYSTEM_ERROR",
+    502: "SYSTEM_ERROR",
+    503: "SYSTEM_ERROR",
+    504: "SYSTEM_ERROR",
 }
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 _ROUTES: list[tuple[str, str, re.Pattern[str]]] = [
@@ -59,19 +77,37 @@ _ROUTES: list[tuple[str, str, re.Pattern[str]]] = [
     ("result", "GET", re.compile(r"^/api/v1/ocr/result/(?P<job_id>[^/]+)$")),
     ("delete", "DELETE", re.compile(r"^/api/v1/ocr/delete/(?P<job_id>[^/]+)$")),
     ("models", "GET", re.compile(r"^/api/v1/ocr/models$")),
+    ("health", "GET", re.compile(r"^(/api/v1)?/health$")),
     ("upload_part", "PUT", re.compile(r"^/storage/(?P<upload_id>[^/]+)/(?P<part>[^/]+)$")),
 ]
 
 
+@dataclass(frozen=True)
+class SpooledBody:
+    """A storage PUT's body, written to a temporary file as it arrived."""
+
+    path: str
+    size: int
+    md5: str  # hex digest
+
+
 @dataclass
 class Request:
-    """An incoming request; header names are lower-case."""
+    """An incoming request; header names are lower-case.
+
+    Storage PUTs arrive in ``spooled`` (a temporary file), every other body in ``body``.
+    """
 
     method: str
     path: str
     query: dict[str, str]
     headers: dict[str, str]
     body: bytes = b""
+    spooled: SpooledBody | None = None
+
+    @property
+    def body_size(self) -> int:
+        return self.spooled.size if self.spooled is not None else len(self.body)
 
 
 @dataclass
@@ -104,7 +140,7 @@ def json_reply(payload: Any, status: int = 200) -> Reply:
 def error_body(status: int, message: str, *, code: str | None = None, details: Any = None) -> bytes:
     """The service's error body: ``{"code", "error": {"message"}, "details"}``."""
     payload = {
-        "code": code or ERROR_CODES.get(status, "ERROR"),
+        "code": code or ERROR_CODES.get(status, "SYSTEM_ERROR" if status >= 500 else "BAD_REQUEST"),
         "error": {"message": message},
         "details": details,
     }
@@ -167,17 +203,20 @@ class RateLimiter:
 # -- request validation --------------------------------------------------------------------
 
 _FIELDS: dict[str, dict[str, Any]] = {
-    "url": {"type": str, "max": 2000},
-    "file_name": {"type": str, "min": 1, "max": 255},
+    "url": {"type": str, "max": MAX_URL_LENGTH},
+    "file_name": {"type": str, "min": 1, "max": MAX_FILE_NAME_LENGTH},
     "content_type": {"type": str},
     "file_size": {"type": int, "minimum": 1, "maximum": MAX_FILE_SIZE},
     "format": {"type": str, "enum": FORMATS},
     "model": {"type": str},
-    "instructions": {"type": str, "max": 100},
+    "instructions": {"type": str, "max": MAX_INSTRUCTION_LENGTH},
     "schema": {"type": dict},
     "template_slug": {"type": str},
+    "extract_bounding_boxes": {"type": bool},
+    "save_as_template": {"type": bool},
 }
-_TYPE_NAMES = {str: "a string", int: "an integer", dict: "an object"}
+_TYPE_NAMES = {str: "a string", int: "an integer", dict: "an object", bool: "a boolean"}
+_EXCLUDED_BY_TEMPLATE = ("format", "model", "schema", "instructions")
 
 
 def _check(payload: Mapping[str, Any], required: tuple[str, ...]) -> Reply | None:
@@ -201,6 +240,13 @@ def _check(payload: Mapping[str, Any], required: tuple[str, ...]) -> Reply | Non
         ):
             limits = f"{rules['minimum']}..{rules['maximum']}"
             return error(400, f"{name} must be within {limits}", details={"field": name})
+        if name == "format" and value in DROPPED_FORMATS:
+            return error(
+                400,
+                f"format {value} is no longer supported; use structured (one object for the "
+                "document) or markdown",
+                details={"field": name, "allowed_values": list(FORMATS)},
+            )
         if "enum" in rules and value not in rules["enum"]:
             return error(
                 400,
@@ -218,6 +264,17 @@ def _parse_json(request: Request) -> dict[str, Any] | Reply:
     if not isinstance(payload, dict):
         return error(400, "The request body must be a JSON object", code="BAD_REQUEST")
     return payload
+
+
+class _DownloadError(Exception):
+    """A URL job's document could not be downloaded; the message is the job's error."""
+
+
+def _unquoted(etag: str) -> str:
+    """An ETag without its surrounding quotes: storage accepts it either way."""
+    if len(etag) >= 2 and etag.startswith('"') and etag.endswith('"'):
+        return etag[1:-1]
+    return etag
 
 
 def _is_loopback(host: str) -> bool:
@@ -263,11 +320,13 @@ class Api:
     def handle(self, route: str, params: dict[str, str], allowed: bool, request: Request) -> Reply:
         if route == "upload_part" and allowed:
             return self.upload_part(params["upload_id"], params["part"], request)
+        if route == "health" and allowed:
+            return self.health()
         if not request.path.startswith(API_PREFIX + "/"):
             return error(404, f"No route for {request.method} {request.path}")
         key = request.headers.get("x-api-key")
         if not key or not hmac.compare_digest(key.encode(), self.api_key.encode()):
-            return error(401, "Missing or invalid API key", code="UNAUTHORIZED")
+            return error(401, "Missing or invalid API key")
         if self.limiter is not None:
             ok, headers = self.limiter.consume()
             if not ok:
@@ -304,14 +363,57 @@ class Api:
     # -- submission -----------------------------------------------------------------------
 
     def _options(self, payload: Mapping[str, Any]) -> tuple[Model, dict[str, Any]] | Reply:
-        given = [k for k in ("instructions", "schema", "template_slug") if payload.get(k)]
-        if len(given) > 1:
-            return error(
-                400,
-                "Only one of template_slug, schema or instructions can be provided",
-                details={"fields": given},
-            )
-        name = payload.get("model") or DEFAULT_MODEL
+        """The job's model and options, following the service's rules (or the refusal)."""
+        slug = payload.get("template_slug")
+        boxes = bool(payload.get("extract_bounding_boxes"))
+        if slug:
+            clash = [name for name in _EXCLUDED_BY_TEMPLATE if payload.get(name)]
+            if clash:
+                return error(
+                    400,
+                    f"template_slug cannot be combined with {', '.join(clash)}: the template "
+                    "sets them; send either template_slug or format (with model, schema, "
+                    "instructions)",
+                    details={"fields": ["template_slug", *clash]},
+                )
+            template = self.store.template(slug)
+            if template is None:
+                return error(
+                    400,
+                    f"Template {slug!r} not found",
+                    details={"field": "template_slug"},
+                )
+            name = template.model or DEFAULT_MODEL
+            options: dict[str, Any] = {
+                "result_format": template.result_format,
+                "schema": template.schema,
+                "instructions": template.instructions,
+                "template_slug": slug,
+                "template_name": template.name,
+                "extract_bounding_boxes": boxes or template.extract_bounding_boxes,
+            }
+        else:
+            fmt = payload.get("format") or DEFAULT_FORMAT
+            schema = payload.get("schema") or None
+            if fmt == FORMAT_STRUCTURED and schema is None:
+                return error(
+                    400,
+                    "The structured format needs a non-empty schema (or a template_slug)",
+                    details={"field": "schema"},
+                )
+            if fmt == FORMAT_MARKDOWN and schema is not None:
+                return error(
+                    400,
+                    "schema is only used by the structured format; send format structured",
+                    details={"field": "schema"},
+                )
+            name = payload.get("model") or DEFAULT_MODEL
+            options = {
+                "result_format": fmt,
+                "schema": schema,
+                "instructions": payload.get("instructions") or None,
+                "extract_bounding_boxes": boxes,
+            }
         model = self.store.model(name)
         if model is None:
             known = [m.name for m in self.store.model_list()]
@@ -321,14 +423,26 @@ class Api:
                 details={"field": "model", "allowed_values": known},
             )
         if not self.store.can_afford(model.credits_per_page):
-            return error(402, "Insufficient credits", code="INSUFFICIENT_CREDITS")
-        options = {
-            "result_format": payload.get("format") or DEFAULT_FORMAT,
-            "schema": payload.get("schema") or None,
-            "instructions": payload.get("instructions") or None,
-            "template_slug": payload.get("template_slug") or None,
-        }
+            return error(402, "Insufficient credits")
         return model, options
+
+    def _save_template(self, job: Job, payload: Mapping[str, Any]) -> None:
+        """``save_as_template``: keep the job's options as a template (not for template jobs)."""
+        if not payload.get("save_as_template") or job.template_slug:
+            return
+        slug = template_slug_for(job.file_name, job.id)
+        template = Template(
+            slug=slug,
+            name=job.file_name,
+            result_format=job.result_format,
+            schema=job.schema,
+            instructions=job.instructions,
+            model=job.model,
+            extract_bounding_boxes=job.extract_bounding_boxes,
+        )
+        with self.store.lock:
+            self.store.add_template(template)
+            job.saved_template_slug = slug
 
     def submit_url(self, request: Request) -> Reply:
         payload = _parse_json(request)
@@ -349,6 +463,7 @@ class Api:
         job = self.store.create(
             source="url", file_name=file_name, model=model, source_url=url, **options
         )
+        self._save_template(job, payload)
         self.submit(lambda: self._fetch(job.id, url))
         created = iso(job.created_at)
         body = {"job_id": job.id, "status": "pending", "source_url": url, "created_at": created}
@@ -362,7 +477,12 @@ class Api:
 
         host = urlsplit(url).hostname or ""
         try:
+            path = self.store.new_file()
+        except OSError:
+            return  # the emulator stopped meanwhile
+        try:
             with (
+                open(path, "wb") as spool,
                 httpx.Client(
                     timeout=30.0,
                     follow_redirects=True,
@@ -373,18 +493,23 @@ class Api:
             ):
                 if response.status_code >= 400:
                     message = f"Failed to download the document: HTTP {response.status_code}"
-                    self.store.fail(job_id, message)
-                    return
-                data = bytearray()
+                    raise _DownloadError(message)
+                size = 0
                 for chunk in response.iter_bytes():
-                    data += chunk
-                    if len(data) > MAX_FILE_SIZE:
-                        self.store.fail(job_id, "The document is larger than 100 MiB")
-                        return
+                    size += len(chunk)
+                    if size > MAX_FILE_SIZE:
+                        raise _DownloadError(
+                            f"The document is larger than {MAX_FILE_SIZE} bytes (1 GiB)"
+                        )
+                    spool.write(chunk)
         except Exception as exc:  # any failure to download fails the job, as the service does
-            self.store.fail(job_id, f"Failed to download the document: {exc}")
+            self.store.remove_file(path)
+            failed = isinstance(exc, _DownloadError)
+            self.store.fail(
+                job_id, str(exc) if failed else f"Failed to download the document: {exc}"
+            )
             return
-        self.store.ingest(job_id, bytes(data))
+        self.store.ingest(job_id, path)
 
     def initiate(self, request: Request) -> Reply:
         payload = _parse_json(request)
@@ -394,11 +519,11 @@ class Api:
         if problem:
             return problem
         content_type = payload["content_type"].split(";")[0].strip().lower()
-        if content_type != "application/pdf":
+        if content_type not in CONTENT_TYPES:
             return error(
                 400,
-                "Only PDF documents (application/pdf) are supported",
-                details={"field": "content_type"},
+                f"content_type must be one of {', '.join(CONTENT_TYPES)}",
+                details={"field": "content_type", "allowed_values": list(CONTENT_TYPES)},
             )
         chosen = self._options(payload)
         if isinstance(chosen, Reply):
@@ -421,6 +546,7 @@ class Api:
             upload=upload,
             **options,
         )
+        self._save_template(job, payload)
         parts = [
             {
                 "part_number": number,
@@ -478,15 +604,23 @@ class Api:
         number = int(part)
         start, end = upload.ranges[number - 1]
         size = end - start + 1
-        if len(request.body) < size:
+        if request.body_size < size:
             return s3_error(400, "IncompleteBody", f"Part {number} must be {size} bytes")
-        if len(request.body) > size:
+        if request.body_size > size:
             return s3_error(400, "EntityTooLarge", f"Part {number} must be {size} bytes")
-        etag = '"' + hashlib.md5(request.body, usedforsecurity=False).hexdigest() + '"'
+        spooled = request.spooled
+        if spooled is None:
+            return s3_error(400, "IncompleteBody", f"Part {number} must be {size} bytes")
+        etag = f'"{spooled.md5}"'
         with self.store.lock:
-            if upload.completed_with is not None:
+            if upload.completed_with is not None or job.deleted_at is not None:
                 return s3_error(404, "NoSuchUpload", "The upload has already been completed")
-            upload.received[number] = (etag, request.body)
+            previous = upload.received.get(number)
+            kept = self.store.new_file()
+            os.replace(spooled.path, kept)  # the request's file is removed after the reply
+            upload.received[number] = (etag, kept)
+        if previous is not None:
+            self.store.remove_file(previous[1])
         return Reply(200, b"", None, {"ETag": etag})
 
     def complete(self, job: Job, request: Request) -> Reply:
@@ -504,7 +638,7 @@ class Api:
                 return error(400, "part_number must be an integer >= 1", details={"field": "parts"})
             if not isinstance(etag, str) or not etag:
                 return error(400, "etag must be a non-empty string", details={"field": "parts"})
-            given.append((number, etag))
+            given.append((number, _unquoted(etag)))
         if job.upload is None:
             return error(409, "The job was not created by a direct upload", code="CONFLICT")
         upload = job.upload
@@ -520,13 +654,28 @@ class Api:
             if problem:
                 return problem
             if not self.store.can_afford(job.credits_per_page):
-                return error(402, "Insufficient credits", code="INSUFFICIENT_CREDITS")
-            chunks = [upload.received[number][1] for number, _ in given]
+                return error(402, "Insufficient credits")
+            part_paths = [upload.received[number][1] for number, _ in given]
             upload.completed_with = given
             upload.received.clear()
-        data = b"".join(chunks)
-        self.submit(lambda: self.store.ingest(job.id, data))
+        self.submit(lambda: self._assemble(job.id, part_paths))
         return self._completed(job)
+
+    def _assemble(self, job_id: str, part_paths: list[str]) -> None:
+        """Join the parts into one document file (off the request path) and read it."""
+        try:
+            path = part_paths[0] if len(part_paths) == 1 else self.store.new_file()
+            if len(part_paths) > 1:
+                with open(path, "wb") as document:
+                    for part_path in part_paths:
+                        with open(part_path, "rb") as part:
+                            shutil.copyfileobj(part, document, 1024 * 1024)
+                        self.store.remove_file(part_path)
+        except OSError:
+            if self.store.closed or self.store.removed(part_paths[0]):
+                return  # the emulator stopped meanwhile and removed its files
+            raise
+        self.store.ingest(job_id, path)
 
     @staticmethod
     def _check_parts(upload: Upload, given: list[tuple[int, str]]) -> Reply | None:
@@ -552,7 +701,7 @@ class Api:
                 return error(
                     400, f"Part {number} was not uploaded", details={"part_number": number}
                 )
-            if received[0] != etag:
+            if _unquoted(received[0]) != etag:
                 return error(
                     400,
                     f"The ETag of part {number} does not match the uploaded part",
@@ -597,13 +746,19 @@ class Api:
                 "error_message": job.error_message,
                 "created_at": iso(job.created_at),
             }
+            completed = job.completed_wall(now)
+            if completed is not None:
+                body["completed_at"] = iso(completed)
+            if job.template_name is not None:
+                body["template_name"] = job.template_name
             if job.deleted_at is not None:
                 body["deleted_at"] = iso(job.deleted_at)
         return json_reply(body)
 
     def _page_query(self, request: Request) -> tuple[int, int] | Reply:
         values: list[int] = []
-        for name, default, highest in (("page", 1, None), ("limit", 100, self.max_result_limit)):
+        limits = (("page", 1, None), ("limit", RESULT_PAGE_LIMIT_DEFAULT, self.max_result_limit))
+        for name, default, highest in limits:
             raw = request.query.get(name, str(default))
             if not raw.isdigit() or int(raw) < 1 or (highest is not None and int(raw) > highest):
                 allowed = f"1..{highest}" if highest else ">= 1"
@@ -650,11 +805,9 @@ class Api:
                 "credits_used": job.credits_used,
                 "processed_pages": processed,
                 "total_pages": job.total_pages,
+                "created_at": iso(job.created_at),
                 "completed_at": iso(job.completed_wall(now)),
-                "pages": [
-                    {"id": job.page_ids[i], "page_number": i + 1, "result": value}
-                    for i, value in window
-                ],
+                "pages": [self._page(job, i, value) for i, value in window],
                 "pagination": {
                     "page": page,
                     "limit": limit,
@@ -662,11 +815,29 @@ class Api:
                     "total_pages": math.ceil(len(items) / limit),
                 },
             }
+            if job.template_name is not None:
+                body["template_name"] = job.template_name
             if status == "failed":
                 body["error_message"] = job.error_message or "Processing failed"
             if job.deleted_at is not None:
                 body["deleted_at"] = iso(job.deleted_at)
         return json_reply(body)
+
+    @staticmethod
+    def _page(job: Job, index: int, value: Any) -> dict[str, Any]:
+        """One page of a result; a deleted job's pages keep only their id and number."""
+        page: dict[str, Any] = {"id": job.page_ids[index], "page_number": index + 1}
+        page["result"] = value
+        if job.pages is None:
+            return page
+        content = job.pages[index]
+        page["confidence"] = content.confidence
+        if content.width is not None and content.height is not None:
+            page["dimensions"] = {"width": content.width, "height": content.height}
+        page["has_bounding_boxes"] = job.extract_bounding_boxes
+        if job.extract_bounding_boxes:
+            page["bounding_boxes"] = [box.to_json() for box in content.boxes]
+        return page
 
     def delete(self, job: Job) -> Reply:
         with self.store.lock:
@@ -686,7 +857,7 @@ class Api:
                 "credits_used": job.credits_used,
                 "error_message": job.error_message,
                 "template_id": str(uuid.uuid5(uuid.NAMESPACE_URL, slug)) if slug else "",
-                "template_name": slug or "",
+                "template_name": job.template_name or "",
                 "team_id": self._team_id,
                 "user_id": self._user_id,
                 "metadata": {
@@ -699,6 +870,24 @@ class Api:
                 "completed_at": iso(job.completed_wall(self.store.clock())),
                 "deleted_at": deleted,
             }
+        return json_reply(body)
+
+    def health(self) -> Reply:
+        """``GET /health`` (no API key): the service's ``health.HealthStatus``."""
+        reader = importlib.util.find_spec("pypdf") is not None
+        check = {
+            "status": "healthy" if reader else "degraded",
+            "message": "PDF text reader (pypdf) available" if reader else "pypdf is missing",
+            "response_time": "0ms",
+        }
+        body = {
+            "status": check["status"],
+            "service": "leapocr-emulator",
+            "version": "2026",
+            "timestamp": iso(time.time()),
+            "checks": {"documents": check},
+            "summary": {"healthy": int(reader), "degraded": int(not reader), "down": 0, "total": 1},
+        }
         return json_reply(body)
 
     def models(self) -> Reply:

@@ -1,41 +1,93 @@
-"""The local LeapOCR emulator: a threaded HTTP/1.1 keep-alive server speaking ``openapi.yaml``.
+"""The local LeapOCR emulator: a threaded HTTP/1.1 keep-alive server speaking the 2026 contract.
 
 It is built on the standard library's ``http.server`` (Werkzeug's development server
-closes every connection, and clients must be able to reuse theirs).
+closes every connection, and clients must be able to reuse theirs). Every contract fact
+(models, formats, limits, file types, error codes, part sizes) comes from
+``leapocr_sdk._contract``. It accepts what the live 2026 service accepts, so other LeapOCR
+clients (the official SDKs) run on it unchanged.
 
 Behaviour where the service leaves room (the emulator's decisions):
 
 - It reads the text embedded in PDFs with ``pypdf``; it does **not** do OCR. Markdown
-  pages are that text; ``per_page_structured`` jobs return one object per page, filled
-  from ``Key: value`` lines (see ``extract.extract_fields``); ``structured`` jobs do the
-  same, except that page 1 carries the document-level object, filled from every page;
-  without a schema (e.g. with a ``template_slug``) every ``Key: value`` line is returned.
-- Defaults: model ``standard-v1``, format ``markdown``. An unknown model name is refused
-  with 400 (``VALIDATION_ERROR``); register custom ones with ``add_model``.
-  ``file_size`` is required by ``POST /ocr/uploads/direct`` and ``content_type`` must be
-  ``application/pdf``.
+  pages are that text; ``structured`` jobs return one object per page, filled from
+  ``Key: value`` lines (see ``extract.extract_fields``), except that page 1 carries the
+  document-level object, filled from every page; without a schema (a template without
+  one) every ``Key: value`` line is returned.
+- Images (PNG, JPEG, TIFF, WebP) are one page without text: its markdown starts with
+  ``extract.IMAGE_PAGE_MARKER`` ("[image without embedded text]") and says the emulator
+  does not do OCR; its ``dimensions`` come from the image header (a BigTIFF has none).
+- Pages carry ``confidence`` (0.99 for a page with embedded text, 0.0 for a page without:
+  blank pages, images), ``dimensions`` in pixels (1 px per PDF point: US Letter is
+  612 x 792) and ``has_bounding_boxes``. With ``extract_bounding_boxes`` every page has
+  ``bounding_boxes``: one per text line (from pypdf's text positions), ``bounds`` in
+  integer pixels from the top-left corner (width estimated from the glyph count),
+  ``type`` ``heading`` (a line 1.25 x the size most of the page's text is set in;
+  ``make_pdf`` sets ``# `` lines so) or ``paragraph``, and
+  ``metadata`` ``{"font_size"}`` (plus ``"level": 1`` for headings).
+- Defaults: model ``standard-v2``, format ``markdown``. Models: the catalogue's five
+  (``GET /ocr/models``); an unknown name is refused with 400 (``VALIDATION_ERROR``);
+  register custom ones with ``add_model``. Formats: ``markdown`` and ``structured``;
+  ``per_page_structured`` is refused with 400 (``VALIDATION_ERROR``).
+- Option rules (400 ``VALIDATION_ERROR``, ``details.field`` / ``details.fields``):
+  ``template_slug`` excludes ``format``, ``model``, ``schema`` and ``instructions``;
+  ``structured`` needs a non-empty ``schema`` unless ``template_slug``; ``schema`` with
+  ``markdown`` (the default) is refused; ``schema`` + ``instructions`` are accepted, and
+  so are ``instructions`` with ``markdown``; ``instructions`` at most 100 characters.
+- Templates: ``add_template(slug, ...)``; an unknown ``template_slug`` answers 400
+  (``VALIDATION_ERROR``, the upload endpoints declare no 404). A template job reports the
+  template's name as ``template_name`` on status and result. ``save_as_template: true``
+  (without ``template_slug``) saves the job's format, schema, instructions, model and
+  ``extract_bounding_boxes`` as a template named after the file, with the slug
+  ``<file stem>-<first 8 characters of the job id>`` (``jobs.template_slug_for``; the
+  stem lower-cased, other characters than a-z0-9 as ``-``).
+- Uploads: ``file_size`` (1 .. 1 GiB) and ``content_type`` (PDF, PNG, JPEG, TIFF,
+  WebP) are required by ``POST /ocr/uploads/direct``; one part below 50 MiB, 5 MiB parts
+  from there on. Parts are written to temporary files as they arrive (real MD5 ETags),
+  joined into one document file off the request path and read once; documents never sit
+  whole in memory, and stopping the emulator removes them. A URL job's document is
+  downloaded to a temporary file too (``file_name`` names it, else the URL's last path
+  segment). What a document really is comes from its first bytes, not from
+  ``content_type``.
 - Credits are charged (pages x credits per page) when a job completes, or for the pages
   already processed when it is deleted early; failed jobs cost nothing. The balance
-  never goes below 0. Submissions and ``complete`` answer 402 when it can't pay for one
-  page of the chosen model.
-- Rate limiting counts authenticated API requests (not storage PUTs); the
-  ``X-RateLimit-*`` headers are on every ``/api/v1`` response, including 401s.
-- ``complete`` again with the same parts answers 200 with the same body (safe to retry);
-  with different parts it answers 409. Parts must be listed once each in ascending order,
-  every part must be present and each ETag must equal, quotes included, the one the PUT
+  never goes below 0. Submissions and ``complete`` answer 402 (``LESS_CREDITS``) when it
+  can't pay for one page of the chosen model.
+- Error bodies are ``{"code", "error": {"message"}, "details"}`` with the service's codes:
+  400 ``VALIDATION_ERROR`` (a field; ``BAD_REQUEST`` for a body that is not JSON, a job id
+  that is not a UUID, bad ``page``/``limit``), 401 ``AUTHENTICATION_ERROR``, 402
+  ``LESS_CREDITS``, 403 ``FORBIDDEN``, 404 ``NOT_FOUND``, 409 ``CONFLICT``, 429
+  ``TOO_MANY_REQUESTS``, 500 ``SYSTEM_ERROR``. Statuses the service does not document
+  keep a code of the same enum: 405 and 411 ``BAD_REQUEST``, 413 ``VALIDATION_ERROR``,
+  502 / 503 / 504 ``SYSTEM_ERROR``.
+- Rate limiting counts authenticated API requests (not storage PUTs, not ``/health``);
+  the ``X-RateLimit-*`` headers are on every ``/api/v1`` response, including 401s.
+- ``GET /health`` and ``GET /api/v1/health`` need no API key and answer 200 with the
+  service's ``health.HealthStatus`` (``{"status": "healthy", "service", "version",
+  "timestamp", "checks", "summary"}``).
+- ``complete`` accepts each ETag with or without its surrounding quotes, as storage does.
+  ``complete`` again with the same parts (either spelling) answers 200 with the same body
+  (safe to retry); with different parts it answers 409. Parts must be listed once each in
+  ascending order, every part must be present and each ETag must equal the one the PUT
   returned; otherwise 400.
 - Storage PUTs need a ``Content-Length`` (411 otherwise, as object storage does), refuse
   an ``X-API-Key`` header with 400 (counted in ``key_leaks``), a bad signature with 403
   ``SignatureDoesNotMatch``, an expired URL with 403 ``AccessDenied``, and a body of the
   wrong size with 400. A part may be PUT again until the upload is completed.
-- A document that can't be read (not a PDF, broken, encrypted, download failed) makes the
-  job ``failed`` with ``error_message``; ``GET /ocr/result`` then answers 200 with
-  ``status: "failed"``, no pages, ``credits_used: 0`` and ``error_message``.
-- ``DELETE /ocr/delete/{id}`` answers the job (``JobResponse``) with ``deleted_at`` set
-  and the status it had; the document and results are dropped and the job stops
-  progressing. Afterwards status and result still answer 200 (the record stays "for
-  audit") with ``deleted_at``; result pages have ``result: null``. Deleting again, or
-  completing or uploading to a deleted job, answers 404.
+- A document that can't be read (none of the accepted types, broken, encrypted,
+  download failed) makes the job ``failed`` with ``error_message``; ``GET /ocr/result``
+  then answers 200 with ``status: "failed"``, no pages, ``credits_used: 0`` and
+  ``error_message``.
+- Status and result carry ``created_at``, ``file_name`` and, from a template,
+  ``template_name``; status has ``processing_time`` (seconds) and, once finished,
+  ``completed_at``; a finished result always has ``completed_at`` (RFC 3339), a 202 has
+  none.
+- ``DELETE /ocr/delete/{id}`` answers 200 with a JSON body (the job, ``deleted_at`` set,
+  with the status it had; the official Python SDK reads that body); the document and
+  results are dropped and the job stops progressing. Afterwards status answers 200 with
+  the frozen status and ``deleted_at``; result answers 200 with ``deleted_at``, the
+  frozen status (e.g. ``completed``) and pages reduced to ``{"id", "page_number",
+  "result": null}`` (no confidence, dimensions or boxes). Deleting again, or completing or
+  uploading to a deleted job, answers 404.
 - ``add_webhook(url)`` POSTs signed job events to ``url`` as jobs move (see
   ``testing/webhooks.py``); every attempt is in ``webhook_deliveries``.
 - A job id that is not a UUID answers 400; an unknown one 404. ``page`` / ``limit``
@@ -45,6 +97,7 @@ Behaviour where the service leaves room (the emulator's decisions):
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import http.server
 import logging
 import signal
@@ -62,9 +115,20 @@ from types import FrameType, TracebackType
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from .api import API_PREFIX, Api, Reply, Request, error, error_body, match
+from .._contract import FORMATS
+from .api import (
+    API_PREFIX,
+    MAX_PART_SIZE,
+    Api,
+    Reply,
+    Request,
+    SpooledBody,
+    error,
+    error_body,
+    match,
+)
 from .faults import Faults
-from .jobs import FINISHED, Job, JobStore, JobView, Model
+from .jobs import FINISHED, Job, JobStore, JobView, Model, Template
 from .webhooks import WEBHOOK_EVENTS, WebhookDelivery, WebhookDispatcher
 
 __all__ = ["LeapOCREmulator", "RecordedRequest"]
@@ -72,7 +136,8 @@ __all__ = ["LeapOCREmulator", "RecordedRequest"]
 logger = logging.getLogger("leapocr_sdk.testing")
 
 _MAX_API_BODY = 10 * 1024 * 1024
-_MAX_PART_BODY = 104_857_600 + 1024
+_MAX_PART_BODY = MAX_PART_SIZE + 1024
+_SPOOL_CHUNK = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -139,14 +204,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
     # -- I/O helpers used by the emulator ------------------------------------------------
 
-    def read_body(self, limit: int, *, allow_chunked: bool) -> bytes | Reply:
-        """Read the request body, or return the reply refusing it (then close)."""
+    def read_body(self, limit: int) -> bytes | Reply:
+        """Read an API request's body, or return the reply refusing it (then close)."""
         if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
-            if not allow_chunked:
-                self.close_connection = True
-                return Reply(
-                    411, b"<Error><Code>MissingContentLength</Code></Error>", "application/xml"
-                )
             return self._read_chunked(limit)
         length_header = self.headers.get("Content-Length")
         if length_header is None:
@@ -160,6 +220,40 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self.close_connection = True
             return Reply(413, error_body(413, "The request body is too large"))
         return self.rfile.read(length)
+
+    def spool_body(self, limit: int, new_file: Callable[[], str]) -> SpooledBody | Reply | None:
+        """Write a storage PUT's body to a new temporary file as it arrives, with its MD5.
+
+        None when there is no body; a Reply refusing it otherwise (then close).
+        """
+        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+            self.close_connection = True
+            return Reply(
+                411, b"<Error><Code>MissingContentLength</Code></Error>", "application/xml"
+            )
+        length_header = self.headers.get("Content-Length")
+        if length_header is None:
+            return None
+        if not length_header.isdigit():
+            self.close_connection = True
+            return Reply(400, error_body(400, "Invalid Content-Length", code="BAD_REQUEST"))
+        remaining = int(length_header)
+        if remaining > limit:
+            self.close_connection = True
+            return Reply(413, error_body(413, "The request body is too large"))
+        path = new_file()
+        digest = hashlib.md5(usedforsecurity=False)
+        size = 0
+        with open(path, "wb") as spool:
+            while remaining:
+                chunk = self.rfile.read(min(remaining, _SPOOL_CHUNK))
+                if not chunk:
+                    break  # the client hung up: the part is short
+                digest.update(chunk)
+                spool.write(chunk)
+                size += len(chunk)
+                remaining -= len(chunk)
+        return SpooledBody(path, size, digest.hexdigest())
 
     def _read_chunked(self, limit: int) -> bytes | Reply:
         data = bytearray()
@@ -210,8 +304,9 @@ class LeapOCREmulator:
 
     ``with LeapOCREmulator() as emu:`` starts it on a free port of 127.0.0.1; point a
     client at ``emu.base_url`` with ``emu.api_key``. The emulator reads the text embedded
-    in PDFs (it does **not** do OCR): markdown results are each page's text, structured
-    results fill the schema's properties from ``Key: value`` lines.
+    in PDFs (it does **not** do OCR; an image is a page without text): markdown results
+    are each page's text, structured results fill the schema's properties from
+    ``Key: value`` lines. ``add_template`` makes ``template_slug`` work.
 
     Keywords:
         api_key: the key expected in ``X-API-Key``.
@@ -278,6 +373,7 @@ class LeapOCREmulator:
         if self._server is not None:
             return self
         self._stopping.clear()
+        self._store.reopen()
         self._executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="leapocr-emulator")
         self._server = _Server((self.host, self._requested_port), self)
         self._api.origin = self.url
@@ -309,6 +405,7 @@ class LeapOCREmulator:
         if self._executor is not None:
             self._executor.shutdown(wait=False, cancel_futures=True)
         self._webhooks.stop()
+        self._store.close()
 
     def serve_forever(self) -> None:
         """Serve in the foreground until Ctrl-C, SIGTERM or ``stop()``."""
@@ -436,6 +533,35 @@ class LeapOCREmulator:
         model = Model(name, display_name or name, description, credits_per_page, 0, priority)
         self._store.add_model(model)
 
+    def add_template(
+        self,
+        slug: str,
+        *,
+        name: str | None = None,
+        format: str = "structured",
+        schema: dict[str, Any] | None = None,
+        instructions: str | None = None,
+        model: str | None = None,
+    ) -> None:
+        """Register a template, so that submissions with ``template_slug=slug`` work.
+
+        A job from the template takes its format, schema, instructions and model (None:
+        the default model), and reports ``name`` (default: the slug) as ``template_name``.
+        """
+        if format not in FORMATS:
+            raise ValueError(f"format must be one of {', '.join(FORMATS)}, not {format!r}")
+        if model is not None and self._store.model(model) is None:
+            raise ValueError(f"unknown model {model!r}; register it with add_model first")
+        template = Template(slug, name or slug, format, schema, instructions, model)
+        self._store.add_template(template)
+
+    @property
+    def templates(self) -> dict[str, Template]:
+        """The templates by slug: added with ``add_template`` or saved by
+        ``save_as_template`` (see ``jobs.template_slug_for`` for their slugs)."""
+        with self._store.lock:
+            return dict(self._store.templates)
+
     def add_webhook(
         self, url: str, events: Iterable[str] = WEBHOOK_EVENTS, secret: str | None = None
     ) -> str:
@@ -488,7 +614,7 @@ class LeapOCREmulator:
             path=request.path,
             query=request.query,
             headers=request.headers,
-            body_size=len(request.body),
+            body_size=request.body_size,
             route=route,
             status=status,
             started_at=started,
@@ -522,14 +648,23 @@ class LeapOCREmulator:
             self._record(handler, request, route, None, started)
             handler.drop()
             return
-        body = handler.read_body(
-            _MAX_PART_BODY if storage else _MAX_API_BODY, allow_chunked=not storage
-        )
+        body: bytes | SpooledBody | Reply | None
+        if storage:
+            body = handler.spool_body(_MAX_PART_BODY, self._store.new_file)
+        else:
+            body = handler.read_body(_MAX_API_BODY)
         if isinstance(body, Reply):
             reply = body
         else:
-            request.body = body
-            reply = self._reply(route, params, allowed, request)
+            if isinstance(body, SpooledBody):
+                request.spooled = body
+            elif body is not None:
+                request.body = body
+            try:
+                reply = self._reply(route, params, allowed, request)
+            finally:
+                if request.spooled is not None:  # unless a handler kept it (moved it away)
+                    self._store.remove_file(request.spooled.path)
         if drop or self._stopping.is_set():
             self._record(handler, request, route, None, started)
             handler.drop()

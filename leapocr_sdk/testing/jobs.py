@@ -2,12 +2,18 @@
 
 Job state is computed lazily from a clock: once a document has been read, a job is
 ``pending`` for the first tenth of its processing time, then ``processing`` page by page,
-then ``completed``. No thread runs per job.
+then ``completed``. No thread runs per job. Documents live in temporary files (never
+whole in memory), in a directory the store removes when the emulator stops.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
 import random
+import re
+import shutil
+import tempfile
 import threading
 import time
 import uuid
@@ -16,15 +22,16 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from .extract import DocumentError, extract_fields, extract_pages
+from .._contract import FORMAT_MARKDOWN, FORMAT_STRUCTURED, MODEL_CATALOGUE
+from .extract import DocumentError, PageContent, extract_fields, read_document
 
 __all__ = [
-    "DEFAULT_MODELS",
     "FINISHED",
     "Job",
     "JobStore",
     "JobView",
     "Model",
+    "Template",
     "Upload",
     "iso",
 ]
@@ -45,11 +52,35 @@ class Model:
     priority: int = 0
 
 
-DEFAULT_MODELS = (
-    Model("standard-v1", "Standard v1", "Baseline model, handles all cases", 1, 0, 1),
-    Model("english-pro-v1", "English Pro v1", "Premium quality, English documents only", 2, 0, 2),
-    Model("pro-v1", "Pro v1", "Highest quality, handles all cases", 3, 0, 3),
-)
+@dataclass(frozen=True)
+class Template:
+    """A saved set of job options, used with ``template_slug``."""
+
+    slug: str
+    name: str
+    result_format: str = FORMAT_STRUCTURED
+    schema: dict[str, Any] | None = None
+    instructions: str | None = None
+    model: str | None = None  # None: the default model
+    extract_bounding_boxes: bool = False
+
+
+def _catalogue_models() -> list[Model]:
+    return [
+        Model(spec.name, spec.display_name, spec.description, spec.credits_per_page, 0, rank)
+        for rank, spec in enumerate(MODEL_CATALOGUE, start=1)
+    ]
+
+
+def template_slug_for(file_name: str, job_id: str) -> str:
+    """The slug ``save_as_template`` gives a job's template: ``<file stem>-<8 id chars>``.
+
+    The stem is lower-cased, every run of other characters than ``a-z0-9`` becomes ``-``
+    (``Invoice 2026.pdf`` + job ``3f2a9c1b-...`` gives ``invoice-2026-3f2a9c1b``).
+    """
+    stem = os.path.splitext(os.path.basename(file_name))[0].lower()
+    stem = re.sub(r"[^a-z0-9]+", "-", stem).strip("-") or "document"
+    return f"{stem[:64]}-{job_id[:8]}"
 
 
 def iso(timestamp: float | None) -> str:
@@ -68,8 +99,8 @@ class Upload:
     ranges: list[tuple[int, int]]  # (start_byte, end_byte inclusive) per part
     issued_at: float
     expires_at: float
-    received: dict[int, tuple[str, bytes]] = field(default_factory=dict)  # part -> (etag, data)
-    completed_with: list[tuple[int, str]] | None = None
+    received: dict[int, tuple[str, str]] = field(default_factory=dict)  # part -> (etag, file)
+    completed_with: list[tuple[int, str]] | None = None  # (part, unquoted etag)
 
 
 @dataclass
@@ -87,11 +118,14 @@ class Job:
     schema: dict[str, Any] | None = None
     instructions: str | None = None
     template_slug: str | None = None
+    template_name: str | None = None
+    extract_bounding_boxes: bool = False
+    saved_template_slug: str | None = None
     source_url: str | None = None
     file_size: int = 0
     upload: Upload | None = None
-    file_bytes: bytes | None = None
-    page_texts: list[str] | None = None
+    file_path: str | None = None  # the document, while kept
+    pages: list[PageContent] | None = None
     page_ids: list[str] = field(default_factory=list)
     results: list[Any] | None = None
     ready_at: float | None = None  # monotonic time the document was read
@@ -142,7 +176,11 @@ class Job:
 
 @dataclass(frozen=True)
 class JobView:
-    """A snapshot of a job for tests (``LeapOCREmulator.get_job``)."""
+    """A snapshot of a job for tests (``LeapOCREmulator.get_job``).
+
+    ``file_bytes`` reads the uploaded document from its temporary file (None once the job
+    is deleted, or with ``keep_files=False``); ``file_path`` is that file.
+    """
 
     id: str
     status: str
@@ -160,12 +198,29 @@ class JobView:
     schema: dict[str, Any] | None
     instructions: str | None
     template_slug: str | None
+    template_name: str | None
+    extract_bounding_boxes: bool
+    saved_template_slug: str | None
     source_url: str | None
-    file_bytes: bytes | None
-    page_texts: tuple[str, ...] | None
+    file_path: str | None
+    pages: tuple[PageContent, ...] | None
     results: tuple[Any, ...] | None
     complete_calls: int
     processing_seconds: float
+
+    @property
+    def file_bytes(self) -> bytes | None:
+        if self.file_path is None:
+            return None
+        try:
+            with open(self.file_path, "rb") as stream:
+                return stream.read()
+        except FileNotFoundError:  # deleted meanwhile
+            return None
+
+    @property
+    def page_texts(self) -> tuple[str, ...] | None:
+        return None if self.pages is None else tuple(page.text for page in self.pages)
 
 
 class JobStore:
@@ -188,7 +243,48 @@ class JobStore:
         self.clock = clock
         self.jobs: dict[str, Job] = {}
         self.uploads: dict[str, str] = {}  # upload_id -> job_id
-        self.models: dict[str, Model] = {m.name: m for m in DEFAULT_MODELS}
+        self.models: dict[str, Model] = {m.name: m for m in _catalogue_models()}
+        self.templates: dict[str, Template] = {}
+        self._directory: str | None = None
+        self.closed = False  # set by close(): no new files until reopen()
+
+    # -- files --------------------------------------------------------------------------
+
+    def new_file(self) -> str:
+        """A new empty temporary file in the store's directory; returns its path."""
+        with self.lock:
+            if self.closed:
+                raise OSError("the emulator has stopped")
+            if self._directory is None or not os.path.isdir(self._directory):
+                self._directory = tempfile.mkdtemp(prefix="leapocr-emulator-")
+            directory = self._directory
+        handle, path = tempfile.mkstemp(dir=directory)
+        os.close(handle)
+        return path
+
+    @staticmethod
+    def remove_file(path: str | None) -> None:
+        if path is not None:
+            with contextlib.suppress(OSError):
+                os.remove(path)
+
+    @staticmethod
+    def removed(path: str) -> bool:
+        """Whether ``path``'s directory is gone: the emulator stopped and removed its files."""
+        return not os.path.isdir(os.path.dirname(path))
+
+    def reopen(self) -> None:
+        """Accept files again (the emulator starts again after a stop)."""
+        with self.lock:
+            self.closed = False
+
+    def close(self) -> None:
+        """Remove every stored document (the emulator is stopping)."""
+        with self.lock:
+            directory, self._directory = self._directory, None
+            self.closed = True
+        if directory is not None:
+            shutil.rmtree(directory, ignore_errors=True)
 
     # -- ids, randomness ----------------------------------------------------------------
 
@@ -272,30 +368,41 @@ class JobStore:
             job_id = self.uploads.get(upload_id)
             return self.jobs.get(job_id) if job_id else None
 
-    def ingest(self, job_id: str, data: bytes) -> None:
-        """Read the document (slow: call it off the request thread) and start processing."""
+    def ingest(self, job_id: str, path: str) -> None:
+        """Read the document at ``path`` (slow: call it off the request thread), once, and
+        start processing; the store owns the file from here on."""
         try:
-            pages = extract_pages(data)
+            size = os.path.getsize(path)
+            pages = read_document(path)
+        except OSError:
+            if self.removed(path):
+                return  # the emulator stopped meanwhile and removed its files
+            raise
         except DocumentError as exc:
-            self.fail(job_id, str(exc), size=len(data))
+            self.remove_file(path)
+            self.fail(job_id, str(exc), size=size)
             return
         with self.lock:
             job = self.jobs.get(job_id)
             if job is None or job.deleted_at is not None:
+                self.remove_file(path)
                 return
-            job.file_size = len(data)
-            job.file_bytes = data if self._keep_files else None
-            job.page_texts = pages
+            job.file_size = size
+            job.file_path = path if self._keep_files else None
+            job.pages = pages
             job.page_ids = [self.new_uuid() for _ in pages]
-            if job.result_format == "markdown":
-                job.results = list(pages)
+            texts = [page.text for page in pages]
+            if job.result_format == FORMAT_MARKDOWN:
+                job.results = texts
             else:
-                job.results = [extract_fields(text, job.schema) for text in pages]
-                if job.result_format == "structured" and job.results:
+                job.results = [extract_fields(text, job.schema) for text in texts]
+                if job.result_format == FORMAT_STRUCTURED and job.results:
                     # One document-level object: page 1 carries the fields found anywhere.
-                    job.results[0] = extract_fields("\n".join(pages), job.schema)
+                    job.results[0] = extract_fields("\n".join(texts), job.schema)
             job.ready_at = self.clock()
             job.ready_wall = time.time()
+        if not self._keep_files:
+            self.remove_file(path)
 
     def fail(self, job_id: str, message: str, *, size: int | None = None) -> None:
         with self.lock:
@@ -315,10 +422,13 @@ class JobStore:
             self._charge(job, processed if status != "failed" else 0)
             job.frozen = (status, processed)
             job.deleted_at = time.time()
-            job.file_bytes = None
-            job.page_texts = None
+            self.remove_file(job.file_path)
+            job.file_path = None
+            job.pages = None
             job.results = None
             if job.upload is not None:
+                for _, part_path in job.upload.received.values():
+                    self.remove_file(part_path)
                 job.upload.received.clear()
 
     def view(self, job: Job) -> JobView:
@@ -342,9 +452,12 @@ class JobStore:
                 schema=job.schema,
                 instructions=job.instructions,
                 template_slug=job.template_slug,
+                template_name=job.template_name,
+                extract_bounding_boxes=job.extract_bounding_boxes,
+                saved_template_slug=job.saved_template_slug,
                 source_url=job.source_url,
-                file_bytes=job.file_bytes,
-                page_texts=tuple(job.page_texts) if job.page_texts is not None else None,
+                file_path=job.file_path,
+                pages=tuple(job.pages) if job.pages is not None else None,
                 results=tuple(job.results) if job.results is not None else None,
                 complete_calls=job.complete_calls,
                 processing_seconds=job.duration,
@@ -361,3 +474,11 @@ class JobStore:
     def model(self, name: str) -> Model | None:
         with self.lock:
             return self.models.get(name)
+
+    def add_template(self, template: Template) -> None:
+        with self.lock:
+            self.templates[template.slug] = template
+
+    def template(self, slug: str) -> Template | None:
+        with self.lock:
+            return self.templates.get(slug)

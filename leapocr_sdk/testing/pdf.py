@@ -1,7 +1,9 @@
 """A tiny pure-Python PDF writer for tests, demos and benchmarks.
 
 ``make_pdf(["line 1\\nline 2", "page two"])`` returns a valid PDF with one page per
-string, set in Helvetica, whose text ``pypdf`` extracts back exactly, line by line.
+string, set in Helvetica, whose text ``pypdf`` extracts back exactly, line by line. A line
+that starts with ``# `` is a heading: set at 18 pt, without the ``# `` (the emulator's
+bounding boxes call it a ``heading``).
 Characters outside Windows-1252 become ``?``; blank lines are kept in the PDF but
 ``pypdf`` does not report them (``"a\\n\\nb"`` reads back as ``"a\\nb"``).
 """
@@ -16,6 +18,9 @@ _PAGE_WIDTH = 612  # US Letter, in points
 _PAGE_HEIGHT = 792
 _FONT_SIZE = 11
 _LEADING = 14
+_HEADING_SIZE = 18
+_HEADING_LEADING = 24
+_HEADING_PREFIX = "# "
 _MARGIN = 72
 
 
@@ -41,10 +46,20 @@ def _content_stream(text: str) -> bytes:
         b"%d TL" % _LEADING,
         b"%d %d Td" % (_MARGIN, _PAGE_HEIGHT - _MARGIN),
     ]
+    previous_heading = False
     for index, line in enumerate(lines):
-        if index:
+        heading = line.startswith(_HEADING_PREFIX)
+        if index and (heading or previous_heading):
+            ops.append(b"0 -%d Td" % _HEADING_LEADING)
+        elif index:
             ops.append(b"T*")
+        if heading:
+            line = line[len(_HEADING_PREFIX) :]
+            ops.append(b"/F1 %d Tf" % _HEADING_SIZE)
+        elif previous_heading:
+            ops.append(b"/F1 %d Tf" % _FONT_SIZE)
         ops.append(b"(" + _pdf_string(line) + b") Tj")
+        previous_heading = heading
     ops.append(b"ET")
     return b"\n".join(ops) + b"\n"
 

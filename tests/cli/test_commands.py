@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from leapocr_sdk._contract import MODEL_CATALOGUE
 from leapocr_sdk.testing import LeapOCREmulator
 from tests.cli.conftest import Run
 
@@ -72,7 +73,7 @@ def test_models(run_cli: Callable[..., Run]) -> None:
     run = run_cli("models")
     assert run.code == 0
     models = {m["name"]: m["credits_per_page"] for m in run.of("model")}
-    assert models == {"standard-v1": 1, "english-pro-v1": 2, "pro-v1": 3}
+    assert models == {spec.name: spec.credits_per_page for spec in MODEL_CATALOGUE}
     assert all(m["display_name"] and m["description"] for m in run.of("model"))
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from leapocr_sdk._contract import MODEL_CATALOGUE
 from tests.cli.conftest import ROOT, cli_command, cli_env
 
 
@@ -44,7 +45,7 @@ def test_emulator_command_serves_until_stopped(tmp_path: Path, stop_with: signal
             text=True,
             timeout=30,
         )
-        assert run.returncode == 0 and len(run.stdout.splitlines()) == 3
+        assert run.returncode == 0 and len(run.stdout.splitlines()) == len(MODEL_CATALOGUE)
         child.send_signal(stop_with)
         assert child.wait(timeout=10) == 0
         assert json.loads(child.stdout.read().strip().splitlines()[-1]) == {"event": "stopped"}

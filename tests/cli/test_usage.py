@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from leapocr_sdk import cli
+from leapocr_sdk._contract import MODEL_CATALOGUE
 from leapocr_sdk.testing import LeapOCREmulator
 from tests.cli.conftest import FAST, Run
 
@@ -141,7 +142,7 @@ def test_api_key_option_overrides_the_environment(
     # given after the subcommand, with a bad key in the environment
     right = run_cli("models", "--api-key", emu.api_key, env={"LEAPOCR_API_KEY": "wrong-key"})
     assert right.code == 0
-    assert len(right.of("model")) == 3
+    assert len(right.of("model")) == len(MODEL_CATALOGUE)
 
 
 def test_base_url_option_overrides_the_environment(

@@ -29,10 +29,10 @@ JOB = "0b7e7c4e-8f1a-4c5e-9d55-5f1c1f6f1a11"
 )
 def test_every_route_needs_the_api_key(emu: LeapOCREmulator, method: str, path: str) -> None:
     with httpx.Client(verify=TLS, base_url=emu.base_url) as anonymous:
-        body = assert_error(anonymous.request(method, path), 401, "UNAUTHORIZED")
+        body = assert_error(anonymous.request(method, path), 401, "AUTHENTICATION_ERROR")
         assert body["error"]["message"]
         wrong = anonymous.request(method, path, headers={"X-API-Key": "nope"})
-        assert_error(wrong, 401, "UNAUTHORIZED")
+        assert_error(wrong, 401, "AUTHENTICATION_ERROR")
 
 
 def test_api_key_header_name_is_case_insensitive(emu: LeapOCREmulator) -> None:
@@ -53,13 +53,16 @@ def test_custom_api_key(make_emu: Callable[..., LeapOCREmulator]) -> None:
 
 def test_models(client: httpx.Client) -> None:
     body = conform(client.get("/ocr/models"))
-    assert body["count"] == 3
+    assert body["count"] == 5
     by_name = {m["name"]: m for m in body["models"]}
     assert {n: (m["display_name"], m["credits_per_page"]) for n, m in by_name.items()} == {
+        "standard-v2": ("Standard v2", 1),
+        "pro-v2": ("Pro v2", 3),
         "standard-v1": ("Standard v1", 1),
         "english-pro-v1": ("English Pro v1", 2),
         "pro-v1": ("Pro v1", 3),
     }
+    assert [m["name"] for m in body["models"]][:2] == ["standard-v2", "pro-v2"]
     assert by_name["english-pro-v1"]["description"] == "Premium quality, English documents only"
 
 
@@ -84,7 +87,8 @@ def test_unknown_model_is_refused_until_registered(
 
 
 @pytest.mark.parametrize(
-    ("model", "cost"), [("standard-v1", 1), ("english-pro-v1", 2), ("pro-v1", 3)]
+    ("model", "cost"),
+    [("standard-v2", 1), ("pro-v2", 3), ("standard-v1", 1), ("english-pro-v1", 2), ("pro-v1", 3)],
 )
 def test_credits_are_charged_per_page_by_model(
     make_emu: Callable[..., LeapOCREmulator], invoice_pdf: bytes, model: str, cost: int
@@ -107,15 +111,15 @@ def test_insufficient_credits(make_emu: Callable[..., LeapOCREmulator], invoice_
         response = http.post(
             "/ocr/uploads/url", json={"url": "http://127.0.0.1:1/a.pdf", "model": "pro-v1"}
         )
-        assert_error(response, 402, "INSUFFICIENT_CREDITS")
-        job_id = upload(http, invoice_pdf)  # standard-v1 is affordable
+        assert_error(response, 402, "LESS_CREDITS")
+        job_id = upload(http, invoice_pdf)  # standard-v2 (the default) is affordable
         wait_result(http, job_id)
         assert emulator.credits == 0  # 3 pages charged, the balance never goes below zero
         response = http.post(
             "/ocr/uploads/direct",
             json={"file_name": "a.pdf", "content_type": "application/pdf", "file_size": 10},
         )
-        assert_error(response, 402, "INSUFFICIENT_CREDITS")
+        assert_error(response, 402, "LESS_CREDITS")
         emulator.credits = None
         initiate(http, 10)
 
@@ -135,7 +139,7 @@ def test_complete_is_refused_when_credits_ran_out(
             f"/ocr/uploads/{started['job_id']}/complete",
             json={"parts": [{"part_number": 1, "etag": etag}]},
         )
-        assert_error(response, 402, "INSUFFICIENT_CREDITS")
+        assert_error(response, 402, "LESS_CREDITS")
 
 
 def test_rate_limit_headers_and_429(make_emu: Callable[..., LeapOCREmulator]) -> None:

@@ -137,25 +137,22 @@ def test_unknown_and_malformed_job_ids(client: httpx.Client, route: str) -> None
     assert_error(client.delete("/ocr/delete/not-a-uuid"), 400)
 
 
-@pytest.mark.parametrize("fmt", ["structured", "per_page_structured"])
-def test_structured_extraction(client: httpx.Client, invoice_pdf: bytes, fmt: str) -> None:
-    job_id = upload(client, invoice_pdf, format=fmt, schema=INVOICE_SCHEMA)
+def test_structured_extraction(client: httpx.Client, invoice_pdf: bytes) -> None:
+    job_id = upload(client, invoice_pdf, format="structured", schema=INVOICE_SCHEMA)
     result = wait_result(client, job_id)
-    assert result["result_format"] == fmt
+    assert result["result_format"] == "structured"
     first, second, third = (page["result"] for page in result["pages"])
-    page_one = {
+    # Page 1 carries the document-level object, filled from every page.
+    assert first == {
         "invoice_number": "INV-2026-0042",
         "date": "2026-11-02",
         "vendor": "Northwind Ltd.",
-        "total_amount": None,
-        "subtotal": None,
-        "item_count": None,
-        "paid": None,
+        "total_amount": 1234.56,
+        "subtotal": 1200.0,
+        "item_count": 7,
+        "paid": True,
         "customer": None,
     }
-    if fmt == "structured":  # page 1 carries the document-level object
-        page_one |= {"total_amount": 1234.56, "subtotal": 1200.0, "item_count": 7, "paid": True}
-    assert first == page_one
     assert second["total_amount"] == 1234.56
     assert second["subtotal"] == 1200.0
     assert second["item_count"] == 7 and isinstance(second["item_count"], int)
@@ -183,33 +180,40 @@ def test_structured_casts_only_what_parses(client: httpx.Client) -> None:
     }
 
 
-def test_structured_without_schema_returns_every_key_value(
-    client: httpx.Client, invoice_pdf: bytes
+def test_template_without_schema_returns_every_key_value(
+    emu: LeapOCREmulator, client: httpx.Client, invoice_pdf: bytes
 ) -> None:
-    job_id = upload(client, invoice_pdf, format="per_page_structured", template_slug="invoice")
-    first = wait_result(client, job_id)["pages"][0]["result"]
-    assert first == {
-        "invoice_number": "INV-2026-0042",
-        "date": "2026-11-02",
-        "vendor": "Northwind Ltd.",
+    emu.add_template("invoice")
+    job_id = upload(client, invoice_pdf, template_slug="invoice")
+    second = wait_result(client, job_id)["pages"][1]["result"]
+    assert second == {
+        "subtotal": "1,200.00",
+        "total_amount": "1234.56",
+        "item_count": "7",
+        "paid": "yes",
     }
 
 
 def test_delete_redacts_the_job(
     emu: LeapOCREmulator, client: httpx.Client, invoice_pdf: bytes
 ) -> None:
+    emu.add_template("invoice", name="Invoice Extractor", schema=INVOICE_SCHEMA)
     job_id = upload(client, invoice_pdf, template_slug="invoice")
     wait_result(client, job_id)
     response = client.delete(f"/ocr/delete/{job_id}")
     body = conform(response)
     assert body["id"] == job_id and body["status"] == "completed"
     assert body["deleted_at"].endswith("Z") and body["credits_used"] == 3
-    assert body["template_name"] == "invoice" and body["template_id"]
+    assert body["template_name"] == "Invoice Extractor" and body["template_id"]
     job = emu.get_job(job_id)
     assert job.file_bytes is None and job.page_texts is None and job.results is None
     after = conform(client.get(f"/ocr/result/{job_id}"))
     assert after["deleted_at"] == body["deleted_at"]
-    assert [p["result"] for p in after["pages"]] == [None, None, None]
+    assert after["pages"] == [
+        {"id": page_id, "page_number": number, "result": None}
+        for number, page_id in enumerate((p["id"] for p in after["pages"]), start=1)
+    ]
+    assert len(after["pages"]) == 3 and after["status"] == "completed"
     status = conform(client.get(f"/ocr/status/{job_id}"))
     assert status["status"] == "completed" and status["deleted_at"] == body["deleted_at"]
     assert_error(client.delete(f"/ocr/delete/{job_id}"), 404, "NOT_FOUND")

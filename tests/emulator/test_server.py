@@ -129,9 +129,16 @@ def test_import_needs_only_the_standard_library() -> None:
 def test_serve_forever_stops_on_signals(signum: signal.Signals) -> None:
     code = textwrap.dedent(
         """
+        import signal, threading, time
         from leapocr_sdk.testing import LeapOCREmulator
-        emulator = LeapOCREmulator(port=0).start()
-        print(emulator.base_url, flush=True)
+        emulator = LeapOCREmulator(port=0)
+
+        def announce():  # once serve_forever handles the signals (no race with the test)
+            while signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+                time.sleep(0.01)
+            print(emulator.base_url, flush=True)
+
+        threading.Thread(target=announce, daemon=True).start()
         emulator.serve_forever()
         print("stopped", flush=True)
         """
@@ -155,7 +162,7 @@ def test_serve_forever_stops_on_signals(signum: signal.Signals) -> None:
 
 def test_pytest_plugin_fixture(leapocr_emulator: LeapOCREmulator) -> None:
     with api_client(leapocr_emulator) as http:
-        assert conform(http.get("/ocr/models"))["count"] == 3
+        assert conform(http.get("/ocr/models"))["count"] == 5
 
 
 def test_pytest_plugin_factory(leapocr_emulator_factory: object) -> None:

@@ -122,16 +122,19 @@ def prepared(client: httpx.Client, parts: int = 1) -> tuple[str, list[dict[str, 
 def test_complete_rejects_bad_part_lists(client: httpx.Client) -> None:
     job_id, parts = prepared(client, parts=11)
     assert len(parts) == 11
-    unquoted = [dict(p) for p in parts]
-    unquoted[0]["etag"] = unquoted[0]["etag"].strip('"')
+    doubly_quoted = [dict(p) for p in parts]
+    doubly_quoted[0]["etag"] = f'"{doubly_quoted[0]["etag"]}"'
     wrong = [dict(p) for p in parts]
     wrong[3]["etag"] = '"' + "0" * 32 + '"'
+    wrong_unquoted = [{**p, "etag": p["etag"].strip('"')} for p in parts]
+    wrong_unquoted[5]["etag"] = "0" * 32
     bad_sets = {
         "missing": parts[:-1],
         "reversed": list(reversed(parts)),
         "duplicate": [*parts[:2], parts[1], *parts[2:]],
-        "unquoted": unquoted,
+        "doubly quoted": doubly_quoted,
         "wrong etag": wrong,
+        "wrong unquoted etag": wrong_unquoted,
         "extra part": [*parts, {"part_number": 12, "etag": parts[0]["etag"]}],
     }
     for name, bad in bad_sets.items():
@@ -255,7 +258,7 @@ def test_url_ttl(make_emu: Any) -> None:
         ({"content_type": None}, "content_type"),
         ({"file_size": None}, "file_size"),
         ({"file_size": 0}, "file_size"),
-        ({"file_size": 104857601}, "file_size"),
+        ({"file_size": 1_073_741_825}, "file_size"),
         ({"file_size": "10"}, "file_size"),
         ({"file_size": True}, "file_size"),
         ({"file_name": ""}, "file_name"),
@@ -264,7 +267,11 @@ def test_url_ttl(make_emu: Any) -> None:
         ({"instructions": "x" * 101}, "instructions"),
         ({"schema": "not an object"}, "schema"),
         ({"template_slug": 5}, "template_slug"),
-        ({"content_type": "image/png"}, "content_type"),
+        ({"content_type": "text/plain"}, "content_type"),
+        ({"content_type": "application/octet-stream"}, "content_type"),
+        ({"format": "per_page_structured"}, "format"),
+        ({"extract_bounding_boxes": "yes"}, "extract_bounding_boxes"),
+        ({"save_as_template": 1}, "save_as_template"),
     ],
 )
 def test_initiate_validation(client: httpx.Client, change: dict[str, Any], field: str) -> None:
@@ -290,7 +297,7 @@ def test_at_most_one_of_instructions_schema_template(
 def test_initiate_defaults_and_non_json(emu: LeapOCREmulator, client: httpx.Client) -> None:
     started = initiate(client, 1000)
     job = emu.get_job(started["job_id"])
-    assert (job.model, job.result_format) == ("standard-v1", "markdown")
+    assert (job.model, job.result_format) == ("standard-v2", "markdown")
     assert_error(client.post("/ocr/uploads/direct", content=b"[1, 2]"), 400)
     assert_error(client.post("/ocr/uploads/direct", content=b"garbage"), 400)
 

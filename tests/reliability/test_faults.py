@@ -31,7 +31,9 @@ from leapocr_sdk import (
     UnexpectedResponseError,
     UploadError,
 )
+from leapocr_sdk._contract import MODEL_CATALOGUE
 from leapocr_sdk.testing import LeapOCREmulator, make_pdf
+from leapocr_sdk.testing.extract import NOT_A_DOCUMENT
 from tests.reliability.conftest import CLIENT_TIMEOUT, DocumentServer, free_port
 
 PART_SIZE = 5_242_880  # the emulator's part size for files of 50 MiB and more
@@ -177,7 +179,7 @@ def burst_models(s: Scene) -> None:
     client = s.client()
     s.emu.faults.fail("models", 500, count=2)
     names = [m.name for m in client.list_models()]
-    assert names == ["standard-v1", "english-pro-v1", "pro-v1"]
+    assert names == [spec.name for spec in MODEL_CATALOGUE]
     backoff_ok(client.sleeps, 2)
 
 
@@ -255,7 +257,7 @@ def rate_limiter_real(s: Scene) -> None:
         client = s.client(base_url=limited.base_url, real_sleep=True, max_retries=4)
         started = time.monotonic()
         for _ in range(3):
-            assert len(client.list_models()) == 3
+            assert len(client.list_models()) == len(MODEL_CATALOGUE)
         statuses = [r.status for r in limited.requests]
         assert statuses.count(200) == 3 and 429 in statuses
         assert time.monotonic() - started < 8
@@ -545,8 +547,8 @@ def failed_job(s: Scene) -> None:
     with pytest.raises(JobFailedError) as caught:
         client.wait_until_done(job.job_id, poll_interval=0.05, timeout=10.0)
     assert caught.value.job_id == job.job_id
-    assert caught.value.error_message == "The file is not a PDF document"
-    assert f"job {job.job_id} failed: The file is not a PDF document" == str(caught.value)
+    assert caught.value.error_message == NOT_A_DOCUMENT
+    assert f"job {job.job_id} failed: {NOT_A_DOCUMENT}" == str(caught.value)
 
 
 @row("a URL job whose document is missing (404)", "JobFailedError: 'Failed to download ... 404'")

@@ -556,7 +556,7 @@ def test_emulator_refuses_a_missing_or_wrong_key_with_the_contract_401(
     assert response.status_code == 401
     payload = response.json()
     assert payload == {
-        "code": "UNAUTHORIZED",
+        "code": "AUTHENTICATION_ERROR",
         "error": {"message": "Missing or invalid API key"},
         "details": None,
     }
@@ -595,7 +595,7 @@ def test_sdk_with_a_wrong_key_gets_authentication_error_once(
     with pytest.raises(AuthenticationError) as caught:
         client.list_models()
     error = caught.value
-    assert (error.status_code, error.code) == (401, "UNAUTHORIZED")
+    assert (error.status_code, error.code) == (401, "AUTHENTICATION_ERROR")
     assert "Missing or invalid API key" in str(error)
     assert "check the API key passed to the client or in LEAPOCR_API_KEY" in str(error)
     assert emulator.count("models") == 1  # a 401 is never retried
