@@ -19,6 +19,9 @@ __version__ = "0.1.0"
 _EXPORTS = {
     "AsyncLeapOCR": "._client",
     "LeapOCR": "._client",
+    "BatchEvent": "._batch",
+    "BatchItem": "._batch",
+    "Journal": ".journal",
     **dict.fromkeys(
         [
             "APIConnectionError",
@@ -33,6 +36,7 @@ _EXPORTS = {
             "JobNotReadyError",
             "LeapOCRError",
             "NotFoundError",
+            "NotResubmittedError",
             "PermissionDeniedError",
             "RateLimitError",
             "ServerError",
@@ -66,6 +70,8 @@ __all__ = [
     "AsyncLeapOCR",
     "AuthenticationError",
     "BadRequestError",
+    "BatchEvent",
+    "BatchItem",
     "ConfigurationError",
     "ConflictError",
     "InsufficientCreditsError",
@@ -75,11 +81,13 @@ __all__ = [
     "JobResult",
     "JobStatus",
     "JobStatusInfo",
+    "Journal",
     "LeapOCR",
     "LeapOCRError",
     "Model",
     "ModelInfo",
     "NotFoundError",
+    "NotResubmittedError",
     "OutputFormat",
     "PageResult",
     "PermissionDeniedError",
@@ -108,6 +116,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
+    from ._batch import BatchEvent, BatchItem
     from ._client import AsyncLeapOCR, LeapOCR
     from .errors import (
         APIConnectionError,
@@ -122,6 +131,7 @@ if TYPE_CHECKING:
         JobNotReadyError,
         LeapOCRError,
         NotFoundError,
+        NotResubmittedError,
         PermissionDeniedError,
         RateLimitError,
         ServerError,
@@ -130,6 +140,7 @@ if TYPE_CHECKING:
         ValidationError,
         WaitTimeoutError,
     )
+    from .journal import Journal
     from .types import (
         Job,
         JobResult,

@@ -20,7 +20,8 @@
     ├── UploadError                   a part could not be uploaded
     ├── JobFailedError                the job ended `failed`
     ├── WaitTimeoutError              the job did not finish in time
-    └── JobNotReadyError              the job's result is not ready yet
+    ├── JobNotReadyError              the job's result is not ready yet
+    └── NotResubmittedError           a batch journal shows an earlier attempt: not resent
 
 No exception carries the API key: messages are built from status codes, bodies and
 URLs, never from request headers.
@@ -37,6 +38,18 @@ if TYPE_CHECKING:
 
 class LeapOCRError(Exception):
     """Root of every error the SDK raises."""
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Pickle the message and the attributes, not the constructor's arguments (which
+        # differ per class): errors cross process boundaries (Dask, multiprocessing).
+        return (_rebuild, (type(self), self.args, self.__dict__))
+
+
+def _rebuild(cls: type[LeapOCRError], args: tuple[Any, ...], state: dict[str, Any]) -> Any:
+    error = cls.__new__(cls)
+    error.args = args
+    error.__dict__.update(state)
+    return error
 
 
 class ConfigurationError(LeapOCRError):
@@ -204,6 +217,12 @@ class JobNotReadyError(LeapOCRError):
         super().__init__(
             f"job {job_id} is still {status}: call wait_until_done() to wait for its result"
         )
+
+
+class NotResubmittedError(LeapOCRError):
+    """A batch's journal shows that an earlier run failed on this source, or may have
+    created a job for it without learning its id; it was not submitted again (pass
+    ``retry_failed=True`` to submit it again)."""
 
 
 _HINTS = {
