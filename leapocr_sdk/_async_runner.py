@@ -19,7 +19,18 @@ from ._runners import (
     part_request,
     transport_error,
 )
-from ._steps import Call, Emit, Finished, NextFinished, Parallel, Plan, PutPart, Sleep, Step
+from ._steps import (
+    Call,
+    Emit,
+    Finished,
+    FlowGroup,
+    NextFinished,
+    Parallel,
+    Plan,
+    PutPart,
+    Sleep,
+    Step,
+)
 from .errors import LeapOCRError
 
 T = TypeVar("T")
@@ -125,11 +136,12 @@ class AsyncRunner:
     async def iterate(self, plan: Plan[Any]) -> AsyncIterator[Any]:
         """Drive ``plan`` like ``run``, yielding each ``Emit`` step's value to the caller.
 
-        Closing the iterator (``break``, cancellation) closes the plan, which cancels its
-        sub-flows.
+        Closing the iterator (``break`` then ``aclose``, cancellation) closes the plan,
+        which cancels its sub-flows; they have ended when ``aclose`` returns.
         """
         result: Any = None
         error: LeapOCRError | None = None
+        groups: list[FlowGroup] = []
         try:
             while True:
                 try:
@@ -140,12 +152,17 @@ class AsyncRunner:
                     result, error = None, None
                     yield step.value
                     continue
+                if isinstance(step, NextFinished) and step.group not in groups:
+                    groups.append(step.group)
                 try:
                     result, error = await self._perform(step), None
                 except LeapOCRError as exc:
                     result, error = None, exc
         finally:
             plan.close()
+            for group in groups:
+                if group.state:  # the tasks the plan's close cancelled
+                    await asyncio.gather(*group.state, return_exceptions=True)
 
     async def _batch_step(self, step: NextFinished | Emit) -> Finished | None:
         if isinstance(step, Emit):
@@ -154,7 +171,8 @@ class AsyncRunner:
         if group.closer is None:
 
             def cancel_all() -> None:
-                for task in group.running:
+                group.state = list(group.running)
+                for task in group.state:
                     task.cancel()
 
             group.closer = cancel_all

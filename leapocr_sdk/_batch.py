@@ -143,6 +143,7 @@ class Throttle:
         self._base = 1.0 / submit_rate if submit_rate else 0.0
         self._spacing = self._base
         self._next_at = 0.0
+        self._calm_until = 0.0
         self._lock = threading.Lock()
 
     def delay(self, now: float) -> float:
@@ -162,14 +163,18 @@ class Throttle:
             )
 
     def rate_limited(self, now: float, retry_after: float | None) -> float:
-        """Slow down after a 429; returns the pause before the next submission."""
+        """Slow down after a 429; returns the pause before the next submission.
+
+        The spacing doubles at most once per spacing window: a burst of 429s answering
+        requests sent together counts as one signal.
+        """
         with self._lock:
-            self._spacing = min(
-                max(self._spacing * 2.0, C.THROTTLE_MIN_SPACING), C.THROTTLE_MAX_SPACING
-            )
-            pause = min(
-                retry_after if retry_after is not None else self._spacing, C.RETRY_AFTER_MAX
-            )
+            if now >= self._calm_until:
+                spacing = max(self._spacing * 2.0, C.THROTTLE_MIN_SPACING)
+                self._spacing = min(spacing, C.THROTTLE_MAX_SPACING)
+                self._calm_until = now + self._spacing
+            pause = self._spacing if retry_after is None else retry_after
+            pause = min(pause, C.RETRY_AFTER_MAX)
             self._next_at = max(self._next_at, now + pause)
             return pause
 

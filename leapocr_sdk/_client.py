@@ -270,7 +270,7 @@ class _ClientBase:
     ) -> Plan[None]:
         self._ensure_open()
         check_wait(poll_interval, timeout)
-        limit = check_positive_int("concurrency", concurrency, minimum=1)
+        limit = _whole_number("concurrency", concurrency, minimum=1)
 
         def wait(job_id: str) -> Plan[JobResult]:
             return self._wait_plan(job_id, poll_interval, timeout, None)
@@ -283,28 +283,31 @@ def _batch_settings(
     submit_rate: object,
     max_credits: object,
     retry_failed: object,
-    on_event: object,
+    on_event: Callable[[BatchEvent], object] | None,
 ) -> batch.BatchSettings:
+    """process_many's own arguments, checked (ValidationError before any request)."""
     if submit_rate is not None and (
         isinstance(submit_rate, bool)
         or not isinstance(submit_rate, int | float)
         or not submit_rate > 0
     ):
         raise ValidationError(
-            f"submit_rate must be a number of jobs per second > 0, got {submit_rate!r}"
+            f"submit_rate must be jobs per second > 0 or None, got {submit_rate!r}"
         )
-    if not isinstance(retry_failed, bool):
-        raise ValidationError(f"retry_failed must be True or False, got {retry_failed!r}")
     check_callback("on_event", on_event)
     return batch.BatchSettings(
-        concurrency=check_positive_int("concurrency", concurrency, minimum=1),
+        concurrency=_whole_number("concurrency", concurrency, minimum=1),
         submit_rate=None if submit_rate is None else float(submit_rate),
-        max_credits=None
-        if max_credits is None
-        else check_positive_int("max_credits", max_credits, minimum=0),
-        retry_failed=retry_failed,
-        on_event=on_event,  # type: ignore[arg-type]
+        max_credits=None if max_credits is None else _whole_number("max_credits", max_credits),
+        retry_failed=_check_bool("retry_failed", retry_failed),
+        on_event=on_event,
     )
+
+
+def _whole_number(name: str, value: object, *, minimum: int = 0) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ValidationError(f"{name} must be a whole number >= {minimum}, got {value!r}")
+    return value
 
 
 def _check_bool(name: str, value: object) -> bool:

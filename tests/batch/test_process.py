@@ -104,7 +104,7 @@ def test_deleted_when_the_task_is_cancelled(emu: LeapOCREmulator) -> None:
                 client.process(
                     make_pdf(["x"]),
                     delete=True,
-                    poll_interval=5.0,
+                    poll_interval=0.2,
                     on_progress=lambda i: polled.set(),
                 )
             )
