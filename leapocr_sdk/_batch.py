@@ -16,6 +16,7 @@ batch run again after a crash never submits (and pays for) a document twice.
 from __future__ import annotations
 
 import collections
+import contextlib
 import logging
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -24,9 +25,9 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from . import _constants as C
-from ._parsing import Reply, retry_after_seconds
+from ._parsing import Reply, parse_job, retry_after_seconds
 from ._plans import Context, discard_job
-from ._steps import Emit, FlowGroup, NextFinished, Plan
+from ._steps import Call, Emit, FlowGroup, NextFinished, Plan
 from .errors import (
     APIConnectionError,
     JobFailedError,
@@ -179,8 +180,19 @@ class Throttle:
             return pause
 
 
-def watched(plan: Plan[Any], on_reply: Callable[[Reply], object]) -> Plan[Any]:
-    """``plan`` unchanged, with every API reply it receives shown to ``on_reply`` first."""
+# The requests that start (and bill) a job; before one is sent, a submission cut short
+# cannot have cost anything and is safe to send again.
+STARTS_A_JOB = frozenset({"submit_url", "complete_upload"})
+ISSUES_A_JOB_ID = "initiate_upload"
+
+
+def watched(
+    plan: Plan[Any],
+    on_step: Callable[[Any], object],
+    on_reply: Callable[[Call, Reply], object],
+) -> Plan[Any]:
+    """``plan`` unchanged, each step shown to ``on_step`` before it is performed and each
+    API reply to ``on_reply`` before the plan sees it."""
     result: Any = None
     error: BaseException | None = None
     while True:
@@ -188,6 +200,7 @@ def watched(plan: Plan[Any], on_reply: Callable[[Reply], object]) -> Plan[Any]:
             step = plan.throw(error) if error is not None else plan.send(result)
         except StopIteration as stop:
             return stop.value
+        on_step(step)
         try:
             result, error = (yield step), None
         except LeapOCRError as exc:
@@ -195,8 +208,8 @@ def watched(plan: Plan[Any], on_reply: Callable[[Reply], object]) -> Plan[Any]:
         except BaseException:
             plan.close()
             raise
-        if isinstance(result, Reply):
-            on_reply(result)
+        if isinstance(step, Call) and isinstance(result, Reply):
+            on_reply(step, result)
 
 
 # --- a batch -------------------------------------------------------------------------
@@ -254,19 +267,26 @@ def process_many(
         if settings.on_event is not None:
             settings.on_event(BatchEvent(kind, member.source, member.job_id, message))
 
-    def on_reply(member: _Member) -> Callable[[Reply], None]:
-        def seen(reply: Reply) -> None:
+    def watch(member: _Member, plan: Plan[Job]) -> Plan[Job]:
+        def on_step(step: Any) -> None:
+            if isinstance(step, Call) and step.name in STARTS_A_JOB and journal and member.key:
+                journal.sent(member.key)
+
+        def on_reply(call: Call, reply: Reply) -> None:
             if reply.status_code == 429:
                 hint = retry_after_seconds(reply.headers, now=ctx.wall_clock())
                 pause = throttle.rate_limited(ctx.clock(), hint)
                 event("throttled", member, f"HTTP 429: submissions paused for {pause:.2f}s")
+            elif call.name == ISSUES_A_JOB_ID and reply.status_code < 300 and journal:
+                with contextlib.suppress(LeapOCRError):  # the plan reports a bad answer
+                    if member.key:
+                        journal.job_issued(member.key, parse_job(reply).job_id)
 
-        return seen
+        return watched(plan, on_step, on_reply)
 
     def submission(member: _Member) -> tuple[Any, Plan[Any]]:
         throttle.started(ctx.clock())
-        plan = watched(flows.submit(member.source), on_reply(member))
-        return ("submitted", member), plan
+        return ("submitted", member), watch(member, flows.submit(member.source))
 
     def waiting(member: _Member, job_id: str) -> tuple[Any, Plan[Any]]:
         member.job_id = job_id
@@ -343,7 +363,7 @@ def _decide(journal: Journal | None, member: _Member, retry_failed: bool) -> Bat
         )
     if entry.state == "submitted" and entry.job_id:
         return entry.job_id
-    if entry.state in ("failed", "uncertain", "submitting") and not retry_failed:
+    if entry.state in ("failed", "sent") and not retry_failed:
         return BatchItem(member.source, entry.job_id, None, NotResubmittedError(entry.describe()))
     return None
 
@@ -369,13 +389,12 @@ def _after_submission(
         queued.append(member)
         return None
     assert isinstance(error, LeapOCRError)
-    if isinstance(error, APIConnectionError) and error.may_have_been_processed:
-        state = "uncertain"
-    else:
-        state = "failed"
     job_id = getattr(error, "job_id", None)
-    if journal is not None and key is not None:
-        journal.failed(key, state, job_id, str(error))
+    uncertain = isinstance(error, APIConnectionError) and error.may_have_been_processed
+    # Uncertain: the row stays "sent" if the request that starts a job went out (the next
+    # run reports it), else "submitting" (nothing was billed: the next run resends it).
+    if journal is not None and key is not None and not uncertain:
+        journal.failed(key, "failed", job_id, str(error))
     return BatchItem(member.source, job_id, None, error)
 
 

@@ -6,12 +6,14 @@ once. One row per source, keyed by where it is (its absolute path, its URL, or t
 of in-memory bytes) and the options it is processed with. A row's ``state``:
 
 - ``new``: known, not submitted yet;
-- ``submitting``: its submission started and no job id came back yet;
-- ``submitted``: the service returned ``job_id``; the next run waits on it;
+- ``submitting``: its submission started, but nothing that starts (and bills) a job was
+  sent yet (an upload's ``job_id`` may be known): the next run submits it again;
+- ``sent``: the request that starts the job (upload ``complete``, or the URL submission)
+  was sent and no answer came back: it may have reached the service, so the next run
+  reports it and does not submit it again, unless ``retry_failed``;
+- ``submitted``: the job started (``job_id``); the next run waits on it;
 - ``done``: its result was handed to the caller (``outputs``: paths saved for it);
-- ``failed``: the job or its submission failed (retried only with ``retry_failed``);
-- ``uncertain``: the submission may have reached the service but no job id came back
-  (reported, not resubmitted, unless ``retry_failed``).
+- ``failed``: the job or its submission failed (retried only with ``retry_failed``).
 
 A file whose content changed since (another SHA-256) counts as a new source. File
 objects are not journaled (they have no stable identity): they are always submitted.
@@ -148,6 +150,13 @@ class Journal:
 
     def submitting(self, key: str) -> None:
         self._update(key, state="submitting", error=None)
+
+    def job_issued(self, key: str, job_id: str) -> None:
+        """An upload's job id, known before its upload is complete."""
+        self._update(key, job_id=job_id)
+
+    def sent(self, key: str) -> None:
+        self._update(key, state="sent")
 
     def submitted(self, key: str, job_id: str) -> None:
         self._update(key, state="submitted", job_id=job_id, error=None)
