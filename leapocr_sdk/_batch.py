@@ -36,7 +36,7 @@ from .errors import (
     NotResubmittedError,
     RateLimitError,
 )
-from .types import Job, JobResult
+from .types import Job, JobResult, JobStatusInfo
 
 if TYPE_CHECKING:
     from .journal import Journal
@@ -73,12 +73,28 @@ class BatchItem:
 
 @attrs.frozen
 class BatchEvent:
-    """What ``on_event`` receives: ``kind`` is ``submitted``, ``throttled`` or ``finished``."""
+    """What ``on_event`` receives about one source; ``kind`` is one of
+
+    - ``uploading``: ``sent`` of ``total`` bytes uploaded;
+    - ``submitted``: the job ``job_id`` started;
+    - ``waiting``: the job's ``status`` at a poll;
+    - ``throttled``: a submission met a 429 and the batch slows down (``message``);
+    - ``finished``: its ``BatchItem`` is next (``message``: the error, if any).
+
+    With the blocking client, events of documents in flight come from worker threads.
+    """
 
     kind: str
     source: Any
     job_id: str | None = None
     message: str | None = None
+    status: JobStatusInfo | None = None
+    sent: int | None = None
+    total: int | None = None
+
+
+UploadHook = Callable[[int, int], object] | None
+StatusHook = Callable[[JobStatusInfo], object] | None
 
 
 def is_url(source: object) -> bool:
@@ -219,8 +235,8 @@ def watched(
 class BatchFlows:
     """How the batch submits, waits on and deletes one job (made by the client)."""
 
-    submit: Callable[[Any], Plan[Job]]
-    wait: Callable[[str], Plan[JobResult]]
+    submit: Callable[[Any, UploadHook], Plan[Job]]
+    wait: Callable[[str, StatusHook], Plan[JobResult]]
     delete: bool
 
 
@@ -263,9 +279,19 @@ def process_many(
     spent = 0
     exhausted = False
 
-    def event(kind: str, member: _Member, message: str | None = None) -> None:
+    def event(kind: str, member: _Member, message: str | None = None, **facts: Any) -> None:
         if settings.on_event is not None:
-            settings.on_event(BatchEvent(kind, member.source, member.job_id, message))
+            settings.on_event(BatchEvent(kind, member.source, member.job_id, message, **facts))
+
+    def uploading(member: _Member) -> UploadHook:
+        if settings.on_event is None:
+            return None
+        return lambda sent, total: event("uploading", member, sent=sent, total=total)
+
+    def polled(member: _Member) -> StatusHook:
+        if settings.on_event is None:
+            return None
+        return lambda info: event("waiting", member, status=info)
 
     def watch(member: _Member, plan: Plan[Job]) -> Plan[Job]:
         def on_step(step: Any) -> None:
@@ -286,11 +312,13 @@ def process_many(
 
     def submission(member: _Member) -> tuple[Any, Plan[Any]]:
         throttle.started(ctx.clock())
-        return ("submitted", member), watch(member, flows.submit(member.source))
+        return ("submitted", member), watch(member, flows.submit(member.source, uploading(member)))
 
     def waiting(member: _Member, job_id: str) -> tuple[Any, Plan[Any]]:
         member.job_id = job_id
-        return ("waited", member), wait_then_delete(ctx, job_id, flows.wait, flows.delete)
+        hook = polled(member)
+        plan = wait_then_delete(ctx, job_id, lambda job: flows.wait(job, hook), flows.delete)
+        return ("waited", member), plan
 
     try:
         while True:
@@ -422,7 +450,7 @@ def _after_wait(
 
 
 def as_completed(
-    job_ids: Iterable[str], wait: Callable[[str], Plan[JobResult]], concurrency: int
+    job_ids: Iterable[str], wait: Callable[[str, StatusHook], Plan[JobResult]], concurrency: int
 ) -> Plan[None]:
     """Emit a ``BatchItem`` (source: the job id) for each job as it finishes."""
     group = FlowGroup()
@@ -436,7 +464,7 @@ def as_completed(
                 if job_id is None:
                     exhausted = True
                 else:
-                    start.append((job_id, wait(job_id)))
+                    start.append((job_id, wait(job_id, None)))
             if not start and not group:
                 return
             finished = yield NextFinished(group, tuple(start), None)

@@ -196,7 +196,9 @@ class _ClientBase:
         # A client holds connections and the key: it never travels to another process.
         return (_refuse_unpickled_client, (type(self).__name__,))
 
-    def _wait_flow(self, options: dict[str, Any]) -> Callable[[str], Plan[JobResult]]:
+    def _wait_flow(
+        self, options: dict[str, Any]
+    ) -> Callable[[str, batch.StatusHook], Plan[JobResult]]:
         """How to wait on a job: takes ``poll_interval``, ``timeout``, ``on_progress`` out of
         ``options`` (checked here)."""
         poll_interval = options.pop("poll_interval", C.DEFAULT_POLL_INTERVAL)
@@ -205,14 +207,14 @@ class _ClientBase:
         check_wait(poll_interval, timeout)
         check_callback("on_progress", on_progress)
 
-        def wait(job_id: str) -> Plan[JobResult]:
-            return self._wait_plan(job_id, poll_interval, timeout, on_progress)
+        def wait(job_id: str, also: batch.StatusHook) -> Plan[JobResult]:
+            return self._wait_plan(job_id, poll_interval, timeout, _both(on_progress, also))
 
         return wait
 
     def _submission_flow(
         self, options: dict[str, Any]
-    ) -> tuple[Callable[[object], Plan[Job]], SubmitOptions]:
+    ) -> tuple[Callable[[object, batch.UploadHook], Plan[Job]], SubmitOptions]:
         """How to submit a source with ``options`` (a URL with process_url, anything else
         uploaded), and the checked options. Options are checked here, once; each source
         when it is submitted (its errors end that submission, not the caller's loop)."""
@@ -225,7 +227,7 @@ class _ClientBase:
             raise ValidationError(f"unknown processing option: {exc}") from None
         url_options = {**options, **({} if file_name is None else {"file_name": file_name})}
 
-        def submit(source: object) -> Plan[Job]:
+        def submit(source: object, also: batch.UploadHook) -> Plan[Job]:
             if batch.is_url(source):
                 try:
                     plan = self._process_url_plan(str(source), **url_options)
@@ -233,7 +235,8 @@ class _ClientBase:
                     raise ValidationError(f"an option process_url does not take: {exc}") from None
                 return (yield from plan)
             with open_source(source, file_name) as opened:
-                return (yield from self._process_file_plan(opened, checked, on_upload_progress))
+                hook = _both(on_upload_progress, also)
+                return (yield from self._process_file_plan(opened, checked, hook))
 
         return submit, checked
 
@@ -269,12 +272,8 @@ class _ClientBase:
         self, job_ids: Iterable[str], concurrency: int, poll_interval: float, timeout: float
     ) -> Plan[None]:
         self._ensure_open()
-        check_wait(poll_interval, timeout)
+        wait = self._wait_flow({"poll_interval": poll_interval, "timeout": timeout})
         limit = _whole_number("concurrency", concurrency, minimum=1)
-
-        def wait(job_id: str) -> Plan[JobResult]:
-            return self._wait_plan(job_id, poll_interval, timeout, None)
-
         return batch.as_completed(job_ids, wait, limit)
 
 
@@ -308,6 +307,18 @@ def _whole_number(name: str, value: object, *, minimum: int = 0) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
         raise ValidationError(f"{name} must be a whole number >= {minimum}, got {value!r}")
     return value
+
+
+def _both(first: Callable[..., object] | None, second: Callable[..., object] | None) -> Any:
+    """One callback calling ``first`` then ``second`` (either may be None)."""
+    if first is None or second is None:
+        return first or second
+
+    def both(*args: Any) -> None:
+        first(*args)
+        second(*args)
+
+    return both
 
 
 def _check_bool(name: str, value: object) -> bool:
@@ -484,7 +495,7 @@ class LeapOCR(_ClientBase):
         """
         self._ensure_open()
         wait_for = self._wait_flow(options)
-        submission = self._submission_flow(options)[0](source)
+        submission = self._submission_flow(options)[0](source, None)
         if not wait:
             _check_no_delete(delete)
             return self._runner.run(submission)
@@ -492,7 +503,11 @@ class LeapOCR(_ClientBase):
         try:
             return self._runner.run(
                 batch.process(
-                    self._ctx, submission, wait_for, _check_bool("delete", delete), handle
+                    self._ctx,
+                    submission,
+                    lambda job_id: wait_for(job_id, None),
+                    _check_bool("delete", delete),
+                    handle,
                 )
             )
         except BaseException:
@@ -740,7 +755,7 @@ class AsyncLeapOCR(_ClientBase):
         """
         self._ensure_open()
         wait_for = self._wait_flow(options)
-        submission = self._submission_flow(options)[0](source)
+        submission = self._submission_flow(options)[0](source, None)
         if not wait:
             _check_no_delete(delete)
             return await self._runner.run(submission)
@@ -748,7 +763,11 @@ class AsyncLeapOCR(_ClientBase):
         try:
             return await self._runner.run(
                 batch.process(
-                    self._ctx, submission, wait_for, _check_bool("delete", delete), handle
+                    self._ctx,
+                    submission,
+                    lambda job_id: wait_for(job_id, None),
+                    _check_bool("delete", delete),
+                    handle,
                 )
             )
         except BaseException:
