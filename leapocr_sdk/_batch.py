@@ -362,6 +362,7 @@ def process_many(
                 item = _after_submission(member, value, error, journal, throttle, queued)
                 if item is None:
                     if error is None:
+                        member.job_id = value.job_id
                         event("submitted", member)
                         follow_ups.append(waiting(member, value.job_id))
                     continue

@@ -154,7 +154,10 @@ def _add_process(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         epilog=OUTPUT_HELP + "\n" + EPILOG,
     )
     parser.add_argument(
-        "sources", nargs="+", metavar="FILE_OR_URL", help="local PDF files or http(s) URLs"
+        "sources",
+        nargs="+",
+        metavar="FILE_OR_URL",
+        help="local documents, directories (every supported file in them) or http(s) URLs",
     )
     parser.add_argument(
         "--format",
@@ -200,6 +203,30 @@ def _add_process(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         default=4,
         metavar="N",
         help="documents processed at once (default: 4)",
+    )
+    parser.add_argument(
+        "--recursive",
+        action="store_true",
+        help="for a directory, also process the files in its subdirectories",
+    )
+    resume = parser.add_argument_group(
+        "resuming",
+        "With --out DIR, a journal at DIR/.leapocr-journal.sqlite records each document's\n"
+        "job and outcome, so running the same command again after a crash skips what is\n"
+        "done, waits on what was submitted, and never pays for a document twice.",
+    )
+    journal = resume.add_mutually_exclusive_group()
+    journal.add_argument(
+        "--journal", metavar="PATH", help="keep the journal at PATH (default: in --out DIR)"
+    )
+    journal.add_argument(
+        "--no-journal", action="store_true", help="keep no journal: a new run starts afresh"
+    )
+    resume.add_argument(
+        "--retry-failed",
+        action="store_true",
+        help="submit again the documents the journal shows as failed, or as possibly "
+        "submitted without an answer (they may then be billed twice)",
     )
     parser.add_argument(
         "--poll-interval",

@@ -46,7 +46,11 @@ def test_one_item_per_source_in_completion_order(emu: LeapOCREmulator, client: A
         assert item.credits == 1 and item.pages == 1 and item.job_id == item.result.job_id
     bad = by_source[id(sources[6])]
     assert not bad.ok and bad.job_id is not None and "not a PDF" in str(bad.error)
-    assert [e.kind for e in events].count("submitted") == 7
+    submitted = [e for e in events if e.kind == "submitted"]
+    assert {e.job_id for e in submitted} == {item.job_id for item in items if item.job_id}
+    assert any(e.kind == "uploading" and e.sent == e.total for e in events)
+    assert any(e.kind == "waiting" and e.status is not None for e in events)
+    assert len(submitted) == 7
     assert [e.kind for e in events].count("finished") == 8
 
 
