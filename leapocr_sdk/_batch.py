@@ -27,7 +27,7 @@ import attrs
 from . import _constants as C
 from ._parsing import Reply, parse_job, retry_after_seconds
 from ._plans import Context, discard_job
-from ._steps import Call, Emit, FlowGroup, NextFinished, Plan
+from ._steps import Call, Emit, FlowGroup, NextFinished, Plan, Sleep
 from .errors import (
     APIConnectionError,
     JobFailedError,
@@ -352,8 +352,12 @@ def process_many(
                 if journal is not None and member.key is not None:
                     journal.submitting(member.key)
                 start.append(submission(member))
-            if not start and not group and not queued and (exhausted or not budget_left):
-                return
+            if not start and not group:
+                if not budget_left or (exhausted and not queued):
+                    return
+                if timeout is not None:  # nothing runs: just wait for the throttle
+                    yield Sleep(timeout)
+                    continue
             finished = yield NextFinished(group, tuple(start), timeout)
             if finished is None:
                 continue

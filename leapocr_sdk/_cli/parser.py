@@ -16,8 +16,9 @@ structured JSON. The API key comes from --api-key or LEAPOCR_API_KEY, the servic
 
 When stderr is a terminal, progress and messages go to stderr and results to stdout;
 otherwise every command prints one JSON object per line on stdout, each with an
-"event" key: submitted, done, deleted, error (process, result, delete), status,
-model, listening and stopped (emulator), interrupted. See `leapocr process --help`.
+"event" key: submitted, done, skipped, deleted, error, summary (process, result,
+delete), status, model, listening and stopped (emulator), interrupted. See `leapocr
+process --help`.
 """
 
 OUTPUT_HELP = """\
@@ -31,6 +32,9 @@ output:
     {"event": "deleted", "source": "a.pdf", "job_id": "..."}
     {"event": "error", "source": "b.pdf", "exit_code": 4, "error": "JobFailedError",
      "message": "..."}
+    {"event": "skipped", "source": "c.pdf", "job_id": "...", "outputs": ["/.../c.md"]}
+    {"event": "summary", "done": 1, "failed": 1, "skipped": 1, "pages": 3,
+     "credits": 3, "seconds": 4.2}
   --json and --human choose explicitly.
 
 results:
