@@ -469,13 +469,18 @@ def as_completed(
                 if job_id is None:
                     exhausted = True
                 else:
-                    start.append((job_id, wait(job_id, None)))
+                    start.append((job_id, _later(wait, job_id)))
             if not start and not group:
                 return
             finished = yield NextFinished(group, tuple(start), None)
             if finished is not None:
-                job_id, result, error = finished
+                job_id, result, error = finished  # a bad job id is its item's error
                 credits = result.credits_used or 0 if result is not None else 0
                 yield Emit(BatchItem(job_id, job_id, result, error, credits=credits))
     finally:
         group.close()
+
+
+def _later(wait: Callable[[str, StatusHook], Plan[JobResult]], job_id: str) -> Plan[JobResult]:
+    """The wait for ``job_id``, its arguments checked when it starts (inside the sub-flow)."""
+    return (yield from wait(job_id, None))

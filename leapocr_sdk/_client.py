@@ -261,8 +261,12 @@ class _ClientBase:
         wait = self._wait_flow(options)
         submit, checked = self._submission_flow(options)
         opened = None
-        if journal is not None and not isinstance(journal, Journal):
+        if isinstance(journal, str | os.PathLike):
             journal = opened = Journal(journal)
+        elif journal is not None and not isinstance(journal, Journal):
+            raise ValidationError(
+                f"journal must be a file path or a Journal, got {type(journal).__name__}"
+            )
         if journal is not None:
             journal.bind_options(checked)
         flows = batch.BatchFlows(submit=submit, wait=wait, delete=delete)
@@ -272,6 +276,7 @@ class _ClientBase:
         self, job_ids: Iterable[str], concurrency: int, poll_interval: float, timeout: float
     ) -> Plan[None]:
         self._ensure_open()
+        _check_job_ids(job_ids)
         wait = self._wait_flow({"poll_interval": poll_interval, "timeout": timeout})
         limit = _whole_number("concurrency", concurrency, minimum=1)
         return batch.as_completed(job_ids, wait, limit)
@@ -319,6 +324,13 @@ def _both(first: Callable[..., object] | None, second: Callable[..., object] | N
         second(*args)
 
     return both
+
+
+def _check_job_ids(job_ids: object) -> None:
+    if isinstance(job_ids, str | bytes) or not isinstance(job_ids, Iterable):
+        raise ValidationError(
+            f"job_ids must be an iterable of job ids (strings), got {type(job_ids).__name__}"
+        )
 
 
 def _check_bool(name: str, value: object) -> bool:
@@ -496,7 +508,7 @@ class LeapOCR(_ClientBase):
         self._ensure_open()
         wait_for = self._wait_flow(options)
         submission = self._submission_flow(options)[0](source, None)
-        if not wait:
+        if not _check_bool("wait", wait):
             _check_no_delete(delete)
             return self._runner.run(submission)
         handle = batch.JobHandle()
@@ -574,6 +586,7 @@ class LeapOCR(_ClientBase):
         timeout: float = C.DEFAULT_WAIT_TIMEOUT,
     ) -> list[BatchItem]:
         """``as_completed``, collected: one ``BatchItem`` per job, in the order given."""
+        _check_job_ids(job_ids)
         ids = list(job_ids)
         items = {
             item.job_id: item
@@ -756,7 +769,7 @@ class AsyncLeapOCR(_ClientBase):
         self._ensure_open()
         wait_for = self._wait_flow(options)
         submission = self._submission_flow(options)[0](source, None)
-        if not wait:
+        if not _check_bool("wait", wait):
             _check_no_delete(delete)
             return await self._runner.run(submission)
         handle = batch.JobHandle()
@@ -835,6 +848,7 @@ class AsyncLeapOCR(_ClientBase):
         timeout: float = C.DEFAULT_WAIT_TIMEOUT,
     ) -> list[BatchItem]:
         """``as_completed``, collected: one ``BatchItem`` per job, in the order given."""
+        _check_job_ids(job_ids)
         ids = list(job_ids)
         items = {
             item.job_id: item

@@ -30,7 +30,7 @@ import time
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from .errors import ConfigurationError
+from .errors import ValidationError
 
 __all__ = ["Journal", "JournalEntry"]
 
@@ -98,7 +98,7 @@ class Journal:
             self._db.execute("PRAGMA synchronous=FULL")  # a committed row survives a power cut
             self._db.execute(_SCHEMA)
         except (OSError, sqlite3.Error) as exc:
-            raise ConfigurationError(
+            raise ValidationError(
                 f"cannot open the batch journal {str(self.path)!r}: {exc}; choose another "
                 "path (CLI: --journal PATH) or turn it off (--no-journal)"
             ) from None

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from leapocr_sdk import APIConnectionError, ConfigurationError, Journal, NotResubmittedError
+from leapocr_sdk import APIConnectionError, Journal, NotResubmittedError, ValidationError
 from leapocr_sdk.testing import LeapOCREmulator, make_pdf
 
 FAST = {"poll_interval": 0.02}
@@ -155,5 +155,5 @@ def test_the_journal_is_sqlite_in_wal_mode(client: Any, tmp_path: Path) -> None:
 
 def test_an_unusable_journal_path_says_what_to_do(client: Any, tmp_path: Path) -> None:
     (tmp_path / "a-file").write_text("x")
-    with pytest.raises(ConfigurationError, match="--no-journal"):
+    with pytest.raises(ValidationError, match="--no-journal"):
         client.process_many([b"x"], journal=tmp_path / "a-file" / "journal.sqlite")

@@ -115,6 +115,8 @@ def test_wait_many_and_as_completed(emu: LeapOCREmulator, client: Any) -> None:
     done = list(client.as_completed(reversed(ids), concurrency=2, **FAST))
     assert sorted(item.source for item in done) == sorted(ids)
     assert all(isinstance(item, BatchItem) and item.ok for item in done)
+    mixed = client.wait_many([ids[0], "../etc/passwd"], **FAST)
+    assert mixed[0].ok and isinstance(mixed[1].error, ValidationError)  # one bad id alone
 
 
 def test_bad_arguments_fail_at_the_call(emu: LeapOCREmulator, client: Any) -> None:
