@@ -35,7 +35,7 @@ spec: $(STAMP)
 regen-diff: $(STAMP)
 	@tmp=$$(mktemp -d) && \
 	PATH="$(abspath $(BIN)):$$PATH" scripts/generate.sh $$tmp/leapocr_api >/dev/null && \
-	diff -r $(GEN_PKG) $$tmp/leapocr_api && echo "generated/ matches openapi.yaml" ; \
+	diff -r -x __pycache__ $(GEN_PKG) $$tmp/leapocr_api && echo "generated/ matches openapi.yaml" ; \
 	status=$$?; rm -rf $$tmp; exit $$status
 
 test: $(STAMP)
