@@ -20,7 +20,7 @@ import contextlib
 import logging
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
 
@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from .journal import Journal
 
 logger = logging.getLogger("leapocr_sdk")
+T = TypeVar("T")
 
 
 @attrs.frozen
@@ -203,10 +204,10 @@ ISSUES_A_JOB_ID = "initiate_upload"
 
 
 def watched(
-    plan: Plan[Any],
+    plan: Plan[T],
     on_step: Callable[[Any], object],
     on_reply: Callable[[Call, Reply], object],
-) -> Plan[Any]:
+) -> Plan[T]:
     """``plan`` unchanged, each step shown to ``on_step`` before it is performed and each
     API reply to ``on_reply`` before the plan sees it."""
     result: Any = None
@@ -215,7 +216,7 @@ def watched(
         try:
             step = plan.throw(error) if error is not None else plan.send(result)
         except StopIteration as stop:
-            return stop.value
+            return stop.value  # type: ignore[no-any-return]
         on_step(step)
         try:
             result, error = (yield step), None
@@ -293,7 +294,7 @@ def process_many(
             return None
         return lambda info: event("waiting", member, status=info)
 
-    def watch(member: _Member, plan: Plan[Job]) -> Plan[Job]:
+    def watch(member: _Member, plan: Plan[T]) -> Plan[T]:
         def on_step(step: Any) -> None:
             if isinstance(step, Call) and step.name in STARTS_A_JOB and journal and member.key:
                 journal.sent(member.key)
@@ -318,7 +319,7 @@ def process_many(
         member.job_id = job_id
         hook = polled(member)
         plan = wait_then_delete(ctx, job_id, lambda job: flows.wait(job, hook), flows.delete)
-        return ("waited", member), plan
+        return ("waited", member), watch(member, plan)  # its 429s slow submissions too
 
     try:
         while True:

@@ -164,6 +164,14 @@ def test_a_third_of_submissions_refused_with_429_slows_the_batch(
     assert not any(isinstance(item.error, RateLimitError) for item in items)
 
 
+def test_429_on_polls_slows_submissions_too(emu: LeapOCREmulator, client: Any) -> None:
+    emu.faults.fail_every("result", 429, every=4, headers={"Retry-After": "0"})
+    events: list[BatchEvent] = []
+    items = list(client.process_many(documents(8), on_event=events.append, **FAST))
+    assert len(items) == 8 and all(item.ok for item in items)
+    assert any(event.kind == "throttled" for event in events)
+
+
 def test_throttle_decisions() -> None:
     throttle = Throttle(submit_rate=10)
     assert throttle.delay(100.0) == 0
