@@ -30,6 +30,7 @@ import time
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from ._batch import is_url
 from .errors import ValidationError
 
 __all__ = ["Journal", "JournalEntry"]
@@ -199,8 +200,8 @@ class Journal:
 
 def _identify(source: object) -> tuple[str, int | None, str | None] | None:
     """(location, size, SHA-256) of a source, or None when it has no stable identity."""
-    if isinstance(source, str) and source.lower().startswith(("http://", "https://")):
-        return source, None, None
+    if is_url(source):
+        return str(source), None, None
     if isinstance(source, bytes | bytearray | memoryview):
         digest = hashlib.sha256(source).hexdigest()
         return f"bytes:{digest}", memoryview(source).nbytes, digest
