@@ -162,3 +162,14 @@ def test_api_errors_pickle(emu: LeapOCREmulator) -> None:
     copy = pickle.loads(pickle.dumps(caught.value))
     assert type(copy) is type(caught.value) and copy.status_code == 401  # type: ignore[attr-defined]
     assert str(copy) == str(caught.value)
+
+
+@pytest.mark.parametrize("name", ["process", "process_many", "as_completed", "wait_many"])
+def test_sync_and_async_take_the_same_arguments(name: str) -> None:
+    import inspect
+
+    def parameters(cls: type) -> list[tuple[str, Any, Any]]:
+        signature = inspect.signature(getattr(cls, name))
+        return [(p.name, p.kind, p.default) for p in signature.parameters.values()]
+
+    assert parameters(LeapOCR) == parameters(AsyncLeapOCR)
