@@ -19,6 +19,9 @@ __version__ = "0.1.0"
 _EXPORTS = {
     "AsyncLeapOCR": "._client",
     "LeapOCR": "._client",
+    "BatchEvent": "._batch",
+    "BatchItem": "._batch",
+    "Journal": ".journal",
     **dict.fromkeys(
         [
             "APIConnectionError",
@@ -34,6 +37,7 @@ _EXPORTS = {
             "JobNotReadyError",
             "LeapOCRError",
             "NotFoundError",
+            "NotResubmittedError",
             "PermissionDeniedError",
             "RateLimitError",
             "ServerError",
@@ -73,6 +77,8 @@ __all__ = [
     "AsyncLeapOCR",
     "AuthenticationError",
     "BadRequestError",
+    "BatchEvent",
+    "BatchItem",
     "BoundingBox",
     "BoxBounds",
     "ConfigurationError",
@@ -86,11 +92,13 @@ __all__ = [
     "JobResult",
     "JobStatus",
     "JobStatusInfo",
+    "Journal",
     "LeapOCR",
     "LeapOCRError",
     "Model",
     "ModelInfo",
     "NotFoundError",
+    "NotResubmittedError",
     "OutputFormat",
     "PageDimensions",
     "PageResult",
@@ -122,6 +130,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
+    from ._batch import BatchEvent, BatchItem
     from ._client import AsyncLeapOCR, LeapOCR
     from .errors import (
         APIConnectionError,
@@ -137,6 +146,7 @@ if TYPE_CHECKING:
         JobNotReadyError,
         LeapOCRError,
         NotFoundError,
+        NotResubmittedError,
         PermissionDeniedError,
         RateLimitError,
         ServerError,
@@ -146,6 +156,7 @@ if TYPE_CHECKING:
         WaitTimeoutError,
         WebhookVerificationError,
     )
+    from .journal import Journal
     from .types import (
         BoundingBox,
         BoxBounds,

@@ -10,8 +10,27 @@ import httpx
 
 from . import _constants as C
 from ._parsing import Reply
-from ._runners import _part_chunks, _reply, api_request, describe, part_request, transport_error
-from ._steps import Call, Parallel, Plan, PutPart, Sleep, Step
+from ._runners import (
+    _finished,
+    _part_chunks,
+    _reply,
+    api_request,
+    describe,
+    part_request,
+    transport_error,
+)
+from ._steps import (
+    Call,
+    Emit,
+    Finished,
+    FlowGroup,
+    NextFinished,
+    Parallel,
+    Plan,
+    PutPart,
+    Sleep,
+    Step,
+)
 from .errors import LeapOCRError
 
 T = TypeVar("T")
@@ -61,6 +80,8 @@ class AsyncRunner:
             return await self._put(step)
         if isinstance(step, Sleep):
             return await self._sleep(step.seconds)
+        if isinstance(step, NextFinished | Emit):
+            return await self._batch_step(step)
         return await self._parallel(step)
 
     async def _call(self, step: Call) -> Reply:
@@ -109,6 +130,63 @@ class AsyncRunner:
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
+
+    # --- batches (``_batch``): sub-flows handed back as they finish, items to the caller ---
+
+    async def iterate(self, plan: Plan[Any]) -> AsyncIterator[Any]:
+        """Drive ``plan`` like ``run``, yielding each ``Emit`` step's value to the caller.
+
+        Closing the iterator (``break`` then ``aclose``, cancellation) closes the plan,
+        which cancels its sub-flows; they have ended when ``aclose`` returns.
+        """
+        result: Any = None
+        error: LeapOCRError | None = None
+        groups: list[FlowGroup] = []
+        try:
+            while True:
+                try:
+                    step = plan.throw(error) if error is not None else plan.send(result)
+                except StopIteration:
+                    return
+                if isinstance(step, Emit):
+                    result, error = None, None
+                    yield step.value
+                    continue
+                if isinstance(step, NextFinished) and step.group not in groups:
+                    groups.append(step.group)
+                try:
+                    result, error = await self._perform(step), None
+                except LeapOCRError as exc:
+                    result, error = None, exc
+        finally:
+            plan.close()
+            for group in groups:
+                if group.state:  # the tasks the plan's close cancelled
+                    await asyncio.gather(*group.state, return_exceptions=True)
+
+    async def _batch_step(self, step: NextFinished | Emit) -> Finished | None:
+        if isinstance(step, Emit):
+            raise TypeError("a plan that emits items must be driven with iterate(), not run()")
+        group = step.group
+        if group.closer is None:
+
+            def cancel_all() -> None:
+                group.state = list(group.running)
+                for task in group.state:
+                    task.cancel()
+
+            group.closer = cancel_all
+        for tag, plan in step.start:
+            group.running[asyncio.ensure_future(self.run(plan))] = tag
+        if not group.running:
+            return None
+        done, _ = await asyncio.wait(
+            group.running, timeout=step.timeout, return_when=asyncio.FIRST_COMPLETED
+        )
+        if not done:
+            return None
+        task = next(task for task in group.running if task in done)  # oldest first
+        return _finished(group, task, None if task.cancelled() else task.exception())
 
 
 async def _async_chunks(step: PutPart) -> AsyncIterator[bytes]:

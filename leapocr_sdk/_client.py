@@ -12,15 +12,17 @@ import os
 import random
 import threading
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
 from types import TracebackType
-from typing import Any, Self, TypeVar
+from typing import Any, Literal, Self, TypeVar, overload
 
 import httpx
 
 from . import __version__
+from . import _batch as batch
 from . import _constants as C
 from . import _plans as plans
+from ._batch import BatchEvent, BatchItem
 from ._runners import SyncRunner
 from ._sources import FileInput, FileSource, open_source
 from ._steps import Plan
@@ -37,7 +39,8 @@ from ._validation import (
     check_timeout,
     check_wait,
 )
-from .errors import ConfigurationError
+from .errors import ConfigurationError, ValidationError
+from .journal import Journal
 from .types import HealthStatus, Job, JobResult, JobStatusInfo, Model, ModelInfo, OutputFormat
 
 T = TypeVar("T")
@@ -139,7 +142,9 @@ class _ClientBase:
 
     # Argument checks shared by both clients; each returns a ready-to-run flow.
 
-    def _process_url_plan(self, url: str, file_name: str | None, **options: Any) -> Plan[Job]:
+    def _process_url_plan(
+        self, url: str, file_name: str | None = None, **options: Any
+    ) -> Plan[Job]:
         self._ensure_open()
         url = check_document_url(url)
         name = None if file_name is None else check_file_name(file_name)
@@ -189,6 +194,166 @@ class _ClientBase:
         submitted = self._submitted.get(job_id)
         first_poll = None if submitted is None else submitted + interval
         return plans.wait_until_done(self._ctx, job_id, interval, limit, on_progress, first_poll)
+
+    # --- many documents (``_batch``): the flows of process, process_many, as_completed ---
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # A client holds connections and the key: it never travels to another process.
+        return (_refuse_unpickled_client, (type(self).__name__,))
+
+    def _wait_flow(
+        self, options: dict[str, Any]
+    ) -> Callable[[str, batch.StatusHook], Plan[JobResult]]:
+        """How to wait on a job: takes ``poll_interval``, ``timeout``, ``on_progress`` out of
+        ``options`` (checked here)."""
+        poll_interval = options.pop("poll_interval", C.DEFAULT_POLL_INTERVAL)
+        timeout = options.pop("timeout", C.DEFAULT_WAIT_TIMEOUT)
+        on_progress = options.pop("on_progress", None)
+        check_wait(poll_interval, timeout)
+        check_callback("on_progress", on_progress)
+
+        def wait(job_id: str, also: batch.StatusHook) -> Plan[JobResult]:
+            return self._wait_plan(job_id, poll_interval, timeout, _both(on_progress, also))
+
+        return wait
+
+    def _submission_flow(
+        self, options: dict[str, Any]
+    ) -> tuple[Callable[[object, batch.UploadHook], Plan[Job]], SubmitOptions]:
+        """How to submit a source with ``options`` (a URL with process_url, anything else
+        uploaded), and the checked options. Options are checked here, once; each source
+        when it is submitted (its errors end that submission, not the caller's loop)."""
+        file_name = options.pop("file_name", None)
+        on_upload_progress = options.pop("on_upload_progress", None)
+        options = {**SubmitOptions()._asdict(), **options}
+        try:
+            checked = self._file_options(on_upload_progress, **options)
+        except TypeError as exc:  # an unknown keyword
+            raise ValidationError(f"unknown processing option: {exc}") from None
+        url_options = {**options, **({} if file_name is None else {"file_name": file_name})}
+
+        def submit(source: object, also: batch.UploadHook) -> Plan[Job]:
+            if batch.is_url(source):
+                try:
+                    plan = self._process_url_plan(str(source), **url_options)
+                except TypeError as exc:
+                    raise ValidationError(f"an option process_url does not take: {exc}") from None
+                return (yield from plan)
+            with open_source(source, file_name) as opened:
+                hook = _both(on_upload_progress, also)
+                return (yield from self._process_file_plan(opened, checked, hook))
+
+        return submit, checked
+
+    def _batch_plan(
+        self,
+        sources: Iterable[Any],
+        settings: batch.BatchSettings,
+        delete: bool,
+        journal: Journal | str | os.PathLike[str] | None,
+        options: dict[str, Any],
+    ) -> tuple[Plan[None], Journal | None]:
+        """The batch's plan, and the journal it opened (to close once it ends)."""
+        self._ensure_open()
+        if isinstance(sources, str | bytes | os.PathLike) or not isinstance(sources, Iterable):
+            raise ValidationError(
+                "sources must be an iterable of documents (paths, URLs, bytes or file "
+                f"objects), got {type(sources).__name__}: for one document use process()"
+            )
+        if "file_name" in options:
+            raise ValidationError("file_name names one document: process_many does not take it")
+        options = dict(options)
+        wait = self._wait_flow(options)
+        submit, checked = self._submission_flow(options)
+        opened = None
+        if isinstance(journal, str | os.PathLike):
+            journal = opened = Journal(journal)
+        elif journal is not None and not isinstance(journal, Journal):
+            raise ValidationError(
+                f"journal must be a file path or a Journal, got {type(journal).__name__}"
+            )
+        if journal is not None:
+            journal.bind_options(checked)
+        flows = batch.BatchFlows(submit=submit, wait=wait, delete=delete)
+        return batch.process_many(self._ctx, sources, flows, settings, journal), opened
+
+    def _as_completed_plan(
+        self, job_ids: Iterable[str], concurrency: int, poll_interval: float, timeout: float
+    ) -> Plan[None]:
+        self._ensure_open()
+        _check_job_ids(job_ids)
+        wait = self._wait_flow({"poll_interval": poll_interval, "timeout": timeout})
+        limit = _whole_number("concurrency", concurrency, minimum=1)
+        return batch.as_completed(job_ids, wait, limit)
+
+
+def _batch_settings(
+    concurrency: object,
+    submit_rate: object,
+    max_credits: object,
+    retry_failed: object,
+    on_event: Callable[[BatchEvent], object] | None,
+) -> batch.BatchSettings:
+    """process_many's own arguments, checked (ValidationError before any request)."""
+    if submit_rate is not None and (
+        isinstance(submit_rate, bool)
+        or not isinstance(submit_rate, int | float)
+        or not submit_rate > 0
+    ):
+        raise ValidationError(
+            f"submit_rate must be jobs per second > 0 or None, got {submit_rate!r}"
+        )
+    check_callback("on_event", on_event)
+    return batch.BatchSettings(
+        concurrency=_whole_number("concurrency", concurrency, minimum=1),
+        submit_rate=None if submit_rate is None else float(submit_rate),
+        max_credits=None if max_credits is None else _whole_number("max_credits", max_credits),
+        retry_failed=_check_bool("retry_failed", retry_failed),
+        on_event=on_event,
+    )
+
+
+def _whole_number(name: str, value: object, *, minimum: int = 0) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ValidationError(f"{name} must be a whole number >= {minimum}, got {value!r}")
+    return value
+
+
+def _both(first: Callable[..., object] | None, second: Callable[..., object] | None) -> Any:
+    """One callback calling ``first`` then ``second`` (either may be None)."""
+    if first is None or second is None:
+        return first or second
+
+    def both(*args: Any) -> None:
+        first(*args)
+        second(*args)
+
+    return both
+
+
+def _check_job_ids(job_ids: object) -> None:
+    if isinstance(job_ids, str | bytes) or not isinstance(job_ids, Iterable):
+        raise ValidationError(
+            f"job_ids must be an iterable of job ids (strings), got {type(job_ids).__name__}"
+        )
+
+
+def _check_bool(name: str, value: object) -> bool:
+    if not isinstance(value, bool):
+        raise ValidationError(f"{name} must be True or False, got {value!r}")
+    return value
+
+
+def _check_no_delete(delete: object) -> None:
+    if _check_bool("delete", delete):
+        raise ValidationError("delete=True needs wait=True: a job is deleted once its result is in")
+
+
+def _refuse_unpickled_client(kind: str) -> None:
+    raise ConfigurationError(
+        f"a {kind} cannot be sent to another process (it holds open connections): create "
+        f"a client in each worker, e.g. {kind}() reading LEAPOCR_API_KEY and LEAPOCR_BASE_URL"
+    )
 
 
 class LeapOCR(_ClientBase):
@@ -373,6 +538,119 @@ class LeapOCR(_ClientBase):
         """The service's health (``GET /health``, asked once, no retries)."""
         self._ensure_open()
         return self._runner.run(plans.health(self._ctx))
+
+    # --- many documents ---------------------------------------------------------------
+
+    @overload
+    def process(
+        self, source: object, *, wait: Literal[True] = ..., delete: bool = ..., **options: Any
+    ) -> JobResult: ...
+
+    @overload
+    def process(
+        self, source: object, *, wait: Literal[False], delete: bool = ..., **options: Any
+    ) -> Job: ...
+
+    def process(
+        self, source: object, *, wait: bool = True, delete: bool = False, **options: Any
+    ) -> JobResult | Job:
+        """Submit one document (path, bytes, binary file object or http(s) URL), wait for
+        it and return its result; with ``delete=True`` the job is deleted afterwards, also
+        when the wait fails or is interrupted. ``wait=False`` returns the submitted Job.
+
+        ``options``: those of process_file / process_url, and wait_until_done's
+        ``poll_interval``, ``timeout``, ``on_progress``.
+        """
+        self._ensure_open()
+        wait_for = self._wait_flow(options)
+        submission = self._submission_flow(options)[0](source, None)
+        if not _check_bool("wait", wait):
+            _check_no_delete(delete)
+            return self._runner.run(submission)
+        handle = batch.JobHandle()
+        try:
+            return self._runner.run(
+                batch.process(
+                    self._ctx,
+                    submission,
+                    lambda job_id: wait_for(job_id, None),
+                    _check_bool("delete", delete),
+                    handle,
+                )
+            )
+        except BaseException:
+            if delete and handle.needs_delete:  # interrupted: the plan could not clean up
+                self._runner.run(plans.discard_job(self._ctx, handle.job_id or ""))
+            raise
+
+    def process_many(
+        self,
+        sources: Iterable[Any],
+        *,
+        concurrency: int = C.DEFAULT_BATCH_CONCURRENCY,
+        submit_rate: float | None = None,
+        delete: bool = False,
+        journal: Journal | str | os.PathLike[str] | None = None,
+        retry_failed: bool = False,
+        max_credits: int | None = None,
+        on_event: Callable[[BatchEvent], object] | None = None,
+        **options: Any,
+    ) -> Iterator[BatchItem]:
+        """Process many documents, ``concurrency`` at a time; yields one ``BatchItem`` per
+        source as each finishes. See the README's "Many documents" section.
+
+        Sources are read lazily (a generator of a million paths is fine). ``submit_rate``
+        caps job creations per second; a 429 slows the whole batch down. ``max_credits``
+        stops submitting once the credits spent reach it. ``journal`` (a path or a
+        ``Journal``) makes the batch resumable: run it again after a crash and finished
+        sources are skipped, submitted ones waited on, failed ones retried only with
+        ``retry_failed=True``. An item counts as done once your loop has taken the next one.
+        """
+        settings = _batch_settings(concurrency, submit_rate, max_credits, retry_failed, on_event)
+        plan, opened = self._batch_plan(
+            sources, settings, _check_bool("delete", delete), journal, options
+        )
+        return self._items(plan, opened)
+
+    def _items(self, plan: Plan[None], journal: Journal | None) -> Iterator[BatchItem]:
+        try:
+            yield from self._runner.iterate(plan)
+        finally:
+            if journal is not None:
+                journal.close()
+
+    def as_completed(
+        self,
+        job_ids: Iterable[str],
+        *,
+        concurrency: int = C.DEFAULT_BATCH_CONCURRENCY * 4,
+        poll_interval: float = C.DEFAULT_POLL_INTERVAL,
+        timeout: float = C.DEFAULT_WAIT_TIMEOUT,
+    ) -> Iterator[BatchItem]:
+        """Wait on jobs submitted elsewhere; yields a ``BatchItem`` (``source``: the job id)
+        for each as it finishes, ``concurrency`` polled at a time."""
+        return self._runner.iterate(
+            self._as_completed_plan(job_ids, concurrency, poll_interval, timeout)
+        )
+
+    def wait_many(
+        self,
+        job_ids: Iterable[str],
+        *,
+        concurrency: int = C.DEFAULT_BATCH_CONCURRENCY * 4,
+        poll_interval: float = C.DEFAULT_POLL_INTERVAL,
+        timeout: float = C.DEFAULT_WAIT_TIMEOUT,
+    ) -> list[BatchItem]:
+        """``as_completed``, collected: one ``BatchItem`` per job, in the order given."""
+        _check_job_ids(job_ids)
+        ids = list(job_ids)
+        items = {
+            item.job_id: item
+            for item in self.as_completed(
+                ids, concurrency=concurrency, poll_interval=poll_interval, timeout=timeout
+            )
+        }
+        return [items[job_id] for job_id in ids]
 
     def close(self) -> None:
         """Close the connections this client opened (not a caller's own http_client)."""
@@ -572,6 +850,120 @@ class AsyncLeapOCR(_ClientBase):
         """The service's health (``GET /health``, asked once, no retries)."""
         self._ensure_open()
         return await self._runner.run(plans.health(self._ctx))
+
+    # --- many documents ---------------------------------------------------------------
+
+    @overload
+    async def process(
+        self, source: object, *, wait: Literal[True] = ..., delete: bool = ..., **options: Any
+    ) -> JobResult: ...
+
+    @overload
+    async def process(
+        self, source: object, *, wait: Literal[False], delete: bool = ..., **options: Any
+    ) -> Job: ...
+
+    async def process(
+        self, source: object, *, wait: bool = True, delete: bool = False, **options: Any
+    ) -> JobResult | Job:
+        """Submit one document (path, bytes, binary file object or http(s) URL), wait for
+        it and return its result; with ``delete=True`` the job is deleted afterwards, also
+        when the wait fails or is interrupted. ``wait=False`` returns the submitted Job.
+
+        ``options``: those of process_file / process_url, and wait_until_done's
+        ``poll_interval``, ``timeout``, ``on_progress``.
+        """
+        self._ensure_open()
+        wait_for = self._wait_flow(options)
+        submission = self._submission_flow(options)[0](source, None)
+        if not _check_bool("wait", wait):
+            _check_no_delete(delete)
+            return await self._runner.run(submission)
+        handle = batch.JobHandle()
+        try:
+            return await self._runner.run(
+                batch.process(
+                    self._ctx,
+                    submission,
+                    lambda job_id: wait_for(job_id, None),
+                    _check_bool("delete", delete),
+                    handle,
+                )
+            )
+        except BaseException:
+            if delete and handle.needs_delete:  # interrupted: the plan could not clean up
+                await self._runner.run(plans.discard_job(self._ctx, handle.job_id or ""))
+            raise
+
+    def process_many(
+        self,
+        sources: Iterable[Any],
+        *,
+        concurrency: int = C.DEFAULT_BATCH_CONCURRENCY,
+        submit_rate: float | None = None,
+        delete: bool = False,
+        journal: Journal | str | os.PathLike[str] | None = None,
+        retry_failed: bool = False,
+        max_credits: int | None = None,
+        on_event: Callable[[BatchEvent], object] | None = None,
+        **options: Any,
+    ) -> AsyncIterator[BatchItem]:
+        """Process many documents, ``concurrency`` at a time; yields one ``BatchItem`` per
+        source as each finishes. See the README's "Many documents" section.
+
+        Sources are read lazily (a generator of a million paths is fine). ``submit_rate``
+        caps job creations per second; a 429 slows the whole batch down. ``max_credits``
+        stops submitting once the credits spent reach it. ``journal`` (a path or a
+        ``Journal``) makes the batch resumable: run it again after a crash and finished
+        sources are skipped, submitted ones waited on, failed ones retried only with
+        ``retry_failed=True``. An item counts as done once your loop has taken the next one.
+        """
+        settings = _batch_settings(concurrency, submit_rate, max_credits, retry_failed, on_event)
+        plan, opened = self._batch_plan(
+            sources, settings, _check_bool("delete", delete), journal, options
+        )
+        return self._items(plan, opened)
+
+    async def _items(self, plan: Plan[None], journal: Journal | None) -> AsyncIterator[BatchItem]:
+        try:
+            async for item in self._runner.iterate(plan):
+                yield item
+        finally:
+            if journal is not None:
+                journal.close()
+
+    def as_completed(
+        self,
+        job_ids: Iterable[str],
+        *,
+        concurrency: int = C.DEFAULT_BATCH_CONCURRENCY * 4,
+        poll_interval: float = C.DEFAULT_POLL_INTERVAL,
+        timeout: float = C.DEFAULT_WAIT_TIMEOUT,
+    ) -> AsyncIterator[BatchItem]:
+        """Wait on jobs submitted elsewhere; yields a ``BatchItem`` (``source``: the job id)
+        for each as it finishes, ``concurrency`` polled at a time."""
+        return self._runner.iterate(
+            self._as_completed_plan(job_ids, concurrency, poll_interval, timeout)
+        )
+
+    async def wait_many(
+        self,
+        job_ids: Iterable[str],
+        *,
+        concurrency: int = C.DEFAULT_BATCH_CONCURRENCY * 4,
+        poll_interval: float = C.DEFAULT_POLL_INTERVAL,
+        timeout: float = C.DEFAULT_WAIT_TIMEOUT,
+    ) -> list[BatchItem]:
+        """``as_completed``, collected: one ``BatchItem`` per job, in the order given."""
+        _check_job_ids(job_ids)
+        ids = list(job_ids)
+        items = {
+            item.job_id: item
+            async for item in self.as_completed(
+                ids, concurrency=concurrency, poll_interval=poll_interval, timeout=timeout
+            )
+        }
+        return [items[job_id] for job_id in ids]
 
     async def aclose(self) -> None:
         """Close the connections this client opened (not a caller's own http_client)."""

@@ -40,3 +40,15 @@ DEFAULT_FILE_STEM = "document"
 
 # Upload bodies are streamed from disk in chunks of this size.
 UPLOAD_CHUNK_SIZE = 1024 * 1024
+
+# Batches (process_many): documents in flight at once, and the pacing of job creations.
+DEFAULT_BATCH_CONCURRENCY = 8
+# After a 429 the spacing between submissions doubles (from at least THROTTLE_MIN_SPACING
+# up to THROTTLE_MAX_SPACING seconds); each accepted submission shrinks it by this factor.
+THROTTLE_MIN_SPACING = 0.02
+THROTTLE_MAX_SPACING = 5.0
+THROTTLE_RECOVERY = 0.5
+# A submission refused with 429 after all its retries goes back in the queue this often.
+BATCH_RATE_LIMIT_RESUBMITS = 20
+# The CLI's journal, in its --out directory.
+JOURNAL_FILE_NAME = ".leapocr-journal.sqlite"

@@ -11,14 +11,28 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 
 from . import _constants as C
 from ._parsing import Reply
-from ._steps import Call, Parallel, Plan, PutPart, Sleep, Step
+from ._steps import (
+    Call,
+    Emit,
+    Finished,
+    FlowGroup,
+    NextFinished,
+    Parallel,
+    Plan,
+    PutPart,
+    Sleep,
+    Step,
+)
 from .errors import APIConnectionError, APITimeoutError, LeapOCRError
+
+if TYPE_CHECKING:
+    import concurrent.futures
 
 T = TypeVar("T")
 logger = logging.getLogger("leapocr_sdk")
@@ -138,6 +152,8 @@ class SyncRunner:
             return self._put(step)
         if isinstance(step, Sleep):
             return self._sleep(step.seconds)
+        if isinstance(step, NextFinished | Emit):
+            return self._batch_step(step)
         return self._parallel(step)
 
     def _call(self, step: Call) -> Reply:
@@ -183,6 +199,78 @@ class SyncRunner:
                     future.cancel()  # the ones not started yet
                 raise failures[0]
             return [future.result() for future in futures]
+
+    # --- batches (``_batch``): sub-flows handed back as they finish, items to the caller ---
+
+    def iterate(self, plan: Plan[Any]) -> Iterator[Any]:
+        """Drive ``plan`` like ``run``, yielding each ``Emit`` step's value to the caller.
+
+        Closing the iterator (``break``, garbage collection) closes the plan, which stops
+        its sub-flows.
+        """
+        result: Any = None
+        error: LeapOCRError | None = None
+        try:
+            while True:
+                try:
+                    step = plan.throw(error) if error is not None else plan.send(result)
+                except StopIteration:
+                    return
+                if isinstance(step, Emit):
+                    result, error = None, None
+                    yield step.value
+                    continue
+                try:
+                    result, error = self._perform(step), None
+                except LeapOCRError as exc:
+                    result, error = None, exc
+        finally:
+            plan.close()
+
+    def _batch_step(self, step: NextFinished | Emit) -> Finished | None:
+        if isinstance(step, Emit):
+            raise TypeError("a plan that emits items must be driven with iterate(), not run()")
+        import concurrent.futures  # only batches and uploads need a thread pool
+
+        group = step.group
+        if group.state is None:
+            pool = concurrent.futures.ThreadPoolExecutor(C.MAX_CONNECTIONS, "leapocr-batch")
+            abort = threading.Event()
+            group.state = (pool, abort)
+            group.closer = lambda: _stop_group(pool, abort)
+        pool, abort = group.state
+        for tag, plan in step.start:
+            group.running[pool.submit(self._run_member, plan, abort)] = tag
+        if not group.running:
+            return None
+        done, _ = concurrent.futures.wait(
+            group.running, step.timeout, concurrent.futures.FIRST_COMPLETED
+        )
+        if not done:
+            return None
+        future = next(future for future in group.running if future in done)  # oldest first
+        return _finished(group, future, future.exception())
+
+    def _run_member(self, plan: Plan[Any], abort: threading.Event) -> Any:
+        try:
+            return self.run(plan, abort)
+        except _Aborted:
+            return None
+
+
+def _stop_group(pool: concurrent.futures.ThreadPoolExecutor, abort: threading.Event) -> None:
+    abort.set()  # running sub-flows stop before their next step; queued ones never start
+    pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _finished(group: FlowGroup, handle: Any, error: BaseException | None) -> Finished:
+    """The ``Finished`` for a sub-flow that ended; an error that is not the SDK's is raised."""
+    tag = group.running.pop(handle)
+    if error is None:
+        return Finished(tag, handle.result(), None)
+    if isinstance(error, LeapOCRError):
+        return Finished(tag, None, error)
+    raise error
 
 
 class _Aborted(Exception):

@@ -52,7 +52,58 @@ class Parallel(NamedTuple):
     limit: int
 
 
-Step = Call | PutPart | Sleep | Parallel
+# --- batches (see ``_batch``): sub-flows that finish one by one, and items handed out ---
+
+
+class FlowGroup:
+    """Sub-flows running side by side for one batch; the runner keeps its handles here.
+
+    The batch plan decides how many run (``len(group)``) and closes the group when it
+    ends; ``close`` stops what still runs (set by the runner that started them).
+    """
+
+    def __init__(self) -> None:
+        self.running: dict[Any, Any] = {}  # runner handle -> the plan's tag
+        self.closer: Callable[[], None] | None = None
+        self.state: Any = None  # the runner's own (a thread pool, for the sync runner)
+
+    def __len__(self) -> int:
+        return len(self.running)
+
+    def close(self) -> None:
+        if self.closer is not None:
+            self.closer()
+        self.running.clear()
+
+
+class Finished(NamedTuple):
+    """A sub-flow of a ``NextFinished`` step that ended: its value, or the SDK error it raised."""
+
+    tag: Any
+    value: Any
+    error: BaseException | None
+
+
+class NextFinished(NamedTuple):
+    """Start ``start`` (tagged sub-flows) in ``group``, then hand back the next one that ends.
+
+    Returns a ``Finished``, or None when nothing ended within ``timeout`` seconds (None:
+    wait as long as it takes) or nothing runs. A sub-flow's ``LeapOCRError`` is returned
+    in ``Finished.error``, never raised: one failure does not stop the others.
+    """
+
+    group: FlowGroup
+    start: tuple[tuple[Any, Generator[Any, Any, Any]], ...]
+    timeout: float | None
+
+
+class Emit(NamedTuple):
+    """Hand ``value`` to the caller iterating the plan (``run`` refuses it)."""
+
+    value: Any
+
+
+Step = Call | PutPart | Sleep | Parallel | NextFinished | Emit
 Plan = Generator[Step, Any, T]
 
 

@@ -22,7 +22,8 @@
     ├── WaitTimeoutError              the job did not finish in time
     ├── JobNotReadyError              the job's result is not ready yet
     ├── JobDeletedError               the job was deleted: its result is gone
-    └── WebhookVerificationError      a webhook delivery failed verification (answer 400)
+    ├── WebhookVerificationError      a webhook delivery failed verification (answer 400)
+    └── NotResubmittedError           a batch journal shows an earlier attempt: not resent
 
 No exception carries the API key: messages are built from status codes, bodies and
 URLs, never from request headers.
@@ -39,6 +40,18 @@ if TYPE_CHECKING:
 
 class LeapOCRError(Exception):
     """Root of every error the SDK raises."""
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Pickle the message and the attributes, not the constructor's arguments (which
+        # differ per class): errors cross process boundaries (Dask, multiprocessing).
+        return (_rebuild, (type(self), self.args, self.__dict__))
+
+
+def _rebuild(cls: type[LeapOCRError], args: tuple[Any, ...], state: dict[str, Any]) -> Any:
+    error = cls.__new__(cls)
+    error.args = args
+    error.__dict__.update(state)
+    return error
 
 
 class ConfigurationError(LeapOCRError):
@@ -231,6 +244,12 @@ class WebhookVerificationError(LeapOCRError):
     def __init__(self, reason: str, message: str) -> None:
         self.reason = reason
         super().__init__(message)
+
+
+class NotResubmittedError(LeapOCRError):
+    """A batch's journal shows that an earlier run failed on this source, or may have
+    created a job for it without learning its id; it was not submitted again (pass
+    ``retry_failed=True`` to submit it again)."""
 
 
 _HINTS = {

@@ -90,6 +90,8 @@ class Config:
     result_pages: tuple[int, ...] = (250, 500, 1000)
     result_rounds: int = 3  # worker processes per implementation and size, interleaved
     result_repeat: int = 5  # reads per worker process
+    batch_documents: int = 1000
+    batch_runs: int = 3
 
 
 FULL = Config()
@@ -112,6 +114,8 @@ SMOKE = Config(
     result_pages=(50,),
     result_rounds=1,
     result_repeat=2,
+    batch_documents=10,
+    batch_runs=1,
 )
 
 
@@ -597,6 +601,69 @@ def bench_detection(bench: Bench) -> list[Row]:
     ]
 
 
+# --- 7: a batch of documents: process_many against the official README's recipe -------
+
+
+def bench_batch(bench: Bench) -> list[Row]:
+    cfg, runner = bench.config, bench.runner
+    n, p = cfg.batch_documents, cfg.poll_interval
+    impls = [impl for impl in ("ours-async", "official") if runner.has(impl)]
+    samples: dict[str, list[dict[str, Any]]] = {impl: [] for impl in impls}
+    with (
+        serve_pdf(make_pdf(["Invoice Number: INV-1\nTotal: 42.00"])) as origin,
+        _emulator(processing_seconds=cfg.job_seconds) as emulator,
+    ):
+        emulator.faults.set_latency(cfg.latency)
+        params = {
+            **_client_params(emulator),
+            "urls": [f"{origin}/batch/{index}.pdf" for index in range(n)],
+            "poll_interval": p,
+            "concurrency": n,  # as many at once as the recipe's gather: the same footing
+        }
+        for index in range(cfg.batch_runs):
+            for impl in rotate(impls, index):
+                emulator.clear_requests()
+                result = bench.worker("batch", impl, params)
+                if result is None:
+                    continue
+                if result["failed"] or result["ok"] != n:
+                    runner.record(BenchError(f"batch {impl}: {result['ok']} of {n} ok"))
+                result["requests"] = sum(emulator.route_counts.values())
+                samples[impl].append(result)
+
+    def figure(impl: str, key: str) -> float | None:
+        values = [sample[key] for sample in samples.get(impl, [])]
+        return median(values) if values else None
+
+    low, high = cfg.job_seconds
+    label = f"{n:,} documents ({low:g}-{high:g} s each) through `process_many`, delete after"
+    rows = []
+    for key, name, fmt in (
+        ("wall", "wall", seconds),
+        ("requests", "HTTP requests per document", lambda v: f"{v / n:.1f}/doc"),
+        ("peak_above_idle_mib", "peak RSS above idle", lambda v: f"{v:.1f} MiB"),
+    ):
+        ours, official = figure("ours-async", key), figure("official", key)
+        rows.append(
+            Row(
+                f"{label}: {name}",
+                fmt(ours) if ours is not None else ERROR_CELL,
+                official=_official_cell(bench, official, fmt),
+                ratio=f"{ratio(ours, official):.2f}x official" if ours and official else "—",
+                target="—",
+                met="—",
+            )
+        )
+    bench.notes.append(
+        f"Batch ({cfg.batch_runs} runs each, interleaved, {cfg.latency * 1000:.0f} ms latency "
+        f"per request, poll_interval={p:g} s): leapocr-sdk's `process_many(urls, "
+        f"concurrency={n}, delete=True)` against the official README's recipe (gather every "
+        "`process_url`, then every `wait_until_done`, then every `delete_job`). Requests are "
+        "every API request the emulator received, deletes included."
+    )
+    return rows
+
+
 # --- 6: import time --------------------------------------------------------------------
 
 
@@ -810,6 +877,7 @@ SCENARIOS: dict[str, Callable[[Bench], list[Row]]] = {
     "detection": bench_detection,
     "import": bench_import,
     "result": bench_result,
+    "batch": bench_batch,
 }
 
 

@@ -17,6 +17,7 @@ import pytest
 from leapocr_sdk import AsyncLeapOCR, LeapOCR
 
 API_KEY = "sk-test-0123456789abcdef"
+ASYNC_ITERATORS = frozenset({"process_many", "as_completed"})  # methods returning one
 
 
 class AsyncBridge:
@@ -28,6 +29,8 @@ class AsyncBridge:
 
     def __getattr__(self, name: str) -> Any:
         attr = getattr(self.client, name)
+        if name in ASYNC_ITERATORS:
+            return lambda *args, **kwargs: self._iterate(attr(*args, **kwargs))
         if not inspect.iscoroutinefunction(attr):
             return attr
 
@@ -35,6 +38,17 @@ class AsyncBridge:
             return self._loop.run_until_complete(attr(*args, **kwargs))
 
         return call
+
+    def _iterate(self, items: Any) -> Iterator[Any]:
+        """An async iterator (``process_many``, ``as_completed``) as a blocking one."""
+        try:
+            while True:
+                try:
+                    yield self._loop.run_until_complete(items.__anext__())
+                except StopAsyncIteration:
+                    return
+        finally:
+            self._loop.run_until_complete(items.aclose())
 
     def close(self) -> None:
         self._loop.run_until_complete(self.client.aclose())

@@ -25,7 +25,14 @@ def test_bench_smoke_runs_every_scenario() -> None:
     table = [line for line in done.stdout.splitlines() if line.startswith("| ")]
     assert table[0].startswith("| figure | leapocr-sdk | raw httpx | official SDK |")
     rows = "\n".join(table[1:])
-    for figure in ("upload", "peak RSS", "`get_status`", "jobs from URL", "detection delay"):
+    for figure in (
+        "upload",
+        "peak RSS",
+        "`get_status`",
+        "jobs from URL",
+        "detection delay",
+        "through `process_many`",
+    ):
         assert figure in rows, figure
     assert "`from leapocr_sdk import" in rows
     assert "`get_result`" in rows

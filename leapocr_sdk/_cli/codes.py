@@ -9,6 +9,7 @@ from ..errors import (
     JobFailedError,
     JobNotReadyError,
     LeapOCRError,
+    NotResubmittedError,
     UploadError,
     ValidationError,
     WaitTimeoutError,
@@ -31,7 +32,8 @@ exit codes:
   2    usage: bad arguments or options, a missing file, no API key
   3    API: the service refused the request (e.g. a wrong key, no credits),
        could not be reached, or an upload failed
-  4    job: a job failed, did not finish within --timeout, or is not finished yet
+  4    job: a job failed, did not finish within --timeout, or is not finished yet;
+       or the journal shows it failed (or may have been sent) in an earlier run
   130  interrupted (Ctrl-C)
 With several inputs, the exit code is the highest of theirs, and every input that
 succeeded still has its result written.
@@ -47,7 +49,7 @@ def exit_code_for(error: LeapOCRError | OSError) -> int:
     match error:
         case ValidationError() | ConfigurationError() | OSError():
             return EXIT_USAGE
-        case JobFailedError() | WaitTimeoutError() | JobNotReadyError():
+        case JobFailedError() | WaitTimeoutError() | JobNotReadyError() | NotResubmittedError():
             return EXIT_JOB
         case APIError() | APIConnectionError() | UploadError():
             return EXIT_API

@@ -15,12 +15,20 @@ from types import FrameType
 from typing import Any
 
 from .._client import AsyncLeapOCR, LeapOCR
+from .._constants import JOURNAL_FILE_NAME
 from .._validation import check_options
 from ..errors import ConfigurationError, ValidationError
 from ..types import JobStatusInfo
 from . import webhooks
 from .codes import EXIT_OK, worst
-from .process import ProcessOptions, process_all, save
+from .process import (
+    ProcessOptions,
+    Summary,
+    expand_sources,
+    process_batch,
+    save,
+    submit_all,
+)
 from .render import source_stem, unique_stems
 from .ui import Console, HumanReporter, Item, JsonReporter, Reporter
 
@@ -33,25 +41,34 @@ _LABEL_WIDTH = 40
 def process(args: argparse.Namespace, console: Console) -> int:
     """Submit every input, wait, and save each result; the worst input's exit code."""
     options = process_options(args)
-    items = make_items(args.sources)
+    items = make_items(expand_sources(args.sources, recursive=args.recursive))
     reporter = make_reporter(console, items, options)
+    summary = Summary()
     try:
-        codes = asyncio.run(_process(args, items, options, reporter))
+        codes = asyncio.run(_process(args, items, options, reporter, summary))
     finally:
         reporter.close()
-    if not console.json_mode and len(items) > 1:
-        failed = sum(1 for code in codes if code != EXIT_OK)
-        console.message(f"{len(items)} documents: {len(items) - failed} ok, {failed} failed")
+    if options.wait and len(items) > 1:
+        if console.json_mode:
+            console.event("summary", **summary.fields())
+        else:
+            console.message(f"{len(items)} documents: {summary.line()}")
     return worst(codes)
 
 
 async def _process(
-    args: argparse.Namespace, items: list[Item], options: ProcessOptions, reporter: Reporter
+    args: argparse.Namespace,
+    items: list[Item],
+    options: ProcessOptions,
+    reporter: Reporter,
+    summary: Summary,
 ) -> list[int]:
     async with AsyncLeapOCR(
         args.api_key, base_url=args.base_url, max_retries=args.max_retries
     ) as client:
-        return await process_all(client, items, options, reporter)
+        if not options.wait:
+            return await submit_all(client, items, options, reporter)
+        return await process_batch(client, items, options, reporter, summary)
 
 
 def process_options(args: argparse.Namespace) -> ProcessOptions:
@@ -73,7 +90,18 @@ def process_options(args: argparse.Namespace) -> ProcessOptions:
         concurrency=args.concurrency,
         poll_interval=args.poll_interval,
         timeout=args.timeout,
+        journal=journal_path(args),
+        retry_failed=args.retry_failed,
     )
+
+
+def journal_path(args: argparse.Namespace) -> Path | None:
+    """``--journal PATH``; else, with ``--out DIR``, ``DIR/.leapocr-journal.sqlite``."""
+    if args.no_journal or not args.wait:
+        return None
+    if args.journal:
+        return Path(args.journal)
+    return Path(args.out) / JOURNAL_FILE_NAME if args.out else None
 
 
 def load_schema(path: str) -> dict[str, Any]:

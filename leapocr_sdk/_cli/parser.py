@@ -18,9 +18,9 @@ structured JSON. The API key comes from --api-key or LEAPOCR_API_KEY, the servic
 
 When stderr is a terminal, progress and messages go to stderr and results to stdout;
 otherwise every command prints one JSON object per line on stdout, each with an
-"event" key: submitted, done, deleted, error (process, result, delete), status,
-model, listening, webhook and stopped (emulator), received and refused (webhooks
-listen), interrupted. See `leapocr process --help`.
+"event" key: submitted, done, skipped, deleted, error, summary (process, result,
+delete), status, model, listening, webhook and stopped (emulator), received and refused
+(webhooks listen), interrupted. See `leapocr process --help`.
 """
 
 OUTPUT_HELP = """\
@@ -34,6 +34,9 @@ output:
     {"event": "deleted", "source": "a.pdf", "job_id": "..."}
     {"event": "error", "source": "b.pdf", "exit_code": 4, "error": "JobFailedError",
      "message": "..."}
+    {"event": "skipped", "source": "c.pdf", "job_id": "...", "outputs": ["/.../c.md"]}
+    {"event": "summary", "done": 1, "failed": 1, "skipped": 1, "pages": 3,
+     "credits": 3, "seconds": 4.2}
   --json and --human choose explicitly.
 
 results:
@@ -159,7 +162,10 @@ def _add_process(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         epilog=OUTPUT_HELP + "\n" + EPILOG,
     )
     parser.add_argument(
-        "sources", nargs="+", metavar="FILE_OR_URL", help="local documents or http(s) URLs"
+        "sources",
+        nargs="+",
+        metavar="FILE_OR_URL",
+        help="local documents, directories (every supported file in them) or http(s) URLs",
     )
     parser.add_argument(
         "--format",
@@ -215,6 +221,30 @@ def _add_process(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         default=4,
         metavar="N",
         help="documents processed at once (default: 4)",
+    )
+    parser.add_argument(
+        "--recursive",
+        action="store_true",
+        help="for a directory, also process the files in its subdirectories",
+    )
+    resume = parser.add_argument_group(
+        "resuming",
+        "With --out DIR, a journal at DIR/.leapocr-journal.sqlite records each document's\n"
+        "job and outcome, so running the same command again after a crash skips what is\n"
+        "done, waits on what was submitted, and never pays for a document twice.",
+    )
+    journal = resume.add_mutually_exclusive_group()
+    journal.add_argument(
+        "--journal", metavar="PATH", help="keep the journal at PATH (default: in --out DIR)"
+    )
+    journal.add_argument(
+        "--no-journal", action="store_true", help="keep no journal: a new run starts afresh"
+    )
+    resume.add_argument(
+        "--retry-failed",
+        action="store_true",
+        help="submit again the documents the journal shows as failed, or as possibly "
+        "submitted without an answer (they may then be billed twice)",
     )
     parser.add_argument(
         "--poll-interval",

@@ -99,6 +99,7 @@ class Reporter(Protocol):
         self, item: Item, result: JobResult, rendered: Rendered, output: Path | None
     ) -> None: ...
     def deleted(self, item: Item, job_id: str) -> None: ...
+    def skipped(self, item: Item, job_id: str | None, outputs: tuple[str, ...]) -> None: ...
     def failed(
         self, item: Item, job_id: str | None, error: LeapOCRError | OSError, code: int
     ) -> None: ...
@@ -146,6 +147,11 @@ class JsonReporter:
 
     def deleted(self, item: Item, job_id: str) -> None:
         self._console.event("deleted", source=item.source, job_id=job_id)
+
+    def skipped(self, item: Item, job_id: str | None, outputs: tuple[str, ...]) -> None:
+        self._console.event(
+            "skipped", source=item.source, job_id=job_id, outputs=list(outputs) or None
+        )
 
     def failed(
         self, item: Item, job_id: str | None, error: LeapOCRError | OSError, code: int
@@ -237,6 +243,11 @@ class HumanReporter:
 
     def deleted(self, item: Item, job_id: str) -> None:
         self._above(f"  {item.label}: deleted job {job_id}")
+
+    def skipped(self, item: Item, job_id: str | None, outputs: tuple[str, ...]) -> None:
+        saved = f" {self._symbols.arrow} {', '.join(outputs)}" if outputs else ""
+        with self._console.lock:
+            self._finish(item, f"{self._symbols.dot} {item.label}: done in an earlier run{saved}")
 
     def failed(
         self, item: Item, job_id: str | None, error: LeapOCRError | OSError, code: int

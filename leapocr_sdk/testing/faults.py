@@ -66,6 +66,8 @@ class Faults:
         self._slow: defaultdict[str, deque[float]] = defaultdict(deque)
         self._malformed: defaultdict[str, deque[MalformedKind]] = defaultdict(deque)
         self._latency: dict[str, float] = {}
+        self._periodic: dict[str, tuple[int, Failure]] = {}
+        self._seen: defaultdict[str, int] = defaultdict(int)
         self._status_overrides: dict[str, str] = {}
         self._urls_expired_at: float | None = None
         self._issue_expired_urls = False
@@ -98,6 +100,16 @@ class Faults:
         failure = Failure(status, raw, content_type, dict(headers or {}))
         with self._lock:
             self._failures[_check_route(route)].extend([failure] * _check_count(count))
+
+    def fail_every(
+        self, route: str, status: int, *, every: int, headers: Mapping[str, str] | None = None
+    ) -> None:
+        """Answer every ``every``-th request of ``route`` (``*``: of any route) with
+        ``status`` and the service's error body, until ``reset``; e.g. ``every=20`` fails
+        5 %. Queued one-shot faults (``fail``) are used first."""
+        failure = Failure(status, None, "application/json", dict(headers or {}))
+        with self._lock:
+            self._periodic[_check_route(route)] = (_check_count(every), failure)
 
     def drop(self, route: str, *, count: int = 1, after_handling: bool = False) -> None:
         """Close the connection of the next ``count`` requests of ``route`` without answering.
@@ -162,6 +174,8 @@ class Faults:
             self._slow.clear()
             self._malformed.clear()
             self._latency.clear()
+            self._periodic.clear()
+            self._seen.clear()
             self._status_overrides.clear()
             self._urls_expired_at = None
             self._issue_expired_urls = False
@@ -179,7 +193,16 @@ class Faults:
     def take_failure(self, route: str) -> Failure | None:
         with self._lock:
             failure: Failure | None = self._take(self._failures, route)
-            return failure
+            if failure is not None:
+                return failure
+            for key in (route, "*"):
+                if key in self._periodic:
+                    every, periodic = self._periodic[key]
+                    self._seen[key] += 1
+                    if self._seen[key] % every == 0:
+                        return periodic
+                    return None
+            return None
 
     def take_drop(self, route: str) -> bool | None:
         """None: no drop; False: drop before handling; True: drop after handling."""

@@ -50,7 +50,8 @@ def test_markdown_written_to_out_dir(
     text = (tmp_path / "results" / "invoice.md").read_text(encoding="utf-8")
     for number, page in enumerate(PAGES, start=1):
         assert f"<!-- page {number} -->\n{page}\n" in text
-    assert [p.name for p in (tmp_path / "results").iterdir()] == ["invoice.md"]  # no temp files
+    names = sorted(p.name for p in (tmp_path / "results").iterdir())
+    assert names == [".leapocr-journal.sqlite", "invoice.md"]  # no temp files
 
 
 def test_human_mode_progress_on_stderr_and_markdown_on_stdout(

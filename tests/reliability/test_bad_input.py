@@ -66,6 +66,10 @@ NEEDED = {  # valid values of the required arguments
     "delete_job": (JOB,),
     "wait_until_done": (JOB,),
     "list_models": (),
+    "process": (F("pdf"),),
+    "process_many": ([GOOD_URL],),
+    "as_completed": ([JOB],),
+    "wait_many": ([JOB],),
 }
 
 
@@ -351,7 +355,64 @@ OTHERS = [
     call("list_models", "unexpected-argument", "positional argument", "pro-v1", _error=TypeError),
 ]
 
-CASES = [*CONSTRUCTOR, *PROCESS_URL, *PROCESS_FILE, *WAIT, *OTHERS]
+BOOL_HINT = "must be True or False"
+PROCESS = [
+    call("process", "source-missing", "missing 1 required", OMIT, _error=TypeError),
+    call("process", "source-none", FILE_HINT, None),
+    call("process", "source-nothing-there", "file not found", F("missing")),
+    call("process", "wait-string", "wait " + BOOL_HINT, wait="yes"),
+    call("process", "delete-string", "delete " + BOOL_HINT, delete="yes"),
+    call("process", "delete-without-wait", "delete=True needs wait=True", wait=False, delete=True),
+    call("process", "unknown-option", "unknown processing option", colour="blue"),
+    call("process", "bad-model", "model", model="no such model!"),
+    call("process", "poll_interval-zero", "poll_interval " + WAIT_HINT, poll_interval=0),
+]
+
+PROCESS_MANY = [
+    call("process_many", "sources-missing", "missing 1 required", OMIT, _error=TypeError),
+    call("process_many", "sources-one-path", "for one document use process", "a.pdf"),
+    call("process_many", "sources-int", "sources must be an iterable", 42),
+    call("process_many", "concurrency-zero", "concurrency must be a whole number", concurrency=0),
+    call("process_many", "concurrency-str", "concurrency must be a whole number", concurrency="8"),
+    call("process_many", "submit_rate-zero", "submit_rate must be jobs per second", submit_rate=0),
+    call("process_many", "submit_rate-str", "submit_rate must be jobs per second", submit_rate="5"),
+    call("process_many", "delete-string", "delete " + BOOL_HINT, delete="yes"),
+    call("process_many", "retry_failed-str", "retry_failed " + BOOL_HINT, retry_failed="yes"),
+    call("process_many", "journal-int", "journal must be a file path or a Journal", journal=3),
+    call(
+        "process_many", "journal-directory", "cannot open the batch journal", journal=F("directory")
+    ),
+    call("process_many", "max_credits-negative", "max_credits must be a whole", max_credits=-1),
+    call("process_many", "max_credits-float", "max_credits must be a whole", max_credits=2.5),
+    call("process_many", "on_event-not-callable", "on_event must be a callable", on_event="print"),
+    call("process_many", "file_name", "file_name names one document", file_name="a.pdf"),
+    call("process_many", "unknown-option", "unknown processing option", colour="blue"),
+    call("process_many", "timeout-zero", "timeout " + WAIT_HINT, timeout=0),
+]
+
+
+def waiting_many_cases(method: str) -> list[Case]:
+    return [
+        call(method, "job_ids-missing", "missing 1 required", OMIT, _error=TypeError),
+        call(method, "job_ids-one-id", "job_ids must be an iterable of job ids", JOB),
+        call(method, "job_ids-int", "job_ids must be an iterable of job ids", 7),
+        call(method, "concurrency-zero", "concurrency must be a whole number", concurrency=0),
+        call(method, "poll_interval-zero", "poll_interval " + WAIT_HINT, poll_interval=0),
+        call(method, "timeout-nan", "timeout " + WAIT_HINT, timeout=math.nan),
+    ]
+
+
+CASES = [
+    *CONSTRUCTOR,
+    *PROCESS_URL,
+    *PROCESS_FILE,
+    *WAIT,
+    *OTHERS,
+    *PROCESS,
+    *PROCESS_MANY,
+    *waiting_many_cases("as_completed"),
+    *waiting_many_cases("wait_many"),
+]
 
 
 @pytest.fixture(scope="module")
