@@ -59,6 +59,22 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def check_combinations(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
     """Usage errors argparse cannot express by itself."""
+    if args.command == "process" and args.template_slug:
+        given = [
+            flag
+            for flag, value in (
+                ("--format", args.output_type),
+                ("--model", args.model),
+                ("--schema", args.schema),
+                ("--instruction", args.instruction),
+            )
+            if value is not None
+        ]
+        if given:
+            parser.error(
+                f"--template cannot be combined with {', '.join(given)}: the template sets the "
+                "format, model, schema and instruction itself"
+            )
     if args.command == "process" and not args.wait:
         if args.delete:
             parser.error("--delete needs the result: it cannot be used with --no-wait")

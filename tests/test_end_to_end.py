@@ -9,6 +9,7 @@ import pytest
 from leapocr_sdk import (
     AuthenticationError,
     InsufficientCreditsError,
+    JobDeletedError,
     JobFailedError,
     JobNotReadyError,
     JobStatus,
@@ -67,7 +68,8 @@ def test_file_to_markdown_and_delete(emu: LeapOCREmulator, client: Any, tmp_path
     assert (info.status, info.progress, info.total_pages) == (JobStatus.COMPLETED, 1.0, 3)
     assert client.get_result(job.job_id).pages == result.pages
     client.delete_job(job.job_id)
-    assert [page.result for page in client.get_result(job.job_id).pages] == [None] * 3
+    with pytest.raises(JobDeletedError):
+        client.get_result(job.job_id)
     with pytest.raises(NotFoundError):
         client.delete_job(job.job_id)
     assert emu.key_leaks == 0
@@ -89,7 +91,7 @@ def test_result_before_done_and_failed_job(client: Any) -> None:
     job = client.process_file(make_pdf(PAGES))
     with pytest.raises(JobNotReadyError):
         client.get_result(job.job_id)
-    bad = client.process_file(b"this is not a PDF", file_name="bad.pdf")
+    bad = client.process_file(b"%PDF-1.7 but broken inside", file_name="bad.pdf")
     with pytest.raises(JobFailedError) as failed:
         client.wait_until_done(bad.job_id, poll_interval=0.02, timeout=10)
     assert failed.value.job_id == bad.job_id and failed.value.error_message

@@ -26,7 +26,7 @@ from leapocr_sdk import (
     ValidationError,
     builtin_models,
 )
-from leapocr_sdk.testing import LeapOCREmulator, make_pdf
+from leapocr_sdk.testing import IMAGE_PAGE_MARKER, LeapOCREmulator, make_pdf
 
 PAGES = [
     "INVOICE\nInvoice Number: INV-2026-7\nVendor: Acme Ltd.",
@@ -101,13 +101,14 @@ def test_standard_v2_with_bounding_boxes_and_a_saved_template(
 
 def test_a_png_goes_through_process_file(emu: LeapOCREmulator, client: Any) -> None:
     job = client.process_file(make_png(64, 48))
-    upload = next(r for r in emu.requests if r.route == "initiate")
-    body = json.loads(upload.body)
-    assert body["content_type"] == "image/png" and body["file_name"] == "document.png"
+    assert emu.get_job(job.job_id).file_name == "document.png"
     result = client.wait_until_done(job.job_id, poll_interval=0.02, timeout=20)
     assert result.status is JobStatus.COMPLETED and len(result.pages) == 1
-    dims = result.pages[0].dimensions
-    assert dims is not None and (dims.width, dims.height) == (64, 48)
+    page = result.pages[0]
+    assert page.text is not None and page.text.startswith(IMAGE_PAGE_MARKER)
+    assert "PNG image, 64x48 px" in page.text
+    assert page.dimensions is not None
+    assert (page.dimensions.width, page.dimensions.height) == (64, 48)
 
 
 def test_a_text_file_named_pdf_is_refused_before_any_request(
@@ -158,10 +159,16 @@ def test_health_and_the_model_catalogue(emu: LeapOCREmulator, client: Any) -> No
 
 UPLOADER = textwrap.dedent(
     """
-    import json, resource, sys
+    import json, sys
     from leapocr_sdk import LeapOCR, AsyncLeapOCR
+
+    def high_water_kib():  # VmHWM starts anew at exec; ru_maxrss would carry the parent's
+        with open("/proc/self/status") as status:
+            line = next(line for line in status if line.startswith("VmHWM:"))
+        return int(line.split()[1])
+
     flavor, base_url, key, path = sys.argv[1:5]
-    baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    baseline = high_water_kib()
     if flavor == "sync":
         with LeapOCR(key, base_url=base_url) as client:
             job = client.process_file(path)
@@ -171,7 +178,7 @@ UPLOADER = textwrap.dedent(
             async with AsyncLeapOCR(key, base_url=base_url) as client:
                 return await client.process_file(path)
         job = asyncio.run(main())
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    peak = high_water_kib()
     print(json.dumps({"job_id": job.job_id, "baseline_kib": baseline, "peak_kib": peak}))
     """
 )
@@ -183,7 +190,7 @@ def test_a_300_mib_pdf_uploads_with_bounded_memory(
 ) -> None:
     emu = leapocr_emulator_factory(processing_seconds=0.1, credits=10_000)
     path = tmp_path / "scan.pdf"
-    path.write_bytes(make_pdf(["A very large scan"], pad_to=300 * MiB))
+    path.write_bytes(make_pdf(["A very large scan"], pad_to=300 * MiB))  # freed right away
     done = subprocess.run(
         [sys.executable, "-c", UPLOADER, flavor, emu.base_url, emu.api_key, str(path)],
         capture_output=True,

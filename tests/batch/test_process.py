@@ -73,7 +73,7 @@ def test_no_wait_returns_the_job(emu: LeapOCREmulator, client: Any) -> None:
 
 def test_deleted_when_the_job_fails(emu: LeapOCREmulator, client: Any) -> None:
     with pytest.raises(JobFailedError) as caught:
-        client.process(b"not a pdf at all", delete=True, **FAST)
+        client.process(b"%PDF-1.7 but broken inside", delete=True, **FAST)
     assert emu.get_job(caught.value.job_id).deleted_at is not None
     assert f"job {caught.value.job_id} was deleted" in caught.value.__notes__
 

@@ -121,7 +121,7 @@ def test_summary_line_and_a_second_run_skips_everything(
     tmp_path: Path, run_cli: Callable[..., Run], emu: LeapOCREmulator
 ) -> None:
     write_documents(tmp_path, 2)
-    (tmp_path / "bad.pdf").write_bytes(b"not a pdf")
+    (tmp_path / "bad.pdf").write_bytes(b"%PDF-1.7 but broken inside")
     args = ["--human", "process", "doc00.pdf", "doc01.pdf", "bad.pdf", "--out", "out", *FAST]
     first = run_cli(*args)
     assert first.code == 4

@@ -96,13 +96,14 @@ def test_structured_with_schema(
     assert job.schema == schema and job.result_format == "structured"
 
 
-def test_per_page_structured_to_stdout(
-    run_cli: Callable[..., Run], pdf: Callable[..., Path]
+def test_per_page_structured_is_not_offered(
+    run_cli: Callable[..., Run], pdf: Callable[..., Path], emu: LeapOCREmulator
 ) -> None:
     pdf()
     run = run_cli("--human", "process", "invoice.pdf", "--format", "per_page_structured", *FAST)
-    # The 2026 service (and the emulator) refuse the format.
-    assert run.code == 3 and "per_page_structured is no longer supported" in run.stderr
+    # The 2026 service refuses the format: the command line does not offer it.
+    assert run.code == 2 and "invalid choice: 'per_page_structured'" in run.stderr
+    assert emu.requests == []
 
 
 def test_model_and_instruction_are_sent(
@@ -133,7 +134,7 @@ def test_many_files_concurrently_one_bad(
     names = [f"doc{i}.pdf" for i in range(5)]
     for i, name in enumerate(names):
         pdf(name, [f"Document {i}\nNumber: {i}"])
-    (tmp_path / "notes.pdf").write_text("this is not a PDF", encoding="utf-8")
+    (tmp_path / "notes.pdf").write_bytes(b"%PDF-1.7 but broken inside")
     started = time.monotonic()
     run = run_cli(
         "process", *names, "notes.pdf", "--out", "out", "--concurrency", "6", *FAST, emu=slow
@@ -143,10 +144,7 @@ def test_many_files_concurrently_one_bad(
     [error] = run.of("error")
     assert error["source"] == "notes.pdf" and error["exit_code"] == 4
     assert error["error"] == "JobFailedError"
-    assert (
-        error["error_message"]
-        == "The file is not a PDF document or a supported image (PNG, JPEG, TIFF or WebP)"
-    )
+    assert error["error_message"].startswith("The PDF could not be read")
     assert sorted(done["source"] for done in run.of("done")) == names
     for i, name in enumerate(names):
         text = (tmp_path / "out" / name.replace(".pdf", ".md")).read_text(encoding="utf-8")
@@ -212,7 +210,7 @@ def test_delete_deletes_each_job_after_saving(
 def test_failed_jobs_are_not_deleted(
     run_cli: Callable[..., Run], tmp_path: Path, emu: LeapOCREmulator
 ) -> None:
-    (tmp_path / "bad.pdf").write_text("nope", encoding="utf-8")
+    (tmp_path / "bad.pdf").write_bytes(b"%PDF-1.7 but broken inside")
     run = run_cli("process", "bad.pdf", "--delete", *FAST)
     assert run.code == 4
     assert run.of("deleted") == []

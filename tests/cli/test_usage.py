@@ -38,9 +38,8 @@ def test_help_documents_exit_codes_and_output(main_in_process: Callable[..., Run
         pytest.param(["process"], id="no-input"),
         pytest.param(["frobnicate"], id="unknown-command"),
         pytest.param(["process", "a.pdf", "--instruction", "x", "--template", "t"], id="exclusive"),
-        pytest.param(
-            ["process", "a.pdf", "--schema", "s.json", "--instruction", "x"], id="exclusive2"
-        ),
+        pytest.param(["process", "a.pdf", "--template", "t", "--model", "pro-v2"], id="exclusive2"),
+        pytest.param(["process", "a.pdf", "--format", "per_page_structured"], id="dropped-format"),
         pytest.param(["process", "a.pdf", "--no-wait", "--delete"], id="no-wait-delete"),
         pytest.param(["process", "a.pdf", "--no-wait", "--out", "d"], id="no-wait-out"),
         pytest.param(["process", "a.pdf", "--concurrency", "0"], id="concurrency-0"),
@@ -60,7 +59,7 @@ def test_usage_errors_exit_2(args: list[str], capsys: pytest.CaptureFixture[str]
 def test_usage_error_as_a_subprocess(run_cli: Callable[..., Run]) -> None:
     run = run_cli("process", "a.pdf", "--instruction", "x", "--template", "t")
     assert run.code == 2
-    assert "not allowed with argument" in run.stderr
+    assert "--template cannot be combined with --instruction" in run.stderr
 
 
 def test_missing_file_exits_2_with_an_error_event(run_cli: Callable[..., Run]) -> None:

@@ -543,7 +543,7 @@ def unknown_status(s: Scene) -> None:
 @row("a job that fails (not a PDF)", "JobFailedError with the service's reason")
 def failed_job(s: Scene) -> None:
     client = s.client()
-    job = client.process_file(b"%%EOF this is not a PDF at all", file_name="broken.pdf")
+    job = client.process_file(b"%PDF-1.7 %%EOF, broken inside", file_name="broken.pdf")
     with pytest.raises(JobFailedError) as caught:
         client.wait_until_done(job.job_id, poll_interval=0.05, timeout=10.0)
     assert caught.value.job_id == job.job_id

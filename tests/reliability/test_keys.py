@@ -154,7 +154,7 @@ def _not_found(emu: LeapOCREmulator, build: Callable[..., Any], docs: DocumentSe
 
 def _job_failed(emu: LeapOCREmulator, build: Callable[..., Any], docs: DocumentServer) -> None:
     client = build()
-    job = client.process_file(b"not a pdf", file_name="x.pdf")
+    job = client.process_file(b"%PDF-1.7 broken", file_name="x.pdf")
     emu.wait_for_job(job.job_id)
     client.wait_until_done(job.job_id)
 
