@@ -33,7 +33,11 @@ DATA = Path(__file__).resolve().parents[1] / "data"
 SPECS_2026 = ("sdk", "service")
 # Fields the service sends only sometimes: a 202 carries error_message / completed_at
 # only when they apply.
-OPTIONAL_FIELDS = {"OCRStatusResponse": {"error_message", "completed_at"}}
+OPTIONAL_FIELDS = {
+    "OCRStatusResponse": {"error_message", "completed_at"},
+    # Only for jobs made from a template (the emulator has no internal presets).
+    "JobStatusResponse": {"template_name", "template_internal", "completed_at"},
+}
 
 
 @cache

@@ -178,12 +178,13 @@ def test_unknown_status_value(emu: LeapOCREmulator, client: httpx.Client) -> Non
     job_id = upload(client, make_pdf(["x"]))
     emu.wait_for_job(job_id)
     emu.faults.override_status(job_id, "quantum_superposition")
-    # Not a status of the 2026 enum: checked against openapi.yaml only.
-    status = conform(client.get(f"/ocr/status/{job_id}"), spec_2026=False)
-    assert status["status"] == "quantum_superposition"
+    # Not a status of the contract's enum (the point of the fault): read without the checker.
+    response = client.get(f"/ocr/status/{job_id}")
+    assert response.status_code == 200
+    assert response.json()["status"] == "quantum_superposition"
     response = client.get(f"/ocr/result/{job_id}")
     assert response.status_code == 202
-    assert conform(response, spec_2026=False)["status"] == "quantum_superposition"
+    assert response.json()["status"] == "quantum_superposition"
     emu.faults.override_status(job_id, "failed")
     failed = conform(client.get(f"/ocr/result/{job_id}"))
     assert failed["status"] == "failed" and failed["pages"] == []
