@@ -35,6 +35,7 @@ from ._validation import (
     check_positive_int,
     check_timeout,
     check_wait,
+    without_password,
 )
 from .errors import ConfigurationError
 from .types import Job, JobResult, JobStatusInfo, Model, ModelInfo, OutputFormat
@@ -86,6 +87,11 @@ class _ClientBase:
             )
         if any(ch.isspace() or not ch.isprintable() for ch in key.strip()):
             raise ConfigurationError("the API key contains white space or control characters")
+        if not key.strip().isascii():  # never echoed: the message must not carry the key
+            raise ConfigurationError(
+                "the API key contains a non-ASCII character (a dash or quote pasted from a "
+                "web page?): copy the key again from the LeapOCR dashboard"
+            )
         self._api_key = _Secret(key.strip())
         if not isinstance(allow_insecure_http, bool):
             raise ConfigurationError(
@@ -134,7 +140,9 @@ class _ClientBase:
             raise ConfigurationError(f"this {type(self).__name__} is closed: create a new client")
 
     def __repr__(self) -> str:  # safe on a half-built client (tracebacks with locals)
-        return f"{type(self).__name__}(base_url={getattr(self, '_base_url', None)!r})"
+        base_url = getattr(self, "_base_url", None)
+        shown = None if base_url is None else without_password(base_url)
+        return f"{type(self).__name__}(base_url={shown!r})"
 
     # Argument checks shared by both clients; each returns a ready-to-run flow.
 
@@ -236,6 +244,7 @@ class LeapOCR(_ClientBase):
             uploads=self._uploads,
             base_url=self._base_url,
             headers=self._auth_headers,
+            timeout=self._timeout,
             sleep=sleep,
         )
 
@@ -385,6 +394,7 @@ class AsyncLeapOCR(_ClientBase):
             uploads=self._uploads,
             base_url=self._base_url,
             headers=self._auth_headers,
+            timeout=self._timeout,
             sleep=sleep,
         )
 
