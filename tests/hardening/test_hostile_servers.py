@@ -172,3 +172,49 @@ def test_a_raising_progress_callback_deletes_the_job(upload_service, make_client
         client.process_file(b"%PDF" + b"x" * 16, on_upload_progress=explode)
     assert f"job {JOB} was deleted" in "".join(info.value.__notes__)
     assert service.deletes == [f"/api/v1/ocr/delete/{JOB}"]
+
+
+# --- budgets: retries and paging ------------------------------------------------------
+
+
+def test_retry_after_60_during_wait_until_done_5_gives_up_in_time(hostile, make_client):
+    def respond(handler):
+        data = b'{"error": {"code": "RATE_LIMITED", "message": "slow down"}}'
+        head(handler, 429, {"Retry-After": "60", "Content-Length": str(len(data))})
+        handler.wfile.write(data)
+
+    server = hostile(respond)
+    client = make_client(base_url=server.base_url)
+    with pytest.raises(WaitTimeoutError) as info:
+        client.wait_until_done(JOB, timeout=5)
+    assert client.sleeps == []  # never a 60 s sleep inside a 5 s wait
+    assert info.value.__cause__.status_code == 429
+    assert "HTTP 429" in "".join(info.value.__notes__)
+
+
+def test_result_paging_stops_when_pages_add_nothing(hostile, make_client):
+    def respond(handler):
+        body = {"status": "completed", "pages": [], "pagination": {"total_pages": 50}}
+        send_json(handler, body)
+
+    server = hostile(respond)
+    client = make_client(base_url=server.base_url)
+    with pytest.raises(UnexpectedResponseError, match="adds no new pages"):
+        client.get_result(JOB)
+    assert len(server.requests) == 2
+
+
+def test_400_digit_numbers_in_a_status_are_no_overflow(hostile, make_client):
+    huge = "9" * 400
+    body = f'{{"id": "{JOB}", "status": "processing", "progress": {huge}, '
+    body += f'"processed_pages": {huge}, "total_pages": {huge}}}'
+
+    def respond(handler):
+        data = body.encode()
+        head(handler, 200, {"Content-Type": "application/json", "Content-Length": str(len(data))})
+        handler.wfile.write(data)
+
+    server = hostile(respond)
+    info = make_client(base_url=server.base_url).get_status(JOB)
+    assert 0.0 <= info.progress <= 1.0
+    assert info.processed_pages is None and info.total_pages is None
