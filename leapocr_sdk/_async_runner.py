@@ -25,7 +25,7 @@ from ._runners import (
     out_of_time,
     part_chunks,
     part_request,
-    request_budget,
+    step_budget,
     step_error,
     too_large,
     transport_error,
@@ -130,7 +130,7 @@ class AsyncRunner:
     async def _send(
         self, client: httpx.AsyncClient, request: httpx.Request, step: Call | PutPart, limit: int
     ) -> Reply:
-        budget = request_budget(step.timeout if isinstance(step, Call) else None, self._timeout)
+        budget = step_budget(step, self._timeout)
         what = describe(request)
         request.extensions["timeout"] = httpx.Timeout(budget).as_dict()
         try:

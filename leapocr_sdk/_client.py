@@ -203,7 +203,13 @@ class LeapOCR(_ClientBase):
     the service. A caller's own ``http_client`` is used for API calls and not closed here;
     uploads to presigned URLs always go through a separate plain client without the key.
     ``sleep`` and ``clock`` may be replaced (tests); ``upload_concurrency`` bounds the
-    parts sent at once.
+    parts sent at once. ``timeout`` bounds each whole request (connect, send, the whole
+    answer).
+
+    Safe to share between threads. Not across processes: a client used in a child after
+    ``fork`` raises ConfigurationError (create one per process). ``on_progress`` runs on
+    the caller's thread; ``on_upload_progress`` on the upload worker threads, one call at
+    a time. A callback that raises stops the operation (a half-uploaded job is deleted).
     """
 
     def __init__(
@@ -353,7 +359,13 @@ class LeapOCR(_ClientBase):
 
 
 class AsyncLeapOCR(_ClientBase):
-    """The asyncio LeapOCR client: the methods of :class:`LeapOCR`, each a coroutine."""
+    """The asyncio LeapOCR client: the methods of :class:`LeapOCR`, each a coroutine.
+
+    Bound to the event loop that first uses it, and used from that loop's thread: another
+    loop (a second ``asyncio.run``) or a child after ``fork`` gets ConfigurationError;
+    create one client per loop. ``on_progress`` and ``on_upload_progress`` run on the loop
+    and may be coroutine functions (awaited) or plain functions.
+    """
 
     def __init__(
         self,

@@ -58,3 +58,6 @@ CLEANUP_TIMEOUT = 5.0
 # A request made at an operation's deadline (wait_until_done's last poll) may still take
 # this long, so a job finishing right at the end is not reported as timed out.
 DEADLINE_GRACE = 1.0
+# A part upload may take the client's timeout plus its size at this rate (bytes/second):
+# a slow uplink still gets a large part through, a stalled one does not hold forever.
+MIN_UPLOAD_RATE = 64 * 1024

@@ -137,6 +137,14 @@ def request_budget(step_timeout: float | None, client_timeout: float) -> float:
     return max(min(step_timeout, client_timeout), 0.0)
 
 
+def step_budget(step: Call | PutPart, client_timeout: float) -> float:
+    """Seconds a step's request may take: a call, its budget; a part, the client's
+    timeout plus the time to send its bytes at ``MIN_UPLOAD_RATE``."""
+    if isinstance(step, PutPart):
+        return client_timeout + step.part.size / C.MIN_UPLOAD_RATE
+    return request_budget(step.timeout, client_timeout)
+
+
 def read_capped(
     chunks: Iterator[bytes],
     limit: int,
@@ -289,28 +297,81 @@ class SyncRunner:
 
     def _put(self, step: PutPart, abort: threading.Event | None) -> Reply:
         uploads = self._uploads()
+        cancel = threading.Event()  # set when the wait for this part is given up
         try:
-            request = part_request(uploads, step, self._progressed(step, abort))
+            request = part_request(uploads, step, self._progressed(step, abort, cancel))
         except Exception as exc:
             raise step_error(step, exc) from None
-        return self._send(uploads, request, step, C.MAX_REPLY_BYTES)
+        return self._send(uploads, request, step, C.MAX_REPLY_BYTES, cancel)
 
     @staticmethod
-    def _progressed(step: PutPart, abort: threading.Event | None) -> Iterator[bytes]:
+    def _progressed(
+        step: PutPart, abort: threading.Event | None, cancel: threading.Event
+    ) -> Iterator[bytes]:
         sent = 0
         for chunk in part_chunks(step, abort):
+            if cancel.is_set():
+                raise _Aborted
             sent += len(chunk)
             if step.progress is not None:
                 call_back(step.progress.update, step.part.part_number, sent)
             yield chunk
 
     def _send(
-        self, client: httpx.Client, request: httpx.Request, step: Call | PutPart, limit: int
+        self,
+        client: httpx.Client,
+        request: httpx.Request,
+        step: Call | PutPart,
+        limit: int,
+        cancel: threading.Event | None = None,
     ) -> Reply:
-        budget = request_budget(step.timeout if isinstance(step, Call) else None, self._timeout)
+        """Perform ``request`` in a helper thread and wait for it at most its budget.
+
+        httpx's timeouts bound each read, not the request: a server trickling its answer
+        (headers included) would hold a blocking call for as long as it likes. The wait
+        here is the bound; an abandoned exchange is told to stop (``cancel``), stops at
+        its next chunk or read timeout, and its connection is dropped. Waiting here also
+        keeps Ctrl-C prompt.
+        """
+        budget = step_budget(step, self._timeout)
         deadline = time.monotonic() + budget
-        what = describe(request)
         request.extensions["timeout"] = httpx.Timeout(budget).as_dict()
+        cancel = cancel or threading.Event()
+        outcome: list[tuple[bool, Any]] = []
+        done = threading.Event()
+
+        def exchange() -> None:
+            try:
+                reply = self._exchange(client, request, step, limit, deadline, budget)
+                outcome.append((True, reply))
+            except BaseException as exc:
+                outcome.append((False, exc))
+            finally:
+                done.set()
+
+        threading.Thread(target=exchange, name="leapocr-request", daemon=True).start()
+        try:
+            finished = done.wait(budget)
+        finally:
+            if not done.is_set():
+                cancel.set()
+        if not finished:
+            raise out_of_time(describe(request), budget)
+        ok, value = outcome[0]
+        if not ok:
+            raise value
+        return value  # type: ignore[no-any-return]
+
+    def _exchange(
+        self,
+        client: httpx.Client,
+        request: httpx.Request,
+        step: Call | PutPart,
+        limit: int,
+        deadline: float,
+        budget: float,
+    ) -> Reply:
+        what = describe(request)
         try:
             response = client.send(request, stream=True, follow_redirects=False)
             try:

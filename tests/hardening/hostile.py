@@ -99,6 +99,21 @@ def trickle(handler: Handler, body: bytes, *, every: float, for_at_most: float) 
         time.sleep(every)
 
 
+def trickle_everything(handler: Handler, body: bytes, *, every: float, for_at_most: float) -> None:
+    """The whole answer, status line and headers included, one byte per ``every`` seconds
+    (the rest at once after ``for_at_most``)."""
+    head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n"
+    raw = head + b"Content-Length: %d\r\n\r\n" % len(body) + body
+    stop = time.monotonic() + for_at_most
+    for index in range(len(raw)):
+        if time.monotonic() > stop:
+            handler.wfile.write(raw[index:])
+            return
+        handler.wfile.write(raw[index : index + 1])
+        handler.wfile.flush()
+        time.sleep(every)
+
+
 def read_body(handler: Handler) -> bytes:
     """The request body; a short body (the client gave up mid-part) is returned as is."""
     length = int(handler.headers.get("Content-Length") or 0)

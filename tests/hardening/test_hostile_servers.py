@@ -17,7 +17,7 @@ from leapocr_sdk import (
 )
 from leapocr_sdk import _constants as C
 from tests.conftest import API_KEY
-from tests.hardening.hostile import JOB, head, send_json, trickle
+from tests.hardening.hostile import JOB, head, send_json, trickle, trickle_everything
 
 STATUS = json.dumps({"id": JOB, "status": "processing", "file_name": "a.pdf"}).encode()
 
@@ -25,9 +25,10 @@ STATUS = json.dumps({"id": JOB, "status": "processing", "file_name": "a.pdf"}).e
 # --- timeouts that hold ---------------------------------------------------------------
 
 
-def test_a_trickling_reply_cannot_keep_get_status_busy(hostile, make_client):
-    server = hostile(lambda h: trickle(h, STATUS, every=0.05, for_at_most=4.0))
-    client = make_client(base_url=server.base_url, timeout=1, max_retries=0)
+@pytest.mark.parametrize("trickled", [trickle, trickle_everything], ids=["body", "headers"])
+def test_a_trickling_reply_cannot_keep_get_status_busy(hostile, make_client, trickled):
+    server = hostile(lambda h: trickled(h, STATUS, every=0.05, for_at_most=4.0))
+    client = make_client(base_url=server.base_url, timeout=0.5, max_retries=0)
     with pytest.raises(APITimeoutError, match="no answer in time"):
         client.get_status(JOB)
 

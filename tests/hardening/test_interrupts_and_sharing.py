@@ -28,8 +28,10 @@ DOCUMENT = b"%PDF" + b"x" * (PARTS * 10 - 4)
 
 CHILD = textwrap.dedent(
     """
-    import asyncio, sys
+    import asyncio, signal, sys
     from leapocr_sdk import AsyncLeapOCR, LeapOCR
+
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # even if started with it ignored
 
     flavor, base_url, key, data = sys.argv[1], sys.argv[2], sys.argv[3], b"%PDF" + b"x" * 116
 
