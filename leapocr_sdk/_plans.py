@@ -191,15 +191,16 @@ def process_file(
         etags: list[str] = yield Parallel(uploads, limit=ctx.upload_concurrency)
     except LeapOCRError as exc:
         deleted = yield from discard_job(ctx, job_id)
-        if isinstance(exc, UploadError) and exc.part_number is not None:
+        failed = exc if isinstance(exc, UploadError) else UploadError("")
+        if failed.part_number is not None:
             message = f"{exc}; complete was not sent and {_fate(job_id, deleted)}"
         else:
             message = f"cannot upload to job {job_id}: {exc}; {_fate(job_id, deleted)}"
         raise UploadError(
             message,
             job_id=job_id,
-            part_number=getattr(exc, "part_number", None),
-            status_code=getattr(exc, "status_code", None),
+            part_number=failed.part_number,
+            status_code=failed.status_code,
             job_deleted=deleted,
         ) from exc
     except BaseException as exc:  # Ctrl-C, a cancelled task, a raising progress callback
