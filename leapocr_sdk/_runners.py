@@ -35,6 +35,7 @@ import concurrent.futures
 import functools
 import logging
 import os
+import queue
 import re
 import threading
 import time
@@ -231,6 +232,50 @@ def check_process(owner_pid: int, client: str) -> None:
         )
 
 
+class _Workers:
+    """Daemon threads that perform blocking exchanges for callers who wait with a bound.
+
+    Idle threads are reused (starting one per request costs more than the request on a
+    fast network); at most ``keep_idle`` stay parked. Daemon threads never hold up
+    interpreter exit, even when stuck on a server that stopped answering.
+    """
+
+    def __init__(self, keep_idle: int = 8) -> None:
+        self._tasks: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._idle = 0
+        self._keep_idle = keep_idle
+
+    def run(self, task: Callable[[], None]) -> None:
+        with self._lock:
+            spawn = self._idle == 0
+            if not spawn:
+                self._idle -= 1
+        if spawn:
+            threading.Thread(target=self._work, name="leapocr-request", daemon=True).start()
+        self._tasks.put(task)
+
+    def _work(self) -> None:
+        while True:
+            self._tasks.get()()
+            with self._lock:
+                if self._idle >= self._keep_idle:
+                    return
+                self._idle += 1
+
+
+_WORKERS = _Workers()
+
+
+def _new_workers_after_fork() -> None:
+    global _WORKERS  # a forked child has none of the parent's threads
+    _WORKERS = _Workers()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_new_workers_after_fork)
+
+
 class SyncRunner:
     """Performs steps with an ``httpx.Client``, ``time.sleep`` and a thread pool."""
 
@@ -349,7 +394,7 @@ class SyncRunner:
             finally:
                 done.set()
 
-        threading.Thread(target=exchange, name="leapocr-request", daemon=True).start()
+        _WORKERS.run(exchange)
         try:
             finished = done.wait(budget)
         finally:

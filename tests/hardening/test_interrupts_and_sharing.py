@@ -252,4 +252,7 @@ def test_a_client_used_in_a_child_after_fork_says_so(hostile):
     async_client = AsyncLeapOCR(api_key=API_KEY, base_url=server.base_url)
     message = _in_child(lambda: asyncio.run(async_client.get_status(JOB)))
     assert message.startswith("ConfigurationError") and "fork" in message
+    # A new client made in the child works (the request helper threads start afresh).
+    fresh = lambda: LeapOCR(api_key=API_KEY, base_url=server.base_url).get_status(JOB)  # noqa: E731
+    assert _in_child(fresh) == "no error"
     client.close()
