@@ -1,22 +1,34 @@
-"""The asyncio runner; imported only when an AsyncLeapOCR is created (asyncio is not cheap)."""
+"""The asyncio runner; imported only when an AsyncLeapOCR is created (asyncio is not cheap).
+
+It keeps the contract written in ``_runners``; user callbacks run on the event loop and
+are awaited when they return an awaitable (coroutine functions are welcome).
+"""
 
 from __future__ import annotations
 
 import asyncio
+import inspect
+import os
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, assert_never
 
 import httpx
 
 from . import _constants as C
 from ._parsing import Reply
 from ._runners import (
+    CallbackFailed,
     _finished,
-    _part_chunks,
     _reply,
     api_request,
+    check_process,
     describe,
+    out_of_time,
+    part_chunks,
     part_request,
+    step_budget,
+    step_error,
+    too_large,
     transport_error,
 )
 from ._steps import (
@@ -25,19 +37,23 @@ from ._steps import (
     Finished,
     FlowGroup,
     NextFinished,
+    Notify,
     Parallel,
     Plan,
     PutPart,
     Sleep,
     Step,
 )
-from .errors import LeapOCRError
+from .errors import ConfigurationError, LeapOCRError
 
 T = TypeVar("T")
 
 
 class AsyncRunner:
-    """Performs steps with an ``httpx.AsyncClient``, ``asyncio.sleep`` and tasks."""
+    """Performs steps with an ``httpx.AsyncClient``, ``asyncio.sleep`` and tasks.
+
+    Bound to the first event loop that uses it: its connections live on that loop.
+    """
 
     def __init__(
         self,
@@ -46,20 +62,42 @@ class AsyncRunner:
         uploads: Callable[[], httpx.AsyncClient],
         base_url: str,
         headers: Callable[[], dict[str, str]],
+        timeout: float = C.DEFAULT_TIMEOUT,
         sleep: Callable[[float], Awaitable[object]] | None = None,
     ) -> None:
         self._api = api
         self._uploads = uploads
         self._base_url = base_url
         self._headers = headers
+        self._timeout = timeout
         self._sleep = sleep or asyncio.sleep
+        self._pid = os.getpid()
+        self._loop: asyncio.AbstractEventLoop | None = None
         # See C.MAX_CONNECTIONS: waiting here costs nothing and is not a timeout.
         self._api_gate = asyncio.Semaphore(C.MAX_CONNECTIONS)
         self._upload_gate = asyncio.Semaphore(C.MAX_CONNECTIONS)
 
+    def check_loop(self) -> None:
+        """Refuse a second event loop (or a forked child) with ConfigurationError."""
+        check_process(self._pid, "AsyncLeapOCR client")
+        loop = asyncio.get_running_loop()
+        if self._loop is None:
+            self._loop = loop
+        elif self._loop is not loop:
+            if self._loop.is_closed():
+                hint = "its first event loop is closed"
+            else:
+                hint = "it is bound to another event loop"
+            raise ConfigurationError(
+                f"this AsyncLeapOCR client is used from a second event loop ({hint}); its "
+                "connections belong to the first one. Create one client per event loop "
+                "(e.g. inside the coroutine you pass to asyncio.run)"
+            )
+
     async def run(self, plan: Plan[T]) -> T:
+        self.check_loop()
         result: Any = None
-        error: LeapOCRError | None = None
+        error: BaseException | None = None
         while True:
             try:
                 step = plan.throw(error) if error is not None else plan.send(result)
@@ -67,11 +105,10 @@ class AsyncRunner:
                 return stop.value  # type: ignore[no-any-return]
             try:
                 result, error = await self._perform(step), None
-            except LeapOCRError as exc:
+            except CallbackFailed as failed:
+                result, error = None, failed.error
+            except BaseException as exc:  # SDK errors, cancellation: the flow decides
                 result, error = None, exc
-            except BaseException:
-                plan.close()
-                raise
 
     async def _perform(self, step: Step) -> Any:
         if isinstance(step, Call):
@@ -80,27 +117,57 @@ class AsyncRunner:
             return await self._put(step)
         if isinstance(step, Sleep):
             return await self._sleep(step.seconds)
+        if isinstance(step, Notify):
+            return await _call_back(step.callback, step.argument)
+        if isinstance(step, Parallel):
+            return await self._parallel(step)
         if isinstance(step, NextFinished | Emit):
             return await self._batch_step(step)
-        return await self._parallel(step)
+        assert_never(step)
 
     async def _call(self, step: Call) -> Reply:
-        request = api_request(self._api, step, self._base_url, self._headers)
+        try:
+            request = api_request(self._api, step, self._base_url, self._headers)
+        except Exception as exc:
+            raise step_error(step, exc) from None
         async with self._api_gate:
-            return await self._send(self._api, request)
+            return await self._send(self._api, request, step, step.body_limit)
 
     async def _put(self, step: PutPart) -> Reply:
         uploads = self._uploads()
-        async with self._upload_gate:
-            return await self._send(uploads, part_request(uploads, step, _async_chunks(step)))
-
-    @staticmethod
-    async def _send(client: httpx.AsyncClient, request: httpx.Request) -> Reply:
         try:
-            response = await client.send(request, follow_redirects=False)
+            request = part_request(uploads, step, _async_chunks(step))
+        except Exception as exc:
+            raise step_error(step, exc) from None
+        async with self._upload_gate:
+            return await self._send(uploads, request, step, C.MAX_REPLY_BYTES)
+
+    async def _send(
+        self, client: httpx.AsyncClient, request: httpx.Request, step: Call | PutPart, limit: int
+    ) -> Reply:
+        budget = step_budget(step, self._timeout)
+        what = describe(request)
+        request.extensions["timeout"] = httpx.Timeout(budget).as_dict()
+        try:
+            async with asyncio.timeout(budget):  # the whole request, whatever the server does
+                response = await client.send(request, stream=True, follow_redirects=False)
+                try:
+                    body = bytearray()
+                    async for chunk in response.aiter_bytes():
+                        body += chunk
+                        if len(body) > limit:
+                            raise too_large(response.status_code, limit, what)
+                finally:
+                    await response.aclose()
+        except TimeoutError:
+            raise out_of_time(what, budget) from None
         except httpx.HTTPError as exc:
-            raise transport_error(exc, describe(request)) from None
-        return _reply(response)
+            raise transport_error(exc, what) from None
+        except (LeapOCRError, CallbackFailed):
+            raise
+        except Exception as exc:
+            raise step_error(step, exc) from None
+        return _reply(response, bytes(body), self._headers().get(C.API_KEY_HEADER))
 
     async def _parallel(self, step: Parallel) -> list[Any]:
         if not step.plans:
@@ -139,8 +206,9 @@ class AsyncRunner:
         Closing the iterator (``break`` then ``aclose``, cancellation) closes the plan,
         which cancels its sub-flows; they have ended when ``aclose`` returns.
         """
+        self.check_loop()
         result: Any = None
-        error: LeapOCRError | None = None
+        error: BaseException | None = None
         groups: list[FlowGroup] = []
         try:
             while True:
@@ -156,7 +224,9 @@ class AsyncRunner:
                     groups.append(step.group)
                 try:
                     result, error = await self._perform(step), None
-                except LeapOCRError as exc:
+                except CallbackFailed as failed:
+                    result, error = None, failed.error
+                except BaseException as exc:  # as in run(): the flow decides
                     result, error = None, exc
         finally:
             plan.close()
@@ -189,11 +259,27 @@ class AsyncRunner:
         return _finished(group, task, None if task.cancelled() else task.exception())
 
 
+async def _call_back(callback: Callable[..., object], *args: Any) -> object:
+    """A user's callback on the loop; awaited when it returns an awaitable."""
+    try:
+        outcome = callback(*args)
+        if inspect.isawaitable(outcome):
+            outcome = await outcome
+    except Exception as exc:
+        raise CallbackFailed(exc) from exc
+    return outcome
+
+
 async def _async_chunks(step: PutPart) -> AsyncIterator[bytes]:
-    # File reads happen in a worker thread so a slow disk never blocks the event loop.
-    chunks = _part_chunks(step)
+    # File reads happen in a worker thread so a slow disk never blocks the event loop;
+    # progress is reported here, on the loop.
+    chunks = part_chunks(step)
+    sent = 0
     while True:
         chunk = await asyncio.to_thread(next, chunks, None)
         if chunk is None:
             return
+        sent += len(chunk)
+        if step.progress is not None:
+            await _call_back(step.progress.update, step.part.part_number, sent)
         yield chunk

@@ -38,6 +38,7 @@ from ._validation import (
     check_positive_int,
     check_timeout,
     check_wait,
+    without_password,
 )
 from .errors import ConfigurationError, ValidationError
 from .journal import Journal
@@ -90,6 +91,11 @@ class _ClientBase:
             )
         if any(ch.isspace() or not ch.isprintable() for ch in key.strip()):
             raise ConfigurationError("the API key contains white space or control characters")
+        if not key.strip().isascii():  # never echoed: the message must not carry the key
+            raise ConfigurationError(
+                "the API key contains a non-ASCII character (a dash or quote pasted from a "
+                "web page?): copy the key again from the LeapOCR dashboard"
+            )
         self._api_key = _Secret(key.strip())
         if not isinstance(allow_insecure_http, bool):
             raise ConfigurationError(
@@ -138,7 +144,9 @@ class _ClientBase:
             raise ConfigurationError(f"this {type(self).__name__} is closed: create a new client")
 
     def __repr__(self) -> str:  # safe on a half-built client (tracebacks with locals)
-        return f"{type(self).__name__}(base_url={getattr(self, '_base_url', None)!r})"
+        base_url = getattr(self, "_base_url", None)
+        shown = None if base_url is None else without_password(base_url)
+        return f"{type(self).__name__}(base_url={shown!r})"
 
     # Argument checks shared by both clients; each returns a ready-to-run flow.
 
@@ -363,7 +371,13 @@ class LeapOCR(_ClientBase):
     the service. A caller's own ``http_client`` is used for API calls and not closed here;
     uploads to presigned URLs always go through a separate plain client without the key.
     ``sleep`` and ``clock`` may be replaced (tests); ``upload_concurrency`` bounds the
-    parts sent at once.
+    parts sent at once. ``timeout`` bounds each whole request (connect, send, the whole
+    answer).
+
+    Safe to share between threads. Not across processes: a client used in a child after
+    ``fork`` raises ConfigurationError (create one per process). ``on_progress`` runs on
+    the caller's thread; ``on_upload_progress`` on the upload worker threads, one call at
+    a time. A callback that raises stops the operation (a half-uploaded job is deleted).
     """
 
     def __init__(
@@ -404,6 +418,7 @@ class LeapOCR(_ClientBase):
             uploads=self._uploads,
             base_url=self._base_url,
             headers=self._auth_headers,
+            timeout=self._timeout,
             sleep=sleep,
         )
 
@@ -676,7 +691,13 @@ class LeapOCR(_ClientBase):
 
 
 class AsyncLeapOCR(_ClientBase):
-    """The asyncio LeapOCR client: the methods of :class:`LeapOCR`, each a coroutine."""
+    """The asyncio LeapOCR client: the methods of :class:`LeapOCR`, each a coroutine.
+
+    Bound to the event loop that first uses it, and used from that loop's thread: another
+    loop (a second ``asyncio.run``) or a child after ``fork`` gets ConfigurationError;
+    create one client per loop. ``on_progress`` and ``on_upload_progress`` run on the loop
+    and may be coroutine functions (awaited) or plain functions.
+    """
 
     def __init__(
         self,
@@ -717,6 +738,7 @@ class AsyncLeapOCR(_ClientBase):
             uploads=self._uploads,
             base_url=self._base_url,
             headers=self._auth_headers,
+            timeout=self._timeout,
             sleep=sleep,
         )
 

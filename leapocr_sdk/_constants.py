@@ -52,3 +52,20 @@ THROTTLE_RECOVERY = 0.5
 BATCH_RATE_LIMIT_RESUBMITS = 20
 # The CLI's journal, in its --out directory.
 JOURNAL_FILE_NAME = ".leapocr-journal.sqlite"
+
+# Reply bodies are read up to these sizes (after decompression), then refused with
+# UnexpectedResponseError while reading: an endless or gzip-bomb reply cannot fill memory.
+MAX_REPLY_BYTES = 16 * 1024 * 1024
+MAX_RESULT_REPLY_BYTES = 512 * 1024 * 1024  # one page of results (RESULT_PAGE_LIMIT pages)
+# A result is fetched in at most this many requests when the job's page count is unknown.
+MAX_RESULT_REQUESTS = 10_000
+
+# Clean-up after an interrupted or failed upload (deleting the job) is one request without
+# retries, bounded by this many seconds.
+CLEANUP_TIMEOUT = 5.0
+# A request made at an operation's deadline (wait_until_done's last poll) may still take
+# this long, so a job finishing right at the end is not reported as timed out.
+DEADLINE_GRACE = 1.0
+# A part upload may take the client's timeout plus its size at this rate (bytes/second):
+# a slow uplink still gets a large part through, a stalled one does not hold forever.
+MIN_UPLOAD_RATE = 64 * 1024

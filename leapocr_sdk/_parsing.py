@@ -444,31 +444,38 @@ def _str(value: object) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
+_INT_LIMIT = 2**63  # a count beyond this is no count: unknown
+
+
 def _int(value: object) -> int | None:
+    """An integer field, or None when absent, malformed or out of any plausible range."""
+    number: int | None = None
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, str):
+        number = value
+    elif isinstance(value, float) and value.is_integer():
+        number = int(value)
+    elif isinstance(value, str):
         try:
-            return int(value.strip())
+            number = int(value.strip())
         except ValueError:
             return None
-    return None
+    return number if number is not None and -_INT_LIMIT <= number < _INT_LIMIT else None
 
 
 def _float(value: object) -> float | None:
+    """A number field, or None; a raw integer too large for a float is None, never an
+    OverflowError."""
     if isinstance(value, bool):
         return None
-    if isinstance(value, int | float):
-        return float(value)
-    if isinstance(value, str):
-        try:
+    try:
+        if isinstance(value, int | float):
+            return float(value)
+        if isinstance(value, str):
             return float(value.strip())
-        except ValueError:
-            return None
+    except (ValueError, OverflowError):
+        return None
     return None
 
 

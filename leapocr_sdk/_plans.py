@@ -9,8 +9,8 @@ from __future__ import annotations
 import logging
 import random
 import time
-from collections.abc import Callable
-from typing import assert_never
+from collections.abc import Callable, Mapping
+from typing import Any, assert_never
 from urllib.parse import urlsplit
 
 import attrs
@@ -33,10 +33,10 @@ from ._parsing import (
     parse_upload_ticket,
     status_from_body,
 )
-from ._retry import backoff_delay, is_retryable_status, retry_delay
+from ._retry import cut_by_deadline, is_retryable_status, next_delay
 from ._sources import FileSource
-from ._steps import Call, Parallel, Plan, PutPart, Sleep, UploadProgress
-from ._validation import SubmitOptions, is_loopback_host
+from ._steps import Call, Notify, Parallel, Plan, PutPart, Sleep, UploadProgress
+from ._validation import SubmitOptions, check_job_id, is_loopback_host
 from .errors import (
     APIConnectionError,
     APIError,
@@ -44,7 +44,9 @@ from .errors import (
     JobFailedError,
     JobNotReadyError,
     LeapOCRError,
+    UnexpectedResponseError,
     UploadError,
+    ValidationError,
     WaitTimeoutError,
 )
 from .types import HealthStatus, Job, JobResult, JobStatus, JobStatusInfo, ModelInfo, PageResult
@@ -67,16 +69,45 @@ class Context:
 # --- one request, with retries -------------------------------------------------------
 
 
-def send(ctx: Context, call: Call) -> Plan[Reply]:
+class OutOfTime(Exception):
+    """A retry was not made because its wait would pass the operation's deadline.
+
+    ``error`` is the last failure (the last reply's APIError, or the connection error).
+    Only flows given a ``deadline`` see it; each turns it into its own typed error.
+    """
+
+    def __init__(self, error: LeapOCRError) -> None:
+        super().__init__(error)
+        self.error = error
+
+
+def _delay(ctx: Context, attempt: int, reply: Reply | None, deadline: float | None) -> float | None:
+    return next_delay(
+        attempt,
+        reply,
+        deadline,
+        max_retries=ctx.max_retries,
+        now=ctx.clock(),
+        wall_now=ctx.wall_clock(),
+        rng=ctx.rng,
+    )
+
+
+def send(ctx: Context, call: Call, deadline: float | None = None) -> Plan[Reply]:
     """Send ``call``, retrying 429/5xx and connection failures; return the last reply.
 
     A non-idempotent call (one that creates a job) is not retried once it may have
-    reached the service (a read timeout, a connection dropped mid-answer).
+    reached the service (a read timeout, a connection dropped mid-answer). With a
+    ``deadline`` (a ``ctx.clock()`` time), each request is bounded by the time left (at
+    least ``DEADLINE_GRACE``) and a retry whose wait would pass it raises ``OutOfTime``.
     """
     attempt = 0
     while True:
+        if deadline is not None:
+            call = call._replace(timeout=max(deadline - ctx.clock(), C.DEADLINE_GRACE))
+        failure: APIConnectionError | None = None
         try:
-            reply: Reply = yield call
+            reply: Reply | None = yield call
         except APIConnectionError as exc:
             if exc.may_have_been_processed and not call.idempotent:
                 raise type(exc)(
@@ -84,27 +115,50 @@ def send(ctx: Context, call: Call) -> Plan[Reply]:
                     "and created a job: check before submitting again",
                     may_have_been_processed=True,
                 ) from exc
-            if attempt >= ctx.max_retries:
-                raise
-            delay = backoff_delay(attempt, ctx.rng)
-            logger.debug("%s: %s; retry %d in %.2fs", call.name, exc, attempt + 1, delay)
+            reply, failure, what = None, exc, str(exc)
         else:
-            if not is_retryable_status(reply.status_code) or attempt >= ctx.max_retries:
-                return reply
-            delay = retry_delay(attempt, reply.headers, now=ctx.wall_clock(), rng=ctx.rng)
-            logger.debug(
-                "%s: HTTP %d; retry %d in %.2fs", call.name, reply.status_code, attempt + 1, delay
-            )
+            assert reply is not None
+            what = f"HTTP {reply.status_code}"
+        delay = _delay(ctx, attempt, reply, deadline)
+        if delay is None:
+            last: LeapOCRError | None = failure if reply is None else None
+            if reply is not None and deadline is not None:
+                last = error_from_reply(reply) if reply.status_code >= 300 else None
+            if (
+                deadline is not None
+                and last is not None
+                and cut_by_deadline(
+                    attempt, reply, max_retries=ctx.max_retries, past=ctx.clock() >= deadline
+                )
+            ):
+                raise OutOfTime(last)
+            if failure is not None:
+                raise failure
+            assert reply is not None
+            return reply
+        logger.debug("%s: %s; retry %d in %.2fs", call.name, what, attempt + 1, delay)
         yield Sleep(delay)
         attempt += 1
 
 
-def call_api(ctx: Context, call: Call) -> Plan[Reply]:
+def call_api(ctx: Context, call: Call, deadline: float | None = None) -> Plan[Reply]:
     """``send``, then raise the APIError subclass for any non-2xx reply."""
-    reply = yield from send(ctx, call)
+    reply = yield from send(ctx, call, deadline)
     if not 200 <= reply.status_code < 300:
         raise error_from_reply(reply)
     return reply
+
+
+def service_job_id(job_id: str, reply: Reply) -> str:
+    """A job id from the service, used only if it is safe as one URL path segment."""
+    try:
+        return check_job_id(job_id)
+    except ValidationError:
+        raise UnexpectedResponseError(
+            f"the service returned the job id {job_id[:200]!r}, which is not safe to use in a "
+            "URL (letters, digits, '-' and '_' only): refused",
+            status_code=reply.status_code,
+        ) from None
 
 
 # --- submission ----------------------------------------------------------------------
@@ -112,7 +166,9 @@ def call_api(ctx: Context, call: Call) -> Plan[Reply]:
 
 def process_url(ctx: Context, url: str, file_name: str | None, options: SubmitOptions) -> Plan[Job]:
     reply = yield from call_api(ctx, requests.submit_url(url, file_name, options))
-    return parse_job(reply)
+    job = parse_job(reply)
+    service_job_id(job.job_id, reply)
+    return job
 
 
 def process_file(
@@ -124,36 +180,38 @@ def process_file(
     """Initiate a direct upload, PUT every part (several at once), then complete it.
 
     If a part cannot be uploaded, ``complete`` is not sent, the half-uploaded job is
-    deleted (best effort) and UploadError says which part failed and why.
+    deleted (best effort) and UploadError says which part failed and why. An interrupt
+    (Ctrl-C, a cancelled task) or a raising ``on_upload_progress`` deletes the job too
+    (one bounded attempt), then is re-raised with the job's fate in a note.
     """
     initiate = requests.initiate_upload(source.name, source.content_type, source.size, options)
     reply = yield from call_api(ctx, initiate)
-    job_id = parse_job(reply).job_id
+    job_id = service_job_id(parse_job(reply).job_id, reply)
     try:
         ticket = parse_upload_ticket(reply, source.size)
         for part in ticket.parts:
             _check_upload_url(ctx, job_id, part)
+        progress = UploadProgress(source.size, on_upload_progress)
+        uploads = tuple(upload_part(ctx, job_id, part, source, progress) for part in ticket.parts)
+        etags: list[str] = yield Parallel(uploads, limit=ctx.upload_concurrency)
     except LeapOCRError as exc:
         deleted = yield from discard_job(ctx, job_id)
+        failed = exc if isinstance(exc, UploadError) else UploadError("")
+        if failed.part_number is not None:
+            message = f"{exc}; complete was not sent and {_fate(job_id, deleted)}"
+        else:
+            message = f"cannot upload to job {job_id}: {exc}; {_fate(job_id, deleted)}"
         raise UploadError(
-            f"cannot upload to job {job_id}: {exc}; {_fate(job_id, deleted)}",
+            message,
             job_id=job_id,
+            part_number=failed.part_number,
+            status_code=failed.status_code,
             job_deleted=deleted,
         ) from exc
-
-    progress = UploadProgress(source.size, on_upload_progress)
-    uploads = tuple(upload_part(ctx, job_id, part, source, progress) for part in ticket.parts)
-    try:
-        etags: list[str] = yield Parallel(uploads, limit=ctx.upload_concurrency)
-    except UploadError as exc:
-        deleted = yield from discard_job(ctx, job_id)
-        raise UploadError(
-            f"{exc}; complete was not sent and {_fate(job_id, deleted)}",
-            job_id=job_id,
-            part_number=exc.part_number,
-            status_code=exc.status_code,
-            job_deleted=deleted,
-        ) from exc
+    except BaseException as exc:  # Ctrl-C, a cancelled task, a raising progress callback
+        deleted = yield from discard_job(ctx, job_id, interrupted=True)
+        exc.add_note(f"leapocr: the upload was interrupted and {_fate(job_id, deleted)}")
+        raise
 
     numbered = [(part.part_number, etag) for part, etag in zip(ticket.parts, etags, strict=True)]
     try:
@@ -187,9 +245,22 @@ def _fate(job_id: str, deleted: bool) -> str:
 
 
 def _check_upload_url(ctx: Context, job_id: str, part: UploadPart) -> None:
-    parts = urlsplit(part.url)
+    number = part.part_number
+    try:
+        if any(not "!" <= char <= "~" for char in part.url):  # NUL, spaces, surrogates...
+            raise ValueError("it holds characters a URL cannot carry")
+        parts = urlsplit(part.url)
+        parts.port  # noqa: B018 - raises ValueError for a port out of range or not a number
+    except ValueError as exc:
+        raise UploadError(
+            f"part {number}'s upload URL from the service is malformed: {exc}",
+            job_id=job_id,
+            part_number=number,
+        ) from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise UploadError(f"part {part.part_number} has no usable upload URL", job_id=job_id)
+        raise UploadError(
+            f"part {number} has no usable upload URL", job_id=job_id, part_number=number
+        )
     if parts.scheme == "http" and not (ctx.allow_insecure_http or is_loopback_host(parts.hostname)):
         raise UploadError(
             f"part {part.part_number}'s upload URL is plain http to {parts.hostname}: refused "
@@ -206,11 +277,13 @@ def upload_part(
     attempt = 0
     while True:
         status: int | None = None
+        reply: Reply | None = None
         try:
-            reply: Reply = yield PutPart(part, source, progress)
+            reply = yield PutPart(part, source, progress)
         except APIConnectionError as exc:
             reason = str(exc)
         else:
+            assert reply is not None
             status = reply.status_code
             if 200 <= status < 300:
                 etag = reply.headers.get("etag")
@@ -231,7 +304,8 @@ def upload_part(
                     part_number=part.part_number,
                     status_code=status,
                 )
-        if attempt >= ctx.max_retries:
+        delay = _delay(ctx, attempt, reply, None)
+        if delay is None:
             raise UploadError(
                 f"part {part.part_number} of job {job_id} failed after {attempt + 1} "
                 f"attempts: {reason}",
@@ -240,21 +314,21 @@ def upload_part(
                 status_code=status,
             )
         progress.update(part.part_number, 0)
-        delay = (
-            retry_delay(attempt, reply.headers, now=ctx.wall_clock(), rng=ctx.rng)
-            if status is not None
-            else backoff_delay(attempt, ctx.rng)
-        )
         logger.debug("part %d: %s; retry %d in %.2fs", part.part_number, reason, attempt + 1, delay)
         yield Sleep(delay)
         attempt += 1
 
 
-def discard_job(ctx: Context, job_id: str) -> Plan[bool]:
-    """Delete a job that cannot be completed; True when it is gone."""
+def discard_job(ctx: Context, job_id: str, *, interrupted: bool = False) -> Plan[bool]:
+    """Delete a job that cannot be completed; True when it is gone.
+
+    Bounded by ``CLEANUP_TIMEOUT``; after an interrupt, one attempt without retries.
+    """
+    if interrupted:
+        ctx = attrs.evolve(ctx, max_retries=0)
     try:
-        yield from call_api(ctx, requests.delete_job(job_id))
-    except LeapOCRError as exc:
+        yield from call_api(ctx, requests.delete_job(job_id), ctx.clock() + C.CLEANUP_TIMEOUT)
+    except (LeapOCRError, OutOfTime) as exc:
         logger.warning("could not delete half-uploaded job %s: %s", job_id, exc)
         return False
     return True
@@ -268,9 +342,35 @@ def get_status(ctx: Context, job_id: str) -> Plan[JobStatusInfo]:
     return parse_status(reply, job_id)
 
 
-def result_or_status(ctx: Context, job_id: str) -> Plan[JobResult | JobStatusInfo]:
-    """The whole result (every page, in order) if the job is finished, else its status."""
-    reply = yield from call_api(ctx, requests.get_result(job_id, 1, C.RESULT_PAGE_LIMIT))
+def _result_call(job_id: str, page: int) -> Call:
+    call = requests.get_result(job_id, page, C.RESULT_PAGE_LIMIT)
+    return call._replace(body_limit=C.MAX_RESULT_REPLY_BYTES)
+
+
+def _plausible_requests(body: Mapping[str, Any]) -> int:
+    """How many result requests a job can need at most: one per page of the document
+    (each request must add a page; a server may cap the page size below ours)."""
+    pagination = body.get("pagination")
+    known = _count(pagination.get("total")) if isinstance(pagination, Mapping) else None
+    known = known if known is not None else _count(body.get("total_pages"))
+    if known is None:
+        return C.MAX_RESULT_REQUESTS
+    return max(1, known)
+
+
+def _count(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def result_or_status(
+    ctx: Context, job_id: str, deadline: float | None = None
+) -> Plan[JobResult | JobStatusInfo]:
+    """The whole result (every page, in order) if the job is finished, else its status.
+
+    Paging stops with UnexpectedResponseError when the announced number of requests is
+    implausible against the job's own page count, or a page adds no new pages.
+    """
+    reply = yield from call_api(ctx, _result_call(job_id, 1), deadline)
     if reply.status_code == 202:
         body = decode_object(reply)
         if is_deleted(body):
@@ -282,12 +382,28 @@ def result_or_status(ctx: Context, job_id: str) -> Plan[JobResult | JobStatusInf
     status = parse_status_value(first.body.get("status") or JobStatus.COMPLETED.value, reply)
     if status not in (JobStatus.COMPLETED, JobStatus.PARTIALLY_DONE):
         return status_from_body(first.body, job_id, reply)
+    plausible = _plausible_requests(first.body)
+    if first.total_pages > plausible:
+        raise UnexpectedResponseError(
+            f"the result of job {job_id} claims {first.total_pages} result pages, more than "
+            f"its page count allows ({plausible}): refused",
+            status_code=reply.status_code,
+        )
     pages: list[PageResult] = list(first.pages)
+    seen = {page.page_number for page in pages}
     for page in range(2, first.total_pages + 1):
-        reply = yield from call_api(ctx, requests.get_result(job_id, page, C.RESULT_PAGE_LIMIT))
+        reply = yield from call_api(ctx, _result_call(job_id, page), deadline)
         if reply.status_code == 202:
             raise error_from_reply(reply)
-        pages.extend(parse_result_chunk(reply).pages)
+        chunk = parse_result_chunk(reply)
+        new = [item for item in chunk.pages if item.page_number not in seen]
+        if not new:
+            raise UnexpectedResponseError(
+                f"result page {page} of job {job_id} adds no new pages: paging stopped",
+                status_code=reply.status_code,
+            )
+        seen.update(item.page_number for item in new)
+        pages.extend(new)
     return assemble_result(job_id, first, pages, reply)
 
 
@@ -326,15 +442,21 @@ def wait_until_done(
     is cut short so the wait never exceeds ``timeout``.
     """
     deadline = ctx.clock() + timeout
+    info: JobStatusInfo | None = None
     if first_poll is not None and first_poll > ctx.clock():
         yield Sleep(min(first_poll, deadline) - ctx.clock())
     interval = poll_interval
     cap = poll_interval * C.POLL_CAP_FACTOR
     while True:
-        outcome = yield from result_or_status(ctx, job_id)
+        try:
+            outcome = yield from result_or_status(ctx, job_id, deadline)
+        except OutOfTime as out:
+            error = WaitTimeoutError(job_id, info, timeout)
+            error.add_note(f"the last request failed with: {out.error}")
+            raise error from out.error
         info = _as_status(outcome)
         if on_progress is not None:
-            on_progress(info)
+            yield Notify(on_progress, info)
         if isinstance(outcome, JobResult):
             return outcome
         match info.status:

@@ -1,6 +1,8 @@
-"""Retry decisions: pure functions of (attempt, reply headers, clock, randomness).
+"""The one retry policy: a pure function of (attempt, reply, deadline, clock, randomness).
 
-Only the sleep differs between the sync and async clients; what to wait is decided here.
+API calls (``_plans.send``) and part uploads (``_plans.upload_part``) both ask
+``next_delay`` whether and how long to wait; only the sleep differs between the sync and
+async clients.
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ import random
 from collections.abc import Mapping
 
 from . import _constants as C
-from ._parsing import retry_after_seconds
+from ._parsing import Reply, retry_after_seconds
 
 
 def is_retryable_status(status_code: int) -> bool:
@@ -35,3 +37,40 @@ def retry_delay(
     if suggested is not None:
         return min(suggested, C.RETRY_AFTER_MAX)
     return backoff_delay(attempt, rng)
+
+
+def next_delay(
+    attempt: int,
+    reply: Reply | None,
+    deadline: float | None,
+    *,
+    max_retries: int,
+    now: float,
+    wall_now: float,
+    rng: random.Random,
+) -> float | None:
+    """Seconds to wait before retry number ``attempt`` (0-based), or None to give up.
+
+    ``reply`` is the last answer, or None when the request failed without one (a
+    connection error). Gives up on a non-retryable status, after ``max_retries`` retries,
+    and when the wait would end after ``deadline`` (a ``now``-clock time, or None): no
+    sleep ever runs past the deadline of the operation it serves.
+    """
+    if attempt >= max_retries:
+        return None
+    if reply is None:
+        delay = backoff_delay(attempt, rng)
+    elif is_retryable_status(reply.status_code):
+        delay = retry_delay(attempt, reply.headers, now=wall_now, rng=rng)
+    else:
+        return None
+    if deadline is not None and now + delay >= deadline:
+        return None
+    return delay
+
+
+def cut_by_deadline(attempt: int, reply: Reply | None, *, max_retries: int, past: bool) -> bool:
+    """True when a failure ended an operation because of its deadline: the retry was not
+    made for lack of time (or the deadline has ``past`` already), not for lack of tries."""
+    retryable = reply is None or is_retryable_status(reply.status_code)
+    return retryable and (attempt < max_retries or past)

@@ -3,15 +3,44 @@
 Runners know HTTP, threads and the event loop; they make no decisions. Each drives a
 flow the way httpx drives its auth flows: send the step's result back in, or throw the
 step's error in, until the flow returns.
+
+The contract between flows (``_plans``) and runners
+---------------------------------------------------
+
+- Every failure of a step's own I/O reaches the flow as a :class:`LeapOCRError`: the
+  network (``APIConnectionError`` / ``APITimeoutError``), a reply too large
+  (``UnexpectedResponseError``), a part's file or upload URL (``UploadError`` naming the
+  part). Never a raw ``OSError``, ``ValueError`` or ``httpx`` exception.
+- A user callback's own exception, ``KeyboardInterrupt`` and ``asyncio.CancelledError``
+  are thrown into the flow as they are: a flow holding a half-made job cleans it up
+  (bounded, best effort) and re-raises them.
+- ``Call`` is bounded as a whole (connect, send and the whole reply) by the client's
+  ``timeout`` or the step's own, whichever is smaller; its reply body is read up to
+  ``Call.body_limit`` bytes (after decompression), then refused while reading.
+- The API key is redacted from every reply body before a flow sees it (also in its
+  JSON-escaped and percent-encoded forms), so no error built from a body can carry it.
+- User callbacks run where documented: ``Notify`` on the caller's thread (blocking
+  client) or on the event loop, awaited if it returns an awaitable (async client);
+  ``on_upload_progress`` on the blocking client from the upload worker threads, one call
+  at a time, on the async client on the event loop.
+- ``Parallel``: on the first failure (or an interrupt) no new sub-flow starts and the
+  running ones stop before their next chunk or step; the failure is raised at once.
+- Dispatch over the step types ends in ``assert_never``: a new step type fails type
+  checking until both runners perform it.
 """
 
 from __future__ import annotations
 
+import concurrent.futures
+import functools
 import logging
+import os
+import queue
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, assert_never
 
 import httpx
 
@@ -23,13 +52,21 @@ from ._steps import (
     Finished,
     FlowGroup,
     NextFinished,
+    Notify,
     Parallel,
     Plan,
     PutPart,
     Sleep,
     Step,
 )
-from .errors import APIConnectionError, APITimeoutError, LeapOCRError
+from .errors import (
+    APIConnectionError,
+    APITimeoutError,
+    ConfigurationError,
+    LeapOCRError,
+    UnexpectedResponseError,
+    UploadError,
+)
 
 if TYPE_CHECKING:
     import concurrent.futures
@@ -38,6 +75,23 @@ T = TypeVar("T")
 logger = logging.getLogger("leapocr_sdk")
 
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+
+
+class CallbackFailed(Exception):
+    """Carries a user callback's exception through httpx and threads to the runner,
+    which throws the original into the flow."""
+
+    def __init__(self, error: Exception) -> None:
+        super().__init__(error)
+        self.error = error
+
+
+def call_back(callback: Callable[..., object], *args: Any) -> object:
+    """Call a user's callback; its exception travels as ``CallbackFailed``."""
+    try:
+        return callback(*args)
+    except Exception as exc:
+        raise CallbackFailed(exc) from exc
 
 
 def transport_error(exc: httpx.HTTPError, what: str) -> APIConnectionError:
@@ -52,26 +106,102 @@ def transport_error(exc: httpx.HTTPError, what: str) -> APIConnectionError:
     return APIConnectionError(f"{what}: {detail}", may_have_been_processed=maybe_processed)
 
 
-def _reply(response: httpx.Response) -> Reply:
-    content = response.content
-    if not 200 <= response.status_code < 300:
-        # An error body that echoes the key back must not carry it into an exception.
-        key = response.request.headers.get(C.API_KEY_HEADER)
-        if key:
-            content = content.replace(key.encode(), b"<redacted>")
-    logger.debug("%s -> %d", describe(response.request), response.status_code)
-    return Reply(response.status_code, response.headers, content)
+def step_error(step: Call | PutPart, exc: BaseException) -> LeapOCRError:
+    """The SDK's error for a step that failed outside httpx (a file, a URL, an encoding)."""
+    reason = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    if isinstance(step, PutPart):
+        number = step.part.part_number
+        return UploadError(f"part {number} could not be sent: {reason}", part_number=number)
+    return APIConnectionError(f"{step.method} {step.path}: the request could not be sent: {reason}")
 
 
-def _part_chunks(step: PutPart) -> Iterator[bytes]:
-    """The part's byte range, read from the source chunk by chunk as it is sent."""
+def out_of_time(what: str, timeout: float) -> APITimeoutError:
+    return APITimeoutError(
+        f"{what}: no answer in time (the whole request took more than {timeout:g}s)",
+        may_have_been_processed=True,
+    )
+
+
+def too_large(status_code: int, limit: int, what: str) -> UnexpectedResponseError:
+    return UnexpectedResponseError(
+        f"{what}: the reply body is larger than {limit} bytes (the SDK's limit): refused",
+        status_code=status_code,
+    )
+
+
+@functools.lru_cache(maxsize=8)
+def _key_pattern(key: str) -> re.Pattern[bytes]:
+    """The key as sent, JSON-escaped (``\\u002d``) or percent-encoded (``%2D``), any mix."""
+    forms = []
+    for char in key:
+        code = ord(char)
+        forms.append(b"(?:%s|%%%02x|\\\\u%04x)" % (re.escape(char.encode()), code, code))
+    return re.compile(b"".join(forms), re.IGNORECASE)
+
+
+def redact(content: bytes, key: str | None) -> bytes:
+    """``content`` with every form of ``key`` replaced by ``<redacted>``."""
+    if not key or not content:
+        return content
+    return _key_pattern(key).sub(b"<redacted>", content)
+
+
+def request_budget(step_timeout: float | None, client_timeout: float) -> float:
+    """Seconds one request may take: the client's timeout, or the step's when smaller."""
+    if step_timeout is None:
+        return client_timeout
+    return max(min(step_timeout, client_timeout), 0.0)
+
+
+def step_budget(step: Call | PutPart, client_timeout: float) -> float:
+    """Seconds a step's request may take: a call, its budget; a part, the client's
+    timeout plus the time to send its bytes at ``MIN_UPLOAD_RATE``."""
+    if isinstance(step, PutPart):
+        return client_timeout + step.part.size / C.MIN_UPLOAD_RATE
+    return request_budget(step.timeout, client_timeout)
+
+
+def read_capped(
+    chunks: Iterator[bytes],
+    limit: int,
+    deadline: float,
+    on_late: Callable[[], Exception],
+    on_large: Callable[[], Exception],
+) -> bytes:
+    """Join ``chunks`` while they stay within ``limit`` bytes and ``deadline``."""
+    body = bytearray()
+    for chunk in chunks:
+        body += chunk
+        if len(body) > limit:
+            raise on_large()
+        if time.monotonic() > deadline:
+            raise on_late()
+    return bytes(body)
+
+
+def part_chunks(step: PutPart, abort: threading.Event | None = None) -> Iterator[bytes]:
+    """The part's byte range, read from the source chunk by chunk as it is sent.
+
+    A failed read (a file that got shorter, a closed stream) becomes ``UploadError``;
+    a set ``abort`` stops the part before its next chunk.
+    """
     part, sent = step.part, 0
     while sent < part.size:
-        chunk = step.source.read(part.start + sent, min(C.UPLOAD_CHUNK_SIZE, part.size - sent))
+        if abort is not None and abort.is_set():
+            raise _Aborted
+        try:
+            chunk = step.source.read(part.start + sent, min(C.UPLOAD_CHUNK_SIZE, part.size - sent))
+        except Exception as exc:
+            raise step_error(step, exc) from exc
+        if not chunk:
+            raise step_error(step, OSError("the file became shorter while it was uploaded"))
         sent += len(chunk)
-        if step.progress is not None:
-            step.progress.update(part.part_number, sent)
         yield chunk
+
+
+def _reply(response: httpx.Response, content: bytes, key: str | None) -> Reply:
+    logger.debug("%s -> %d", describe(response.request), response.status_code)
+    return Reply(response.status_code, response.headers, redact(content, key))
 
 
 def api_request(
@@ -107,6 +237,60 @@ def describe(request: httpx.Request) -> str:
     return f"{request.method} {request.url.host}{request.url.path}"
 
 
+def check_process(owner_pid: int, client: str) -> None:
+    """A client's connections belong to the process that made it (not a forked child)."""
+    if os.getpid() != owner_pid:
+        raise ConfigurationError(
+            f"this {client} was created in process {owner_pid} and is used in process "
+            f"{os.getpid()} (after fork): its connections belong to the parent. Create a "
+            "new client in the child process"
+        )
+
+
+class _Workers:
+    """Daemon threads that perform blocking exchanges for callers who wait with a bound.
+
+    Idle threads are reused (starting one per request costs more than the request on a
+    fast network); at most ``keep_idle`` stay parked. Daemon threads never hold up
+    interpreter exit, even when stuck on a server that stopped answering.
+    """
+
+    def __init__(self, keep_idle: int = 8) -> None:
+        self._tasks: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._idle = 0
+        self._keep_idle = keep_idle
+
+    def run(self, task: Callable[[], None]) -> None:
+        with self._lock:
+            spawn = self._idle == 0
+            if not spawn:
+                self._idle -= 1
+        if spawn:
+            threading.Thread(target=self._work, name="leapocr-request", daemon=True).start()
+        self._tasks.put(task)
+
+    def _work(self) -> None:
+        while True:
+            self._tasks.get()()
+            with self._lock:
+                if self._idle >= self._keep_idle:
+                    return
+                self._idle += 1
+
+
+_WORKERS = _Workers()
+
+
+def _new_workers_after_fork() -> None:
+    global _WORKERS  # a forked child has none of the parent's threads
+    _WORKERS = _Workers()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_new_workers_after_fork)
+
+
 class SyncRunner:
     """Performs steps with an ``httpx.Client``, ``time.sleep`` and a thread pool."""
 
@@ -117,18 +301,22 @@ class SyncRunner:
         uploads: Callable[[], httpx.Client],
         base_url: str,
         headers: Callable[[], dict[str, str]],
+        timeout: float = C.DEFAULT_TIMEOUT,
         sleep: Callable[[float], object] | None = None,
     ) -> None:
         self._api = api
         self._uploads = uploads
         self._base_url = base_url
         self._headers = headers
+        self._timeout = timeout
         self._sleep = sleep or time.sleep
+        self._pid = os.getpid()
 
     def run(self, plan: Plan[T], abort: threading.Event | None = None) -> T:
         """Drive ``plan`` to its end; a set ``abort`` stops it before its next step."""
+        check_process(self._pid, "LeapOCR client")
         result: Any = None
-        error: LeapOCRError | None = None
+        error: BaseException | None = None
         while True:
             try:
                 step = plan.throw(error) if error is not None else plan.send(result)
@@ -138,44 +326,139 @@ class SyncRunner:
                 plan.close()
                 raise _Aborted
             try:
-                result, error = self._perform(step), None
-            except LeapOCRError as exc:
-                result, error = None, exc
-            except BaseException:
+                result, error = self._perform(step, abort), None
+            except _Aborted:
                 plan.close()
                 raise
+            except CallbackFailed as failed:
+                result, error = None, failed.error
+            except BaseException as exc:  # SDK errors, interrupts: the flow decides
+                result, error = None, exc
 
-    def _perform(self, step: Step) -> Any:
+    def _perform(self, step: Step, abort: threading.Event | None) -> Any:
         if isinstance(step, Call):
             return self._call(step)
         if isinstance(step, PutPart):
-            return self._put(step)
+            return self._put(step, abort)
         if isinstance(step, Sleep):
             return self._sleep(step.seconds)
+        if isinstance(step, Notify):
+            return call_back(step.callback, step.argument)
+        if isinstance(step, Parallel):
+            return self._parallel(step)
         if isinstance(step, NextFinished | Emit):
             return self._batch_step(step)
-        return self._parallel(step)
+        assert_never(step)
 
     def _call(self, step: Call) -> Reply:
-        return self._send(self._api, api_request(self._api, step, self._base_url, self._headers))
+        try:
+            request = api_request(self._api, step, self._base_url, self._headers)
+        except Exception as exc:
+            raise step_error(step, exc) from None
+        return self._send(self._api, request, step, step.body_limit)
 
-    def _put(self, step: PutPart) -> Reply:
+    def _put(self, step: PutPart, abort: threading.Event | None) -> Reply:
         uploads = self._uploads()
-        return self._send(uploads, part_request(uploads, step, _part_chunks(step)))
+        cancel = threading.Event()  # set when the wait for this part is given up
+        try:
+            request = part_request(uploads, step, self._progressed(step, abort, cancel))
+        except Exception as exc:
+            raise step_error(step, exc) from None
+        return self._send(uploads, request, step, C.MAX_REPLY_BYTES, cancel)
 
     @staticmethod
-    def _send(client: httpx.Client, request: httpx.Request) -> Reply:
+    def _progressed(
+        step: PutPart, abort: threading.Event | None, cancel: threading.Event
+    ) -> Iterator[bytes]:
+        sent = 0
+        for chunk in part_chunks(step, abort):
+            if cancel.is_set():
+                raise _Aborted
+            sent += len(chunk)
+            if step.progress is not None:
+                call_back(step.progress.update, step.part.part_number, sent)
+            yield chunk
+
+    def _send(
+        self,
+        client: httpx.Client,
+        request: httpx.Request,
+        step: Call | PutPart,
+        limit: int,
+        cancel: threading.Event | None = None,
+    ) -> Reply:
+        """Perform ``request`` in a helper thread and wait for it at most its budget.
+
+        httpx's timeouts bound each read, not the request: a server trickling its answer
+        (headers included) would hold a blocking call for as long as it likes. The wait
+        here is the bound; an abandoned exchange is told to stop (``cancel``), stops at
+        its next chunk or read timeout, and its connection is dropped. Waiting here also
+        keeps Ctrl-C prompt.
+        """
+        budget = step_budget(step, self._timeout)
+        deadline = time.monotonic() + budget
+        request.extensions["timeout"] = httpx.Timeout(budget).as_dict()
+        cancel = cancel or threading.Event()
+        outcome: list[tuple[bool, Any]] = []
+        done = threading.Event()
+
+        def exchange() -> None:
+            try:
+                reply = self._exchange(client, request, step, limit, deadline, budget)
+                outcome.append((True, reply))
+            except BaseException as exc:
+                outcome.append((False, exc))
+            finally:
+                done.set()
+
+        _WORKERS.run(exchange)
         try:
-            response = client.send(request, follow_redirects=False)
+            finished = done.wait(budget)
+        finally:
+            if not done.is_set():
+                cancel.set()
+        if not finished:
+            raise out_of_time(describe(request), budget)
+        ok, value = outcome[0]
+        if not ok:
+            raise value
+        return value  # type: ignore[no-any-return]
+
+    def _exchange(
+        self,
+        client: httpx.Client,
+        request: httpx.Request,
+        step: Call | PutPart,
+        limit: int,
+        deadline: float,
+        budget: float,
+    ) -> Reply:
+        what = describe(request)
+        try:
+            response = client.send(request, stream=True, follow_redirects=False)
+            try:
+                content = read_capped(
+                    response.iter_bytes(),
+                    limit,
+                    deadline,
+                    lambda: out_of_time(what, budget),
+                    lambda: too_large(response.status_code, limit, what),
+                )
+            finally:
+                response.close()
         except httpx.HTTPError as exc:
-            raise transport_error(exc, describe(request)) from None
-        return _reply(response)
+            if time.monotonic() >= deadline:
+                raise out_of_time(what, budget) from None
+            raise transport_error(exc, what) from None
+        except (LeapOCRError, CallbackFailed, _Aborted):
+            raise
+        except Exception as exc:
+            raise step_error(step, exc) from None
+        return _reply(response, content, self._headers().get(C.API_KEY_HEADER))
 
     def _parallel(self, step: Parallel) -> list[Any]:
         if not step.plans:
             return []
-        import concurrent.futures  # only uploads need a thread pool
-
         workers = max(1, min(step.limit, len(step.plans)))
         abort = threading.Event()
         failures: list[BaseException] = []
@@ -190,15 +473,19 @@ class SyncRunner:
                 abort.set()  # set by the worker itself: a queued sibling must not start
                 raise
 
-        with concurrent.futures.ThreadPoolExecutor(workers, "leapocr-upload") as pool:
+        pool = concurrent.futures.ThreadPoolExecutor(workers, "leapocr-upload")
+        try:
             futures = [pool.submit(guarded, plan) for plan in step.plans]
             concurrent.futures.wait(futures, return_when=concurrent.futures.FIRST_EXCEPTION)
             if failures:
-                abort.set()  # running sub-flows stop before their next step
-                for future in futures:
-                    future.cancel()  # the ones not started yet
                 raise failures[0]
             return [future.result() for future in futures]
+        finally:
+            # On a failure or an interrupt (Ctrl-C lands here, in the caller's thread):
+            # queued parts never start, running ones stop before their next chunk, and
+            # nothing waits for them.
+            abort.set()
+            pool.shutdown(wait=False, cancel_futures=True)
 
     # --- batches (``_batch``): sub-flows handed back as they finish, items to the caller ---
 
@@ -208,8 +495,9 @@ class SyncRunner:
         Closing the iterator (``break``, garbage collection) closes the plan, which stops
         its sub-flows.
         """
+        check_process(self._pid, "LeapOCR client")
         result: Any = None
-        error: LeapOCRError | None = None
+        error: BaseException | None = None
         try:
             while True:
                 try:
@@ -221,8 +509,10 @@ class SyncRunner:
                     yield step.value
                     continue
                 try:
-                    result, error = self._perform(step), None
-                except LeapOCRError as exc:
+                    result, error = self._perform(step, None), None
+                except CallbackFailed as failed:
+                    result, error = None, failed.error
+                except BaseException as exc:  # as in run(): the flow decides
                     result, error = None, exc
         finally:
             plan.close()

@@ -11,6 +11,7 @@ import threading
 from collections.abc import Callable, Generator, Mapping
 from typing import Any, NamedTuple, TypeVar
 
+from . import _constants as C
 from ._parsing import UploadPart
 from ._sources import FileSource
 
@@ -27,6 +28,11 @@ class Call(NamedTuple):
     json: Any = None
     headers: Mapping[str, str] | None = None
     idempotent: bool = True
+    # Seconds this call may take at most, in addition to the client's ``timeout`` (the
+    # smaller wins): set by flows with a deadline of their own.
+    timeout: float | None = None
+    # Bytes of reply body read at most (after decompression); more is an error.
+    body_limit: int = C.MAX_REPLY_BYTES
 
 
 class PutPart(NamedTuple):
@@ -39,6 +45,14 @@ class PutPart(NamedTuple):
 
 class Sleep(NamedTuple):
     seconds: float
+
+
+class Notify(NamedTuple):
+    """Call a user's callback with ``argument`` where the runner promises to (the caller's
+    thread, or the event loop, awaiting it when it returns an awaitable)."""
+
+    callback: Callable[[Any], object]
+    argument: Any
 
 
 class Parallel(NamedTuple):
@@ -103,7 +117,7 @@ class Emit(NamedTuple):
     value: Any
 
 
-Step = Call | PutPart | Sleep | Parallel | NextFinished | Emit
+Step = Call | PutPart | Sleep | Notify | Parallel | NextFinished | Emit
 Plan = Generator[Step, Any, T]
 
 
@@ -119,9 +133,12 @@ class UploadProgress:
         self._per_part: dict[int, int] = {}
         self._lock = threading.Lock()
 
-    def update(self, part_number: int, sent_in_part: int) -> None:
+    def update(self, part_number: int, sent_in_part: int) -> object:
+        """Record a part's count and call the callback; returns what it returned (the
+        async runner awaits an awaitable)."""
         with self._lock:
             self._per_part[part_number] = sent_in_part
             sent = sum(self._per_part.values())
             if self._callback is not None:
-                self._callback(sent, self.total)
+                return self._callback(sent, self.total)
+        return None

@@ -274,21 +274,41 @@ def is_loopback_host(host: str) -> bool:
         return False
 
 
+def without_password(url: str) -> str:
+    """``url`` with the password of its user info (``user:secret@host``) hidden."""
+    scheme, sep, rest = url.partition("://")
+    authority, slash, path = rest.partition("/")
+    userinfo, at, host = authority.rpartition("@")
+    if not sep or not at or ":" not in userinfo:
+        return url
+    return f"{scheme}://{userinfo.split(':', 1)[0]}:***@{host}{slash}{path}"
+
+
 def check_base_url(base_url: object, *, allow_insecure_http: bool) -> str:
     """The API root: https, or http to a loopback host (or anywhere when explicitly allowed)."""
     if not isinstance(base_url, str) or not base_url:
         raise ConfigurationError(f"base_url must be a non-empty string, got {base_url!r}")
-    parts = urlsplit(base_url)
+    shown = without_password(base_url)
+    if not base_url.isascii() or not base_url.isprintable() or any(c.isspace() for c in base_url):
+        raise ConfigurationError(
+            f"base_url {shown!r} holds spaces, control or non-ASCII characters: "
+            f"pass a plain URL such as {C.DEFAULT_BASE_URL!r}"
+        )
+    try:
+        parts = urlsplit(base_url)
+        parts.port  # noqa: B018 - raises ValueError for a bad port
+    except ValueError as exc:
+        raise ConfigurationError(f"base_url {shown!r} is not a valid URL: {exc}") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ConfigurationError(
             f"base_url must be an absolute http(s) URL such as {C.DEFAULT_BASE_URL!r}, "
-            f"got {base_url!r}"
+            f"got {shown!r}"
         )
     if parts.query or parts.fragment:
-        raise ConfigurationError(f"base_url must not have a query or fragment: {base_url!r}")
+        raise ConfigurationError(f"base_url must not have a query or fragment: {shown!r}")
     if parts.scheme == "http" and not allow_insecure_http and not is_loopback_host(parts.hostname):
         raise ConfigurationError(
-            f"base_url {base_url!r} is plain http to a remote host: the API key would travel "
+            f"base_url {shown!r} is plain http to a remote host: the API key would travel "
             "unencrypted. Use https, or pass allow_insecure_http=True if you really mean it"
         )
     return base_url.rstrip("/")

@@ -39,17 +39,20 @@ if TYPE_CHECKING:
 
 
 class LeapOCRError(Exception):
-    """Root of every error the SDK raises."""
+    """Root of every error the SDK raises.
+
+    Every SDK error pickles with its attributes and notes intact (a worker process of a
+    ``ProcessPoolExecutor`` hands it back as it was), whatever its constructor takes.
+    """
 
     def __reduce__(self) -> tuple[Any, ...]:
-        # Pickle the message and the attributes, not the constructor's arguments (which
-        # differ per class): errors cross process boundaries (Dask, multiprocessing).
-        return (_rebuild, (type(self), self.args, self.__dict__))
+        return (_restore, (type(self), self.args, self.__dict__))
 
 
-def _rebuild(cls: type[LeapOCRError], args: tuple[Any, ...], state: dict[str, Any]) -> Any:
+def _restore(cls: type[LeapOCRError], args: tuple[Any, ...], state: dict[str, Any]) -> Any:
+    """Rebuild a pickled error without calling its constructor (the message is final)."""
     error = cls.__new__(cls)
-    error.args = args
+    Exception.__init__(error, *args)
     error.__dict__.update(state)
     return error
 

@@ -381,7 +381,9 @@ def test_server_capping_the_limit_is_followed(api, base_url, make_client):
 def test_later_result_page_retried_after_a_server_error(api, base_url, make_client):
     def page_of(request):
         page = int(request.args["page"])
-        return json_response(service_result([(page, f"p{page}")], page=page, total_pages=2))
+        return json_response(
+            service_result([(page, f"p{page}")], page=page, total=2, total_pages=2)
+        )
 
     script = Script(page_of, json_response({}, 502), page_of)
     api.expect_request(f"{API}/ocr/result/{JOB}").respond_with_handler(script)

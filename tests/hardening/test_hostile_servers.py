@@ -1,0 +1,221 @@
+"""Issue 10, against real hostile servers on 127.0.0.1: replies that trickle, never end or
+inflate, bodies that echo the key, upload URLs and files that go bad mid-upload. Every test
+runs against both clients."""
+
+from __future__ import annotations
+
+import gzip
+import json
+
+import pytest
+
+from leapocr_sdk import (
+    APITimeoutError,
+    UnexpectedResponseError,
+    UploadError,
+    WaitTimeoutError,
+)
+from leapocr_sdk import _constants as C
+from tests.conftest import API_KEY
+from tests.hardening.hostile import JOB, head, send_json, trickle, trickle_everything
+
+STATUS = json.dumps({"id": JOB, "status": "processing", "file_name": "a.pdf"}).encode()
+
+
+# --- timeouts that hold ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("trickled", [trickle, trickle_everything], ids=["body", "headers"])
+def test_a_trickling_reply_cannot_keep_get_status_busy(hostile, make_client, trickled):
+    server = hostile(lambda h: trickled(h, STATUS, every=0.05, for_at_most=4.0))
+    client = make_client(base_url=server.base_url, timeout=0.5, max_retries=0)
+    with pytest.raises(APITimeoutError, match="no answer in time"):
+        client.get_status(JOB)
+
+
+def test_wait_until_done_holds_while_a_request_is_in_flight(hostile, make_client):
+    server = hostile(lambda h: trickle(h, STATUS, every=0.05, for_at_most=4.0))
+    client = make_client(base_url=server.base_url, timeout=30)
+    with pytest.raises(WaitTimeoutError) as info:
+        client.wait_until_done(JOB, timeout=0.5)
+    assert isinstance(info.value.__cause__, APITimeoutError)
+    assert len(server.requests) == 1  # no retry after the deadline
+
+
+# --- memory ---------------------------------------------------------------------------
+
+
+def _padded_status(padding: int) -> bytes:
+    return STATUS[:-1] + b" " * padding + b"}"
+
+
+def _endless(handler):
+    """Chunked: a status whose JSON never seems to end (it does, after 3x the cap)."""
+    head(handler, 200, {"Content-Type": "application/json", "Transfer-Encoding": "chunked"})
+    body = _padded_status(3 * C.MAX_REPLY_BYTES)
+    for start in range(0, len(body), 1 << 16):
+        chunk = body[start : start + (1 << 16)]
+        handler.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+    handler.wfile.write(b"0\r\n\r\n")
+
+
+def test_an_endless_chunked_reply_is_refused_while_reading(hostile, make_client):
+    server = hostile(_endless)
+    client = make_client(base_url=server.base_url, max_retries=0)
+    with pytest.raises(UnexpectedResponseError, match="larger than"):
+        client.get_status(JOB)
+
+
+def test_a_gzip_bomb_is_refused_while_reading(hostile, make_client):
+    bomb = gzip.compress(_padded_status(2 * C.MAX_REPLY_BYTES), 9)
+    assert len(bomb) < C.MAX_REPLY_BYTES // 100
+
+    def respond(handler):
+        head(
+            handler,
+            200,
+            {
+                "Content-Type": "application/json",
+                "Content-Encoding": "gzip",
+                "Content-Length": str(len(bomb)),
+            },
+        )
+        handler.wfile.write(bomb)
+
+    server = hostile(respond)
+    client = make_client(base_url=server.base_url, max_retries=0)
+    with pytest.raises(UnexpectedResponseError, match="larger than"):
+        client.get_status(JOB)
+
+
+# --- the key in bodies ----------------------------------------------------------------
+
+
+def _forms(key: str) -> list[str]:
+    json_escaped = "".join(f"\\u{ord(c):04x}" if c == "-" else c for c in key)
+    percent = "".join(f"%{ord(c):02X}" if c == "-" else c for c in key)
+    return [key, json_escaped, percent, "".join(f"%{ord(c):02x}" for c in key)]
+
+
+@pytest.mark.parametrize("status", [200, 401])
+def test_the_key_is_redacted_from_every_body_an_error_carries(hostile, make_client, status):
+    forms = _forms(API_KEY)
+
+    def respond(handler):
+        page = "<html>X-API-Key: " + " / ".join(forms) + "</html>"
+        data = page.encode()
+        head(handler, status, {"Content-Type": "text/html", "Content-Length": str(len(data))})
+        handler.wfile.write(data)
+
+    server = hostile(respond)
+    client = make_client(base_url=server.base_url, max_retries=0)
+    with pytest.raises(Exception) as info:
+        client.get_status(JOB)
+    text = f"{info.value} {info.value!r} {vars(info.value)}"
+    for form in forms:
+        assert form not in text
+    assert "<redacted>" in text
+
+
+# --- half-done uploads ----------------------------------------------------------------
+
+
+def test_a_file_that_shrinks_during_upload_deletes_the_job(upload_service, make_client, tmp_path):
+    size = 3 * C.UPLOAD_CHUNK_SIZE
+    path = tmp_path / "shrinking.pdf"
+    path.write_bytes(b"%PDF" + b"x" * (size - 4))
+    service = upload_service([size // 3, size - size // 3])
+
+    def shrink(sent, total):
+        if sent >= C.UPLOAD_CHUNK_SIZE // 2:
+            with open(path, "r+b") as handle:
+                handle.truncate(C.UPLOAD_CHUNK_SIZE // 2)
+
+    client = make_client(base_url=service.server.base_url, upload_concurrency=1)
+    with pytest.raises(UploadError) as info:
+        client.process_file(path, on_upload_progress=shrink)
+    assert info.value.part_number in (1, 2)
+    assert info.value.job_deleted is True
+    assert "shorter" in str(info.value)
+    assert service.deletes == [f"/api/v1/ocr/delete/{JOB}"]
+
+
+@pytest.mark.parametrize(
+    "url", ["http://127.0.0.1:99999/p", "http://127.0.0.1/p\x00q", "http://127.0.0.1/\ud800"]
+)
+def test_a_bad_upload_url_from_the_server_deletes_the_job(upload_service, make_client, url):
+    service = upload_service([10, 10], urls={2: url})
+    client = make_client(base_url=service.server.base_url)
+    with pytest.raises(UploadError) as info:
+        client.process_file(b"%PDF" + b"x" * 16)
+    assert info.value.part_number == 2
+    assert info.value.job_deleted is True
+    assert service.deletes == [f"/api/v1/ocr/delete/{JOB}"]
+
+
+@pytest.mark.parametrize("bad_id", ["..", "a/b", "x\u0000y"])
+def test_a_job_id_unsafe_in_a_path_is_refused(hostile, make_client, bad_id):
+    server = hostile(lambda h: send_json(h, {"job_id": bad_id, "status": "pending"}))
+    client = make_client(base_url=server.base_url)
+    with pytest.raises(UnexpectedResponseError, match="not safe"):
+        client.process_url("https://docs.example/a.pdf")
+    assert len(server.requests) == 1
+
+
+def test_a_raising_progress_callback_deletes_the_job(upload_service, make_client):
+    service = upload_service([10, 10])
+
+    def explode(sent, total):
+        raise ZeroDivisionError("callback bug")
+
+    client = make_client(base_url=service.server.base_url, upload_concurrency=1)
+    with pytest.raises(ZeroDivisionError) as info:
+        client.process_file(b"%PDF" + b"x" * 16, on_upload_progress=explode)
+    assert f"job {JOB} was deleted" in "".join(info.value.__notes__)
+    assert service.deletes == [f"/api/v1/ocr/delete/{JOB}"]
+
+
+# --- budgets: retries and paging ------------------------------------------------------
+
+
+def test_retry_after_60_during_wait_until_done_5_gives_up_in_time(hostile, make_client):
+    def respond(handler):
+        data = b'{"error": {"code": "RATE_LIMITED", "message": "slow down"}}'
+        head(handler, 429, {"Retry-After": "60", "Content-Length": str(len(data))})
+        handler.wfile.write(data)
+
+    server = hostile(respond)
+    client = make_client(base_url=server.base_url)
+    with pytest.raises(WaitTimeoutError) as info:
+        client.wait_until_done(JOB, timeout=5)
+    assert client.sleeps == []  # never a 60 s sleep inside a 5 s wait
+    assert info.value.__cause__.status_code == 429
+    assert "HTTP 429" in "".join(info.value.__notes__)
+
+
+def test_result_paging_stops_when_pages_add_nothing(hostile, make_client):
+    def respond(handler):
+        body = {"status": "completed", "pages": [], "pagination": {"total_pages": 50}}
+        send_json(handler, body)
+
+    server = hostile(respond)
+    client = make_client(base_url=server.base_url)
+    with pytest.raises(UnexpectedResponseError, match="adds no new pages"):
+        client.get_result(JOB)
+    assert len(server.requests) == 2
+
+
+def test_400_digit_numbers_in_a_status_are_no_overflow(hostile, make_client):
+    huge = "9" * 400
+    body = f'{{"id": "{JOB}", "status": "processing", "progress": {huge}, '
+    body += f'"processed_pages": {huge}, "total_pages": {huge}}}'
+
+    def respond(handler):
+        data = body.encode()
+        head(handler, 200, {"Content-Type": "application/json", "Content-Length": str(len(data))})
+        handler.wfile.write(data)
+
+    server = hostile(respond)
+    info = make_client(base_url=server.base_url).get_status(JOB)
+    assert 0.0 <= info.progress <= 1.0
+    assert info.processed_pages is None and info.total_pages is None
