@@ -123,7 +123,7 @@ def test_the_key_is_redacted_from_every_body_an_error_carries(hostile, make_clie
 def test_a_file_that_shrinks_during_upload_deletes_the_job(upload_service, make_client, tmp_path):
     size = 3 * C.UPLOAD_CHUNK_SIZE
     path = tmp_path / "shrinking.pdf"
-    path.write_bytes(b"%PDF" + b"x" * (size - 4))
+    path.write_bytes(b"%PDF-1.7" + b"x" * (size - 8))
     service = upload_service([size // 3, size - size // 3])
 
     def shrink(sent, total):
@@ -147,7 +147,7 @@ def test_a_bad_upload_url_from_the_server_deletes_the_job(upload_service, make_c
     service = upload_service([10, 10], urls={2: url})
     client = make_client(base_url=service.server.base_url)
     with pytest.raises(UploadError) as info:
-        client.process_file(b"%PDF" + b"x" * 16)
+        client.process_file(b"%PDF-1.7" + b"x" * 12)
     assert info.value.part_number == 2
     assert info.value.job_deleted is True
     assert service.deletes == [f"/api/v1/ocr/delete/{JOB}"]
@@ -170,7 +170,7 @@ def test_a_raising_progress_callback_deletes_the_job(upload_service, make_client
 
     client = make_client(base_url=service.server.base_url, upload_concurrency=1)
     with pytest.raises(ZeroDivisionError) as info:
-        client.process_file(b"%PDF" + b"x" * 16, on_upload_progress=explode)
+        client.process_file(b"%PDF-1.7" + b"x" * 12, on_upload_progress=explode)
     assert f"job {JOB} was deleted" in "".join(info.value.__notes__)
     assert service.deletes == [f"/api/v1/ocr/delete/{JOB}"]
 

@@ -24,7 +24,7 @@ from tests.conftest import API_KEY
 from tests.hardening.hostile import JOB, send_json
 
 PARTS = 12
-DOCUMENT = b"%PDF" + b"x" * (PARTS * 10 - 4)
+DOCUMENT = b"%PDF-1.7" + b"x" * (PARTS * 10 - 8)
 
 CHILD = textwrap.dedent(
     """
@@ -33,7 +33,7 @@ CHILD = textwrap.dedent(
 
     signal.signal(signal.SIGINT, signal.default_int_handler)  # even if started with it ignored
 
-    flavor, base_url, key, data = sys.argv[1], sys.argv[2], sys.argv[3], b"%PDF" + b"x" * 116
+    flavor, base_url, key, data = sys.argv[1], sys.argv[2], sys.argv[3], b"%PDF-1.7" + b"x" * 112
 
     async def run_async():
         async with AsyncLeapOCR(api_key=key, base_url=base_url, upload_concurrency=2) as client:
