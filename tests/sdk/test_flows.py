@@ -37,6 +37,11 @@ def result_page(numbers, *, total=None, total_pages=1) -> bytes:
     return json.dumps({"status": "completed", "pages": pages, "pagination": pagination}).encode()
 
 
+def document(size: int) -> bytes:
+    """``size`` bytes the SDK recognises as a PDF (the scripted service never reads them)."""
+    return (b"%PDF-1.7" + b"x" * size)[:size]
+
+
 def ticket(urls: list[str], job_id: str = JOB) -> bytes:
     size = 10
     parts = [
@@ -75,7 +80,7 @@ def test_part_upload_retry_follows_the_same_policy():
     part_reply = reply(503, headers={"Retry-After": "3"})
     script = FlowScript(reply(200, ticket(["https://s.example/1"])), part_reply)
     script.answers += [reply(200, headers={"etag": '"e"'}), reply(200, b"{}")]
-    with open_source(b"x" * 10, None) as source:
+    with open_source(document(10), None) as source:
         job = script.run(plans.process_file(ctx(), source, SubmitOptions(), None))
     assert job.job_id == JOB
     assert script.sleeps() == [3.0]
@@ -130,9 +135,9 @@ def test_paging_stops_on_a_page_that_adds_nothing():
 def test_a_job_id_unsafe_as_a_path_segment_is_refused(bad_id):
     script = FlowScript(reply(200, json.dumps({"job_id": bad_id, "status": "pending"})))
     with pytest.raises(UnexpectedResponseError, match="not safe to use in a URL"):
-        script.run(plans.process_url(ctx(), "https://x.example/a.pdf", SubmitOptions()))
+        script.run(plans.process_url(ctx(), "https://x.example/a.pdf", None, SubmitOptions()))
     script = FlowScript(reply(200, ticket(["https://s.example/1"], job_id=bad_id)))
-    with open_source(b"x" * 10, None) as source, pytest.raises(UnexpectedResponseError):
+    with open_source(document(10), None) as source, pytest.raises(UnexpectedResponseError):
         script.run(plans.process_file(ctx(), source, SubmitOptions(), None))
     assert len(script.calls()) == 1  # nothing sent to the unsafe id
 
@@ -148,7 +153,7 @@ def test_a_job_id_unsafe_as_a_path_segment_is_refused(bad_id):
 )
 def test_a_bad_upload_url_deletes_the_job_and_names_the_part(url):
     script = FlowScript(reply(200, ticket(["https://s.example/1", url])), reply(204))
-    with open_source(b"x" * 20, None) as source, pytest.raises(UploadError) as info:
+    with open_source(document(20), None) as source, pytest.raises(UploadError) as info:
         script.run(plans.process_file(ctx(), source, SubmitOptions(), None))
     assert info.value.part_number == 2
     assert info.value.job_deleted is True
@@ -161,7 +166,7 @@ def test_a_bad_upload_url_deletes_the_job_and_names_the_part(url):
 @pytest.mark.parametrize("interrupt", [KeyboardInterrupt, ValueError])
 def test_an_interrupted_upload_deletes_the_job_then_reraises(interrupt):
     script = FlowScript(reply(200, ticket(["https://s.example/1"])), interrupt("stop"), reply(204))
-    with open_source(b"x" * 10, None) as source, pytest.raises(interrupt) as info:
+    with open_source(document(10), None) as source, pytest.raises(interrupt) as info:
         script.run(plans.process_file(ctx(), source, SubmitOptions(), None))
     assert f"job {JOB} was deleted" in "".join(info.value.__notes__)
     delete = script.calls()[-1]
@@ -172,7 +177,7 @@ def test_an_interrupted_upload_names_the_job_when_it_cannot_be_deleted():
     script = FlowScript(
         reply(200, ticket(["https://s.example/1"])), KeyboardInterrupt(), reply(503, b"{}")
     )
-    with open_source(b"x" * 10, None) as source, pytest.raises(KeyboardInterrupt) as info:
+    with open_source(document(10), None) as source, pytest.raises(KeyboardInterrupt) as info:
         script.run(plans.process_file(ctx(), source, SubmitOptions(), None))
     assert f"delete_job({JOB!r})" in "".join(info.value.__notes__)
     assert len(script.calls()) == 2  # one attempt, no retries after an interrupt
