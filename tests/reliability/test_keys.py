@@ -314,7 +314,7 @@ def test_upload_url_redirect_is_not_followed(
         )
         api.expect_request(f"/api/v1/ocr/delete/{JOB}", method="DELETE").respond_with_json({})
         with pytest.raises(UploadError) as caught:
-            make_client(base_url=base_url).process_file(b"0123456789")
+            make_client(base_url=base_url).process_file(b"%PDF-1.7xx")  # ten bytes, one part
     finally:
         storage.stop()
     assert caught.value.part_number == 1 and caught.value.status_code == 307
@@ -341,7 +341,7 @@ def test_plain_http_upload_url_to_a_remote_host_is_refused(
     )
     api.expect_request(f"/api/v1/ocr/delete/{JOB}", method="DELETE").respond_with_json({})
     with pytest.raises(UploadError, match=r"plain http to storage\.example\.com: refused"):
-        make_client(base_url=base_url).process_file(b"0123456789")
+        make_client(base_url=base_url).process_file(b"%PDF-1.7xx")  # ten bytes, one part
     assert [r.path for r, _ in api.log] == [
         "/api/v1/ocr/uploads/direct",
         f"/api/v1/ocr/delete/{JOB}",

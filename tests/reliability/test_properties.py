@@ -26,6 +26,7 @@ from hypothesis import strategies as st
 
 from leapocr_sdk import _constants as C
 from leapocr_sdk import _plans as plans
+from leapocr_sdk._contract import DEFAULT_MODEL
 from leapocr_sdk._parsing import (
     Reply,
     assemble_result,
@@ -50,7 +51,7 @@ from leapocr_sdk.errors import (
     ValidationError,
     error_class_for,
 )
-from leapocr_sdk.types import JobStatus
+from leapocr_sdk.types import JobStatus, OutputFormat
 
 # 75 examples a test keeps the suite fast; LEAPOCR_PROPERTY_EXAMPLES=2000 digs deeper.
 PROFILE = settings(
@@ -566,7 +567,7 @@ def test_error_body_round_trip_both_shapes(
     assert error.details == details
 
 
-# --- mutual exclusion ----------------------------------------------------------------------------
+# --- the 2026 option rule ------------------------------------------------------------------------
 
 OPTION_VALUES = {
     "instruction": st.text(min_size=1, max_size=100).filter(str.strip),
@@ -577,15 +578,21 @@ OPTION_VALUES = {
 
 @given(st.fixed_dictionaries({}, optional=OPTION_VALUES))
 @PROFILE
-def test_at_most_one_of_instruction_schema_template(given_options: dict[str, Any]) -> None:
+def test_a_template_excludes_instruction_and_schema(given_options: dict[str, Any]) -> None:
+    """A template carries its own schema and instruction; schema and instruction go together."""
     options = {"instruction": None, "schema": None, "template_slug": None, **given_options}
-    if len(given_options) > 1:
-        with pytest.raises(ValidationError, match="at most one of"):
+    if "template_slug" in given_options and len(given_options) > 1:
+        with pytest.raises(ValidationError, match="template_slug cannot be combined with"):
             check_options(output_type=None, model=None, **options)
+        return
+    checked = check_options(output_type=None, model=None, **options)
+    for name, value in given_options.items():
+        assert getattr(checked, name) == value
+    if "template_slug" in given_options:
+        assert (checked.output_type, checked.model) == (None, None)
     else:
-        checked = check_options(output_type=None, model=None, **options)
-        for name, value in given_options.items():
-            assert getattr(checked, name) == value
+        wanted = OutputFormat.STRUCTURED if "schema" in given_options else OutputFormat.MARKDOWN
+        assert (checked.output_type, checked.model) == (wanted, DEFAULT_MODEL)
 
 
 @given(st.fixed_dictionaries({}, optional={k: JSON for k in OPTION_VALUES}))
