@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import os
+import random
 import signal
 import socket
 import threading
@@ -25,12 +26,12 @@ from typing import Any
 
 import pytest
 
+from leapocr_sdk._contract import MAX_FILE_SIZE
 from leapocr_sdk.testing import LeapOCREmulator, make_pdf
 from tests.conftest import API_KEY
 
 DEFAULT_DEADLINE = 60.0
 CLIENT_TIMEOUT = 2.0  # per-request timeout of the clients under fault injection
-MAX_FILE_SIZE = 104_857_600
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -179,9 +180,14 @@ class Files:
         self.directory.mkdir()
         self.empty = root / "empty.pdf"
         self.empty.write_bytes(b"")
-        self.huge = root / "huge.pdf"  # sparse: no disk space used
+        self.huge = root / "huge.pdf"  # a PDF's first bytes, then sparse: no disk space used
         with open(self.huge, "wb") as handle:
+            handle.write(b"%PDF-1.7\n")
             handle.truncate(MAX_FILE_SIZE + 1)
+        self.text = root / "notes.pdf"  # text, whatever its name says
+        self.text.write_text("Invoice 42\nTotal: 10.00 EUR\n" * 50)
+        self.noise = root / "noise.pdf"  # random bytes (fixed seed)
+        self.noise.write_bytes(random.Random(5).randbytes(4096))
         self.unreadable = root / "unreadable.pdf"
         self.unreadable.write_bytes(make_pdf(["secret"]))
         os.chmod(self.unreadable, 0)

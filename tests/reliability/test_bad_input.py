@@ -32,6 +32,7 @@ from leapocr_sdk import (
     ValidationError,
     estimate_credits,
 )
+from leapocr_sdk._contract import DEFAULT_MODEL
 from tests.conftest import API_KEY, AsyncBridge
 from tests.reliability.conftest import Files
 
@@ -58,6 +59,7 @@ class Case:
 
 GOOD_URL = "https://example.com/invoice.pdf"
 JOB = "123e4567-e89b-12d3-a456-426614174000"
+BOOL_HINT = "must be True or False"
 NEEDED = {  # valid values of the required arguments
     "process_url": (GOOD_URL,),
     "process_file": (F("pdf"),),
@@ -66,6 +68,7 @@ NEEDED = {  # valid values of the required arguments
     "delete_job": (JOB,),
     "wait_until_done": (JOB,),
     "list_models": (),
+    "health": (),
     "process": (F("pdf"),),
     "process_many": ([GOOD_URL],),
     "as_completed": ([JOB],),
@@ -148,9 +151,9 @@ CONSTRUCTOR = [
 
 # --- processing options, shared by process_url and process_file -------------------------
 
-OUTPUT_HINT = r"output_type must be an OutputFormat or one of 'structured', 'markdown'"
-MODEL_HINT = r"model must be a Model .* or a model name from list_models\(\)"
-EXCLUSIVE = r"give at most one of instruction, schema and template_slug"
+OUTPUT_HINT = r"output_type must be an OutputFormat or one of 'markdown', 'structured'"
+MODEL_HINT = rf"model must be a Model .* or a model name such as '{DEFAULT_MODEL}'"
+TEMPLATE_CLASH = r"template_slug cannot be combined with {}: the template already sets"
 
 
 def option_cases(method: str) -> list[Case]:
@@ -178,17 +181,48 @@ def option_cases(method: str) -> list[Case]:
         call(method, "template_slug-empty", "template_slug must be a non-empty", template_slug=""),
         call(method, "template_slug-blank", "template_slug must be a non-empty", template_slug=" "),
         call(method, "template_slug-wrong-type", "template_slug must be", template_slug=7),
-        call(method, "exclusive-instruction-schema", EXCLUSIVE, instruction="x", schema={"a": 1}),
-        call(method, "exclusive-instruction-slug", EXCLUSIVE, instruction="x", template_slug="t"),
-        call(method, "exclusive-schema-slug", EXCLUSIVE, schema={"a": 1}, template_slug="t"),
+        *(
+            call(method, f"template_slug-with-{name}", TEMPLATE_CLASH.format(name), **clash)
+            for name, clash in {
+                "output_type": {"output_type": "markdown", "template_slug": "t"},
+                "model": {"model": Model.PRO_V1, "template_slug": "t"},
+                "instruction": {"instruction": "x", "template_slug": "t"},
+                "schema": {"schema": {"a": 1}, "template_slug": "t"},
+            }.items()
+        ),
         call(
             method,
-            "exclusive-all-three",
-            EXCLUSIVE,
+            "template_slug-with-all",
+            TEMPLATE_CLASH.format("output_type, model, schema, instruction"),
+            output_type="structured",
+            model="pro-v1",
             instruction="x",
             schema={"a": 1},
             template_slug="t",
         ),
+        call(
+            method,
+            "schema-with-markdown",
+            "a schema only applies to structured output",
+            output_type=OutputFormat.MARKDOWN,
+            schema={"a": 1},
+        ),
+        call(
+            method,
+            "structured-without-schema",
+            "output_type='structured' needs a schema",
+            output_type="structured",
+            instruction="x",
+        ),
+        call(
+            method,
+            "extract_bounding_boxes-string",
+            "extract_bounding_boxes " + BOOL_HINT,
+            extract_bounding_boxes="yes",
+        ),
+        call(method, "save_as_template-int", "save_as_template " + BOOL_HINT, save_as_template=1),
+        call(method, "file_name-empty", "file_name must be a non-empty string", file_name=""),
+        call(method, "file_name-too-long", "at most 255 are accepted", file_name="a" * 256),
     ]
 
 
@@ -224,7 +258,8 @@ PROCESS_URL = [
 ]
 
 FILE_HINT = r"file must be a path \(str or os\.PathLike\), bytes, or a binary file object"
-TOO_BIG = r"at most 104857600 bytes \(100 MiB\): split the PDF"
+TOO_BIG = r"at most 1073741824 bytes \(1 GiB\): split the document"
+NOT_A_DOCUMENT = r"is not a document the service reads: .* PDF, PNG, JPEG, TIFF or WebP file"
 PROCESS_FILE = [
     call(
         "process_file",
@@ -240,24 +275,35 @@ PROCESS_FILE = [
     call("process_file", "file-nothing-there", "file not found: .*: check the path", F("missing")),
     call("process_file", "file-pathlib-nothing", "file not found", F("missing_path")),
     call(
-        "process_file", "file-directory", "is a directory: pass the path of a PDF", F("directory")
+        "process_file",
+        "file-directory",
+        "is a directory: pass the path of a document file",
+        F("directory"),
     ),
     call("process_file", "file-device", "is not a regular file", "/dev/null"),
     call("process_file", "file-zero-bytes", r"is empty \(0 bytes\)", F("empty")),
     call("process_file", "file-empty-bytes", r"is empty \(0 bytes\)", b""),
     call("process_file", "file-empty-stream", r"is empty \(0 bytes\)", F("empty_stream")),
-    call("process_file", "file-over-100MiB", TOO_BIG, F("huge")),
-    call("process_file", "file-object-over-100MiB", TOO_BIG, F("huge_stream")),
+    call("process_file", "file-over-1GiB", TOO_BIG, F("huge")),
+    call("process_file", "file-object-over-1GiB", TOO_BIG, F("huge_stream")),
+    call("process_file", "file-text", NOT_A_DOCUMENT, F("text")),
+    call("process_file", "file-random-bytes", NOT_A_DOCUMENT, F("noise")),
+    call("process_file", "file-text-bytes", NOT_A_DOCUMENT, b"Invoice 42\nTotal: 10.00 EUR\n"),
+    call("process_file", "file-text-object", NOT_A_DOCUMENT, F("text_stream")),
+    call(
+        "process_file",
+        "file-url",
+        r"is a URL, not a local file: use process_url\(\)",
+        "https://example.com/invoice.pdf",
+    ),
     call("process_file", "file-unreadable", "permission denied", F("unreadable")),
     call("process_file", "file-text-mode", "open it with 'rb'", F("text_mode")),
     call("process_file", "file-text-stream", "open it with 'rb'", io.StringIO("%PDF-1.4")),
     call("process_file", "file-closed", "closed: pass an open file", F("closed")),
     call("process_file", "file-write-only", "not readable: open it with 'rb'", F("write_only")),
-    call("process_file", "file_name-empty", "file_name must be a non-empty string", file_name=""),
     call(
         "process_file", "file_name-wrong-type", "file_name must be a non-empty string", file_name=5
     ),
-    call("process_file", "file_name-too-long", "at most 255 are accepted", file_name="a" * 256),
     call(
         "process_file",
         "on_upload_progress-not-callable",
@@ -353,9 +399,8 @@ OTHERS = [
     *job_id_cases("get_result"),
     *job_id_cases("delete_job"),
     call("list_models", "unexpected-argument", "positional argument", "pro-v1", _error=TypeError),
+    call("health", "unexpected-argument", "positional argument", "now", _error=TypeError),
 ]
-
-BOOL_HINT = "must be True or False"
 PROCESS = [
     call("process", "source-missing", "missing 1 required", OMIT, _error=TypeError),
     call("process", "source-none", FILE_HINT, None),
@@ -461,6 +506,8 @@ def _resolve(value: Any, files: Files, flavor: str, opened: list[Any]) -> Any:
         handle = open(files.huge, "rb")  # noqa: SIM115
     elif value.name == "empty_stream":
         handle = io.BytesIO(b"")
+    elif value.name == "text_stream":
+        handle = io.BytesIO(b"PDF-1.7 without its percent sign")
     else:
         return str(getattr(files, value.name))
     opened.append(handle)
