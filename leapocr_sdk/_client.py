@@ -29,6 +29,7 @@ from ._steps import Plan
 from ._tls import tls_context
 from ._validation import (
     SubmitOptions,
+    base_url_hint,
     check_base_url,
     check_callback,
     check_document_url,
@@ -119,6 +120,7 @@ class _ClientBase:
             allow_insecure_http=allow_insecure_http,
             clock=clock or time.monotonic,
             rng=rng or random.Random(),  # noqa: S311 - jitter, not secrets
+            not_found_hint=base_url_hint(self._base_url),
         )
 
     @property
