@@ -125,7 +125,8 @@ def send(ctx: Context, call: Call, deadline: float | None = None) -> Plan[Reply]
         if delay is None:
             last: LeapOCRError | None = failure if reply is None else None
             if reply is not None and deadline is not None:
-                last = error_from_reply(reply, ctx.not_found_hint) if reply.status_code >= 300 else None
+                failed = reply.status_code >= 300
+                last = error_from_reply(reply, ctx.not_found_hint) if failed else None
             if (
                 deadline is not None
                 and last is not None
