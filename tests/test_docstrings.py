@@ -9,6 +9,7 @@ that talks to the service; ``Attributes:`` naming every field of the result type
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import inspect
 import re
@@ -69,15 +70,12 @@ def problems(qualname: str, obj: Any) -> list[str]:
     found = sections(inspect.cleandoc(doc))
     errors: list[str] = []
     if inspect.isclass(obj):
-        if attrs.has(obj):
-            fields = {f.name for f in attrs.fields(obj)}
-            missing = fields - documented_names(found.get("Attributes", ""))
+        fields = data_fields(obj)
+        if fields is not None:  # a record: its fields are its Attributes (inherited ones too)
+            missing = set(fields) - attributes_documented(obj)
             if missing:
                 errors.append(f"{qualname}: Attributes: misses {sorted(missing)}")
-        if issubclass(obj, tuple) and hasattr(obj, "_fields"):
-            missing = set(obj._fields) - documented_names(found.get("Attributes", ""))
-            if missing:
-                errors.append(f"{qualname}: Attributes: misses {sorted(missing)}")
+            return errors
         init = obj.__dict__.get("__init__")
         if init is not None and not issubclass(obj, BaseException):
             errors += _check_args(qualname, init, found)
@@ -93,6 +91,26 @@ def problems(qualname: str, obj: Any) -> list[str]:
     if owner in CLIENTS and obj.__name__ not in NO_REQUEST and "Raises" not in found:
         errors.append(f"{qualname}: no Raises: section")
     return errors
+
+
+def data_fields(cls: type) -> list[str] | None:
+    """The fields of an attrs class, dataclass or NamedTuple; None for other classes."""
+    if attrs.has(cls):
+        return [f.name for f in attrs.fields(cls)]
+    if dataclasses.is_dataclass(cls):
+        return [f.name for f in dataclasses.fields(cls)]
+    if issubclass(cls, tuple) and hasattr(cls, "_fields"):
+        return list(cls._fields)
+    return None
+
+
+def attributes_documented(cls: type) -> set[str]:
+    names: set[str] = set()
+    for base in cls.__mro__:
+        doc = base.__dict__.get("__doc__")
+        if isinstance(doc, str):
+            names |= documented_names(sections(inspect.cleandoc(doc)).get("Attributes", ""))
+    return names
 
 
 def _check_args(qualname: str, function: Any, found: dict[str, str]) -> list[str]:
