@@ -9,7 +9,7 @@ COMPAT       := .compat
 COMPAT_STAMP := $(COMPAT)/.installed
 COMPAT_REQS  := tests/compat/requirements.txt
 
-.PHONY: install compat generate check lint types spec regen-diff test demo bench bench-smoke soak clean
+.PHONY: install compat generate check lint types spec regen-diff test docs demo bench bench-smoke soak clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,8 +31,8 @@ compat: $(COMPAT_STAMP)
 generate: $(STAMP)
 	PATH="$(abspath $(BIN)):$$PATH" scripts/generate.sh $(GEN_PKG)
 
-## Lint, strict types, spec validation, regeneration diff, tests.
-check: lint types spec regen-diff test
+## Lint, strict types, spec validation, regeneration diff, the docs site, tests.
+check: lint types spec regen-diff docs test
 
 lint: $(STAMP)
 	$(BIN)/ruff check leapocr_sdk tests scripts
@@ -53,6 +53,10 @@ regen-diff: $(STAMP)
 test: $(STAMP) $(COMPAT_STAMP)
 	$(BIN)/python -m pytest -q
 
+## The documentation site, built strictly (a broken reference or link fails) into site/.
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
+
 ## The README's main command: the offline demo on the embedded emulator.
 demo: $(STAMP)
 	$(BIN)/python scripts/demo.py
@@ -69,4 +73,4 @@ soak: $(STAMP)
 	LEAPOCR_SOAK_JOBS=500 $(BIN)/python -m pytest -q tests/reliability -k soak
 
 clean:
-	rm -rf $(VENV) $(COMPAT) .mypy_cache .ruff_cache .pytest_cache .hypothesis
+	rm -rf $(VENV) $(COMPAT) site .mypy_cache .ruff_cache .pytest_cache .hypothesis

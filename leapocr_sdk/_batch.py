@@ -49,8 +49,16 @@ T = TypeVar("T")
 class BatchItem:
     """One source of a batch, finished: its ``result`` or its ``error`` (never both).
 
-    ``credits`` are those this run spent on it. ``skipped`` is true for a source a
-    journal shows as done in an earlier run (``outputs``: the paths recorded for it then).
+    Attributes:
+        source: the source as given (path, URL, bytes, file object), or the job id for
+            ``as_completed`` / ``wait_many``.
+        job_id: its job's id (None if no job was created).
+        result: the ``JobResult`` when it succeeded in this run.
+        error: the ``LeapOCRError`` when it failed (``JobFailedError``, ``UploadError``,
+            ``NotResubmittedError``, ...).
+        credits: credits this run spent on it.
+        skipped: True for a source a journal shows as done in an earlier run.
+        outputs: for a skipped source, the paths recorded with ``Journal.set_outputs``.
     """
 
     source: Any
@@ -74,15 +82,21 @@ class BatchItem:
 
 @attrs.frozen
 class BatchEvent:
-    """What ``on_event`` receives about one source; ``kind`` is one of
-
-    - ``uploading``: ``sent`` of ``total`` bytes uploaded;
-    - ``submitted``: the job ``job_id`` started;
-    - ``waiting``: the job's ``status`` at a poll;
-    - ``throttled``: a submission met a 429 and the batch slows down (``message``);
-    - ``finished``: its ``BatchItem`` is next (``message``: the error, if any).
+    """What ``process_many``'s ``on_event`` receives about one source.
 
     With the blocking client, events of documents in flight come from worker threads.
+
+    Attributes:
+        kind: ``uploading`` (``sent`` of ``total`` bytes uploaded), ``submitted`` (the job
+            ``job_id`` started), ``waiting`` (the job's ``status`` at a poll),
+            ``throttled`` (a submission met a 429 and the batch slows down: ``message``)
+            or ``finished`` (its ``BatchItem`` is next; ``message``: the error, if any).
+        source: the source as given.
+        job_id: its job's id, once known.
+        message: a sentence for ``throttled`` and failed ``finished`` events.
+        status: the ``JobStatusInfo`` of a ``waiting`` event.
+        sent: bytes uploaded so far (``uploading``).
+        total: the document's size in bytes (``uploading``).
     """
 
     kind: str

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-DEFAULT_BASE_URL = "https://api.leapocr.com/api/v1"
+API_ROOT = "/api/v1"  # every API path hangs below it; a base URL without it gets 404s
+DEFAULT_BASE_URL = "https://api.leapocr.com" + API_ROOT
 API_KEY_ENV = "LEAPOCR_API_KEY"
 BASE_URL_ENV = "LEAPOCR_BASE_URL"
 API_KEY_HEADER = "X-API-Key"

@@ -14,7 +14,13 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
-from .errors import APIError, RateLimitError, UnexpectedResponseError, error_class_for
+from .errors import (
+    APIError,
+    NotFoundError,
+    RateLimitError,
+    UnexpectedResponseError,
+    error_class_for,
+)
 from .types import (
     BoundingBox,
     BoxBounds,
@@ -110,8 +116,10 @@ def _header(headers: Mapping[str, str], name: str) -> str | None:
     return value
 
 
-def error_from_reply(reply: Reply) -> APIError:
-    """The APIError subclass for an error reply, reading either error-body shape."""
+def error_from_reply(reply: Reply, not_found_hint: str | None = None) -> APIError:
+    """The APIError subclass for an error reply, reading either error-body shape.
+
+    ``not_found_hint`` is added to a 404's message (the client's base URL looks wrong)."""
     code: str | None = None
     message: str | None = None
     details: Any = None
@@ -135,6 +143,8 @@ def error_from_reply(reply: Reply) -> APIError:
             details = body.get("details")
     cls = error_class_for(reply.status_code, code)
     message = message or f"the API answered {reply.status_code} with no error message"
+    if cls is NotFoundError and not_found_hint:
+        message = f"{message}; {not_found_hint}"
     request_id = request_id_of(reply.headers)
     if cls is RateLimitError:
         return RateLimitError(

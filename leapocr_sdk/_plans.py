@@ -64,6 +64,8 @@ class Context:
     clock: Callable[[], float] = time.monotonic
     wall_clock: Callable[[], float] = time.time
     rng: random.Random = attrs.field(factory=random.Random)
+    # Added to a 404's message when the base URL looks wrong (no /api/v1): see base_url_hint.
+    not_found_hint: str | None = None
 
 
 # --- one request, with retries -------------------------------------------------------
@@ -123,7 +125,8 @@ def send(ctx: Context, call: Call, deadline: float | None = None) -> Plan[Reply]
         if delay is None:
             last: LeapOCRError | None = failure if reply is None else None
             if reply is not None and deadline is not None:
-                last = error_from_reply(reply) if reply.status_code >= 300 else None
+                failed = reply.status_code >= 300
+                last = error_from_reply(reply, ctx.not_found_hint) if failed else None
             if (
                 deadline is not None
                 and last is not None
@@ -145,7 +148,7 @@ def call_api(ctx: Context, call: Call, deadline: float | None = None) -> Plan[Re
     """``send``, then raise the APIError subclass for any non-2xx reply."""
     reply = yield from send(ctx, call, deadline)
     if not 200 <= reply.status_code < 300:
-        raise error_from_reply(reply)
+        raise error_from_reply(reply, ctx.not_found_hint)
     return reply
 
 
@@ -394,7 +397,7 @@ def result_or_status(
     for page in range(2, first.total_pages + 1):
         reply = yield from call_api(ctx, _result_call(job_id, page), deadline)
         if reply.status_code == 202:
-            raise error_from_reply(reply)
+            raise error_from_reply(reply, ctx.not_found_hint)
         chunk = parse_result_chunk(reply)
         new = [item for item in chunk.pages if item.page_number not in seen]
         if not new:
@@ -505,5 +508,5 @@ def health(ctx: Context) -> Plan[HealthStatus]:
     to retry (a probe should say how the service is now)."""
     reply: Reply = yield requests.health()
     if reply.status_code not in (200, 503):
-        raise error_from_reply(reply)
+        raise error_from_reply(reply, ctx.not_found_hint)
     return parse_health(reply)

@@ -314,6 +314,15 @@ def check_base_url(base_url: object, *, allow_insecure_http: bool) -> str:
     return base_url.rstrip("/")
 
 
+def base_url_hint(base_url: str) -> str | None:
+    """What to add to a 404 when ``base_url`` (checked, no trailing slash) lacks the API's
+    ``/api/v1`` root: every path would miss. None when it has it."""
+    if base_url.endswith(C.API_ROOT):
+        return None
+    shown = without_password(base_url)
+    return f"the base URL {shown!r} has no {C.API_ROOT}: did you mean {shown + C.API_ROOT!r}?"
+
+
 def check_positive_int(name: str, value: object, *, minimum: int) -> int:
     """Integer options such as max_retries and upload_concurrency."""
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:

@@ -114,7 +114,11 @@ class PermissionDeniedError(APIError):
 
 
 class NotFoundError(APIError):
-    """404: no such job (or it was deleted)."""
+    """404: no such job for this key.
+
+    A base URL without ``/api/v1`` makes every call miss with 404: the message then ends
+    with "the base URL '...' has no /api/v1: did you mean '.../api/v1'?".
+    """
 
 
 class ConflictError(APIError):
@@ -225,7 +229,11 @@ class JobNotReadyError(LeapOCRError):
 
 
 class JobDeletedError(LeapOCRError):
-    """The job was deleted: the service redacted its pages, so there is no result to read."""
+    """The job was deleted: the service redacted its pages, so there is no result to read.
+
+    Raised by ``get_result`` and ``wait_until_done`` (a deleted job never reads as an empty
+    result); ``get_status`` still answers, with ``deleted_at`` set.
+    """
 
     def __init__(self, job_id: str) -> None:
         self.job_id = job_id

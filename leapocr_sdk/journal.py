@@ -55,7 +55,17 @@ _READ_CHUNK = 1024 * 1024
 
 
 class JournalEntry(NamedTuple):
-    """A source's row: ``state`` as described in the module docstring."""
+    """A source's row in the journal.
+
+    Attributes:
+        key: the row's key: a hash of the source's location and the batch's options.
+        location: the source's absolute path, its URL, or the hash of in-memory bytes.
+        state: ``new``, ``submitting``, ``sent``, ``submitted``, ``done`` or ``failed``
+            (see the module docstring).
+        job_id: its job's id, once known.
+        error: why it failed (``failed``).
+        outputs: paths recorded with ``Journal.set_outputs``.
+    """
 
     key: str
     location: str
@@ -65,7 +75,11 @@ class JournalEntry(NamedTuple):
     outputs: tuple[str, ...]
 
     def describe(self) -> str:
-        """Why an earlier run's outcome keeps this source from being submitted again."""
+        """Why an earlier run's outcome keeps this source from being submitted again.
+
+        Returns:
+            A sentence naming the source, what happened and how to retry it.
+        """
         if self.state == "failed":
             return (
                 f"{self.location} failed in an earlier run ({self.error or 'no reason recorded'}); "
@@ -80,10 +94,25 @@ class JournalEntry(NamedTuple):
 
 
 class Journal:
-    """The journal of a batch at ``path`` (created if missing). Thread-safe; a context manager.
+    """The journal of a batch, a SQLite file. Thread-safe; a context manager.
 
-    Pass it (or just its path) as ``process_many(..., journal=...)``. ``options`` are the
-    batch's processing options, part of each source's identity.
+    Pass it (or just its path) as ``process_many(..., journal=...)``. The batch's
+    processing options are part of each source's identity. The writing methods are
+    called by ``process_many`` as each source moves on; each change is committed at once.
+
+    Args:
+        path: the SQLite file (created, with its folder, if missing).
+
+    Raises:
+        ValidationError: the file cannot be opened or created as a journal.
+
+    Example:
+        ```python
+        with Journal("batch.sqlite") as journal:
+            for item in client.process_many(paths, journal=journal):
+                out = save(item)
+                journal.set_outputs(item.job_id, [out])
+        ```
     """
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
@@ -105,7 +134,11 @@ class Journal:
             ) from None
 
     def bind_options(self, options: object) -> None:
-        """The processing options of the batch about to run (part of each source's key)."""
+        """Set the processing options of the batch about to run (part of each source's key).
+
+        Args:
+            options: the checked options (a NamedTuple or a mapping).
+        """
         as_dict = options._asdict() if hasattr(options, "_asdict") else options
         self._options = json.dumps(as_dict, sort_keys=True, default=str)
 
@@ -114,8 +147,12 @@ class Journal:
     def lookup(self, source: object) -> JournalEntry | None:
         """The source's row, created (state ``new``) if missing or if its content changed.
 
-        None for a source without a stable identity (a file object) or one that cannot be
-        read (its submission then reports why).
+        Args:
+            source: a path, URL or ``bytes`` of the batch.
+
+        Returns:
+            Its ``JournalEntry``; None for a source without a stable identity (a file
+            object) or one that cannot be read (its submission then reports why).
         """
         identity = _identify(source)
         if identity is None:
@@ -137,7 +174,11 @@ class Journal:
         return JournalEntry(key, location, "new", None, None, ())
 
     def entries(self) -> list[JournalEntry]:
-        """Every row (for reports and tests)."""
+        """Every row, in the order the sources were first seen (for reports and tests).
+
+        Returns:
+            One ``JournalEntry`` per source.
+        """
         with self._lock:
             rows = self._db.execute(
                 "SELECT key, location, state, job_id, error, outputs FROM sources ORDER BY rowid"
@@ -150,26 +191,68 @@ class Journal:
     # -- writing (each one committed at once) ---------------------------------------------
 
     def submitting(self, key: str) -> None:
+        """Record that the source's submission started (nothing billable sent yet).
+
+        Args:
+            key: the row's key (``JournalEntry.key``).
+        """
         self._update(key, state="submitting", error=None)
 
     def job_issued(self, key: str, job_id: str) -> None:
-        """An upload's job id, known before its upload is complete."""
+        """Record an upload's job id, known before its upload is complete.
+
+        Args:
+            key: the row's key (``JournalEntry.key``).
+            job_id: the job's id.
+        """
         self._update(key, job_id=job_id)
 
     def sent(self, key: str) -> None:
+        """Record that the request starting the job was sent without an answer yet.
+
+        Args:
+            key: the row's key (``JournalEntry.key``).
+        """
         self._update(key, state="sent")
 
     def submitted(self, key: str, job_id: str) -> None:
+        """Record that the job started: a later run waits on it instead of resubmitting.
+
+        Args:
+            key: the row's key (``JournalEntry.key``).
+            job_id: the job's id.
+        """
         self._update(key, state="submitted", job_id=job_id, error=None)
 
     def failed(self, key: str, state: str, job_id: str | None, error: str) -> None:
+        """Record a failure (resubmitted by a later run only with ``retry_failed``).
+
+        Args:
+            key: the row's key (``JournalEntry.key``).
+            state: ``failed``, or ``sent`` when the job may exist without a known id.
+            job_id: the job's id, if known.
+            error: what went wrong, in a sentence.
+        """
         self._update(key, state=state, job_id=job_id, error=error)
 
     def finished(self, key: str, job_id: str | None, credits: int, pages: int) -> None:
+        """Record that the source is done: a later run skips it.
+
+        Args:
+            key: the row's key (``JournalEntry.key``).
+            job_id: the job's id.
+            credits: credits the job cost.
+            pages: pages processed.
+        """
         self._update(key, state="done", job_id=job_id, credits=credits, pages=pages, error=None)
 
     def set_outputs(self, job_id: str, paths: list[str]) -> None:
-        """Record the files saved for job ``job_id``'s result (kept when it is skipped later)."""
+        """Record the files saved for a job's result; a later run's skipped item shows them.
+
+        Args:
+            job_id: the job's id (``BatchItem.job_id``).
+            paths: the files written for its result.
+        """
         with self._lock:
             self._db.execute(
                 "UPDATE sources SET outputs = ?, updated = ? WHERE job_id = ?",
@@ -185,6 +268,7 @@ class Journal:
             )
 
     def close(self) -> None:
+        """Close the SQLite connection (``process_many`` closes a journal it opened)."""
         with self._lock:
             self._db.close()
 

@@ -47,13 +47,26 @@ class Model(enum.StrEnum):
         return MODELS_BY_NAME[self.value].generation
 
     def info(self) -> ModelInfo:
-        """This model as a :class:`ModelInfo`, as ``list_models()`` returns them."""
+        """This model as ``list_models()`` describes models.
+
+        Returns:
+            A ``ModelInfo`` from the built-in catalogue (no request).
+        """
         spec = MODELS_BY_NAME[self.value]
         return ModelInfo(spec.name, spec.display_name, spec.credits_per_page, spec.description)
 
 
 def builtin_models() -> list[ModelInfo]:
-    """The built-in model catalogue, offline: the documented models with their prices."""
+    """The built-in model catalogue, offline: the documented models with their prices.
+
+    Returns:
+        One ``ModelInfo`` per model of ``Model``, 2026 models first.
+
+    Example:
+        ```python
+        {m.name: m.credits_per_page for m in builtin_models()}  # {'standard-v2': 1, ...}
+        ```
+    """
     return [Model(spec.name).info() for spec in MODEL_CATALOGUE]
 
 
@@ -84,10 +97,23 @@ class JobStatus(enum.StrEnum):
 
 
 def estimate_credits(pages: int, model: Model | str = Model.STANDARD_V2) -> int:
-    """Credits a document of ``pages`` pages costs with ``model``.
+    """Credits a document of ``pages`` pages costs with ``model``, computed offline.
 
-    Custom model names are priced on the service; for those, raises ``ValidationError``
-    (a ``ValueError``): look the price up with ``list_models()``.
+    Args:
+        pages: the number of pages (a whole number >= 0).
+        model: a ``Model`` or a built-in model name (default ``standard-v2``).
+
+    Returns:
+        ``pages`` times the model's credits per page.
+
+    Raises:
+        ValidationError: ``pages`` is not a whole number >= 0, or ``model`` is a custom
+            name (priced on the service: look it up with ``list_models()``).
+
+    Example:
+        ```python
+        estimate_credits(12, Model.PRO_V2)  # 36
+        ```
     """
     from .errors import ValidationError  # a ValueError too
 
@@ -104,7 +130,12 @@ def estimate_credits(pages: int, model: Model | str = Model.STANDARD_V2) -> int:
 
 @attrs.frozen
 class Job:
-    """A submitted job."""
+    """A submitted job, as ``process_file`` and ``process_url`` return it.
+
+    Attributes:
+        job_id: the job's id, for ``wait_until_done``, ``get_status``, ``delete_job``.
+        status: its status when submitted (usually ``pending``).
+    """
 
     job_id: str
     status: JobStatus
@@ -112,10 +143,26 @@ class Job:
 
 @attrs.frozen
 class JobStatusInfo:
-    """A job's status. ``progress`` runs from 0.0 to 1.0.
+    """A job's status, as ``get_status`` and ``on_progress`` callbacks receive it.
 
     Times are timezone-aware; fields the service did not send are ``None``. A deleted job
     keeps answering with its last status and ``deleted_at`` set.
+
+    Attributes:
+        job_id: the job's id.
+        status: ``pending``, ``processing``, ``completed``, ``partially_done`` or
+            ``failed``.
+        progress: from 0.0 to 1.0.
+        processed_pages: pages processed so far.
+        total_pages: pages in the document.
+        error_message: why the job failed (``failed`` only).
+        file_name: the document's name.
+        result_format: ``markdown`` or ``structured``.
+        template_name: the template the job used, if any.
+        processing_time_seconds: how long processing took.
+        created_at: when the job was created.
+        completed_at: when it finished.
+        deleted_at: when it was deleted (its result is then gone).
     """
 
     job_id: str
@@ -135,7 +182,14 @@ class JobStatusInfo:
 
 @attrs.frozen
 class BoxBounds:
-    """Where a block sits on its page, in pixels from the top-left corner."""
+    """Where a block sits on its page, in pixels from the top-left corner.
+
+    Attributes:
+        x: pixels from the left edge.
+        y: pixels from the top edge.
+        width: the block's width in pixels.
+        height: the block's height in pixels.
+    """
 
     x: int
     y: int
@@ -145,7 +199,14 @@ class BoxBounds:
 
 @attrs.frozen
 class BoundingBox:
-    """A block of a page (paragraph, heading, table, figure, caption, list, header, footer)."""
+    """A block of a page, with ``extract_bounding_boxes=True``.
+
+    Attributes:
+        bounds: where it sits (``BoxBounds``), or None.
+        text: the block's text.
+        type: paragraph, heading, table, figure, caption, list, header or footer.
+        metadata: anything else the service sent about the block.
+    """
 
     bounds: BoxBounds | None
     text: str | None
@@ -155,7 +216,12 @@ class BoundingBox:
 
 @attrs.frozen
 class PageDimensions:
-    """A page's size in pixels."""
+    """A page's size in pixels.
+
+    Attributes:
+        width: in pixels.
+        height: in pixels.
+    """
 
     width: int
     height: int
@@ -163,12 +229,18 @@ class PageDimensions:
 
 @attrs.frozen
 class PageResult:
-    """One page of a result.
+    """One page of a result. Fields the service did not send are None.
 
-    ``text`` is the page's markdown (or None), ``data`` its structured object (or None),
-    ``result`` the raw value the service returned for the page. ``confidence`` (0.0 to
-    1.0), ``dimensions`` and ``bounding_boxes`` are ``None`` when the service did not send
-    them; bounding boxes come with ``extract_bounding_boxes=True``.
+    Attributes:
+        page_number: 1 for the first page.
+        text: the page's markdown (None for structured results).
+        data: the page's structured object (None for markdown results).
+        result: the raw value the service returned for the page.
+        confidence: a quality score from 0.0 to 1.0.
+        dimensions: the page's size in pixels (``PageDimensions``).
+        bounding_boxes: the page's blocks (``BoundingBox``), with
+            ``extract_bounding_boxes=True``.
+        has_bounding_boxes: whether the service located blocks on this page.
     """
 
     page_number: int
@@ -181,7 +253,11 @@ class PageResult:
     has_bounding_boxes: bool | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        """The page as JSON-ready data."""
+        """The page as JSON-ready data.
+
+        Returns:
+            A dict of plain values (lists, dicts, strings, numbers), for ``json.dumps``.
+        """
         return _jsonable(self)  # type: ignore[no-any-return]
 
 
@@ -189,10 +265,24 @@ class PageResult:
 class JobResult:
     """A finished job's result, every page in page order.
 
-    ``data`` is the document-level structured object: the response's ``data`` when the
-    service sends one, else the first page's structured result. ``status`` is
-    ``completed`` or ``partially_done`` (some pages could not be processed: compare
-    ``len(pages)`` with ``total_pages``).
+    A ``partially_done`` job comes back like a completed one: check ``status`` and
+    compare ``len(pages)`` with ``total_pages``.
+
+    Attributes:
+        job_id: the job's id.
+        status: ``completed`` or ``partially_done`` (some pages could not be processed).
+        credits_used: credits the job cost.
+        processing_time_seconds: how long processing took.
+        model: the model that processed it.
+        result_format: ``markdown`` or ``structured``.
+        pages: every ``PageResult``, in page order.
+        data: the document-level structured object: the response's ``data`` when the
+            service sends one, else the first page's structured result.
+        file_name: the document's name.
+        template_name: the template the job used, if any.
+        total_pages: pages in the document.
+        created_at: when the job was created.
+        completed_at: when it finished.
     """
 
     job_id: str
@@ -215,7 +305,11 @@ class JobResult:
         return "\n\n".join(page.text for page in self.pages if page.text is not None)
 
     def to_dict(self) -> dict[str, Any]:
-        """The whole result as JSON-ready data (times as ISO 8601 strings), for json.dumps."""
+        """The whole result as JSON-ready data.
+
+        Returns:
+            A dict of plain values (times as ISO 8601 strings), for ``json.dumps``.
+        """
         return _jsonable(self)  # type: ignore[no-any-return]
 
 
@@ -237,7 +331,15 @@ def _jsonable(value: Any) -> Any:
 
 @attrs.frozen
 class HealthStatus:
-    """The service's health (``GET /health``): ``healthy`` is True when every check passed."""
+    """The service's health (``GET /health``).
+
+    Attributes:
+        status: the service's word for its state (e.g. ``healthy``).
+        healthy: True when every check passed.
+        version: the service's version, if sent.
+        checks: each check's outcome, as sent.
+        raw: the whole answer.
+    """
 
     status: str
     healthy: bool
@@ -248,7 +350,14 @@ class HealthStatus:
 
 @attrs.frozen
 class ModelInfo:
-    """A processing model offered by the service."""
+    """A processing model offered by the service.
+
+    Attributes:
+        name: the name to pass as ``model=`` (e.g. ``standard-v2``).
+        display_name: the human-readable name.
+        credits_per_page: credits charged per page.
+        description: what the model is for.
+    """
 
     name: str
     display_name: str

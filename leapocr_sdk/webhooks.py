@@ -87,7 +87,23 @@ class Headers(Protocol):
 
 
 def sign(body: bytes | str, *, timestamp: int | str, secret: Secret) -> str:
-    """The ``X-Webhook-Signature`` of ``body`` signed at ``timestamp`` (for senders, tests)."""
+    """The ``X-Webhook-Signature`` of ``body`` signed at ``timestamp`` (for senders, tests).
+
+    Args:
+        body: the request body, exactly as it will be sent.
+        timestamp: the Unix time in seconds sent as ``X-Webhook-Timestamp``.
+        secret: the subscription's signing secret.
+
+    Returns:
+        The hex HMAC-SHA256 of ``"<timestamp>.<body>"``.
+
+    Example:
+        ```python
+        now = int(time.time())
+        headers = {"X-Webhook-Timestamp": str(now),
+                   "X-Webhook-Signature": sign(body, timestamp=now, secret=secret)}
+        ```
+    """
     return hmac.new(
         _bytes(secret), _signed_payload(body, str(timestamp)), hashlib.sha256
     ).hexdigest()
@@ -102,12 +118,23 @@ def verify_signature(
     tolerance: float = DEFAULT_TOLERANCE,
     now: float | None = None,
 ) -> None:
-    """Check a delivery's signature and age; return None, or raise WebhookVerificationError.
+    """Check a delivery's signature and age (constant-time); the check alone, no parsing.
 
-    ``body`` is the raw request body exactly as received. ``secret`` may be one secret or
-    several (during a rotation, the old and the new one): any match is accepted.
-    ``now`` (Unix seconds) defaults to the current time. The error's ``reason`` says
-    which check failed (see :class:`WebhookVerificationError`).
+    Args:
+        body: the raw request body exactly as received (not parsed and re-serialised).
+        signature: the ``X-Webhook-Signature`` header's value.
+        timestamp: the ``X-Webhook-Timestamp`` header's value (Unix seconds).
+        secret: one secret or several (during a rotation, the old and the new one):
+            any match is accepted.
+        tolerance: refuse deliveries signed more than this many seconds before or after
+            ``now`` (default 300: replays are refused).
+        now: the current Unix time (default: the clock).
+
+    Raises:
+        WebhookVerificationError: a check failed; its ``reason`` says which
+            (``missing_signature``, ``missing_timestamp``, ``malformed_signature``,
+            ``malformed_timestamp``, ``signature_mismatch``,
+            ``timestamp_outside_tolerance``, ``missing_secret``). Answer it with 400.
     """
     secrets_ = _secret_list(secret)
     if not signature:
@@ -159,10 +186,30 @@ def construct_event(
     *,
     now: float | None = None,
 ) -> WebhookEvent:
-    """Verify a delivery (see :func:`verify_signature`) and parse it into a typed event.
+    """Verify a delivery (see ``verify_signature``) and parse it into a typed event.
 
-    ``headers`` is any mapping of the request's headers; names are matched without
-    regard to case. Event types this version does not know become :class:`UnknownEvent`.
+    Args:
+        body: the raw request body exactly as received (not parsed and re-serialised).
+        headers: the request's headers, any mapping (a dict, or FastAPI/Starlette, Flask,
+            Django ``request.headers``); names are matched without regard to case.
+        secret: one secret or several (during a rotation): any match is accepted.
+        tolerance: refuse deliveries signed more than this many seconds away (default 300).
+        now: the current Unix time (default: the clock).
+
+    Returns:
+        A ``JobCreated``, ``JobStarted``, ``JobCompleted`` or ``JobFailed``; an
+        ``UnknownEvent`` for a type this version does not know (never an error).
+
+    Raises:
+        WebhookVerificationError: the signature or timestamp failed a check, or the signed
+            body is not an event (``reason`` says which). Answer it with 400.
+
+    Example:
+        ```python
+        event = construct_event(await request.body(), request.headers, SECRET)
+        if isinstance(event, JobCompleted):
+            result = client.get_result(event.job_id)
+        ```
     """
     found = _find_headers(headers)
     verify_signature(
@@ -187,7 +234,18 @@ def construct_event(
 
 @dataclass(frozen=True, kw_only=True)
 class WebhookEvent:
-    """What every event has. ``raw`` is the whole JSON body, for fields not typed here."""
+    """What every event has. Fields the body lacks are None.
+
+    Attributes:
+        event_id: the event's id: the same for every retried delivery of it (skip the
+            ids you have handled).
+        event_type: e.g. ``job.completed``.
+        timestamp: when the event happened (timezone-aware).
+        user_id: the user the job belongs to.
+        team_id: the team the job belongs to.
+        organization_id: the organisation the job belongs to.
+        raw: the whole JSON body, for fields not typed here.
+    """
 
     event_id: str
     event_type: str
@@ -200,6 +258,18 @@ class WebhookEvent:
 
 @dataclass(frozen=True, kw_only=True)
 class _JobEvent(WebhookEvent):
+    """What every job event has (besides the fields of ``WebhookEvent``).
+
+    Attributes:
+        job_id: the job's id.
+        status: the job's status when the event happened.
+        file_name: the document's name.
+        model: the job's model.
+        result_format: ``markdown`` or ``structured``.
+        total_pages: pages in the document (``job.started``, ``completed``, ``failed``).
+        processed_pages: pages processed (``job.completed``, ``job.failed``).
+    """
+
     job_id: str
     status: str
     file_name: str | None = None
@@ -221,7 +291,13 @@ class JobStarted(_JobEvent):
 
 @dataclass(frozen=True, kw_only=True)
 class JobCompleted(_JobEvent):
-    """``job.completed``: the result can be fetched (``client.get_result(event.job_id)``)."""
+    """``job.completed``: the result can be fetched (``client.get_result(event.job_id)``).
+
+    Attributes:
+        credits_used: credits the job cost.
+        processing_time: seconds of processing.
+        completed_at: when it finished (timezone-aware).
+    """
 
     total_pages: int | None = None
     processed_pages: int | None = None
@@ -232,7 +308,11 @@ class JobCompleted(_JobEvent):
 
 @dataclass(frozen=True, kw_only=True)
 class JobFailed(_JobEvent):
-    """``job.failed``: the job ended without a result; ``error_message`` says why."""
+    """``job.failed``: the job ended without a result.
+
+    Attributes:
+        error_message: why it failed.
+    """
 
     error_message: str | None = None
     total_pages: int | None = None
@@ -241,7 +321,12 @@ class JobFailed(_JobEvent):
 
 @dataclass(frozen=True, kw_only=True)
 class UnknownEvent(WebhookEvent):
-    """An event type this version of the SDK does not know (the service may add types)."""
+    """An event type this version of the SDK does not know (the service may add types).
+
+    Attributes:
+        job_id: the body's ``job_id``, if any.
+        status: the body's ``status``, if any.
+    """
 
     job_id: str | None = None
     status: str | None = None
@@ -256,8 +341,19 @@ _JOB_EVENTS: dict[str, type[_JobEvent]] = {
 
 
 def parse_event(data: dict[str, Any]) -> WebhookEvent:
-    """A typed event from an event body you already trust (e.g. one ``construct_event``
-    verified, or one fetched from the API); it checks no signature."""
+    """A typed event from an event body you already trust; it checks no signature.
+
+    Args:
+        data: the parsed JSON body (e.g. one ``construct_event`` verified, or one fetched
+            from the API).
+
+    Returns:
+        The typed event, ``UnknownEvent`` for an unknown type.
+
+    Raises:
+        WebhookVerificationError: the body lacks ``event_id``, ``event_type``, a valid
+            ``timestamp``, or a job event's ``job_id`` (reason ``malformed_payload``).
+    """
     event_id, event_type = data.get("event_id"), data.get("event_type")
     if not isinstance(event_id, str) or not event_id or not isinstance(event_type, str):
         raise WebhookVerificationError(

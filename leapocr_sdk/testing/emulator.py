@@ -142,10 +142,19 @@ _SPOOL_CHUNK = 1024 * 1024
 
 @dataclass(frozen=True)
 class RecordedRequest:
-    """One request the emulator received (header names lower-case).
+    """One request the emulator received, as ``emu.requests`` lists them.
 
-    ``status`` is None when the connection was dropped without a response;
-    ``client_port`` tells connections apart (equal ports: a reused keep-alive connection).
+    Attributes:
+        method: the HTTP method.
+        path: the path, without the query.
+        query: the query parameters.
+        headers: the headers, names lower-case.
+        body_size: bytes of body received.
+        route: the route name (``status``, ``upload_part``, ... ``unknown``).
+        status: the status answered; None when the connection was dropped unanswered.
+        started_at: when it arrived (Unix time).
+        duration: seconds spent answering.
+        client_port: the client's port: equal ports mean a reused keep-alive connection.
     """
 
     method: str
@@ -308,14 +317,16 @@ class LeapOCREmulator:
     are each page's text, structured results fill the schema's properties from
     ``Key: value`` lines. ``add_template`` makes ``template_slug`` work.
 
-    Keywords:
-        api_key: the key expected in ``X-API-Key``.
-        host, port: where to listen (port 0: a free port).
+    Args:
+        api_key: the key expected in ``X-API-Key`` (default ``test-key``).
+        host: the address to listen on (default 127.0.0.1).
+        port: the port (0, the default: a free port; see ``port`` once started).
         credits: the credit balance (None: unlimited). A job is charged pages x the
             model's credits per page when it completes; a submission the balance can't
             cover for one page is refused with 402.
-        rate_limit, rate_window: at most ``rate_limit`` API requests per ``rate_window``
-            seconds (fixed window), with ``X-RateLimit-*`` headers; None disables it.
+        rate_limit: at most this many API requests per ``rate_window`` seconds (fixed
+            window), with ``X-RateLimit-*`` headers and 429; None disables it.
+        rate_window: the rate limit's window, in seconds.
         processing_seconds: how long a job takes once its document is read; a
             ``(min, max)`` tuple draws a duration per job.
         seed: makes ids, durations and signing keys reproducible.
@@ -323,6 +334,14 @@ class LeapOCREmulator:
         upload_url_ttl: lifetime of upload URLs, in seconds.
         keep_files: keep uploaded documents for ``get_job(...).file_bytes`` (turn off for
             long-running benchmarks).
+
+    Example:
+        ```python
+        with LeapOCREmulator(credits=100) as emu:
+            emu.faults.fail("status", 503)  # the next poll fails once
+            with LeapOCR(emu.api_key, base_url=emu.base_url) as client:
+                result = client.process(make_pdf(["Invoice Number: INV-1"]))
+        ```
     """
 
     def __init__(
@@ -369,7 +388,11 @@ class LeapOCREmulator:
     # -- lifecycle --------------------------------------------------------------------------
 
     def start(self) -> LeapOCREmulator:
-        """Bind and serve on a background thread; returns self."""
+        """Bind and serve on a background thread (a started emulator is left as it is).
+
+        Returns:
+            The emulator itself, for ``emu = LeapOCREmulator().start()``.
+        """
         if self._server is not None:
             return self
         self._stopping.clear()
@@ -443,6 +466,7 @@ class LeapOCREmulator:
 
     @property
     def port(self) -> int:
+        """The port it listens on; RuntimeError before ``start()``."""
         if self._server is None:
             raise RuntimeError("the emulator is not running")
         return int(self._server.server_address[1])
@@ -468,6 +492,7 @@ class LeapOCREmulator:
             return list(self._records)
 
     def clear_requests(self) -> None:
+        """Forget the requests recorded so far (``requests``, ``route_counts``)."""
         with self._records_lock:
             self._records.clear()
             self._counts.clear()
@@ -479,6 +504,14 @@ class LeapOCREmulator:
             return dict(self._counts)
 
     def count(self, route: str) -> int:
+        """Requests received on one route since the last ``clear_requests()``.
+
+        Args:
+            route: a route name (``status``, ``result``, ``upload_part``, ... see ``Faults``).
+
+        Returns:
+            The number of requests.
+        """
         with self._records_lock:
             return self._counts[route]
 
@@ -503,14 +536,36 @@ class LeapOCREmulator:
             return {job_id: self._store.view(job) for job_id, job in self._store.jobs.items()}
 
     def get_job(self, job_id: str) -> JobView:
-        """A snapshot of one job; KeyError if unknown."""
+        """A snapshot of one job.
+
+        Args:
+            job_id: the job's id.
+
+        Returns:
+            Its ``JobView``.
+
+        Raises:
+            KeyError: no such job.
+        """
         job: Job | None = self._store.get(job_id)
         if job is None:
             raise KeyError(job_id)
         return self._store.view(job)
 
     def wait_for_job(self, job_id: str, timeout: float = 10.0) -> JobView:
-        """Block until the job is completed, partially done or failed; for tests."""
+        """Block until the job is completed, partially done or failed; for tests.
+
+        Args:
+            job_id: the job's id.
+            timeout: seconds to wait at most.
+
+        Returns:
+            The finished job's ``JobView``.
+
+        Raises:
+            KeyError: no such job.
+            TimeoutError: the job did not finish within ``timeout``.
+        """
         deadline = time.monotonic() + timeout
         while True:
             view = self.get_job(job_id)
@@ -529,7 +584,15 @@ class LeapOCREmulator:
         description: str = "Custom model",
         priority: int = 10,
     ) -> None:
-        """Register a custom model (unknown model names are refused with 400)."""
+        """Register a custom model (unknown model names are refused with 400).
+
+        Args:
+            name: the name clients pass as ``model=``.
+            credits_per_page: its price.
+            display_name: its human-readable name (default: ``name``).
+            description: what ``list_models()`` says about it.
+            priority: its place in the model list (lower first).
+        """
         model = Model(name, display_name or name, description, credits_per_page, 0, priority)
         self._store.add_model(model)
 
@@ -545,8 +608,25 @@ class LeapOCREmulator:
     ) -> None:
         """Register a template, so that submissions with ``template_slug=slug`` work.
 
-        A job from the template takes its format, schema, instructions and model (None:
-        the default model), and reports ``name`` (default: the slug) as ``template_name``.
+        A job from the template takes its format, schema, instructions and model, and
+        reports the template's name as ``template_name``.
+
+        Args:
+            slug: what clients pass as ``template_slug=``.
+            name: the template's name (default: the slug).
+            format: ``structured`` (default) or ``markdown``.
+            schema: the JSON schema of the fields to extract.
+            instructions: the template's instruction.
+            model: its model (None: the default model); a custom one must be added first.
+
+        Raises:
+            ValueError: an unknown format or model.
+
+        Example:
+            ```python
+            emu.add_template("invoices", schema={"type": "object",
+                                                 "properties": {"total": {"type": "number"}}})
+            ```
         """
         if format not in FORMATS:
             raise ValueError(f"format must be one of {', '.join(FORMATS)}, not {format!r}")
@@ -565,11 +645,19 @@ class LeapOCREmulator:
     def add_webhook(
         self, url: str, events: Iterable[str] = WEBHOOK_EVENTS, secret: str | None = None
     ) -> str:
-        """POST signed job events to ``url`` as jobs move; returns the signing secret.
+        """POST signed job events to ``url`` as jobs move.
 
-        ``events`` is some of ``job.created``, ``job.started``, ``job.completed``,
-        ``job.failed``; ``secret`` is generated when not given. A delivery not answered
-        2xx is retried a few times with backoff; every attempt is in ``webhook_deliveries``.
+        A delivery not answered 2xx is retried a few times with backoff; every attempt is
+        in ``webhook_deliveries``.
+
+        Args:
+            url: the receiver's URL.
+            events: some of ``job.created``, ``job.started``, ``job.completed``,
+                ``job.failed`` (default: all).
+            secret: the signing secret (default: a generated one).
+
+        Returns:
+            The signing secret, for ``construct_event`` in the receiver.
         """
         secret = self._webhooks.add(url, events, secret)
         if self._server is not None:  # else start() starts the deliveries
@@ -582,6 +670,7 @@ class LeapOCREmulator:
         return self._webhooks.deliveries
 
     def reset_faults(self) -> None:
+        """Remove every injected fault (``faults.reset()``)."""
         self.faults.reset()
 
     # -- serving -----------------------------------------------------------------------------

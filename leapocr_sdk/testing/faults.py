@@ -57,7 +57,18 @@ def _check_count(count: int) -> int:
 
 
 class Faults:
-    """Queued, one-shot faults per route plus standing latency and URL-expiry settings."""
+    """Queued, one-shot faults per route plus standing latency and URL-expiry settings.
+
+    Reach it as ``emu.faults``. The ``take_*`` methods, ``latency``, ``status_override``
+    and ``url_expired`` are what the emulator's server consumes; tests call the others.
+
+    Example:
+        ```python
+        emu.faults.fail("status", 503, count=2)  # the next two polls fail
+        emu.faults.drop("upload_part")  # a connection cut mid-upload
+        emu.faults.fail("submit_url", 429, headers={"Retry-After": "1"})
+        ```
+    """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -86,8 +97,17 @@ class Faults:
     ) -> None:
         """Answer the next ``count`` requests of ``route`` with ``status`` without handling them.
 
-        ``body`` defaults to the service's error body for the status; a mapping is sent as
-        JSON, ``str``/``bytes`` as is. ``headers`` (e.g. ``Retry-After``) are added.
+        Args:
+            route: a route name (``status``, ``upload_part``, ...) or ``*`` for any.
+            status: the HTTP status to answer.
+            count: how many requests.
+            body: the body (default: the service's error body for the status); a mapping
+                is sent as JSON, ``str`` / ``bytes`` as is.
+            headers: headers to add (e.g. ``Retry-After``).
+            content_type: the body's type (default: by the body's kind).
+
+        Raises:
+            ValueError: an unknown route, or ``count`` < 1.
         """
         if isinstance(body, Mapping):
             raw: bytes | None = json.dumps(body).encode()
@@ -104,9 +124,20 @@ class Faults:
     def fail_every(
         self, route: str, status: int, *, every: int, headers: Mapping[str, str] | None = None
     ) -> None:
-        """Answer every ``every``-th request of ``route`` (``*``: of any route) with
-        ``status`` and the service's error body, until ``reset``; e.g. ``every=20`` fails
-        5 %. Queued one-shot faults (``fail``) are used first."""
+        """Answer every ``every``-th request of ``route`` with ``status``, until ``reset``.
+
+        The body is the service's error body; queued one-shot faults (``fail``) are used
+        first.
+
+        Args:
+            route: a route name (``status``, ``upload_part``, ...) or ``*`` for any.
+            status: the HTTP status to answer.
+            every: fail one request in this many (``every=20`` fails 5 %).
+            headers: headers to add.
+
+        Raises:
+            ValueError: an unknown route, or ``every`` < 1.
+        """
         failure = Failure(status, None, "application/json", dict(headers or {}))
         with self._lock:
             self._periodic[_check_route(route)] = (_check_count(every), failure)
@@ -114,23 +145,46 @@ class Faults:
     def drop(self, route: str, *, count: int = 1, after_handling: bool = False) -> None:
         """Close the connection of the next ``count`` requests of ``route`` without answering.
 
-        By default the request is not handled (for ``upload_part`` the socket closes
-        half-way through the body). With ``after_handling=True`` the request takes effect
-        and only the response is lost.
+        Args:
+            route: a route name (``status``, ``upload_part``, ...) or ``*`` for any.
+            count: how many requests.
+            after_handling: False (default): the request is not handled (for
+                ``upload_part`` the socket closes half-way through the body); True: the
+                request takes effect and only the response is lost.
+
+        Raises:
+            ValueError: an unknown route, or ``count`` < 1.
         """
         with self._lock:
             self._drops[_check_route(route)].extend([after_handling] * _check_count(count))
 
     def slow(self, route: str, seconds: float, *, count: int = 1) -> None:
-        """Sleep ``seconds`` before answering the next ``count`` requests of ``route``."""
+        """Sleep ``seconds`` before answering the next ``count`` requests of ``route``.
+
+        Args:
+            route: a route name (``status``, ``upload_part``, ...) or ``*`` for any.
+            seconds: the delay.
+            count: how many requests.
+
+        Raises:
+            ValueError: an unknown route, or ``count`` < 1.
+        """
         with self._lock:
             self._slow[_check_route(route)].extend([float(seconds)] * _check_count(count))
 
     def malformed(self, route: str, *, count: int = 1, kind: MalformedKind = "truncated") -> None:
         """Answer the next ``count`` requests of ``route`` with 200 and a broken body.
 
-        The request is handled normally; only the response body is replaced: ``truncated``
-        keeps the first half of the real JSON body, ``non_json`` sends an HTML page.
+        The request is handled normally; only the response body is replaced.
+
+        Args:
+            route: a route name (``status``, ``upload_part``, ...) or ``*`` for any.
+            count: how many requests.
+            kind: ``truncated`` keeps the first half of the real JSON body; ``non_json``
+                sends an HTML page.
+
+        Raises:
+            ValueError: an unknown route or kind, or ``count`` < 1.
         """
         if kind not in ("truncated", "non_json"):
             raise ValueError("kind must be 'truncated' or 'non_json'")
@@ -138,12 +192,22 @@ class Faults:
             self._malformed[_check_route(route)].extend([kind] * _check_count(count))
 
     def set_latency(self, seconds: float, route: str | None = None) -> None:
-        """Add ``seconds`` before every request (of ``route``, or of all routes if None)."""
+        """Add ``seconds`` before every request of a route, until ``reset``.
+
+        Args:
+            seconds: the added latency.
+            route: a route name; None: every route.
+        """
         with self._lock:
             self._latency[_check_route(route) if route else "*"] = float(seconds)
 
     def override_status(self, job_id: str, status: str | None) -> None:
-        """Report ``status`` (any string, e.g. an unknown value) for a job; None restores it."""
+        """Report another status for a job, e.g. a value the SDK does not know.
+
+        Args:
+            job_id: the job's id.
+            status: any string; None restores the real status.
+        """
         with self._lock:
             if status is None:
                 self._status_overrides.pop(job_id.lower(), None)
@@ -191,6 +255,14 @@ class Faults:
         return None
 
     def take_failure(self, route: str) -> Failure | None:
+        """Consume the canned answer due for a request of ``route`` (server side).
+
+        Args:
+            route: the request's route name.
+
+        Returns:
+            The ``Failure`` to answer with, or None to handle the request.
+        """
         with self._lock:
             failure: Failure | None = self._take(self._failures, route)
             if failure is not None:
@@ -205,30 +277,76 @@ class Faults:
             return None
 
     def take_drop(self, route: str) -> bool | None:
-        """None: no drop; False: drop before handling; True: drop after handling."""
+        """Consume the drop due for a request of ``route`` (server side).
+
+        Args:
+            route: the request's route name.
+
+        Returns:
+            None: no drop; False: drop before handling; True: drop after handling.
+        """
         with self._lock:
             after: bool | None = self._take(self._drops, route)
             return after
 
     def take_slow(self, route: str) -> float:
+        """Consume the delay due for a request of ``route`` (server side).
+
+        Args:
+            route: the request's route name.
+
+        Returns:
+            Seconds to sleep before answering (0.0: none).
+        """
         with self._lock:
             seconds: float | None = self._take(self._slow, route)
             return seconds or 0.0
 
     def take_malformed(self, route: str) -> MalformedKind | None:
+        """Consume the broken body due for a request of ``route`` (server side).
+
+        Args:
+            route: the request's route name.
+
+        Returns:
+            ``truncated``, ``non_json``, or None for a normal body.
+        """
         with self._lock:
             kind: MalformedKind | None = self._take(self._malformed, route)
             return kind
 
     def latency(self, route: str) -> float:
+        """The standing latency of ``route`` (server side).
+
+        Args:
+            route: the request's route name.
+
+        Returns:
+            Seconds to add before answering.
+        """
         with self._lock:
             return self._latency.get(route, self._latency.get("*", 0.0))
 
     def status_override(self, job_id: str) -> str | None:
+        """The status ``override_status`` set for a job (server side).
+
+        Args:
+            job_id: the job's id.
+
+        Returns:
+            The status to report, or None for the real one.
+        """
         with self._lock:
             return self._status_overrides.get(job_id.lower())
 
     def url_expired(self, issued_at: float) -> bool:
-        """Whether ``expire_upload_urls`` expired a URL issued at ``issued_at`` (unix time)."""
+        """Whether ``expire_upload_urls`` expired an upload URL (server side).
+
+        Args:
+            issued_at: when the URL was issued (Unix time).
+
+        Returns:
+            True when it counts as expired.
+        """
         with self._lock:
             return self._urls_expired_at is not None and issued_at <= self._urls_expired_at

@@ -54,7 +54,17 @@ class Model:
 
 @dataclass(frozen=True)
 class Template:
-    """A saved set of job options, used with ``template_slug``."""
+    """A saved set of job options, used with ``template_slug``.
+
+    Attributes:
+        slug: what clients pass as ``template_slug=``.
+        name: the template's name (a job reports it as ``template_name``).
+        result_format: ``structured`` or ``markdown``.
+        schema: the JSON schema of the fields to extract.
+        instructions: the template's instruction.
+        model: its model (None: the default model).
+        extract_bounding_boxes: whether its jobs locate blocks of text.
+    """
 
     slug: str
     name: str
@@ -176,10 +186,34 @@ class Job:
 
 @dataclass(frozen=True)
 class JobView:
-    """A snapshot of a job for tests (``LeapOCREmulator.get_job``).
+    """A snapshot of a job for tests (``LeapOCREmulator.get_job``). Times are Unix times.
 
-    ``file_bytes`` reads the uploaded document from its temporary file (None once the job
-    is deleted, or with ``keep_files=False``); ``file_path`` is that file.
+    Attributes:
+        id: the job's id.
+        status: ``pending``, ``processing``, ``completed``, ``partially_done`` or ``failed``.
+        source: ``upload`` or ``url``.
+        file_name: the document's name.
+        file_size: its size in bytes.
+        model: the job's model.
+        result_format: ``markdown`` or ``structured``.
+        processed_pages: pages processed so far.
+        total_pages: pages in the document.
+        credits_used: credits charged.
+        error_message: why it failed (empty otherwise).
+        created_at: when it was created.
+        deleted_at: when it was deleted, or None.
+        schema: the schema it was sent.
+        instructions: the instruction it was sent.
+        template_slug: the template it used.
+        template_name: that template's name.
+        extract_bounding_boxes: whether blocks are located.
+        saved_template_slug: the template ``save_as_template`` created from it.
+        source_url: the URL of a URL submission.
+        file_path: the temporary file holding the uploaded document.
+        pages: each page's extracted content, once read.
+        results: each page's result, once processed.
+        complete_calls: how many times ``complete`` was called for its upload.
+        processing_seconds: how long it takes once read.
     """
 
     id: str
@@ -210,6 +244,7 @@ class JobView:
 
     @property
     def file_bytes(self) -> bytes | None:
+        """The uploaded document (None once deleted, or with ``keep_files=False``)."""
         if self.file_path is None:
             return None
         try:
@@ -220,6 +255,7 @@ class JobView:
 
     @property
     def page_texts(self) -> tuple[str, ...] | None:
+        """Each page's extracted text (None until the document is read)."""
         return None if self.pages is None else tuple(page.text for page in self.pages)
 
 

@@ -95,11 +95,23 @@ def _padded_size(objects: list[list[bytes]], filler_size: int) -> int:
 
 
 def make_pdf(pages: Sequence[str], *, pad_to: int | None = None) -> bytes:
-    """Return a PDF with one page per item of ``pages`` (lines separated by ``\\n``).
+    """A PDF with one page per item of ``pages``, whose text the emulator reads back.
 
-    ``pad_to`` makes the file at least that many bytes long by adding an unreferenced
-    stream object of spaces, so large upload fixtures stay valid PDFs and cost little
-    to build.
+    Args:
+        pages: one string per page (lines separated by ``\\n``).
+        pad_to: make the file at least this many bytes long (an unreferenced stream of
+            spaces), so large upload fixtures stay valid PDFs and cost little to build.
+
+    Returns:
+        The PDF's bytes.
+
+    Raises:
+        TypeError: ``pages`` is a single string.
+
+    Example:
+        ```python
+        make_pdf(["Invoice Number: INV-1", "page two"], pad_to=60 * 1024 * 1024)
+        ```
     """
     if isinstance(pages, str):
         raise TypeError("pages must be a sequence of strings, one per page")

@@ -41,7 +41,18 @@ WATCH_INTERVAL = 0.02  # seconds between two looks at the jobs
 
 @dataclass(frozen=True)
 class WebhookDelivery:
-    """One delivery attempt: ``status_code`` is None when no answer came (see ``error``)."""
+    """One webhook delivery attempt, as ``emu.webhook_deliveries`` lists them.
+
+    Attributes:
+        event_type: e.g. ``job.completed``.
+        event_id: the event's id (the same for each retry of it).
+        job_id: the job's id.
+        url: where it was posted.
+        attempt: 1 for the first attempt.
+        status_code: the receiver's answer; None when no answer came (see ``error``).
+        error: why no answer came.
+        at: the Unix time the attempt ended.
+    """
 
     event_type: str
     event_id: str
@@ -54,6 +65,7 @@ class WebhookDelivery:
 
     @property
     def ok(self) -> bool:
+        """True when the receiver answered 2xx."""
         return self.status_code is not None and 200 <= self.status_code < 300
 
 
