@@ -346,19 +346,19 @@ class HumanReporter:
         """
         if not self._console.live:
             return "".join(parts)
-        prefix, label, rest = parts[0], parts[1], "".join(parts[2:])
-        label = _middle(label, self._label_width, self._symbols.ellipsis)
         width = self._columns() - 1
-        line = prefix + label + rest
-        if len(line) > width and len(parts) == 5:  # shorten the output path
-            room = width - len(prefix + label + parts[2] + parts[3])
-            line = (
-                prefix
-                + label
-                + parts[2]
-                + parts[3]
-                + _middle(parts[4], max(room, 12), self._symbols.ellipsis)
-            )
+        dots = self._symbols.ellipsis
+        prefix, label, text = parts[0], parts[1], parts[2]
+        if len(parts) == 5:  # ... arrow, output path: share the room between label and path
+            arrow, path = parts[3], parts[4]
+            room = width - len(prefix + text + arrow)
+            label_room = min(len(label), self._label_width)
+            if room - label_room < min(len(path), 20):
+                label_room = max(12, room - min(len(path), 20))
+            label = _middle(label, label_room, dots)
+            line = prefix + label + text + arrow + _middle(path, max(room - len(label), 12), dots)
+        else:
+            line = prefix + _middle(label, self._label_width, dots) + "".join(parts[2:])
         return line[:width] if cut else line
 
     def _changed(
