@@ -7,16 +7,19 @@ python="${PYTHON:-$here/.venv/bin/python}"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
-"$python" -m build --outdir "$work/dist" "$here" >/dev/null
+"$python" -m build --outdir "$work/dist" "$here" >/dev/null  # the wheel is built from the sdist
+"$python" -m build --wheel --outdir "$work/direct" "$here" >/dev/null  # and from the tree
 "$python" -m twine check --strict "$work"/dist/*
 wheel=("$work"/dist/*.whl)
 sdist=("$work"/dist/*.tar.gz)
 
 # What must be inside: the generated layer (a link in the repository), py.typed, the sample,
 # the licence; and in the sdist, the tests.
-"$python" - "${wheel[0]}" "${sdist[0]}" <<'PY'
+"$python" - "${wheel[0]}" "${sdist[0]}" "$work"/direct/*.whl <<'PY'
 import sys, tarfile, zipfile
 names = set(zipfile.ZipFile(sys.argv[1]).namelist())
+direct = set(zipfile.ZipFile(sys.argv[3]).namelist())
+assert names == direct, f"the wheels from the sdist and the tree differ: {names ^ direct}"
 for required in ("leapocr_sdk/py.typed", "leapocr_sdk/_generated/__init__.py",
                  "leapocr_sdk/_generated/api/ocr/get_job_status.py",
                  "leapocr_sdk/testing/data/sample-invoice.pdf"):
