@@ -42,12 +42,17 @@ from leapocr_sdk import LeapOCR, AsyncLeapOCR
 assert leapocr_sdk.__file__.startswith('$work/venv'), leapocr_sdk.__file__
 print('import ok:', leapocr_sdk.__version__)
 "
-"$work/venv/bin/leapocr" --help | head -1
-"$work/venv/bin/leapocr" completion bash | grep -q "complete -o filenames"
+"$work/venv/bin/leapocr" --help >"$work/help.txt" && head -1 "$work/help.txt"
+"$work/venv/bin/leapocr" completion bash >"$work/completion.bash"
+grep -q "complete -o filenames" "$work/completion.bash"
 # Without the testing extra, the demo says which extra to install (exit code 2).
 set +e
 "$work/venv/bin/leapocr" --human demo 2>"$work/demo.err"
 code=$?
 set -e
 [ "$code" -eq 2 ] && grep -q "leapocr-sdk\[testing\]" "$work/demo.err"
-echo "the wheel installs and runs in a clean venv"
+# With the testing extra, a pip user's `leapocr demo` runs offline on the bundled sample.
+"$work/venv/bin/python" -m pip install --quiet --disable-pip-version-check "${wheel[0]}[testing]"
+"$work/venv/bin/leapocr" demo >"$work/demo.out" 2>&1
+grep -q "Invoice Number: INV-2026-0042" "$work/demo.out"
+echo "the wheel installs and runs in a clean venv (leapocr --help, completion, demo)"
