@@ -8,8 +8,11 @@ GEN_PKG := generated/leapocr_api
 COMPAT       := .compat
 COMPAT_STAMP := $(COMPAT)/.installed
 COMPAT_REQS  := tests/compat/requirements.txt
+# The oldest dependency versions pyproject.toml allows, in their own environment (lower-bounds).
+LOWEST       := .lowest
+LOWEST_STAMP := $(LOWEST)/.installed
 
-.PHONY: install compat generate check lint types spec regen-diff test docs demo bench bench-smoke soak clean
+.PHONY: install compat generate check lint types spec regen-diff test docs package lower-bounds demo bench bench-smoke soak clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,8 +34,9 @@ compat: $(COMPAT_STAMP)
 generate: $(STAMP)
 	PATH="$(abspath $(BIN)):$$PATH" scripts/generate.sh $(GEN_PKG)
 
-## Lint, strict types, spec validation, regeneration diff, the docs site, tests.
-check: lint types spec regen-diff docs test
+## Lint, strict types, spec validation, regeneration diff, the docs site, tests, the package,
+## lower bounds.
+check: lint types spec regen-diff docs test package lower-bounds
 
 lint: $(STAMP)
 	$(BIN)/ruff check leapocr_sdk tests scripts
@@ -57,7 +61,26 @@ test: $(STAMP) $(COMPAT_STAMP)
 docs: $(STAMP)
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
 
-## The README's main command: the offline demo on the embedded emulator.
+## Build the sdist and wheel, twine check them, install the wheel in a clean venv and run it.
+package: $(STAMP)
+	PYTHON=$(abspath $(BIN))/python scripts/check_package.sh
+
+$(LOWEST_STAMP): pyproject.toml scripts/lowest_requirements.py
+	rm -rf $(LOWEST)
+	$(PYTHON) -m venv $(LOWEST)
+	$(BIN)/python scripts/lowest_requirements.py testing > $(LOWEST)/requirements.txt
+	$(LOWEST)/bin/python -m pip install --quiet -r $(LOWEST)/requirements.txt \
+		pytest pytest-httpserver hypothesis pyyaml jsonschema openapi-schema-validator
+	$(LOWEST)/bin/python -m pip install --quiet --no-deps -e .
+	touch $(LOWEST_STAMP)
+
+## The SDK tests against the oldest httpx, attrs, python-dateutil, sniffio (and pypdf) allowed.
+lower-bounds: $(STAMP) $(LOWEST_STAMP)
+	$(LOWEST)/bin/python -m pip list --format=freeze 2>/dev/null \
+		| grep -iE '^(httpx|attrs|python-dateutil|sniffio|pypdf)=='
+	$(LOWEST)/bin/python -m pytest -q -p no:cacheprovider tests/sdk tests/test_end_to_end_2026.py
+
+## The README's main command: the offline demo on the embedded emulator (as `leapocr demo`).
 demo: $(STAMP)
 	$(BIN)/python scripts/demo.py
 
@@ -73,4 +96,4 @@ soak: $(STAMP)
 	LEAPOCR_SOAK_JOBS=500 $(BIN)/python -m pytest -q tests/reliability -k soak
 
 clean:
-	rm -rf $(VENV) $(COMPAT) site .mypy_cache .ruff_cache .pytest_cache .hypothesis
+	rm -rf $(VENV) $(COMPAT) $(LOWEST) site .mypy_cache .ruff_cache .pytest_cache .hypothesis

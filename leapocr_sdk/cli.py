@@ -1,9 +1,10 @@
 """The ``leapocr`` command: LeapOCR from a shell or a script.
 
 ``leapocr process a.pdf b.pdf --out results/`` processes documents concurrently and
-writes each result; ``status``, ``result``, ``delete`` and ``models`` wrap the client
-methods of the same names, ``emulator`` runs the offline emulator and ``webhooks listen``
-verifies and prints webhook deliveries. See
+writes each result; ``status``, ``wait``, ``result``, ``delete`` and ``models`` wrap the
+client methods of the same names, ``emulator`` runs the offline emulator, ``demo`` tries
+it all offline, ``webhooks listen`` verifies and prints webhook deliveries and
+``completion`` prints a shell completion script. Results go to stdout, events to stderr. See
 ``leapocr --help`` for output formats and the exit codes below.
 """
 
@@ -22,6 +23,7 @@ from ._cli.codes import (
     exit_code_for,
 )
 from ._cli.commands import COMMANDS
+from ._cli.messages import cli_message
 from ._cli.parser import build_parser
 from ._cli.ui import Console, error_fields
 from .errors import LeapOCRError
@@ -83,10 +85,20 @@ def check_combinations(parser: argparse.ArgumentParser, args: argparse.Namespace
 
 
 def make_console(mode: str | None) -> Console:
-    """JSON lines unless asked for text or stderr is a terminal (then live bars too)."""
+    """Where each kind of output goes, from the flags and which streams are terminals.
+
+    Events: for a person when stderr is a terminal (or with ``--human``), else JSON
+    lines on stderr (``--json-events`` anywhere; ``--json``: on stdout, as in 0.1).
+    Records on stdout (status, models...): JSON lines unless stdout is a terminal.
+    """
+    if mode == "json":
+        return Console(sys.stdout, sys.stderr, json_mode=True, live=False, events_on_stdout=True)
     interactive = sys.stderr.isatty()
-    json_mode = mode == "json" or (mode is None and not interactive)
-    return Console(sys.stdout, sys.stderr, json_mode=json_mode, live=interactive)
+    json_events = mode == "json-events" or (mode is None and not interactive)
+    records_json = False if mode == "human" else not sys.stdout.isatty()
+    return Console(
+        sys.stdout, sys.stderr, json_mode=json_events, live=interactive, records_json=records_json
+    )
 
 
 def report(console: Console, error: LeapOCRError | OSError) -> int:
@@ -95,7 +107,7 @@ def report(console: Console, error: LeapOCRError | OSError) -> int:
     if console.json_mode:
         console.event("error", exit_code=code, **error_fields(error))
     else:
-        console.message(f"leapocr: error: {error}")
+        console.message(f"leapocr: error: {cli_message(error)}")
     return code
 
 

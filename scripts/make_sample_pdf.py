@@ -1,5 +1,7 @@
 #!/usr/bin/env python3
-"""Write examples/sample-invoice.pdf: a 3-page invoice for demos, docs and tests.
+"""Write leapocr_sdk/testing/data/sample-invoice.pdf: a 3-page invoice for demos, docs and tests.
+
+`leapocr demo` (and `make demo`) runs on it, from the installed package.
 
 Usage: python scripts/make_sample_pdf.py [OUTPUT]
 The output is deterministic, so re-running it leaves the committed file unchanged.
@@ -59,7 +61,8 @@ PAGES = [
 
 
 def main() -> None:
-    output = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "examples" / "sample-invoice.pdf"
+    default = ROOT / "leapocr_sdk" / "testing" / "data" / "sample-invoice.pdf"
+    output = Path(sys.argv[1]) if len(sys.argv) > 1 else default
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_bytes(make_pdf(PAGES))
     print(f"wrote {output} ({output.stat().st_size} bytes)")

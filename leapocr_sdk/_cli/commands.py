@@ -10,6 +10,7 @@ import json
 import signal
 import threading
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -18,9 +19,10 @@ from .._client import AsyncLeapOCR, LeapOCR
 from .._constants import JOURNAL_FILE_NAME
 from .._validation import check_options
 from ..errors import ConfigurationError, ValidationError
-from ..types import JobStatusInfo
+from ..types import JobResult, JobStatusInfo
 from . import webhooks
-from .codes import EXIT_OK, worst
+from .codes import EXIT_OK, EXIT_USAGE, worst
+from .inputs import STDIN, check_out_dir, problem_with, spool_stdin, temporary_directory
 from .process import (
     ProcessOptions,
     Summary,
@@ -32,27 +34,46 @@ from .process import (
 from .render import source_stem, unique_stems
 from .ui import Console, HumanReporter, Item, JsonReporter, Reporter
 
-_LABEL_WIDTH = 40
-
-
 # process
 
 
 def process(args: argparse.Namespace, console: Console) -> int:
-    """Submit every input, wait, and save each result; the worst input's exit code."""
+    """Submit every input, wait, and save each result; the worst input's exit code.
+
+    Every input is checked first (see ``inputs``): if any cannot be processed, nothing
+    is submitted and the exit code is 2.
+    """
+    check_out_dir(args.out)
     options = process_options(args)
-    items = make_items(expand_sources(args.sources, recursive=args.recursive))
-    reporter = make_reporter(console, items, options)
-    summary = Summary()
-    try:
-        codes = asyncio.run(_process(args, items, options, reporter, summary))
-    finally:
-        reporter.close()
+    if args.sources.count(STDIN) > 1:
+        raise ValidationError("'-' (stdin) can be given only once")
+    sources = expand_sources(args.sources, recursive=args.recursive)
+    with temporary_directory() as spool:
+        items = make_items(sources)
+        reporter = make_reporter(console, items, options)
+        problems = [(item, problem_with(item.source)) for item in items]
+        if any(problem for _, problem in problems):
+            for item, problem in problems:
+                if problem:
+                    reporter.failed(item, None, ValidationError(problem), EXIT_USAGE)
+            reporter.close()
+            if not console.json_mode:
+                console.message("leapocr: nothing was submitted")
+            return EXIT_USAGE
+        items = [
+            replace(item, location=str(spool_stdin(Path(spool)))) if item.source == STDIN else item
+            for item in items
+        ]
+        summary = Summary()
+        try:
+            codes = asyncio.run(_process(args, items, options, reporter, summary))
+        finally:
+            reporter.close()
     if options.wait and len(items) > 1:
         if console.json_mode:
             console.event("summary", **summary.fields())
         else:
-            console.message(f"{len(items)} documents: {summary.line()}")
+            console.message(f"{len(items)} documents: {summary.line(console.symbols.dot)}")
     return worst(codes)
 
 
@@ -64,7 +85,10 @@ async def _process(
     summary: Summary,
 ) -> list[int]:
     async with AsyncLeapOCR(
-        args.api_key, base_url=args.base_url, max_retries=args.max_retries
+        args.api_key,
+        base_url=args.base_url,
+        max_retries=args.max_retries,
+        allow_insecure_http=args.allow_insecure_http,
     ) as client:
         if not options.wait:
             return await submit_all(client, items, options, reporter)
@@ -121,22 +145,19 @@ def load_schema(path: str) -> dict[str, Any]:
 
 def make_items(sources: list[str]) -> list[Item]:
     """The inputs, each with its output stem and a short label for progress lines."""
+    stems = unique_stems(["stdin" if source == STDIN else source for source in sources])
     return [
-        Item(index=index, source=source, stem=stem, label=_label(source))
-        for index, (source, stem) in enumerate(zip(sources, unique_stems(sources), strict=True))
+        Item(index=index, source=source, stem=stem, label="(stdin)" if source == STDIN else source)
+        for index, (source, stem) in enumerate(zip(sources, stems, strict=True))
     ]
-
-
-def _label(source: str) -> str:
-    if len(source) <= _LABEL_WIDTH:
-        return source
-    return "..." + source[-(_LABEL_WIDTH - 3) :]
 
 
 def make_reporter(console: Console, items: list[Item], options: ProcessOptions) -> Reporter:
     to_stdout = options.out_dir is None
     if console.json_mode:
-        return JsonReporter(console, with_results=to_stdout)
+        return JsonReporter(
+            console, with_results=to_stdout, many=len(items) > 1, show_job_ids=not options.wait
+        )
     return HumanReporter(console, items, show_results=to_stdout, show_job_ids=not options.wait)
 
 
@@ -144,14 +165,19 @@ def make_reporter(console: Console, items: list[Item], options: ProcessOptions) 
 
 
 def client(args: argparse.Namespace) -> LeapOCR:
-    return LeapOCR(args.api_key, base_url=args.base_url, max_retries=args.max_retries)
+    return LeapOCR(
+        args.api_key,
+        base_url=args.base_url,
+        max_retries=args.max_retries,
+        allow_insecure_http=args.allow_insecure_http,
+    )
 
 
 def status(args: argparse.Namespace, console: Console) -> int:
     with client(args) as leapocr:
         info = leapocr.get_status(args.job_id)
-    if console.json_mode:
-        console.event(
+    if console.records_json:
+        console.record(
             "status",
             job_id=info.job_id,
             status=info.status.value,
@@ -175,25 +201,58 @@ def status_line(info: JobStatusInfo) -> str:
 
 
 def result(args: argparse.Namespace, console: Console) -> int:
-    item = Item(index=0, source=args.job_id, stem=source_stem(args.job_id), label=args.job_id)
-    out_dir = Path(args.out) if args.out else None
-    reporter: Reporter
-    if console.json_mode:
-        reporter = JsonReporter(console, with_results=out_dir is None)
-    else:
-        reporter = HumanReporter(console, [item], show_results=out_dir is None)
+    """Fetch a finished job's result (exit code 4 if it is not finished yet)."""
     with client(args) as leapocr:
         job_result = leapocr.get_result(args.job_id)
-    save(item, job_result, out_dir, reporter)
+    return show_result(args, console, job_result)
+
+
+def wait(args: argparse.Namespace, console: Console) -> int:
+    """Wait for a job (progress on stderr), then print or save its result."""
+    item = _job_item(args.job_id)
+    reporter = _job_reporter(args, console, item)
+    try:
+        with client(args) as leapocr:
+            job_result = leapocr.wait_until_done(
+                args.job_id,
+                poll_interval=args.poll_interval,
+                timeout=args.timeout,
+                on_progress=lambda info: reporter.waiting(item, info),
+            )
+    finally:
+        reporter.close()
+    return show_result(args, console, job_result, reporter)
+
+
+def show_result(
+    args: argparse.Namespace,
+    console: Console,
+    job_result: JobResult,
+    reporter: Reporter | None = None,
+) -> int:
+    item = _job_item(args.job_id)
+    reporter = reporter or _job_reporter(args, console, item)
+    save(item, job_result, Path(args.out) if args.out else None, reporter)
     reporter.close()
     return EXIT_OK
+
+
+def _job_item(job_id: str) -> Item:
+    return Item(index=0, source=job_id, stem=source_stem(job_id), label=job_id)
+
+
+def _job_reporter(args: argparse.Namespace, console: Console, item: Item) -> Reporter:
+    to_stdout = not args.out
+    if console.json_mode:
+        return JsonReporter(console, with_results=to_stdout)
+    return HumanReporter(console, [item], show_results=to_stdout)
 
 
 def delete(args: argparse.Namespace, console: Console) -> int:
     with client(args) as leapocr:
         leapocr.delete_job(args.job_id)
-    if console.json_mode:
-        console.event("deleted", job_id=args.job_id)
+    if console.records_json:
+        console.record("deleted", job_id=args.job_id)
     else:
         console.message(f"deleted job {args.job_id}")
     return EXIT_OK
@@ -202,9 +261,9 @@ def delete(args: argparse.Namespace, console: Console) -> int:
 def models(args: argparse.Namespace, console: Console) -> int:
     with client(args) as leapocr:
         available = leapocr.list_models()
-    if console.json_mode:
+    if console.records_json:
         for model in available:
-            console.event(
+            console.record(
                 "model",
                 name=model.name,
                 display_name=model.display_name,
@@ -227,10 +286,7 @@ def models(args: argparse.Namespace, console: Console) -> int:
 
 def emulator(args: argparse.Namespace, console: Console) -> int:
     """Serve the emulator in the foreground until Ctrl-C or SIGTERM."""
-    if importlib.util.find_spec("pypdf") is None:
-        raise ConfigurationError(
-            "the emulator needs the testing extra: pip install 'leapocr-sdk[testing]'"
-        )
+    _need_testing_extra("the emulator")
     from ..testing import LeapOCREmulator  # the testing extra is optional
 
     emu = LeapOCREmulator(
@@ -250,11 +306,18 @@ def emulator(args: argparse.Namespace, console: Console) -> int:
             emu.serve_forever()  # returns, stopped, on Ctrl-C or SIGTERM
         except KeyboardInterrupt:
             emu.stop()
-    if console.json_mode:
-        console.event("stopped")
+    if console.records_json:
+        console.record("stopped")
     else:
         console.message("emulator stopped")
     return EXIT_OK
+
+
+def _need_testing_extra(what: str) -> None:
+    if importlib.util.find_spec("pypdf") is None:
+        raise ConfigurationError(
+            f"{what} needs the testing extra: pip install 'leapocr-sdk[testing]'"
+        )
 
 
 @contextlib.contextmanager
@@ -276,8 +339,8 @@ def _sigterm_interrupts() -> Iterator[None]:
 
 def announce(console: Console, base_url: str, api_key: str) -> None:
     env = {"LEAPOCR_BASE_URL": base_url, "LEAPOCR_API_KEY": api_key}
-    if console.json_mode:
-        console.event("listening", base_url=base_url, api_key=api_key, env=env)
+    if console.records_json:
+        console.record("listening", base_url=base_url, api_key=api_key, env=env)
         return
     exports = "".join(f"  export {name}={value}\n" for name, value in env.items())
     console.output(
@@ -290,15 +353,35 @@ def announce(console: Console, base_url: str, api_key: str) -> None:
 
 
 def announce_webhook(console: Console, url: str, secret: str) -> None:
-    if console.json_mode:
-        console.event("webhook", url=url, secret=secret)
+    if console.records_json:
+        console.record("webhook", url=url, secret=secret)
     else:
         console.output(f"Webhooks: job events POSTed to {url}, signed with secret {secret}\n")
+
+
+def demo(args: argparse.Namespace, console: Console) -> int:
+    """``leapocr demo``: the emulator and the bundled sample, from the installed package."""
+    _need_testing_extra("the demo")
+    from ..testing.demo import run_demo
+
+    run_demo()
+    return EXIT_OK
+
+
+def completion(args: argparse.Namespace, console: Console) -> int:
+    """Print the completion script for ``args.shell``."""
+    from .completion import script
+
+    console.output(script(args.shell))
+    return EXIT_OK
 
 
 COMMANDS = {
     "process": process,
     "status": status,
+    "wait": wait,
+    "demo": demo,
+    "completion": completion,
     "result": result,
     "delete": delete,
     "models": models,

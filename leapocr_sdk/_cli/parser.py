@@ -12,22 +12,23 @@ from . import webhooks
 from .codes import EPILOG
 
 DESCRIPTION = """\
-LeapOCR from the command line: PDFs (local files or http(s) URLs) to markdown or
-structured JSON. The API key comes from --api-key or LEAPOCR_API_KEY, the service from
---base-url or LEAPOCR_BASE_URL (try `leapocr emulator` for an offline one).
+LeapOCR from the command line: PDFs and images (local files, - for stdin, or http(s)
+URLs) to markdown or structured JSON. The API key comes from --api-key or
+LEAPOCR_API_KEY, the service from --base-url or LEAPOCR_BASE_URL (try `leapocr demo`,
+or `leapocr emulator` for an offline service).
 
-When stderr is a terminal, progress and messages go to stderr and results to stdout;
-otherwise every command prints one JSON object per line on stdout, each with an
-"event" key: submitted, done, skipped, deleted, error, summary (process, result,
-delete), status, model, listening, webhook and stopped (emulator), received and refused
-(webhooks listen), interrupted. See `leapocr process --help`.
+stdout carries only results: documents (process, wait, result) or records (status,
+models, emulator, webhooks listen; JSON lines unless stdout is a terminal). Progress and
+events go to stderr: for a person on a terminal, else JSON lines, each with an "event"
+key. See `leapocr process --help`.
 """
 
 OUTPUT_HELP = """\
 output:
-  When stderr is a terminal, progress bars and messages go to stderr and results to
-  stdout. Otherwise the command is quiet and machine-readable: one JSON object per
-  line on stdout, each with an "event" key, e.g.
+  stdout holds the results only, so `leapocr process a.pdf > a.md 2> log` writes pure
+  markdown. Events go to stderr: progress bars on a terminal (one line per finished
+  file, then a summary), one plain line per change with --human, and otherwise (or
+  with --json-events) one JSON object per line, each with an "event" key, e.g.
     {"event": "submitted", "source": "a.pdf", "job_id": "..."}
     {"event": "done", "source": "a.pdf", "job_id": "...", "status": "completed",
      "format": "markdown", "pages": 3, "credits_used": 3, "output": "out/a.md"}
@@ -37,17 +38,21 @@ output:
     {"event": "skipped", "source": "c.pdf", "job_id": "...", "outputs": ["/.../c.md"]}
     {"event": "summary", "done": 1, "failed": 1, "skipped": 1, "pages": 3,
      "credits": 3, "seconds": 4.2}
-  --json and --human choose explicitly.
+  --json puts these events on stdout instead, each result (without --out) inside its
+  "done" event as "result" (the single stream of leapocr-sdk 0.1).
 
 results:
   With --out DIR, each result is written to DIR/<name>.md (markdown) or
   DIR/<name>.json (structured), <name> being the input's file name without its
-  extension (-2, -3... added when two inputs share a name). Without --out, results go
-  to stdout: as text (each after a "==> source <==" line when there are several), or
-  in JSON mode as the "result" field of the "done" event.
-  Markdown puts a "<!-- page N -->" line before each page. Structured output is the
-  document's JSON object; per_page_structured is a list of
-  {"page_number": N, "data": {...}}.
+  extension (-2, -3... added when two inputs share a name; "stdin" for -). Without
+  --out, results go to stdout, each after a "==> source <==" line when there are
+  several. Markdown puts a "<!-- page N -->" line before each page. Structured output
+  is the document's JSON object.
+
+checks:
+  Before anything is submitted, every input is checked: a missing or unreadable file,
+  a URL that is not http(s), or an --out that is not a directory stops the command
+  with exit code 2, and no credit is spent.
 """
 
 
@@ -64,6 +69,11 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     _add_process(commands)
     _add_job_command(commands, "status", "show a job's status and progress")
+    wait = _add_job_command(commands, "wait", "wait for a job to finish, then print its result")
+    wait.add_argument(
+        "--out", metavar="DIR", help="write the result to DIR/<job id>.md|.json (default: stdout)"
+    )
+    _add_waiting_options(wait)
     result = _add_job_command(commands, "result", "fetch a finished job's result")
     result.add_argument(
         "--out", metavar="DIR", help="write the result to DIR/<job id>.md|.json (default: stdout)"
@@ -71,7 +81,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_job_command(commands, "delete", "delete a job and redact its content")
     _subcommand(commands, "models", "list the processing models and their credit cost")
     _add_emulator(commands)
+    _add_demo(commands)
     webhooks.add_parser(commands)
+    _add_completion(commands)
     return parser
 
 
@@ -103,23 +115,29 @@ def _add_global_options(parser: argparse.ArgumentParser, *, defaults: bool) -> N
         default=3 if defaults else argparse.SUPPRESS,
         help="retries of a request that failed with 429, 5xx or a connection error (default: 3)",
     )
+    group.add_argument(
+        "--allow-insecure-http",
+        action="store_true",
+        default=False if defaults else argparse.SUPPRESS,
+        help="allow an http:// base URL other than localhost (the key then travels unencrypted)",
+    )
     modes = group.add_mutually_exclusive_group()
-    modes.add_argument(
-        "--json",
-        dest="mode",
-        action="store_const",
-        const="json",
-        default=default,
-        help="JSON lines on stdout (the default when stderr is not a terminal)",
-    )
-    modes.add_argument(
-        "--human",
-        dest="mode",
-        action="store_const",
-        const="human",
-        default=default,
-        help="messages for a person on stderr, even when it is not a terminal",
-    )
+    for flag, text in (
+        (
+            "json-events",
+            "events as JSON lines on stderr (the default when stderr is not a terminal)",
+        ),
+        ("human", "events for a person on stderr, even when it is not a terminal"),
+        ("json", "events as JSON lines on stdout, results inside them (the 0.1 behaviour)"),
+    ):
+        modes.add_argument(
+            f"--{flag}",
+            dest="mode",
+            action="store_const",
+            const=flag,
+            default=default,
+            help=text,
+        )
 
 
 def _subcommand(
@@ -246,6 +264,10 @@ def _add_process(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         help="submit again the documents the journal shows as failed, or as possibly "
         "submitted without an answer (they may then be billed twice)",
     )
+    _add_waiting_options(parser)
+
+
+def _add_waiting_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--poll-interval",
         type=_positive_float,
@@ -260,6 +282,35 @@ def _add_process(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         metavar="S",
         help="give up waiting for a job after S seconds, exit code 4 (default: 600)",
     )
+
+
+def _add_demo(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    _subcommand(
+        commands,
+        "demo",
+        "try LeapOCR offline: the emulator and a bundled sample invoice",
+        description="Start the emulator in this process (needs leapocr-sdk[testing]) and run\n"
+        "`leapocr models` and `leapocr process` on a sample invoice shipped with the package:\n"
+        "markdown, then a structured extraction. No key, no network, a few seconds.",
+        epilog="",
+        global_options=False,
+    )
+
+
+def _add_completion(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = _subcommand(
+        commands,
+        "completion",
+        "print a shell completion script (bash, zsh or fish)",
+        description="Print a completion script for SHELL. To enable it:\n"
+        '  bash:  eval "$(leapocr completion bash)"      (e.g. in ~/.bashrc)\n'
+        '  zsh:   eval "$(leapocr completion zsh)"       (e.g. in ~/.zshrc)\n'
+        "  fish:  leapocr completion fish | source      (or save it as\n"
+        "         ~/.config/fish/completions/leapocr.fish)",
+        epilog="",
+        global_options=False,
+    )
+    parser.add_argument("shell", metavar="SHELL", choices=["bash", "zsh", "fish"])
 
 
 def _add_emulator(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

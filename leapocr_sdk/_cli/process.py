@@ -57,11 +57,13 @@ class Summary:
     credits: int = 0
     started: float = field(default_factory=time.monotonic)
 
-    def line(self) -> str:
+    def line(self, dot: str = "·") -> str:
         seconds = time.monotonic() - self.started
+        counts = f"{self.done} ok, {self.failed} failed"
+        if self.skipped:
+            counts += f", {self.skipped} done earlier"
         return (
-            f"{self.done} done, {self.failed} failed, {self.skipped} skipped "
-            f"(done earlier) · {self.pages} pages · {self.credits} credits · {seconds:.1f} s"
+            f"{counts} {dot} {self.pages} pages {dot} {self.credits} credits {dot} {seconds:.1f} s"
         )
 
     def fields(self) -> dict[str, Any]:
@@ -121,7 +123,7 @@ async def process_batch(
     codes = [EXIT_OK] * len(items)
     sources = []
     for item in items:
-        source = _Source(item.source)
+        source = _Source(item.location or item.source)
         source.item = item
         sources.append(source)
 
@@ -215,7 +217,7 @@ async def submit(
 ) -> Job:
     """A URL goes to process_url, anything else is uploaded from disk."""
     return await client.process(
-        item.source,
+        item.location or item.source,
         wait=False,
         on_upload_progress=lambda sent, total: reporter.uploading(item, sent, total),
         **options.submit_options(),

@@ -1,12 +1,18 @@
-"""How the ``leapocr`` command talks: JSON lines for scripts, progress bars for people.
+"""How the ``leapocr`` command talks: results on stdout, events on stderr.
 
-:class:`Console` owns stdout and stderr. In JSON mode every line on stdout is one JSON
-object with an ``"event"`` key, and stderr stays quiet. In human mode results go to
-stdout and everything else (progress, messages) to stderr: live bars redrawn in place
-when stderr is a terminal, one plain line per change otherwise (readable in a log).
+:class:`Console` owns stdout and stderr. stdout carries only the command's result: a
+document (markdown or JSON) for ``process``, ``result`` and ``wait``; records for
+``status``, ``models``, ``emulator`` and ``webhooks listen`` (JSON lines unless stdout
+is a terminal). Events (progress, ``submitted``, ``done``, errors, the summary) go to
+stderr: for a person when stderr is a terminal (live bars) or with ``--human`` (one
+plain line per change), else JSON lines (``--json-events`` asks for them anywhere).
+``--json`` keeps the 0.1 behaviour for scripts: every event as a JSON line on stdout,
+each result inside its ``done`` event.
 
 ``process`` reports through a :class:`Reporter`; the two kinds are :class:`JsonReporter`
-and :class:`HumanReporter`.
+and :class:`HumanReporter`. The board is drawn by hand rather than with ``rich``: measured
+with ``scripts/measure_cli_board.py`` (5 rows, 80 columns), rich would add ~25 ms of
+import to every command and ~1.2 ms per redraw against ~15 us here, for the same output.
 """
 
 from __future__ import annotations
@@ -21,27 +27,51 @@ from typing import Any, Protocol, TextIO
 
 from ..errors import LeapOCRError
 from ..types import JobResult, JobStatus, JobStatusInfo
+from .messages import cli_message
 from .render import Rendered, result_format
 
 
 class Console:
-    """The command's two streams, and whether it speaks JSON lines or to a person."""
+    """The command's two streams, and in which form each speaks.
 
-    def __init__(self, stdout: TextIO, stderr: TextIO, *, json_mode: bool, live: bool) -> None:
+    ``json_mode``: events are JSON lines (on stderr, or on stdout with ``--json``).
+    ``records_json``: records on stdout are JSON lines (stdout is not a terminal).
+    ``events_on_stdout``: ``--json``, the old single-stream form.
+    """
+
+    def __init__(
+        self,
+        stdout: TextIO,
+        stderr: TextIO,
+        *,
+        json_mode: bool,
+        live: bool,
+        records_json: bool | None = None,
+        events_on_stdout: bool = False,
+    ) -> None:
         self.stdout = stdout
         self.stderr = stderr
         self.json_mode = json_mode
+        self.events_on_stdout = events_on_stdout
+        self.records_json = json_mode if records_json is None else records_json
         self.live = live and not json_mode
         self.lock = threading.RLock()
         self.symbols = _symbols(stderr)
 
     def event(self, kind: str, /, **fields: Any) -> None:
-        """One JSON object on one line of stdout (None fields left out)."""
+        """One JSON event on one line of stderr (stdout with ``--json``), None fields left out."""
+        self._json_line(self.stdout if self.events_on_stdout else self.stderr, kind, fields)
+
+    def record(self, kind: str, /, **fields: Any) -> None:
+        """One JSON record of the command's result on one line of stdout."""
+        self._json_line(self.stdout, kind, fields)
+
+    def _json_line(self, stream: TextIO, kind: str, fields: dict[str, Any]) -> None:
         record = {"event": kind, **{k: v for k, v in fields.items() if v is not None}}
         line = json.dumps(record, ensure_ascii=False, default=str)
         with self.lock:
-            self.stdout.write(line + "\n")
-            self.stdout.flush()
+            stream.write(line + "\n")
+            stream.flush()
 
     def message(self, text: str) -> None:
         """A line for a person, on stderr."""
@@ -64,10 +94,11 @@ class Symbols:
     arrow: str
     full: str
     empty: str
+    ellipsis: str
 
 
-_FANCY = Symbols("✓", "✗", "·", "→", "█", "░")
-_PLAIN = Symbols("ok", "x", "-", "->", "#", "-")
+_FANCY = Symbols("✓", "✗", "·", "→", "█", "░", "…")
+_PLAIN = Symbols("ok", "x", "-", "->", "#", "-", "...")
 
 
 def _symbols(stream: TextIO) -> Symbols:
@@ -87,6 +118,7 @@ class Item:
     source: str
     stem: str
     label: str
+    location: str | None = None  # what is submitted, when not ``source`` (stdin's copy)
 
 
 class Reporter(Protocol):
@@ -108,7 +140,7 @@ class Reporter(Protocol):
 
 def error_fields(error: BaseException) -> dict[str, Any]:
     """The JSON fields describing an error (never the API key: messages do not hold it)."""
-    fields: dict[str, Any] = {"error": type(error).__name__, "message": str(error)}
+    fields: dict[str, Any] = {"error": type(error).__name__, "message": cli_message(error)}
     for name in ("status_code", "code", "request_id", "error_message", "part_number"):
         value = getattr(error, name, None)
         if value is not None:
@@ -116,23 +148,45 @@ def error_fields(error: BaseException) -> dict[str, Any]:
     return fields
 
 
-class JsonReporter:
-    """One JSON line per event on stdout: submitted, done, deleted, error."""
+def result_text(item: Item, rendered: Rendered, *, many: bool) -> str:
+    """A result as printed on stdout: after a ``==> source <==`` line when there are several."""
+    text = rendered.text if rendered.text.endswith("\n") else rendered.text + "\n"
+    return f"==> {item.source} <==\n{text}\n" if many else text
 
-    def __init__(self, console: Console, *, with_results: bool) -> None:
+
+class JsonReporter:
+    """One JSON line per event (submitted, done, deleted, error); results on stdout.
+
+    With ``--json`` (``console.events_on_stdout``) a result without ``--out`` travels in
+    its ``done`` event instead, as in 0.1.
+    """
+
+    def __init__(
+        self,
+        console: Console,
+        *,
+        with_results: bool,
+        many: bool = False,
+        show_job_ids: bool = False,
+    ) -> None:
         self._console = console
         self._with_results = with_results
+        self._many = many
+        self._show_job_ids = show_job_ids and not console.events_on_stdout
 
     def uploading(self, item: Item, sent: int, total: int) -> None:
         pass  # quiet: only events that change what a script knows
 
     def submitted(self, item: Item, job_id: str) -> None:
         self._console.event("submitted", source=item.source, job_id=job_id)
+        if self._show_job_ids:  # --no-wait: the ids are the command's result
+            self._console.output(f"{job_id}\t{item.source}\n" if self._many else f"{job_id}\n")
 
     def waiting(self, item: Item, info: JobStatusInfo) -> None:
         pass
 
     def done(self, item: Item, result: JobResult, rendered: Rendered, output: Path | None) -> None:
+        in_event = output is None and self._with_results and self._console.events_on_stdout
         self._console.event(
             "done",
             source=item.source,
@@ -142,8 +196,10 @@ class JsonReporter:
             pages=len(result.pages),
             credits_used=result.credits_used,
             output=str(output) if output is not None else None,
-            result=rendered.value if output is None and self._with_results else None,
+            result=rendered.value if in_event else None,
         )
+        if output is None and self._with_results and not in_event:
+            self._console.output(result_text(item, rendered, many=self._many))
 
     def deleted(self, item: Item, job_id: str) -> None:
         self._console.event("deleted", source=item.source, job_id=job_id)
@@ -177,11 +233,14 @@ class HumanReporter:
     """Progress for a person on stderr; results (without --out) on stdout.
 
     Live (stderr is a terminal): a board of bars, one per input in flight, redrawn in
-    place; finished inputs are printed above it. Otherwise: one plain line per change.
+    place, every line cut to the terminal's width (paths shortened in the middle, job
+    ids to their first 8 characters); each finished input becomes one permanent line
+    above it. Otherwise: one plain line per change, in full (readable in a log).
     """
 
     _REDRAW_EVERY = 0.05
-    _BAR = 24
+    _BAR = 20
+    _LABEL_MAX = 28
 
     def __init__(
         self, console: Console, items: list[Item], *, show_results: bool, show_job_ids: bool = False
@@ -193,7 +252,7 @@ class HumanReporter:
         self._many = len(items) > 1
         self._states = {item.index: _State() for item in items}
         self._active: dict[int, Item] = {}
-        self._width = max((len(item.label) for item in items), default=8)
+        self._label_width = min(self._LABEL_MAX, max((len(i.label) for i in items), default=8))
         self._drawn = 0
         self._last_draw = 0.0
 
@@ -212,10 +271,11 @@ class HumanReporter:
             state.phase = "submitted"
             self._active[item.index] = item
             if self._show_job_ids:  # --no-wait: the ids are the command's result
-                self._finish(item, f"{self._symbols.ok} {item.label}: submitted as job {job_id}")
+                self._finish(item, [f"{self._symbols.ok} ", item.label, f"  job {job_id}"])
                 self._to_stdout(f"{job_id}\t{item.source}\n" if self._many else f"{job_id}\n")
             else:
-                self._changed(item, state, ("submitted",), f"submitted as job {job_id}", force=True)
+                text = f"submitted as job {self._job(job_id)}"
+                self._changed(item, state, ("submitted",), text, force=True)
 
     def waiting(self, item: Item, info: JobStatusInfo) -> None:
         with self._console.lock:
@@ -228,39 +288,80 @@ class HumanReporter:
 
     def done(self, item: Item, result: JobResult, rendered: Rendered, output: Path | None) -> None:
         s = self._symbols
-        facts = [result.status.value, _count(len(result.pages), "page")]
+        facts = [_count(len(result.pages), "page")]
+        if result.status is not JobStatus.COMPLETED:
+            facts.insert(0, result.status.value)
         if result.credits_used is not None:
             facts.append(_count(result.credits_used, "credit"))
         if result.processing_time_seconds is not None:
             facts.append(f"{result.processing_time_seconds:.1f} s")
-        line = f"{s.ok} {item.label}: {f' {s.dot} '.join(facts)}  (job {result.job_id})"
+        parts = [
+            f"{s.ok} ",
+            item.label,
+            f"  {f' {s.dot} '.join(facts)}  job {self._job(result.job_id)}",
+        ]
         if output is not None:
-            line += f" {s.arrow} {output}"
+            parts += [f" {s.arrow} ", str(output)]
         with self._console.lock:
-            self._finish(item, line)
+            self._finish(item, parts)
             if output is None and self._show_results:
-                self._print_result(item, rendered)
+                self._to_stdout(result_text(item, rendered, many=self._many))
 
     def deleted(self, item: Item, job_id: str) -> None:
-        self._above(f"  {item.label}: deleted job {job_id}")
+        self._above(self._fit(["  ", item.label, f"  deleted job {self._job(job_id)}"]))
 
     def skipped(self, item: Item, job_id: str | None, outputs: tuple[str, ...]) -> None:
-        saved = f" {self._symbols.arrow} {', '.join(outputs)}" if outputs else ""
+        parts = [f"{self._symbols.dot} ", item.label, "  done in an earlier run"]
+        if outputs:
+            parts += [f" {self._symbols.arrow} ", ", ".join(outputs)]
         with self._console.lock:
-            self._finish(item, f"{self._symbols.dot} {item.label}: done in an earlier run{saved}")
+            self._finish(item, parts)
 
     def failed(
         self, item: Item, job_id: str | None, error: LeapOCRError | OSError, code: int
     ) -> None:
-        job = f"  (job {job_id})" if job_id and job_id not in str(error) else ""
-        with self._console.lock:
-            self._finish(item, f"{self._symbols.fail} {item.label}: {error}{job}")
+        message = cli_message(error)
+        job = f"  (job {job_id})" if job_id and job_id not in message else ""
+        with self._console.lock:  # the reason in full: it says what to do
+            self._finish(
+                item, [f"{self._symbols.fail} ", item.label, f": {message}{job}"], cut=False
+            )
 
     def close(self) -> None:
         with self._console.lock:
             self._clear_board()
 
     # Drawing
+
+    def _job(self, job_id: str) -> str:
+        """A job id as shown: its first 8 characters on a terminal, whole in a log."""
+        return job_id[:8] if self._console.live else job_id
+
+    def _columns(self) -> int:
+        return shutil.get_terminal_size((80, 24)).columns
+
+    def _fit(self, parts: list[str], *, cut: bool = True) -> str:
+        """``parts`` joined: [prefix, label, text] or [..., arrow, output path].
+
+        On a terminal the label and the output path are shortened in the middle so
+        that the line fits; in a log every line is whole.
+        """
+        if not self._console.live:
+            return "".join(parts)
+        width = self._columns() - 1
+        dots = self._symbols.ellipsis
+        prefix, label, text = parts[0], parts[1], parts[2]
+        if len(parts) == 5:  # ... arrow, output path: share the room between label and path
+            arrow, path = parts[3], parts[4]
+            room = width - len(prefix + text + arrow)
+            label_room = min(len(label), self._label_width)
+            if room - label_room < min(len(path), 20):
+                label_room = max(12, room - min(len(path), 20))
+            label = _middle(label, label_room, dots)
+            line = prefix + label + text + arrow + _middle(path, max(room - len(label), 12), dots)
+        else:
+            line = prefix + _middle(label, self._label_width, dots) + "".join(parts[2:])
+        return line[:width] if cut else line
 
     def _changed(
         self, item: Item, state: _State, key: tuple[Any, ...], text: str, *, force: bool = False
@@ -274,10 +375,10 @@ class HumanReporter:
             state.said = (text,)
             self._console.message(f"  {item.label}: {text}")
 
-    def _finish(self, item: Item, line: str) -> None:
+    def _finish(self, item: Item, parts: list[str], *, cut: bool = True) -> None:
         self._active.pop(item.index, None)
         self._states[item.index].phase = "finished"
-        self._above(line)
+        self._above(self._fit(parts, cut=cut))
 
     def _above(self, line: str) -> None:
         """Print a permanent line on stderr (above the live board)."""
@@ -285,12 +386,6 @@ class HumanReporter:
             self._clear_board()
             self._console.message(line)
             self._draw_board()
-
-    def _print_result(self, item: Item, rendered: Rendered) -> None:
-        text = rendered.text if rendered.text.endswith("\n") else rendered.text + "\n"
-        if self._many:
-            text = f"==> {item.source} <==\n{text}\n"
-        self._to_stdout(text)
 
     def _to_stdout(self, text: str) -> None:
         """Write to stdout without tearing the board (both may be the same terminal)."""
@@ -322,21 +417,31 @@ class HumanReporter:
 
     def _board_line(self, item: Item) -> str:
         state = self._states[item.index]
-        label = item.label.ljust(self._width)
+        label = _middle(item.label, self._label_width, self._symbols.ellipsis)
+        label = label.ljust(self._label_width)
         if state.phase == "uploading":
             fraction = state.sent / state.total if state.total else 1.0
-            detail = f"{fraction:4.0%}  {_size(state.sent)}/{_size(state.total)}"
-            return f"  {label}  {'uploading':<10}  {self._bar(fraction)}  {detail}"
+            detail = f"{fraction:4.0%} of {_size(state.total)}"
+            return f"  {label}  {'uploading':<10} {self._bar(fraction)} {detail}"
         info = state.info
         if info is None:
-            return f"  {label}  {'submitted':<10}  {self._bar(0.0)}"
+            return f"  {label}  {'submitted':<10} {self._bar(0.0)}"
         detail = _pages_text(info) or f"{info.progress:4.0%}"
-        return f"  {label}  {info.status.value:<10}  {self._bar(info.progress)}  {detail}"
+        return f"  {label}  {info.status.value:<10} {self._bar(info.progress)} {detail}"
 
     def _bar(self, fraction: float) -> str:
         filled = round(max(0.0, min(1.0, fraction)) * self._BAR)
         s = self._symbols
-        return f"[{s.full * filled}{s.empty * (self._BAR - filled)}]"
+        return f"{s.full * filled}{s.empty * (self._BAR - filled)}"
+
+
+def _middle(text: str, width: int, ellipsis: str) -> str:
+    """``text`` cut to ``width`` characters by replacing its middle with an ellipsis."""
+    if len(text) <= width:
+        return text
+    keep = max(width - len(ellipsis), 2)
+    head = keep // 2
+    return text[:head] + ellipsis + text[len(text) - (keep - head) :]
 
 
 def _status_text(info: JobStatusInfo) -> str:

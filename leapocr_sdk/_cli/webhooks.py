@@ -87,11 +87,11 @@ def run(args: argparse.Namespace, console: Console) -> int:
 
     try:
         with _sigterm_interrupts(), contextlib.suppress(KeyboardInterrupt):
-            console.event("listening", url=f"http://127.0.0.1:{server.server_address[1]}/")
+            console.record("listening", url=f"http://127.0.0.1:{server.server_address[1]}/")
             server.serve_forever(poll_interval=0.1)  # until Ctrl-C or SIGTERM
     finally:
         server.server_close()
-    console.event("stopped")
+    console.record("stopped")
     return EXIT_OK
 
 
@@ -110,10 +110,10 @@ def _server(
             try:
                 event = construct_event(body, self.headers, secrets, tolerance)
             except WebhookVerificationError as refused:
-                console.event("refused", reason=refused.reason, message=str(refused))
+                console.record("refused", reason=refused.reason, message=str(refused))
                 self._answer(400, {"error": refused.reason})
                 return
-            console.event(
+            console.record(
                 "received",
                 event_type=event.event_type,
                 event_id=event.event_id,

@@ -2,7 +2,8 @@
 
 The command always runs as a subprocess (``python -m leapocr_sdk.cli``) with
 ``LEAPOCR_API_KEY`` / ``LEAPOCR_BASE_URL`` pointing at an in-process emulator. Its
-stdout and stderr are pipes, so it speaks JSON lines unless told ``--human``.
+stdout and stderr are pipes: results (or JSON records) on stdout, JSON-line events on
+stderr unless told ``--human``.
 """
 
 from __future__ import annotations
@@ -34,11 +35,27 @@ class Run:
     stderr: str
 
     @property
-    def events(self) -> list[dict[str, Any]]:
+    def records(self) -> list[dict[str, Any]]:
         """stdout as JSON lines (fails the test if any line is not a JSON object)."""
         records = [json.loads(line) for line in self.stdout.splitlines()]
         assert all(isinstance(r, dict) and "event" in r for r in records), self.stdout
         return records
+
+    @property
+    def stderr_events(self) -> list[dict[str, Any]]:
+        """stderr as JSON lines (fails the test if any line is not a JSON object)."""
+        events = [json.loads(line) for line in self.stderr.splitlines()]
+        assert all(isinstance(e, dict) and "event" in e for e in events), self.stderr
+        return events
+
+    @property
+    def events(self) -> list[dict[str, Any]]:
+        """The JSON records on stdout, if stdout holds only those, then stderr's events."""
+        try:
+            records = self.records
+        except (ValueError, AssertionError):
+            records = []
+        return records + self.stderr_events
 
     def of(self, kind: str) -> list[dict[str, Any]]:
         return [event for event in self.events if event["event"] == kind]

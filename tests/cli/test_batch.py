@@ -41,15 +41,15 @@ def test_killed_halfway_and_run_again_pays_for_each_document_once(
         cli_command(*command),
         cwd=tmp_path,
         env=cli_env(emu),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
         text=True,
     )
     try:
-        assert child.stdout is not None
+        assert child.stderr is not None
         done = 0
         while done < 25:
-            line = child.stdout.readline()
+            line = child.stderr.readline()
             assert line, "the command ended before it was killed"
             done += json.loads(line)["event"] == "done"
         # Hold every poll: the run settles with each slot waiting on a submitted job and
@@ -114,7 +114,7 @@ def test_directories_mean_their_supported_files(
     ]
     (tmp_path / "empty").mkdir()
     empty = run_cli("process", "empty", *FAST)
-    assert empty.code == 2 and "no documents in directory 'empty'" in empty.stdout
+    assert empty.code == 2 and "no documents in directory 'empty'" in empty.stderr
 
 
 def test_summary_line_and_a_second_run_skips_everything(
@@ -127,14 +127,14 @@ def test_summary_line_and_a_second_run_skips_everything(
     assert first.code == 4
     line = first.stderr.strip().splitlines()[-1]
     assert re.fullmatch(
-        r"3 documents: 2 done, 1 failed, 0 skipped \(done earlier\) · 2 pages · 2 credits"
-        r" · \d+\.\d s",
+        r"3 documents: 2 ok, 1 failed · 2 pages · 2 credits · \d+\.\d s",
         line,
     ), line
     second = run_cli(*args)
     assert second.code == 4  # bad.pdf failed before: reported, not retried
-    assert "retry_failed=True (CLI: --retry-failed)" in second.stderr
-    assert "3 documents: 0 done, 1 failed, 2 skipped" in second.stderr
+    assert "add --retry-failed to retry it" in second.stderr
+    assert "retry_failed" not in second.stderr  # the CLI speaks flags, not keywords
+    assert "3 documents: 0 ok, 1 failed, 2 done earlier" in second.stderr
     assert "done in an earlier run" in second.stderr and "doc00.md" in second.stderr
     assert emu.count("initiate") == 3
     third = run_cli(*args, "--retry-failed")

@@ -32,9 +32,10 @@ def test_status_result_delete_of_a_submitted_job(
         }
     ]
 
-    [done] = run_cli("result", job_id).events
+    fetched = run_cli("result", job_id)
+    [done] = fetched.events
     assert done["event"] == "done" and done["job_id"] == job_id
-    assert done["result"].startswith("<!-- page 1 -->\nInvoice Number: INV-7")
+    assert fetched.stdout.startswith("<!-- page 1 -->\nInvoice Number: INV-7")
 
     to_file = run_cli("--human", "result", job_id, "--out", "res")
     assert to_file.code == 0 and to_file.stdout == ""

@@ -95,10 +95,12 @@ def test_emulator_port_in_use_exits_2(tmp_path: Path) -> None:
     assert json.loads(run.stdout)["event"] == "error"
 
 
-def test_demo_runs_and_shows_the_pages(tmp_path: Path) -> None:
+def test_demo_runs_from_the_package_and_shows_the_pages(tmp_path: Path) -> None:
+    # `leapocr demo`, from a directory outside the repository: the sample ships in the
+    # package (`make demo` runs scripts/demo.py, which calls the same run_demo).
     run = subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "demo.py")],
-        cwd=ROOT,
+        cli_command("demo"),
+        cwd=tmp_path,
         env=cli_env(None),
         capture_output=True,
         text=True,
@@ -117,3 +119,15 @@ def test_demo_runs_and_shows_the_pages(tmp_path: Path) -> None:
         "deleted job",
     ):
         assert text in output
+    assert list(tmp_path.iterdir()) == []  # nothing left behind
+
+
+def test_make_demo_script_loads_the_package_demo() -> None:
+    run = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "demo.py"), "--help"],
+        env=cli_env(None),
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert run.returncode == 0 and "--real" in run.stdout

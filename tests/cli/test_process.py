@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import re
 import signal
 import subprocess
 import time
@@ -17,25 +18,77 @@ from pytest_httpserver import HTTPServer
 from leapocr_sdk.testing import LeapOCREmulator, make_pdf
 from tests.cli.conftest import FAST, PAGES, Run, cli_command, cli_env
 
+MARKDOWN = (
+    "<!-- page 1 -->\nInvoice Number: INV-7\nVendor: Acme Ltd\nTotal Amount: 12.50\n\n"
+    "<!-- page 2 -->\nSecond page\nNothing to extract here\n"
+)
 
-def test_single_file_markdown_to_stdout_as_json_lines(
+
+def test_single_file_markdown_on_stdout_json_events_on_stderr(
     run_cli: Callable[..., Run], pdf: Callable[..., Path]
 ) -> None:
     pdf()
     run = run_cli("process", "invoice.pdf", *FAST)
     assert run.code == 0, run.stdout + run.stderr
-    assert run.stderr == ""
-    submitted, done = run.events
+    assert run.stdout == MARKDOWN  # the result alone: `> a.md` is pure markdown
+    submitted, done = run.stderr_events
     assert submitted == {"event": "submitted", "source": "invoice.pdf", "job_id": done["job_id"]}
     assert done["status"] == "completed"
     assert done["format"] == "markdown"
     assert done["pages"] == 2
     assert done["credits_used"] == 2
-    assert "output" not in done
-    assert done["result"] == (
-        "<!-- page 1 -->\nInvoice Number: INV-7\nVendor: Acme Ltd\nTotal Amount: 12.50\n\n"
-        "<!-- page 2 -->\nSecond page\nNothing to extract here\n"
+    assert "output" not in done and "result" not in done
+
+
+def test_json_flag_keeps_the_single_stream_of_0_1(
+    run_cli: Callable[..., Run], pdf: Callable[..., Path]
+) -> None:
+    pdf()
+    run = run_cli("--json", "process", "invoice.pdf", *FAST)
+    assert run.code == 0 and run.stderr == ""
+    submitted, done = run.records
+    assert submitted["event"] == "submitted" and done["event"] == "done"
+    assert done["result"] == MARKDOWN
+
+
+def test_json_events_flag_with_human_stdout(
+    run_cli: Callable[..., Run], pdf: Callable[..., Path]
+) -> None:
+    pdf()
+    run = run_cli("process", "invoice.pdf", "--json-events", *FAST)
+    assert run.code == 0 and run.stdout == MARKDOWN
+    assert [e["event"] for e in run.stderr_events] == ["submitted", "done"]
+
+
+def test_stdin_as_input(emu: LeapOCREmulator, tmp_path: Path) -> None:
+    done = subprocess.run(
+        cli_command("process", "-", *FAST),
+        cwd=tmp_path,
+        env=cli_env(emu),
+        input=make_pdf(PAGES),
+        capture_output=True,
+        timeout=60,
     )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.decode() == MARKDOWN
+    events = [json.loads(line) for line in done.stderr.decode().splitlines()]
+    assert events[-1]["event"] == "done" and events[-1]["source"] == "-"
+    [job] = emu.jobs.values()
+    assert job.file_name == "stdin.pdf"
+
+
+def test_stdin_that_is_not_a_document(emu: LeapOCREmulator, tmp_path: Path) -> None:
+    done = subprocess.run(
+        cli_command("process", "-", *FAST),
+        cwd=tmp_path,
+        env=cli_env(emu),
+        input=b"just some text",
+        capture_output=True,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert "stdin does not hold a document" in done.stderr.decode()
+    assert emu.requests == []
 
 
 def test_markdown_written_to_out_dir(
@@ -63,7 +116,7 @@ def test_human_mode_progress_on_stderr_and_markdown_on_stdout(
     assert run.stdout.startswith("<!-- page 1 -->\nInvoice Number: INV-7\n")
     assert "invoice.pdf: uploading" in run.stderr
     assert "invoice.pdf: submitted as job" in run.stderr
-    assert "completed" in run.stderr and "2 pages" in run.stderr and "2 credits" in run.stderr
+    assert "invoice.pdf  2 pages · 2 credits" in run.stderr
     assert "\x1b[" not in run.stderr  # no cursor movement when stderr is not a terminal
 
 
@@ -158,11 +211,37 @@ def test_worst_exit_code_wins_and_others_are_written(
 ) -> None:
     pdf("good.pdf")
     (tmp_path / "bad.pdf").write_bytes(b"%PDF-1.4 but broken")
-    run = run_cli("process", "missing.pdf", "good.pdf", "bad.pdf", "--out", "out", *FAST)
-    assert run.code == 4  # usage (2) for missing.pdf, job (4) for bad.pdf: the highest
-    codes = {e["source"]: e["exit_code"] for e in run.of("error")}
-    assert codes == {"missing.pdf": 2, "bad.pdf": 4}
+    run = run_cli("process", "good.pdf", "bad.pdf", "--out", "out", *FAST)
+    assert run.code == 4
+    assert {e["source"]: e["exit_code"] for e in run.of("error")} == {"bad.pdf": 4}
     assert (tmp_path / "out" / "good.md").exists()
+
+
+def test_cheap_checks_come_before_any_request(
+    run_cli: Callable[..., Run], pdf: Callable[..., Path], tmp_path: Path, emu: LeapOCREmulator
+) -> None:
+    pdf("good.pdf")
+    unreadable = pdf("locked.pdf")
+    unreadable.chmod(0)
+    try:
+        readable_anyway = os.access(unreadable, os.R_OK)  # root reads everything
+        args = ["good.pdf", "missing.pdf", "ftp://host/a.pdf", "https:/host/b.pdf", "locked.pdf"]
+        run = run_cli("process", *args, *FAST)
+    finally:
+        unreadable.chmod(0o644)
+    assert run.code == 2 and run.stdout == ""
+    messages = {e["source"]: e["message"] for e in run.of("error")}
+    assert "file not found: 'missing.pdf'" in messages["missing.pdf"]
+    assert "ftp: URLs cannot be processed" in messages["ftp://host/a.pdf"]
+    assert "not a well-formed URL" in messages["https:/host/b.pdf"]
+    assert ("locked.pdf" in messages) != readable_anyway
+    assert emu.requests == []  # nothing submitted, no credit spent
+
+    (tmp_path / "taken").write_text("a file", encoding="utf-8")
+    out = run_cli("process", "good.pdf", "--out", "taken", *FAST)
+    assert out.code == 2
+    assert "--out 'taken' exists and is not a directory" in out.of("error")[0]["message"]
+    assert emu.requests == []
 
 
 def test_same_names_get_distinct_outputs(
@@ -272,12 +351,13 @@ def test_ctrl_c_exits_130(
         text=True,
     )
     try:
-        assert child.stdout is not None
-        first = json.loads(child.stdout.readline())
+        assert child.stdout is not None and child.stderr is not None
+        first = json.loads(child.stderr.readline())
         assert first["event"] == "submitted"
         child.send_signal(signal.SIGINT)
         assert child.wait(timeout=10) == 130
-        assert json.loads(child.stdout.read().strip().splitlines()[-1])["event"] == "interrupted"
+        assert child.stdout.read() == ""
+        assert json.loads(child.stderr.read().strip().splitlines()[-1])["event"] == "interrupted"
     finally:
         child.kill()
         child.wait()
@@ -288,14 +368,15 @@ def test_progress_bars_on_a_terminal(
     pdf: Callable[..., Path], tmp_path: Path, emulator_factory: Callable[..., LeapOCREmulator]
 ) -> None:
     emu = emulator_factory(processing_seconds=0.5)
+    long_name = "scans/2026/november/" + "very-long-supplier-name-" * 3 + "invoice.pdf"
     pdf("one.pdf")
-    pdf("two.pdf")
+    pdf(long_name)
     primary, secondary = os.openpty()
     try:
         child = subprocess.Popen(
-            cli_command("process", "one.pdf", "two.pdf", "--out", "out", *FAST),
+            cli_command("process", "one.pdf", long_name, "--out", "out", *FAST),
             cwd=tmp_path,
-            env=cli_env(emu, COLUMNS="120", LINES="40"),
+            env=cli_env(emu, COLUMNS="80", LINES="24"),
             stdin=subprocess.DEVNULL,
             stdout=secondary,
             stderr=secondary,
@@ -310,9 +391,14 @@ def test_progress_bars_on_a_terminal(
     text = screen.decode("utf-8", "replace")
     assert "processing" in text and "pages" in text  # the live board
     assert "\x1b[" in text  # redrawn in place
-    assert "one.pdf: completed" in text and "two.pdf: completed" in text
+    assert "✓ one.pdf" in text and "2 pages · 2 credits" in text
+    assert "scans/2026/no…me-invoice.pdf" in text  # shortened in the middle
+    assert "2 documents: 2 ok, 0 failed · 4 pages · 4 credits · " in text
+    lines = re.sub(r"\x1b\[[0-9;]*[A-Za-z]", "", text).replace("\r", "\n").split("\n")
+    assert max(len(line) for line in lines) < 80  # fits an 80-column terminal
     assert '"event"' not in text  # a person's output, not JSON
-    assert (tmp_path / "out" / "one.md").exists() and (tmp_path / "out" / "two.md").exists()
+    stem = "very-long-supplier-name-" * 3 + "invoice"
+    assert (tmp_path / "out" / "one.md").exists() and (tmp_path / "out" / f"{stem}.md").exists()
 
 
 def _read(fd: int) -> bytes:

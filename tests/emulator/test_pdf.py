@@ -64,7 +64,7 @@ def test_empty_document_has_no_pages() -> None:
 
 
 def test_sample_invoice_is_generated_and_small(tmp_path: Path) -> None:
-    committed = ROOT / "examples" / "sample-invoice.pdf"
+    committed = ROOT / "leapocr_sdk" / "testing" / "data" / "sample-invoice.pdf"
     output = tmp_path / "sample.pdf"
     script = ROOT / "scripts" / "make_sample_pdf.py"
     subprocess.run([sys.executable, str(script), str(output)], check=True, capture_output=True)
