@@ -33,6 +33,7 @@ from ._parsing import (
     parse_upload_ticket,
     status_from_body,
 )
+from ._polling import PollSchedule
 from ._retry import cut_by_deadline, is_retryable_status, next_delay
 from ._sources import FileSource
 from ._steps import Call, Notify, Parallel, Plan, PutPart, Sleep, UploadProgress
@@ -437,16 +438,17 @@ def wait_until_done(
 
     Polls the result endpoint, which answers 202 with the status while the job runs and
     the result once it is done, so a finished job costs no extra request. The first poll
-    waits until ``first_poll`` (a ``ctx.clock()`` time) when given; the interval then
-    grows by ``POLL_GROWTH`` up to ``POLL_CAP_FACTOR`` x ``poll_interval``; every sleep
-    is cut short so the wait never exceeds ``timeout``.
+    waits until ``first_poll`` (a ``ctx.clock()`` time) when given; then a
+    ``PollSchedule`` predicts the end from the pages done so far and polls near it, never
+    sooner than ``poll_interval`` nor later than ``POLL_CAP_FACTOR`` x ``poll_interval``
+    after the last poll (without progress to go on, the interval grows by ``POLL_GROWTH``);
+    every sleep is cut short so the wait never exceeds ``timeout``.
     """
     deadline = ctx.clock() + timeout
     info: JobStatusInfo | None = None
     if first_poll is not None and first_poll > ctx.clock():
         yield Sleep(min(first_poll, deadline) - ctx.clock())
-    interval = poll_interval
-    cap = poll_interval * C.POLL_CAP_FACTOR
+    schedule = PollSchedule(poll_interval)
     while True:
         try:
             outcome = yield from result_or_status(ctx, job_id, deadline)
@@ -468,11 +470,13 @@ def wait_until_done(
                 pass  # finished but the result is not readable yet: poll again
             case _:
                 assert_never(info.status)
-        remaining = deadline - ctx.clock()
+        now = ctx.clock()
+        remaining = deadline - now
         if remaining <= 0:
             raise WaitTimeoutError(job_id, info, timeout)
-        yield Sleep(min(interval, remaining))
-        interval = min(interval * C.POLL_GROWTH, cap)
+        started = info.status is not JobStatus.PENDING
+        schedule.observe(now, info.processed_pages or 0, info.total_pages or 0, started=started)
+        yield Sleep(min(schedule.next_delay(now), remaining))
 
 
 def _as_status(outcome: JobResult | JobStatusInfo) -> JobStatusInfo:
