@@ -42,7 +42,16 @@ from ._validation import (
 )
 from .errors import ConfigurationError, ValidationError
 from .journal import Journal
-from .types import HealthStatus, Job, JobResult, JobStatusInfo, Model, ModelInfo, OutputFormat
+from .types import (
+    HealthStatus,
+    Job,
+    JobResult,
+    JobStatusInfo,
+    Model,
+    ModelInfo,
+    OutputFormat,
+    PageResult,
+)
 
 T = TypeVar("T")
 
@@ -521,6 +530,11 @@ class LeapOCR(_ClientBase):
         """The finished job's result, every page; JobNotReadyError while it still runs."""
         return self._runner.run(self._job_plan(plans.get_result, job_id))
 
+    def iter_pages(self, job_id: str) -> Iterator[PageResult]:
+        """The finished job's pages, in order, as they arrive: for results too big to hold
+        at once (``get_result`` collects the same pages). JobNotReadyError while it runs."""
+        return self._runner.iterate(self._job_plan(plans.result_pages, job_id))
+
     def wait_until_done(
         self,
         job_id: str,
@@ -839,6 +853,12 @@ class AsyncLeapOCR(_ClientBase):
     async def get_result(self, job_id: str) -> JobResult:
         """The finished job's result, every page; JobNotReadyError while it still runs."""
         return await self._runner.run(self._job_plan(plans.get_result, job_id))
+
+    async def iter_pages(self, job_id: str) -> AsyncIterator[PageResult]:
+        """The finished job's pages, in order, as they arrive: for results too big to hold
+        at once (``get_result`` collects the same pages). JobNotReadyError while it runs."""
+        async for page in self._runner.iterate(self._job_plan(plans.result_pages, job_id)):
+            yield page
 
     async def wait_until_done(
         self,

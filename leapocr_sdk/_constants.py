@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from . import _contract
+
 DEFAULT_BASE_URL = "https://api.leapocr.com/api/v1"
 API_KEY_ENV = "LEAPOCR_API_KEY"
 BASE_URL_ENV = "LEAPOCR_BASE_URL"
@@ -31,8 +33,10 @@ POLL_CAP_FACTOR = 4.0
 # Jobs a client remembers having submitted (to delay their first poll by one interval).
 REMEMBERED_SUBMISSIONS = 10_000
 
-# Result pages fetched per request (the service accepts 1..1000).
-RESULT_PAGE_LIMIT = 250
+# Result pages fetched per request: the most the service allows; requests 2..N go out this
+# many at a time (a window: the SDK holds at most this many replies at once).
+RESULT_PAGE_LIMIT = _contract.RESULT_PAGE_LIMIT_MAX
+RESULT_FETCH_CONCURRENCY = 8
 
 # The service's own limits, models and file types live in _contract.py.
 # The name given to a document read from bytes or a nameless stream (plus its extension).
@@ -56,7 +60,7 @@ JOURNAL_FILE_NAME = ".leapocr-journal.sqlite"
 # Reply bodies are read up to these sizes (after decompression), then refused with
 # UnexpectedResponseError while reading: an endless or gzip-bomb reply cannot fill memory.
 MAX_REPLY_BYTES = 16 * 1024 * 1024
-MAX_RESULT_REPLY_BYTES = 512 * 1024 * 1024  # one page of results (RESULT_PAGE_LIMIT pages)
+MAX_RESULT_REPLY_BYTES = 512 * 1024 * 1024  # one request's result (RESULT_PAGE_LIMIT pages)
 # A result is fetched in at most this many requests when the job's page count is unknown.
 MAX_RESULT_REQUESTS = 10_000
 
