@@ -118,10 +118,9 @@ def send(ctx: Context, call: Call, deadline: float | None = None) -> Plan[Reply]
                     "and created a job: check before submitting again",
                     may_have_been_processed=True,
                 ) from exc
-            reply, failure, what = None, exc, str(exc)
+            reply, failure = None, exc
         else:
             assert reply is not None
-            what = f"HTTP {reply.status_code}"
         delay = _delay(ctx, attempt, reply, deadline)
         if delay is None:
             last: LeapOCRError | None = failure if reply is None else None
@@ -139,7 +138,9 @@ def send(ctx: Context, call: Call, deadline: float | None = None) -> Plan[Reply]
                 raise failure
             assert reply is not None
             return reply
-        logger.debug("%s: %s; retry %d in %.2fs", call.name, what, attempt + 1, delay)
+        if logger.isEnabledFor(logging.DEBUG):  # no string built when debug logging is off
+            what = str(failure) if reply is None else f"HTTP {reply.status_code}"
+            logger.debug("%s: %s; retry %d in %.2fs", call.name, what, attempt + 1, delay)
         yield Sleep(delay)
         attempt += 1
 
