@@ -73,8 +73,8 @@ class AsyncRunner:
         self._sleep = sleep or asyncio.sleep
         self._pid = os.getpid()
         self._loop: asyncio.AbstractEventLoop | None = None
-        # See C.MAX_CONNECTIONS: waiting here costs nothing and is not a timeout.
-        self._api_gate = asyncio.Semaphore(C.MAX_CONNECTIONS)
+        # See C.MAX_IN_FLIGHT: waiting here costs nothing and is not a timeout.
+        self._api_gate = asyncio.Semaphore(C.MAX_IN_FLIGHT)
         self._upload_gate = asyncio.Semaphore(C.MAX_CONNECTIONS)
 
     def check_loop(self) -> None:

@@ -144,7 +144,7 @@ class _ClientBase:
         """Settings of the httpx clients the SDK creates (API and uploads)."""
         limits = httpx.Limits(
             max_connections=max(C.MAX_CONNECTIONS, self._ctx.upload_concurrency),
-            max_keepalive_connections=max(20, self._ctx.upload_concurrency),
+            max_keepalive_connections=max(C.MAX_CONNECTIONS, self._ctx.upload_concurrency),
         )
         return {"timeout": self._timeout, "limits": limits, "verify": tls_context()}
 

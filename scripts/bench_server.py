@@ -1,13 +1,17 @@
 """The emulator in its own process, for benchmarks: ``python scripts/bench_server.py [options]``.
 
 Prints one line (the API base URL) once it listens, then serves until its stdin closes.
-``--processing LOW HIGH`` sets each job's duration (reported page by page).
+Each line ``stats`` on stdin is answered on stdout with one JSON object: the requests it
+received and the CPU seconds this process used so far. ``--processing LOW HIGH`` sets
+each job's duration (reported page by page).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
+import time
 
 from leapocr_sdk.testing import LeapOCREmulator
 
@@ -23,7 +27,11 @@ def main() -> None:
         api_key=args.api_key, processing_seconds=(low, high), seed=args.seed, keep_files=False
     ) as emulator:
         print(emulator.base_url, flush=True)
-        sys.stdin.read()  # until the driver closes our stdin (or exits)
+        for line in sys.stdin:  # until the driver closes our stdin (or exits)
+            if line.strip() == "stats":
+                requests = sum(emulator.route_counts.values())
+                stats = {"requests": requests, "cpu": time.process_time()}
+                print(json.dumps(stats), flush=True)
 
 
 if __name__ == "__main__":
