@@ -29,9 +29,9 @@ API_KEY = "bench-key-0123456789"
 class Server:
     """bench_server.py in a subprocess; ``stats()`` asks it for requests and CPU so far."""
 
-    def __init__(self, processing: tuple[float, float]) -> None:
+    def __init__(self, processing: tuple[float, float], latency: float = 0.0) -> None:
         command = [sys.executable, str(HERE / "bench_server.py"), "--processing"]
-        command += [str(processing[0]), str(processing[1])]
+        command += [str(processing[0]), str(processing[1]), "--latency", str(latency)]
         self.process = subprocess.Popen(
             command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
         )
@@ -155,6 +155,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--poll", type=float, default=0.5)
     parser.add_argument("--processing", type=float, nargs=2, default=(8.0, 12.0))
+    parser.add_argument("--latency", type=float, default=0.0)
     parser.add_argument("--worker", choices=("ours", "raw"))
     parser.add_argument("--base-url")
     args = parser.parse_args()
@@ -163,7 +164,7 @@ def main() -> None:
         result = asyncio.run(work(args.base_url, args.jobs, args.caps[0], args.poll))
         print(json.dumps(result), flush=True)
         return
-    server = Server(tuple(args.processing))
+    server = Server(tuple(args.processing), args.latency)
     try:
         for round_ in range(args.rounds):  # contenders interleaved, round by round
             for cap in args.caps:

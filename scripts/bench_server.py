@@ -21,11 +21,13 @@ def main() -> None:
     parser.add_argument("--api-key", default="bench-key-0123456789")
     parser.add_argument("--processing", type=float, nargs=2, default=(0.0, 0.0))
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--latency", type=float, default=0.0, help="seconds added to each reply")
     args = parser.parse_args()
     low, high = args.processing
     with LeapOCREmulator(
         api_key=args.api_key, processing_seconds=(low, high), seed=args.seed, keep_files=False
     ) as emulator:
+        emulator.faults.set_latency(args.latency)
         print(emulator.base_url, flush=True)
         for line in sys.stdin:  # until the driver closes our stdin (or exits)
             if line.strip() == "stats":
