@@ -138,8 +138,21 @@ async def _go() -> None:
     await asyncio.to_thread(sys.stdin.readline)
 
 
+def _peak_rss_mib() -> float:
+    """This process's peak RSS: VmHWM, which (unlike ru_maxrss) starts afresh at exec, so
+    the driver's memory inherited through fork does not count."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+
 def _figures(start: float, cpu: float) -> dict[str, Any]:
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    peak = _peak_rss_mib()
     return {
         "wall": time.perf_counter() - start,
         "client_cpu": time.process_time() - cpu,
