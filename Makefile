@@ -87,6 +87,7 @@ demo: $(STAMP)
 ## Benchmarks (sets up its own environment for the comparison SDK under .bench/).
 bench: $(STAMP)
 	$(BIN)/python scripts/bench.py
+	$(BIN)/python scripts/bench_issue12.py
 
 bench-smoke: $(STAMP)
 	$(BIN)/python scripts/bench.py --smoke

@@ -73,8 +73,8 @@ class AsyncRunner:
         self._sleep = sleep or asyncio.sleep
         self._pid = os.getpid()
         self._loop: asyncio.AbstractEventLoop | None = None
-        # See C.MAX_CONNECTIONS: waiting here costs nothing and is not a timeout.
-        self._api_gate = asyncio.Semaphore(C.MAX_CONNECTIONS)
+        # See C.MAX_IN_FLIGHT: waiting here costs nothing and is not a timeout.
+        self._api_gate = asyncio.Semaphore(C.MAX_IN_FLIGHT)
         self._upload_gate = asyncio.Semaphore(C.MAX_CONNECTIONS)
 
     def check_loop(self) -> None:
@@ -146,7 +146,6 @@ class AsyncRunner:
         self, client: httpx.AsyncClient, request: httpx.Request, step: Call | PutPart, limit: int
     ) -> Reply:
         budget = step_budget(step, self._timeout)
-        what = describe(request)
         request.extensions["timeout"] = httpx.Timeout(budget).as_dict()
         try:
             async with asyncio.timeout(budget):  # the whole request, whatever the server does
@@ -156,13 +155,13 @@ class AsyncRunner:
                     async for chunk in response.aiter_bytes():
                         body += chunk
                         if len(body) > limit:
-                            raise too_large(response.status_code, limit, what)
+                            raise too_large(response.status_code, limit, describe(request))
                 finally:
                     await response.aclose()
         except TimeoutError:
-            raise out_of_time(what, budget) from None
+            raise out_of_time(describe(request), budget) from None
         except httpx.HTTPError as exc:
-            raise transport_error(exc, what) from None
+            raise transport_error(exc, describe(request)) from None
         except (LeapOCRError, CallbackFailed):
             raise
         except Exception as exc:
@@ -271,12 +270,14 @@ async def _call_back(callback: Callable[..., object], *args: Any) -> object:
 
 
 async def _async_chunks(step: PutPart) -> AsyncIterator[bytes]:
-    # File reads happen in a worker thread so a slow disk never blocks the event loop;
-    # progress is reported here, on the loop.
+    # A stream that may block (a pipe, a network file object) is read in a worker thread;
+    # bytes and regular files are read on the loop (a thread hop per chunk costs more than
+    # a 1 MiB read). Progress is reported here, on the loop.
     chunks = part_chunks(step)
+    in_thread = step.source.reads_may_block
     sent = 0
     while True:
-        chunk = await asyncio.to_thread(next, chunks, None)
+        chunk = await asyncio.to_thread(next, chunks, None) if in_thread else next(chunks, None)
         if chunk is None:
             return
         sent += len(chunk)

@@ -43,7 +43,16 @@ from ._validation import (
 )
 from .errors import ConfigurationError, ValidationError
 from .journal import Journal
-from .types import HealthStatus, Job, JobResult, JobStatusInfo, Model, ModelInfo, OutputFormat
+from .types import (
+    HealthStatus,
+    Job,
+    JobResult,
+    JobStatusInfo,
+    Model,
+    ModelInfo,
+    OutputFormat,
+    PageResult,
+)
 
 T = TypeVar("T")
 
@@ -137,7 +146,7 @@ class _ClientBase:
         """Settings of the httpx clients the SDK creates (API and uploads)."""
         limits = httpx.Limits(
             max_connections=max(C.MAX_CONNECTIONS, self._ctx.upload_concurrency),
-            max_keepalive_connections=max(20, self._ctx.upload_concurrency),
+            max_keepalive_connections=max(C.MAX_CONNECTIONS, self._ctx.upload_concurrency),
         )
         return {"timeout": self._timeout, "limits": limits, "verify": tls_context()}
 
@@ -649,6 +658,11 @@ class LeapOCR(_ClientBase):
             UnexpectedResponseError: a result page the SDK cannot read.
         """
         return self._runner.run(self._job_plan(plans.get_result, job_id))
+
+    def iter_pages(self, job_id: str) -> Iterator[PageResult]:
+        """The finished job's pages, in order, as they arrive: for results too big to hold
+        at once (``get_result`` collects the same pages). JobNotReadyError while it runs."""
+        return self._runner.iterate(self._job_plan(plans.result_pages, job_id))
 
     def wait_until_done(
         self,
@@ -1247,6 +1261,12 @@ class AsyncLeapOCR(_ClientBase):
             UnexpectedResponseError: a result page the SDK cannot read.
         """
         return await self._runner.run(self._job_plan(plans.get_result, job_id))
+
+    async def iter_pages(self, job_id: str) -> AsyncIterator[PageResult]:
+        """The finished job's pages, in order, as they arrive: for results too big to hold
+        at once (``get_result`` collects the same pages). JobNotReadyError while it runs."""
+        async for page in self._runner.iterate(self._job_plan(plans.result_pages, job_id)):
+            yield page
 
     async def wait_until_done(
         self,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from . import _contract
+
 API_ROOT = "/api/v1"  # every API path hangs below it; a base URL without it gets 404s
 DEFAULT_BASE_URL = "https://api.leapocr.com" + API_ROOT
 API_KEY_ENV = "LEAPOCR_API_KEY"
@@ -11,10 +13,15 @@ API_KEY_HEADER = "X-API-Key"
 DEFAULT_TIMEOUT = 60.0
 DEFAULT_MAX_RETRIES = 3
 DEFAULT_UPLOAD_CONCURRENCY = 4
-# Connections per httpx client; the async client also keeps at most this many requests in
-# flight per client, so hundreds of concurrent jobs queue on a semaphore instead of in
-# httpcore's pool (whose queue handling is quadratic, and counts waiting as PoolTimeout).
+# Connections per httpx client (all kept alive between requests).
 MAX_CONNECTIONS = 100
+# Requests the async client keeps in flight at once (API calls; part uploads apart): the
+# others queue on a semaphore, not in httpcore's pool, whose per-request work grows with its
+# connections (and counts waiting as PoolTimeout). Chosen by measurement (README,
+# "Performance at scale"): client CPU per request rises with the cap (1,000 jobs on the
+# emulator: ~1.1-1.5 ms at 8, ~1.6 at 16, ~1.9 at 32, ~2.3 at 100), while a cap too small
+# limits requests per second against a distant service to cap / round-trip time.
+MAX_IN_FLIGHT = 16
 
 # Retry backoff: exponential from BACKOFF_INITIAL, capped, with jitter.
 BACKOFF_INITIAL = 0.5
@@ -32,8 +39,10 @@ POLL_CAP_FACTOR = 4.0
 # Jobs a client remembers having submitted (to delay their first poll by one interval).
 REMEMBERED_SUBMISSIONS = 10_000
 
-# Result pages fetched per request (the service accepts 1..1000).
-RESULT_PAGE_LIMIT = 250
+# Result pages fetched per request: the most the service allows; requests 2..N go out this
+# many at a time (a window: the SDK holds at most this many replies at once).
+RESULT_PAGE_LIMIT = _contract.RESULT_PAGE_LIMIT_MAX
+RESULT_FETCH_CONCURRENCY = 8
 
 # The service's own limits, models and file types live in _contract.py.
 # The name given to a document read from bytes or a nameless stream (plus its extension).
@@ -57,7 +66,7 @@ JOURNAL_FILE_NAME = ".leapocr-journal.sqlite"
 # Reply bodies are read up to these sizes (after decompression), then refused with
 # UnexpectedResponseError while reading: an endless or gzip-bomb reply cannot fill memory.
 MAX_REPLY_BYTES = 16 * 1024 * 1024
-MAX_RESULT_REPLY_BYTES = 512 * 1024 * 1024  # one page of results (RESULT_PAGE_LIMIT pages)
+MAX_RESULT_REPLY_BYTES = 512 * 1024 * 1024  # one request's result (RESULT_PAGE_LIMIT pages)
 # A result is fetched in at most this many requests when the job's page count is unknown.
 MAX_RESULT_REQUESTS = 10_000
 

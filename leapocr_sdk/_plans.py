@@ -10,7 +10,7 @@ import logging
 import random
 import time
 from collections.abc import Callable, Mapping
-from typing import Any, assert_never
+from typing import Any, NoReturn, TypeVar, assert_never
 from urllib.parse import urlsplit
 
 import attrs
@@ -19,6 +19,7 @@ from . import _constants as C
 from . import _requests as requests
 from ._parsing import (
     Reply,
+    ResultChunk,
     UploadPart,
     assemble_result,
     decode_object,
@@ -33,9 +34,10 @@ from ._parsing import (
     parse_upload_ticket,
     status_from_body,
 )
+from ._polling import PollSchedule
 from ._retry import cut_by_deadline, is_retryable_status, next_delay
 from ._sources import FileSource
-from ._steps import Call, Notify, Parallel, Plan, PutPart, Sleep, UploadProgress
+from ._steps import Call, Emit, Notify, Parallel, Plan, PutPart, Sleep, UploadProgress
 from ._validation import SubmitOptions, check_job_id, is_loopback_host
 from .errors import (
     APIConnectionError,
@@ -51,6 +53,7 @@ from .errors import (
 )
 from .types import HealthStatus, Job, JobResult, JobStatus, JobStatusInfo, ModelInfo, PageResult
 
+T = TypeVar("T")
 logger = logging.getLogger("leapocr_sdk")
 
 
@@ -117,10 +120,9 @@ def send(ctx: Context, call: Call, deadline: float | None = None) -> Plan[Reply]
                     "and created a job: check before submitting again",
                     may_have_been_processed=True,
                 ) from exc
-            reply, failure, what = None, exc, str(exc)
+            reply, failure = None, exc
         else:
             assert reply is not None
-            what = f"HTTP {reply.status_code}"
         delay = _delay(ctx, attempt, reply, deadline)
         if delay is None:
             last: LeapOCRError | None = failure if reply is None else None
@@ -139,7 +141,9 @@ def send(ctx: Context, call: Call, deadline: float | None = None) -> Plan[Reply]
                 raise failure
             assert reply is not None
             return reply
-        logger.debug("%s: %s; retry %d in %.2fs", call.name, what, attempt + 1, delay)
+        if logger.isEnabledFor(logging.DEBUG):  # no string built when debug logging is off
+            what = str(failure) if reply is None else f"HTTP {reply.status_code}"
+            logger.debug("%s: %s; retry %d in %.2fs", call.name, what, attempt + 1, delay)
         yield Sleep(delay)
         attempt += 1
 
@@ -370,8 +374,38 @@ def result_or_status(
 ) -> Plan[JobResult | JobStatusInfo]:
     """The whole result (every page, in order) if the job is finished, else its status.
 
-    Paging stops with UnexpectedResponseError when the announced number of requests is
-    implausible against the job's own page count, or a page adds no new pages.
+    Pages 2..N are fetched ``RESULT_FETCH_CONCURRENCY`` at a time (see ``_later_pages``).
+    """
+    first = yield from _first_result(ctx, job_id, deadline)
+    if isinstance(first, JobStatusInfo):
+        return first
+    chunk, reply = first
+    pages: list[PageResult] = list(chunk.pages)
+    rest = _later_pages(ctx, job_id, chunk, deadline)
+    last = yield from _collect(rest, pages.append)
+    return assemble_result(job_id, chunk, pages, last or reply)
+
+
+def result_pages(ctx: Context, job_id: str) -> Plan[None]:
+    """Emit every page of a finished job's result, in order, as its request answers;
+    JobNotReadyError / JobFailedError as ``get_result``. Holds one window of requests."""
+    first = yield from _first_result(ctx, job_id, None)
+    if isinstance(first, JobStatusInfo):
+        yield from _not_finished(ctx, first)
+        return
+    chunk, _ = first
+    for page in chunk.pages:
+        yield Emit(page)
+    yield from _later_pages(ctx, job_id, chunk, None)
+
+
+def _first_result(
+    ctx: Context, job_id: str, deadline: float | None
+) -> Plan[tuple[ResultChunk, Reply] | JobStatusInfo]:
+    """The first result request: the first chunk if the job is finished, else its status.
+
+    Refuses (UnexpectedResponseError) a result that announces more requests than its
+    page count allows.
     """
     reply = yield from call_api(ctx, _result_call(job_id, 1), deadline)
     if reply.status_code == 202:
@@ -392,31 +426,76 @@ def result_or_status(
             f"its page count allows ({plausible}): refused",
             status_code=reply.status_code,
         )
-    pages: list[PageResult] = list(first.pages)
-    seen = {page.page_number for page in pages}
-    for page in range(2, first.total_pages + 1):
-        reply = yield from call_api(ctx, _result_call(job_id, page), deadline)
-        if reply.status_code == 202:
-            raise error_from_reply(reply, ctx.not_found_hint)
-        chunk = parse_result_chunk(reply)
-        new = [item for item in chunk.pages if item.page_number not in seen]
-        if not new:
-            raise UnexpectedResponseError(
-                f"result page {page} of job {job_id} adds no new pages: paging stopped",
-                status_code=reply.status_code,
-            )
-        seen.update(item.page_number for item in new)
-        pages.extend(new)
-    return assemble_result(job_id, first, pages, reply)
+    return first, reply
+
+
+def _later_pages(
+    ctx: Context, job_id: str, first: ResultChunk, deadline: float | None
+) -> Plan[Reply | None]:
+    """Fetch result requests 2..N, a window of ``RESULT_FETCH_CONCURRENCY`` at a time,
+    and ``Emit`` each new page in order; returns the last reply.
+
+    Paging stops with UnexpectedResponseError when a request adds no new pages.
+    """
+    seen = {page.page_number for page in first.pages}
+    last: Reply | None = None
+    window = C.RESULT_FETCH_CONCURRENCY
+    for start in range(2, first.total_pages + 1, window):
+        numbers = range(start, min(start + window, first.total_pages + 1))
+        fetches = tuple(_result_chunk(ctx, job_id, number, deadline) for number in numbers)
+        answers: list[tuple[ResultChunk, Reply]] = yield Parallel(fetches, limit=window)
+        for number, (chunk, last) in zip(numbers, answers, strict=True):
+            new = [item for item in chunk.pages if item.page_number not in seen]
+            if not new:
+                raise UnexpectedResponseError(
+                    f"result page {number} of job {job_id} adds no new pages: paging stopped",
+                    status_code=last.status_code,
+                )
+            for item in new:
+                seen.add(item.page_number)
+                yield Emit(item)
+    return last
+
+
+def _result_chunk(
+    ctx: Context, job_id: str, page: int, deadline: float | None
+) -> Plan[tuple[ResultChunk, Reply]]:
+    reply = yield from call_api(ctx, _result_call(job_id, page), deadline)
+    if reply.status_code == 202:
+        raise error_from_reply(reply, ctx.not_found_hint)
+    return parse_result_chunk(reply), reply
+
+
+def _collect(plan: Plan[T], sink: Callable[[Any], object]) -> Plan[T]:
+    """Run ``plan`` as part of this one, handing its ``Emit`` values to ``sink``."""
+    result: Any = None
+    error: BaseException | None = None
+    while True:
+        try:
+            step = plan.throw(error) if error is not None else plan.send(result)
+        except StopIteration as stop:
+            return stop.value  # type: ignore[no-any-return]
+        if isinstance(step, Emit):
+            sink(step.value)
+            result, error = None, None
+            continue
+        try:
+            result, error = (yield step), None
+        except BaseException as exc:  # a step's failure or an interrupt: the plan decides
+            result, error = None, exc
 
 
 def get_result(ctx: Context, job_id: str) -> Plan[JobResult]:
     outcome = yield from result_or_status(ctx, job_id)
     if isinstance(outcome, JobResult):
         return outcome
-    if outcome.status is JobStatus.FAILED:
-        raise JobFailedError(job_id, (yield from _failure_reason(ctx, outcome)))
-    raise JobNotReadyError(job_id, outcome.status.value)
+    return (yield from _not_finished(ctx, outcome))
+
+
+def _not_finished(ctx: Context, info: JobStatusInfo) -> Plan[NoReturn]:
+    if info.status is JobStatus.FAILED:
+        raise JobFailedError(info.job_id, (yield from _failure_reason(ctx, info)))
+    raise JobNotReadyError(info.job_id, info.status.value)
 
 
 def _failure_reason(ctx: Context, info: JobStatusInfo) -> Plan[str | None]:
@@ -440,16 +519,17 @@ def wait_until_done(
 
     Polls the result endpoint, which answers 202 with the status while the job runs and
     the result once it is done, so a finished job costs no extra request. The first poll
-    waits until ``first_poll`` (a ``ctx.clock()`` time) when given; the interval then
-    grows by ``POLL_GROWTH`` up to ``POLL_CAP_FACTOR`` x ``poll_interval``; every sleep
-    is cut short so the wait never exceeds ``timeout``.
+    waits until ``first_poll`` (a ``ctx.clock()`` time) when given; then a
+    ``PollSchedule`` predicts the end from the pages done so far and polls near it, never
+    sooner than ``poll_interval`` nor later than ``POLL_CAP_FACTOR`` x ``poll_interval``
+    after the last poll (without progress to go on, the interval grows by ``POLL_GROWTH``);
+    every sleep is cut short so the wait never exceeds ``timeout``.
     """
     deadline = ctx.clock() + timeout
     info: JobStatusInfo | None = None
     if first_poll is not None and first_poll > ctx.clock():
         yield Sleep(min(first_poll, deadline) - ctx.clock())
-    interval = poll_interval
-    cap = poll_interval * C.POLL_CAP_FACTOR
+    schedule = PollSchedule(poll_interval)
     while True:
         try:
             outcome = yield from result_or_status(ctx, job_id, deadline)
@@ -471,11 +551,13 @@ def wait_until_done(
                 pass  # finished but the result is not readable yet: poll again
             case _:
                 assert_never(info.status)
-        remaining = deadline - ctx.clock()
+        now = ctx.clock()
+        remaining = deadline - now
         if remaining <= 0:
             raise WaitTimeoutError(job_id, info, timeout)
-        yield Sleep(min(interval, remaining))
-        interval = min(interval * C.POLL_GROWTH, cap)
+        started = info.status is not JobStatus.PENDING
+        schedule.observe(now, info.processed_pages or 0, info.total_pages or 0, started=started)
+        yield Sleep(min(schedule.next_delay(now), remaining))
 
 
 def _as_status(outcome: JobResult | JobStatusInfo) -> JobStatusInfo:

@@ -12,6 +12,8 @@ modules, so a generator upgrade that changes a request fails loudly.
 
 from __future__ import annotations
 
+import importlib.util
+import sys
 from typing import TYPE_CHECKING, Any, cast
 
 from . import _contract
@@ -20,6 +22,34 @@ from ._validation import SubmitOptions
 
 if TYPE_CHECKING:
     from uuid import UUID
+
+
+_MODELS = f"{__package__}._generated.models"
+
+
+def _models_on_demand() -> None:
+    """Let one generated model import without the others.
+
+    Every endpoint module imports a model, and importing ``_generated.models.<one>`` runs
+    ``models/__init__``, which imports all of them (~20 ms before the first request).
+    Registered here without running it, the package loads everything the first time an
+    attribute is asked of it, so ``from leapocr_sdk._generated.models import X`` works.
+    """
+    if _MODELS in sys.modules:
+        return
+    spec = importlib.util.find_spec(_MODELS)
+    if spec is None or spec.loader is None:
+        return
+    loader = spec.loader
+    package = importlib.util.module_from_spec(spec)
+
+    def load_all(name: str) -> Any:
+        del package.__dict__["__getattr__"]
+        loader.exec_module(package)
+        return package.__dict__[name] if name in package.__dict__ else getattr(package, name)
+
+    package.__getattr__ = load_all  # type: ignore[method-assign]
+    sys.modules[_MODELS] = package
 
 
 def _call(name: str, kwargs: dict[str, Any], *, idempotent: bool) -> Call:
@@ -41,7 +71,8 @@ def _path_id(job_id: str) -> UUID:
 
 
 def _options(options: SubmitOptions, schema_type: Any) -> dict[str, Any]:
-    from ._generated.models import ResultFormat
+    _models_on_demand()
+    from ._generated.models.result_format import ResultFormat
     from ._generated.types import UNSET
 
     output_type = options.output_type
@@ -68,8 +99,12 @@ def _with_dropped_format(kwargs: dict[str, Any], options: SubmitOptions) -> dict
 
 
 def submit_url(url: str, file_name: str | None, options: SubmitOptions) -> Call:
+    _models_on_demand()
     from ._generated.api.ocr import upload_from_remote_url
-    from ._generated.models import RemoteURLUploadRequest, RemoteURLUploadRequestSchema
+    from ._generated.models.remote_url_upload_request import RemoteURLUploadRequest
+    from ._generated.models.remote_url_upload_request_schema import (
+        RemoteURLUploadRequestSchema,
+    )
     from ._generated.types import UNSET
 
     body = RemoteURLUploadRequest(
@@ -84,8 +119,12 @@ def submit_url(url: str, file_name: str | None, options: SubmitOptions) -> Call:
 def initiate_upload(
     file_name: str, content_type: str, file_size: int, options: SubmitOptions
 ) -> Call:
+    _models_on_demand()
     from ._generated.api.ocr import direct_upload
-    from ._generated.models import InitiateDirectUploadRequest, InitiateDirectUploadRequestSchema
+    from ._generated.models.initiate_direct_upload_request import InitiateDirectUploadRequest
+    from ._generated.models.initiate_direct_upload_request_schema import (
+        InitiateDirectUploadRequestSchema,
+    )
 
     body = InitiateDirectUploadRequest(
         file_name=file_name,
@@ -98,8 +137,10 @@ def initiate_upload(
 
 
 def complete_upload(job_id: str, etags: list[tuple[int, str]]) -> Call:
+    _models_on_demand()
     from ._generated.api.ocr import complete_direct_upload
-    from ._generated.models import CompletedPart, DirectUploadCompleteRequest
+    from ._generated.models.completed_part import CompletedPart
+    from ._generated.models.direct_upload_complete_request import DirectUploadCompleteRequest
 
     body = DirectUploadCompleteRequest(
         parts=[CompletedPart(etag=etag, part_number=number) for number, etag in etags]
@@ -109,12 +150,14 @@ def complete_upload(job_id: str, etags: list[tuple[int, str]]) -> Call:
 
 
 def get_status(job_id: str) -> Call:
+    _models_on_demand()
     from ._generated.api.ocr import get_job_status
 
     return _call("get_status", get_job_status._get_kwargs(_path_id(job_id)), idempotent=True)
 
 
 def get_result(job_id: str, page: int, limit: int) -> Call:
+    _models_on_demand()
     from ._generated.api.ocr import get_job_result
 
     kwargs = get_job_result._get_kwargs(_path_id(job_id), page=page, limit=limit)
@@ -122,6 +165,7 @@ def get_result(job_id: str, page: int, limit: int) -> Call:
 
 
 def delete_job(job_id: str) -> Call:
+    _models_on_demand()
     from ._generated.api.ocr import delete_job as endpoint
 
     kwargs = endpoint._get_kwargs(_path_id(job_id))
@@ -129,12 +173,14 @@ def delete_job(job_id: str) -> Call:
 
 
 def list_models() -> Call:
+    _models_on_demand()
     from ._generated.api.ocr import list_ocr_models
 
     return _call("list_models", list_ocr_models._get_kwargs(), idempotent=True)
 
 
 def health() -> Call:
+    _models_on_demand()
     from ._generated.api.health import get_health_status
 
     return _call("health", get_health_status._get_kwargs(), idempotent=True)

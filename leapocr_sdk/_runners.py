@@ -200,7 +200,8 @@ def part_chunks(step: PutPart, abort: threading.Event | None = None) -> Iterator
 
 
 def _reply(response: httpx.Response, content: bytes, key: str | None) -> Reply:
-    logger.debug("%s -> %d", describe(response.request), response.status_code)
+    if logger.isEnabledFor(logging.DEBUG):  # no string built when debug logging is off
+        logger.debug("%s -> %d", describe(response.request), response.status_code)
     return Reply(response.status_code, response.headers, redact(content, key))
 
 
@@ -433,7 +434,6 @@ class SyncRunner:
         deadline: float,
         budget: float,
     ) -> Reply:
-        what = describe(request)
         try:
             response = client.send(request, stream=True, follow_redirects=False)
             try:
@@ -441,15 +441,15 @@ class SyncRunner:
                     response.iter_bytes(),
                     limit,
                     deadline,
-                    lambda: out_of_time(what, budget),
-                    lambda: too_large(response.status_code, limit, what),
+                    lambda: out_of_time(describe(request), budget),
+                    lambda: too_large(response.status_code, limit, describe(request)),
                 )
             finally:
                 response.close()
         except httpx.HTTPError as exc:
             if time.monotonic() >= deadline:
-                raise out_of_time(what, budget) from None
-            raise transport_error(exc, what) from None
+                raise out_of_time(describe(request), budget) from None
+            raise transport_error(exc, describe(request)) from None
         except (LeapOCRError, CallbackFailed, _Aborted):
             raise
         except Exception as exc:

@@ -26,6 +26,10 @@ FileInput = str | os.PathLike[str] | bytes | bytearray | memoryview | BinaryIO
 class FileSource:
     """Random access to the bytes of one document. Thread-safe reads; a context manager."""
 
+    # Whether a read may wait on something slow (a pipe, a network file object): the async
+    # runner then reads in a worker thread. Memory and regular files are read in place.
+    reads_may_block = True
+
     def __init__(self, name: str, size: int) -> None:
         self.name = name
         self.size = size
@@ -51,6 +55,8 @@ class FileSource:
 
 
 class _BytesSource(FileSource):
+    reads_may_block = False
+
     def __init__(self, name: str, data: bytes | bytearray | memoryview) -> None:
         self._view = memoryview(data).cast("B")
         super().__init__(name, self._view.nbytes)
@@ -80,7 +86,9 @@ class _StreamSource(FileSource):
 
 
 class _FileDescriptorSource(FileSource):
-    """A file on disk, read with ``os.pread`` (no shared file position, no lock)."""
+    """A regular file on disk, read with ``os.pread`` (no shared file position, no lock)."""
+
+    reads_may_block = False  # a regular file's reads are served from the page cache or disk
 
     def __init__(self, name: str, fd: int, size: int) -> None:
         self._fd: int | None = fd

@@ -46,6 +46,7 @@ from bench_harness import (
 )
 
 from leapocr_sdk import LeapOCR
+from leapocr_sdk import _constants as C
 from leapocr_sdk.testing import LeapOCREmulator, make_pdf
 
 API_KEY = "bench-key-0123456789"
@@ -768,7 +769,7 @@ def _import_profile(python: str, statement: str, runs: int, top: int = 6) -> str
 # --- 7: a large result ------------------------------------------------------------------
 
 RESULT_IMPLS = ("ours-sync", "ours-async", "raw-sync", "official")
-RESULT_LIMIT = 250  # leapocr-sdk's page size (RESULT_PAGE_LIMIT); the others use the same
+RESULT_LIMIT = C.RESULT_PAGE_LIMIT  # leapocr-sdk's page size; the others use the same
 
 
 def _page_text(number: int) -> str:

@@ -17,7 +17,7 @@ import pytest
 from leapocr_sdk import AsyncLeapOCR, LeapOCR
 
 API_KEY = "sk-test-0123456789abcdef"
-ASYNC_ITERATORS = frozenset({"process_many", "as_completed"})  # methods returning one
+ASYNC_ITERATORS = frozenset({"process_many", "as_completed", "iter_pages"})  # methods returning one
 
 
 class AsyncBridge:

@@ -780,12 +780,15 @@ class Api:
         page, limit = paging
         with self.store.lock:
             status, real, processed, now = self._state(job)
+            # Only the requested window is touched: reading a result is O(pages), not O(pages²).
+            results: list[Any] = []
             if job.deleted_at is not None:
-                items: list[tuple[int, Any]] = [(i, None) for i in range(processed)]
+                count = processed  # a deleted job's pages keep only their id and number
             elif status == "failed":
-                items = []
+                count = 0
             elif status in FINISHED and real == "completed":
-                items = list(enumerate(job.results or []))
+                results = job.results or []
+                count = len(results)
             else:
                 running: dict[str, Any] = {
                     "job_id": job.id,
@@ -795,7 +798,7 @@ class Api:
                     "result_format": job.result_format,
                 }
                 return json_reply(running, 202)
-            window = items[(page - 1) * limit : page * limit]
+            window = range(min((page - 1) * limit, count), min(page * limit, count))
             body: dict[str, Any] = {
                 "job_id": job.id,
                 "status": status,
@@ -807,12 +810,12 @@ class Api:
                 "total_pages": job.total_pages,
                 "created_at": iso(job.created_at),
                 "completed_at": iso(job.completed_wall(now)),
-                "pages": [self._page(job, i, value) for i, value in window],
+                "pages": [self._page(job, i, results[i] if results else None) for i in window],
                 "pagination": {
                     "page": page,
                     "limit": limit,
-                    "total": len(items),
-                    "total_pages": math.ceil(len(items) / limit),
+                    "total": count,
+                    "total_pages": math.ceil(count / limit),
                 },
             }
             if job.template_name is not None:

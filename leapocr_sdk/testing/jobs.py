@@ -8,7 +8,9 @@ whole in memory), in a directory the store removes when the emulator stops.
 
 from __future__ import annotations
 
+import collections
 import contextlib
+import hashlib
 import os
 import random
 import re
@@ -37,6 +39,7 @@ __all__ = [
 ]
 
 FINISHED = frozenset({"completed", "partially_done", "failed"})
+READ_CACHE_SIZE = 64  # documents whose pages the store keeps, most recently sent first
 PENDING_FRACTION = 0.1  # share of the processing time a ready job spends pending
 
 
@@ -283,6 +286,8 @@ class JobStore:
         self.templates: dict[str, Template] = {}
         self._directory: str | None = None
         self.closed = False  # set by close(): no new files until reopen()
+        # Documents read, by content digest: the same file sent again is not parsed again.
+        self._read: collections.OrderedDict[bytes, list[PageContent]] = collections.OrderedDict()
 
     # -- files --------------------------------------------------------------------------
 
@@ -409,7 +414,7 @@ class JobStore:
         start processing; the store owns the file from here on."""
         try:
             size = os.path.getsize(path)
-            pages = read_document(path)
+            pages = self._read_once(path)
         except OSError:
             if self.removed(path):
                 return  # the emulator stopped meanwhile and removed its files
@@ -439,6 +444,25 @@ class JobStore:
             job.ready_wall = time.time()
         if not self._keep_files:
             self.remove_file(path)
+
+    def _read_once(self, path: str) -> list[PageContent]:
+        """``read_document``, once per distinct content (the last READ_CACHE_SIZE kept)."""
+        digest = hashlib.blake2b(digest_size=16)
+        with open(path, "rb") as stream:
+            while chunk := stream.read(1 << 20):
+                digest.update(chunk)
+        key = digest.digest()
+        with self.lock:
+            cached = self._read.get(key)
+            if cached is not None:
+                self._read.move_to_end(key)
+                return list(cached)
+        pages = read_document(path)
+        with self.lock:
+            self._read[key] = pages
+            while len(self._read) > READ_CACHE_SIZE:
+                self._read.popitem(last=False)
+        return list(pages)
 
     def fail(self, job_id: str, message: str, *, size: int | None = None) -> None:
         with self.lock:

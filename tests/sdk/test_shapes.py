@@ -10,6 +10,8 @@ import random
 import pytest
 
 from leapocr_sdk import JobNotReadyError, JobStatus, PageResult, UnexpectedResponseError
+from leapocr_sdk import _constants as C
+from leapocr_sdk._contract import RESULT_PAGE_LIMIT_MAX
 from tests.sdk.helpers import (
     API,
     JOB,
@@ -319,11 +321,13 @@ def test_every_result_page_fetched_in_order(api, base_url, make_client):
     result = make_client(base_url=base_url).get_result(JOB)
 
     total = shape["total"]
-    assert [page for page, _limit in seen] == [1, 2, 3]
+    # the first request, then the others at once (in any order), all at the largest limit
+    assert seen[0] == (1, RESULT_PAGE_LIMIT_MAX)
+    assert sorted(page for page, _limit in seen) == [1, 2, 3]
     assert [p.page_number for p in result.pages] == list(range(1, total + 1))
     assert all(p.text == f"text of page {p.page_number}" for p in result.pages)
     assert result.credits_used == total
-    assert [r.args["page"] for r in api_log(api)] == ["1", "2", "3"]
+    assert sorted(r.args["page"] for r in api_log(api)) == ["1", "2", "3"]
 
 
 def test_six_hundred_pages(api, base_url, make_client):
@@ -348,7 +352,7 @@ def test_six_hundred_pages(api, base_url, make_client):
     result = make_client(base_url=base_url).get_result(JOB)
 
     limit = int(api_log(api)[0].args["limit"])
-    assert [int(r.args["page"]) for r in api_log(api)] == list(
+    assert sorted(int(r.args["page"]) for r in api_log(api)) == list(
         range(1, math.ceil(total / limit) + 1)
     )
     assert [p.data for p in result.pages] == [{"page": n} for n in range(1, total + 1)]
@@ -375,7 +379,7 @@ def test_server_capping_the_limit_is_followed(api, base_url, make_client):
     api.expect_request(f"{API}/ocr/result/{JOB}").respond_with_handler(answer)
     result = make_client(base_url=base_url).get_result(JOB)
     assert [p.page_number for p in result.pages] == list(range(1, total + 1))
-    assert [r.args["page"] for r in api_log(api)] == ["1", "2", "3", "4", "5"]
+    assert sorted(r.args["page"] for r in api_log(api)) == ["1", "2", "3", "4", "5"]
 
 
 def test_later_result_page_retried_after_a_server_error(api, base_url, make_client):
@@ -392,3 +396,56 @@ def test_later_result_page_retried_after_a_server_error(api, base_url, make_clie
     assert [p.text for p in result.pages] == ["p1", "p2"]
     assert [r.args["page"] for r in script.requests] == ["1", "2", "2"]
     assert len(client.sleeps) == 1
+
+
+def _paged(total: int, server_limit: int):
+    """A handler paging ``total`` pages by ``server_limit``, each page's text naming it."""
+
+    def answer(request):
+        page = int(request.args["page"])
+        numbers = range((page - 1) * server_limit + 1, min(page * server_limit, total) + 1)
+        return json_response(
+            service_result(
+                [(n, f"p{n}") for n in numbers],
+                page=page,
+                limit=server_limit,
+                total=total,
+                total_pages=math.ceil(total / server_limit),
+            )
+        )
+
+    return answer
+
+
+def test_iter_pages_streams_every_page_in_order(api, base_url, make_client):
+    """More requests than one window (RESULT_FETCH_CONCURRENCY): pages still in order."""
+    total, server_limit = 100, 4  # 25 requests
+    api.expect_request(f"{API}/ocr/result/{JOB}").respond_with_handler(_paged(total, server_limit))
+    client = make_client(base_url=base_url)
+
+    pages = list(client.iter_pages(JOB))
+
+    assert [p.page_number for p in pages] == list(range(1, total + 1))
+    assert [p.text for p in pages] == [f"p{n}" for n in range(1, total + 1)]
+    assert sorted(int(r.args["page"]) for r in api_log(api)) == list(range(1, 26))
+    assert client.get_result(JOB).pages == tuple(pages)
+
+
+def test_iter_pages_of_a_running_job_is_not_ready(api, base_url, make_client):
+    running = service_result_status("processing", processed_pages=1, total_pages=3)
+    api.expect_request(f"{API}/ocr/result/{JOB}").respond_with_json(running, status=202)
+    with pytest.raises(JobNotReadyError):
+        list(make_client(base_url=base_url).iter_pages(JOB))
+
+
+def test_iter_pages_stops_at_a_page_adding_nothing(api, base_url, make_client):
+    def answer(request):  # every request answers with page 1 again
+        return json_response(service_result([(1, "p1")], total=50, total_pages=50))
+
+    api.expect_request(f"{API}/ocr/result/{JOB}").respond_with_handler(answer)
+    seen = []
+    with pytest.raises(UnexpectedResponseError, match="adds no new pages"):
+        for page in make_client(base_url=base_url).iter_pages(JOB):
+            seen.append(page.page_number)
+    assert seen == [1]
+    assert len(api_log(api)) <= 1 + C.RESULT_FETCH_CONCURRENCY  # stopped within one window

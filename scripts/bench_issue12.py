@@ -1,0 +1,362 @@
+"""Issue 12's benchmarks: measure, then judge, then report, each target written once.
+
+``make bench`` runs this after ``bench.py``; ``python scripts/bench_issue12.py [--quick]``
+alone. The emulator runs in its own process (``bench_server.py``); every measurement runs
+in a fresh worker process with its imports done before the timer starts; contenders are
+interleaved round by round and each figure is a median with its spread (min-max).
+Results go to ``scripts/bench-issue12.json`` (the previous run is kept beside it as
+``bench-issue12.previous.json`` and every figure that got more than 20 % worse is
+flagged), the table to ``scripts/bench-issue12.md``, the plots to ``scripts/*.png``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from typing import Any
+
+from bench_scale import API_KEY, HERE, Server, measure
+
+RESULTS = HERE / "bench-issue12.json"
+PREVIOUS = HERE / "bench-issue12.previous.json"
+TABLE = HERE / "bench-issue12.md"
+REGRESSION = 1.2  # a figure this much worse than the last saved run is flagged
+
+# Each target once: (name, what is compared, the bound on the ratio).
+TARGETS = {
+    "scale_cpu": ("client CPU per request, 1,000 jobs: ours / raw httpx at its best cap", 1.2),
+    "result_time": ("20,000-page get_result: now / sequential 250-page paging", 0.3),
+    "poll_median": ("median detection delay: predicted / growing interval", 0.3),
+    "poll_p95": ("p95 detection delay: predicted / growing interval", 0.4),
+    "poll_requests": ("requests per job: predicted / growing interval", 1.0),
+    "ten_thousand_wall": ("10,000 jobs: wall / (slowest job + 2 capped poll intervals)", 1.0),
+    "ten_thousand_memory": ("10,000 jobs: client peak RSS / 100 MiB", 1.0),
+}
+
+
+# --- measure ------------------------------------------------------------------------------
+
+
+def spread(values: list[float]) -> dict[str, float]:
+    return {"median": statistics.median(values), "min": min(values), "max": max(values)}
+
+
+def measure_scale(cfg: argparse.Namespace) -> dict[str, Any]:
+    """Jobs against wall, CPU and requests; ours at its default cap beside raw at each cap."""
+    from leapocr_sdk import _constants as C
+
+    out: dict[str, Any] = {"caps": {}, "curve": []}
+    server = Server((8.0, 12.0))
+    try:
+        for round_ in range(cfg.rounds):
+            for cap in cfg.caps:
+                for impl in ("ours", "raw") if round_ % 2 == 0 else ("raw", "ours"):
+                    row = measure(server, impl, cfg.jobs, cap, 0.5)
+                    out["caps"].setdefault(f"{impl}-{cap}", []).append(row)
+                    print(json.dumps(row), flush=True)
+        for jobs in cfg.curve:
+            row = measure(server, "ours", jobs, C.MAX_IN_FLIGHT, 0.5)
+            out["curve"].append(row)
+            print(json.dumps(row), flush=True)
+    finally:
+        server.close()
+    return out
+
+
+def measure_ten_thousand(cfg: argparse.Namespace) -> dict[str, Any]:
+    from leapocr_sdk import _constants as C
+
+    server = Server((20.0, 30.0))
+    try:
+        row = measure(server, "ours", cfg.many, C.MAX_IN_FLIGHT, C.DEFAULT_POLL_INTERVAL)
+    finally:
+        server.close()
+    row["slowest_job_s"] = 30.0  # the emulator's longest job; waits start after creation
+    row["bound_s"] = 30.0 + 2 * C.DEFAULT_POLL_INTERVAL * C.POLL_CAP_FACTOR
+    print(json.dumps(row), flush=True)
+    return row
+
+
+def measure_results(cfg: argparse.Namespace) -> dict[str, Any]:
+    """get_result of big results: now (limit 1000, 8 at a time), before (250, one by one),
+    raw httpx (1000, 8 at a time)."""
+    from leapocr_sdk import LeapOCR
+    from leapocr_sdk.testing import make_pdf
+
+    out: dict[str, Any] = {}
+    server = Server((0.0, 0.0))
+    try:
+        for pages in cfg.result_pages:
+            pdf = make_pdf([_page_text(n) for n in range(1, pages + 1)])
+            with LeapOCR(api_key=API_KEY, base_url=server.base_url, timeout=600) as client:
+                job = client.process_file(pdf)
+                client.wait_until_done(job.job_id, poll_interval=0.5, timeout=900)
+            times: dict[str, list[float]] = {"now": [], "before": [], "raw": []}
+            for round_ in range(cfg.rounds):
+                order = list(times) if round_ % 2 == 0 else list(reversed(times))
+                for impl in order:
+                    times[impl].append(_result_worker(server.base_url, job.job_id, impl, pages))
+            out[str(pages)] = {impl: spread(values) for impl, values in times.items()}
+            print(json.dumps({"pages": pages, **out[str(pages)]}), flush=True)
+    finally:
+        server.close()
+    return out
+
+
+def _page_text(number: int) -> str:
+    line = "the quick brown fox jumps over the lazy dog; 0123456789"
+    return "\n".join(f"Page {number}, line {index}: {line}" for index in range(24))
+
+
+def _result_worker(base_url: str, job_id: str, impl: str, pages: int) -> float:
+    command = [sys.executable, __file__, "--result-worker", impl, base_url, job_id, str(pages)]
+    done = subprocess.run(command, capture_output=True, text=True, check=True)
+    return float(done.stdout.strip())
+
+
+def result_worker(impl: str, base_url: str, job_id: str, pages: int) -> None:
+    """Import everything, then time one whole read of the result."""
+    import httpx
+
+    from leapocr_sdk import LeapOCR
+    from leapocr_sdk import _constants as C
+
+    if (
+        impl == "before"
+    ):  # the paging sequential 250-page paging: 250 pages a request, one at a time
+        C.RESULT_PAGE_LIMIT, C.RESULT_FETCH_CONCURRENCY = 250, 1
+    if impl == "raw":
+        took = asyncio.run(_raw_result(httpx, base_url, job_id))
+    else:
+        with LeapOCR(api_key=API_KEY, base_url=base_url, timeout=600) as client:
+            client.get_status(job_id)  # connections and first-use imports outside the timer
+            start = time.perf_counter()
+            got = len(client.get_result(job_id).pages)
+            took = time.perf_counter() - start
+            assert got == pages, got
+    print(took)
+
+
+async def _raw_result(httpx: Any, base_url: str, job_id: str) -> float:
+    url = f"{base_url}/ocr/result/{job_id}"
+    async with httpx.AsyncClient(headers={"X-API-Key": API_KEY}, timeout=600) as raw:
+        await raw.get(f"{base_url}/ocr/status/{job_id}")
+        start = time.perf_counter()
+        first = (await raw.get(url, params={"page": 1, "limit": 1000})).json()
+        gate = asyncio.Semaphore(8)
+
+        async def page(number: int) -> Any:
+            async with gate:
+                return (await raw.get(url, params={"page": number, "limit": 1000})).json()
+
+        count = first["pagination"]["total_pages"]
+        rest = await asyncio.gather(*(page(n) for n in range(2, count + 1)))
+        assert sum(len(body["pages"]) for body in [first, *rest]) > 0
+        return time.perf_counter() - start
+
+
+def measure_polling(cfg: argparse.Namespace) -> dict[str, Any]:
+    out = {}
+    for policy in ("growing", "predicted"):
+        command = [sys.executable, str(HERE / "bench_polling.py"), "--jobs", str(cfg.poll_jobs)]
+        command += ["--policy", policy]
+        done = subprocess.run(command, capture_output=True, text=True, check=True)
+        out[policy] = json.loads(done.stdout)
+        print(json.dumps(out[policy]), flush=True)
+    return out
+
+
+def measure_first_call() -> dict[str, Any]:
+    """Milliseconds to build the first get_result request after ``import leapocr_sdk``
+    (httpx and attrs imported before: they are the SDK's anyway)."""
+    code = (
+        "import time, httpx, attrs, leapocr_sdk; from leapocr_sdk import _requests as r; "
+        "t = time.perf_counter(); r.get_result('j', 1, 1000); "
+        "print((time.perf_counter() - t) * 1000)"
+    )
+    runs = [
+        float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout)
+        for _ in range(7)
+    ]
+    return spread(runs)
+
+
+# --- judge --------------------------------------------------------------------------------
+
+
+def judge(data: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    verdicts: dict[str, dict[str, Any]] = {}
+
+    def verdict(key: str, figure: str, ratio: float) -> None:
+        what, bound = TARGETS[key]
+        verdicts[key] = {"what": what, "figure": figure, "ratio": ratio, "bound": bound}
+        verdicts[key]["met"] = ratio <= bound
+
+    caps = data["scale"]["caps"]
+
+    def per_request(key: str) -> float:
+        return statistics.median(r["client_cpu_per_request_ms"] for r in caps[key])
+
+    from leapocr_sdk import _constants as C
+
+    raw_best = min((k for k in caps if k.startswith("raw-")), key=per_request)
+    ours = f"ours-{C.MAX_IN_FLIGHT}"
+    if ours in caps:
+        verdict(
+            "scale_cpu",
+            f"{per_request(ours):.2f} ms (cap {C.MAX_IN_FLIGHT}) vs raw "
+            f"{per_request(raw_best):.2f} ms ({raw_best})",
+            per_request(ours) / per_request(raw_best),
+        )
+    results = data["results"].get("20000")
+    if results:
+        now, before = results["now"]["median"], results["before"]["median"]
+        verdict("result_time", f"{now:.2f} s vs {before:.2f} s", now / before)
+    poll = data["polling"]
+    old, new = poll["growing"], poll["predicted"]
+    for key, field in (
+        ("poll_median", "median_delay_s"),
+        ("poll_p95", "p95_delay_s"),
+        ("poll_requests", "requests_per_job"),
+    ):
+        verdict(key, f"{new[field]:.2f} vs {old[field]:.2f}", new[field] / old[field])
+    many = data.get("ten_thousand")
+    if many:
+        verdict(
+            "ten_thousand_wall",
+            f"{many['wall']:.1f} s (bound {many['bound_s']:.0f} s)",
+            many["wall"] / many["bound_s"],
+        )
+        verdict(
+            "ten_thousand_memory",
+            f"{many['peak_rss_mib']:.0f} MiB",
+            many["peak_rss_mib"] / 100,
+        )
+    return verdicts
+
+
+def regressions(data: dict[str, Any], previous: dict[str, Any] | None) -> list[str]:
+    if not previous:
+        return []
+    flagged = []
+    for key, now in data["verdicts"].items():
+        then = previous.get("verdicts", {}).get(key)
+        if then and now["ratio"] > then["ratio"] * REGRESSION:
+            flagged.append(f"{key}: ratio {now['ratio']:.2f}, was {then['ratio']:.2f}")
+    return flagged
+
+
+# --- report -------------------------------------------------------------------------------
+
+
+def report(data: dict[str, Any]) -> str:
+    lines = ["| target | measured | ratio | bound | met |", "|---|---|---|---|---|"]
+    for v in data["verdicts"].values():
+        met = "met" if v["met"] else "**not met**"
+        lines.append(f"| {v['what']} | {v['figure']} | {v['ratio']:.2f} | ≤ {v['bound']} | {met} |")
+    lines += [
+        "",
+        "| contender (1,000 jobs) | client CPU/request | requests | wall | emulator CPU |",
+    ]
+    lines.append("|---|---|---|---|---|")
+    for key, rows in data["scale"]["caps"].items():
+        cpu = spread([r["client_cpu_per_request_ms"] for r in rows])
+        lines.append(
+            f"| {key} | {cpu['median']:.2f} ms ({cpu['min']:.2f}-{cpu['max']:.2f}) | "
+            f"{statistics.median(r['requests'] for r in rows):.0f} | "
+            f"{statistics.median(r['wall'] for r in rows):.1f} s | "
+            f"{statistics.median(r['emulator_cpu'] for r in rows):.2f} s |"
+        )
+    lines += ["", "| result pages | now | sequential 250-page paging | raw httpx (8 at a time) |"]
+    lines.append("|---|---|---|---|")
+    for pages, row in data["results"].items():
+        cells = [f"{row[k]['median']:.2f} s ({row[k]['min']:.2f}-{row[k]['max']:.2f})" for k in row]
+        lines.append(f"| {int(pages):,} | " + " | ".join(cells) + " |")
+    first = data["first_call_ms"]
+    lines += ["", f"First request built after import: {first['median']:.1f} ms (median of 7)."]
+    lines.append(f"Runs of this table: {data['when']}, quick={data['quick']}.")
+    for flag in data["regressions"]:
+        lines.append(f"REGRESSION: {flag}")
+    return "\n".join(lines) + "\n"
+
+
+def plot(data: dict[str, Any]) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    curve = sorted(data["scale"]["curve"], key=lambda r: r["jobs"])
+    if data.get("ten_thousand"):
+        curve.append(data["ten_thousand"])
+    jobs = [r["jobs"] for r in curve]
+    figure, axes = plt.subplots(1, 3, figsize=(13, 3.6))
+    for axis, field, label in zip(
+        axes,
+        ("wall", "client_cpu", "requests"),
+        ("wall time (s)", "client CPU (s)", "requests"),
+        strict=True,
+    ):
+        axis.plot(jobs, [r[field] for r in curve], marker="o", label="AsyncLeapOCR")
+        if field == "client_cpu":
+            axis.plot(jobs, [r["emulator_cpu"] for r in curve], marker="s", label="emulator")
+            axis.legend()
+        axis.set_xscale("log")
+        axis.set_xlabel("concurrent wait_until_done")
+        axis.set_ylabel(label)
+    figure.tight_layout()
+    figure.savefig(HERE / "bench-scale.png", dpi=90)
+    figure, axis = plt.subplots(figsize=(5, 3.6))
+    pages = sorted(int(p) for p in data["results"])
+    for impl in ("now", "before", "raw"):
+        values = [data["results"][str(p)][impl]["median"] for p in pages]
+        axis.plot(pages, values, marker="o", label=impl)
+    axis.set_xlabel("result pages")
+    axis.set_ylabel("get_result time (s)")
+    axis.legend()
+    figure.tight_layout()
+    figure.savefig(HERE / "bench-result-pages.png", dpi=90)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="small sizes, one round")
+    parser.add_argument("--result-worker", nargs=4)
+    cfg = parser.parse_args()
+    if cfg.result_worker:
+        impl, base_url, job_id, pages = cfg.result_worker
+        result_worker(impl, base_url, job_id, int(pages))
+        return
+    cfg.rounds = 1 if cfg.quick else 2
+    cfg.jobs = 200 if cfg.quick else 1000
+    cfg.caps = [16] if cfg.quick else [8, 16, 32, 100]
+    cfg.curve = [100] if cfg.quick else [100, 300, 3000]
+    cfg.many = 0 if cfg.quick else 10_000
+    cfg.result_pages = [1000] if cfg.quick else [1000, 5000, 20000]
+    cfg.poll_jobs = 10 if cfg.quick else 60
+    data: dict[str, Any] = {"when": time.strftime("%Y-%m-%d %H:%M:%S"), "quick": cfg.quick}
+    data["polling"] = measure_polling(cfg)
+    data["results"] = measure_results(cfg)
+    data["scale"] = measure_scale(cfg)
+    data["ten_thousand"] = measure_ten_thousand(cfg) if cfg.many else None
+    data["first_call_ms"] = measure_first_call()
+    data["verdicts"] = judge(data)
+    previous = json.loads(RESULTS.read_text()) if RESULTS.exists() else None
+    data["regressions"] = regressions(data, previous)
+    if previous is not None:
+        shutil.copy(RESULTS, PREVIOUS)
+    RESULTS.write_text(json.dumps(data, indent=1))
+    text = report(data)
+    TABLE.write_text(text)
+    plot(data)
+    print(text)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,40 @@
+"""The emulator in its own process, for benchmarks: ``python scripts/bench_server.py [options]``.
+
+Prints one line (the API base URL) once it listens, then serves until its stdin closes.
+Each line ``stats`` on stdin is answered on stdout with one JSON object: the requests it
+received and the CPU seconds this process used so far. ``--processing LOW HIGH`` sets
+each job's duration (reported page by page).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+
+from leapocr_sdk.testing import LeapOCREmulator
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--api-key", default="bench-key-0123456789")
+    parser.add_argument("--processing", type=float, nargs=2, default=(0.0, 0.0))
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--latency", type=float, default=0.0, help="seconds added to each reply")
+    args = parser.parse_args()
+    low, high = args.processing
+    with LeapOCREmulator(
+        api_key=args.api_key, processing_seconds=(low, high), seed=args.seed, keep_files=False
+    ) as emulator:
+        emulator.faults.set_latency(args.latency)
+        print(emulator.base_url, flush=True)
+        for line in sys.stdin:  # until the driver closes our stdin (or exits)
+            if line.strip() == "stats":
+                requests = sum(emulator.route_counts.values())
+                stats = {"requests": requests, "cpu": time.process_time()}
+                print(json.dumps(stats), flush=True)
+
+
+if __name__ == "__main__":
+    main()

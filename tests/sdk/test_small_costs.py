@@ -1,0 +1,59 @@
+"""Smaller costs of issue 12: generated models imported only as a call needs them, regular
+files read on the event loop (no thread hop per chunk), debug log lines built only when on."""
+
+from __future__ import annotations
+
+import io
+import logging
+import subprocess
+import sys
+
+from leapocr_sdk._sources import open_source
+from leapocr_sdk.testing import make_pdf
+from tests.sdk.helpers import API, JOB, service_result
+
+FIRST_CALL = """
+import sys
+import leapocr_sdk
+from leapocr_sdk import _requests
+_requests.get_result("job-1", 1, 1000)
+loaded = [m for m in sys.modules if m.startswith("leapocr_sdk._generated.models.")]
+from leapocr_sdk._generated.models import OCRResultResponse, ResultFormat
+every = [m for m in sys.modules if m.startswith("leapocr_sdk._generated.models.")]
+print(len(loaded), len(every), ResultFormat.__name__, OCRResultResponse.__name__)
+"""
+
+
+def test_a_call_imports_only_the_models_it_needs_and_the_package_still_works():
+    done = subprocess.run(
+        [sys.executable, "-c", FIRST_CALL], capture_output=True, text=True, check=True
+    )
+    loaded, every, *names = done.stdout.split()
+    assert int(loaded) < int(every) // 2
+    assert names == ["ResultFormat", "OCRResultResponse"]
+
+
+def test_regular_files_and_bytes_are_read_in_place_streams_in_a_thread(tmp_path):
+    document = make_pdf(["one page"])
+    path = tmp_path / "doc.pdf"
+    path.write_bytes(document)
+    with open_source(path, None) as source:
+        assert source.reads_may_block is False
+    with open_source(document, None) as source:
+        assert source.reads_may_block is False
+    with open_source(io.BytesIO(document), "doc.pdf") as source:
+        assert source.reads_may_block is True
+
+
+def test_each_reply_is_logged_at_debug_level_only(api, base_url, make_client, caplog):
+    api.expect_request(f"{API}/ocr/result/{JOB}").respond_with_json(
+        service_result([(1, "a")]), status=200
+    )
+    client = make_client(base_url=base_url)
+    with caplog.at_level(logging.INFO, logger="leapocr_sdk"):
+        client.get_result(JOB)
+    assert not [r for r in caplog.records if r.name == "leapocr_sdk"]
+    with caplog.at_level(logging.DEBUG, logger="leapocr_sdk"):
+        client.get_result(JOB)
+    lines = [r.getMessage() for r in caplog.records if r.name == "leapocr_sdk"]
+    assert any(line.endswith(f"/ocr/result/{JOB} -> 200") for line in lines)
