@@ -635,7 +635,7 @@ class LeapOCR(_ClientBase):
         return self._runner.run(self._job_plan(plans.get_status, job_id))
 
     def get_result(self, job_id: str) -> JobResult:
-        """The finished job's result, every page (result pages are fetched in turn).
+        """The finished job's result, every page (1,000 a request, 2..N eight at a time).
 
         A ``partially_done`` job comes back like a completed one: check
         ``result.status`` and compare ``len(result.pages)`` with ``result.total_pages``.
@@ -660,8 +660,33 @@ class LeapOCR(_ClientBase):
         return self._runner.run(self._job_plan(plans.get_result, job_id))
 
     def iter_pages(self, job_id: str) -> Iterator[PageResult]:
-        """The finished job's pages, in order, as they arrive: for results too big to hold
-        at once (``get_result`` collects the same pages). JobNotReadyError while it runs."""
+        """The finished job's pages, in order, as they arrive.
+
+        For results too big to hold at once: ``get_result`` collects the same pages. Result
+        requests go 1,000 pages at a time, requests 2..N eight at a time.
+
+        Args:
+            job_id: the id of a finished job (``Job.job_id``).
+
+        Returns:
+            An iterator of ``PageResult``, in page order; at most eight result requests'
+            worth of pages are held at once.
+
+        Raises:
+            JobNotReadyError: the job is still pending or processing.
+            JobFailedError: the job failed (``error_message`` says why).
+            JobDeletedError: the job was deleted; its result is gone.
+            ValidationError: ``job_id`` is not a usable job id (before any request).
+            NotFoundError: no such job for this key.
+            APIConnectionError: the service could not be reached after the retries.
+            APIError: any other error answer of the service.
+            UnexpectedResponseError: a result page the SDK cannot read, or paging that
+                adds nothing.
+
+        Example:
+            >>> for page in client.iter_pages(job.job_id):  # doctest: +SKIP
+            ...     print(page.page_number, len(page.text or ""))
+        """
         return self._runner.iterate(self._job_plan(plans.result_pages, job_id))
 
     def wait_until_done(
@@ -681,7 +706,9 @@ class LeapOCR(_ClientBase):
         Args:
             job_id: the id of a job (``Job.job_id``).
             poll_interval: seconds before the first poll of a job this client just
-                submitted and between polls; it grows x1.25 per poll up to 4x.
+                submitted, and the shortest gap between polls; later polls go near the
+                moment the job's page-by-page progress predicts it ends, at most 4x
+                apart (without progress to go on, the gap grows x1.25 per poll).
             timeout: seconds to wait in all; raises ``WaitTimeoutError`` past it (the job
                 keeps running on the service).
             on_progress: called with a ``JobStatusInfo`` on every poll (on the caller's
@@ -902,7 +929,9 @@ class LeapOCR(_ClientBase):
             job_ids: the ids of the jobs to wait on.
             concurrency: jobs polled at once.
             poll_interval: seconds before the first poll of a job this client just
-                submitted and between polls; it grows x1.25 per poll up to 4x.
+                submitted, and the shortest gap between polls; later polls go near the
+                moment the job's page-by-page progress predicts it ends, at most 4x
+                apart (without progress to go on, the gap grows x1.25 per poll).
             timeout: seconds to wait in all; raises ``WaitTimeoutError`` past it (the job
                 keeps running on the service).
 
@@ -931,7 +960,9 @@ class LeapOCR(_ClientBase):
             job_ids: the ids of the jobs to wait on.
             concurrency: jobs polled at once.
             poll_interval: seconds before the first poll of a job this client just
-                submitted and between polls; it grows x1.25 per poll up to 4x.
+                submitted, and the shortest gap between polls; later polls go near the
+                moment the job's page-by-page progress predicts it ends, at most 4x
+                apart (without progress to go on, the gap grows x1.25 per poll).
             timeout: seconds to wait in all; raises ``WaitTimeoutError`` past it (the job
                 keeps running on the service).
 
@@ -1238,7 +1269,7 @@ class AsyncLeapOCR(_ClientBase):
         return await self._runner.run(self._job_plan(plans.get_status, job_id))
 
     async def get_result(self, job_id: str) -> JobResult:
-        """The finished job's result, every page (result pages are fetched in turn).
+        """The finished job's result, every page (1,000 a request, 2..N eight at a time).
 
         A ``partially_done`` job comes back like a completed one: check
         ``result.status`` and compare ``len(result.pages)`` with ``result.total_pages``.
@@ -1262,11 +1293,36 @@ class AsyncLeapOCR(_ClientBase):
         """
         return await self._runner.run(self._job_plan(plans.get_result, job_id))
 
-    async def iter_pages(self, job_id: str) -> AsyncIterator[PageResult]:
-        """The finished job's pages, in order, as they arrive: for results too big to hold
-        at once (``get_result`` collects the same pages). JobNotReadyError while it runs."""
-        async for page in self._runner.iterate(self._job_plan(plans.result_pages, job_id)):
-            yield page
+    def iter_pages(self, job_id: str) -> AsyncIterator[PageResult]:
+        """The finished job's pages, in order, as they arrive (``async for``); the job id
+        is checked at the call, before any request.
+
+        For results too big to hold at once: ``get_result`` collects the same pages. Result
+        requests go 1,000 pages at a time, requests 2..N eight at a time.
+
+        Args:
+            job_id: the id of a finished job (``Job.job_id``).
+
+        Returns:
+            An async iterator of ``PageResult``, in page order; at most eight result requests'
+            worth of pages are held at once.
+
+        Raises:
+            JobNotReadyError: the job is still pending or processing.
+            JobFailedError: the job failed (``error_message`` says why).
+            JobDeletedError: the job was deleted; its result is gone.
+            ValidationError: ``job_id`` is not a usable job id (before any request).
+            NotFoundError: no such job for this key.
+            APIConnectionError: the service could not be reached after the retries.
+            APIError: any other error answer of the service.
+            UnexpectedResponseError: a result page the SDK cannot read, or paging that
+                adds nothing.
+
+        Example:
+            >>> async for page in client.iter_pages(job.job_id):  # doctest: +SKIP
+            ...     print(page.page_number, len(page.text or ""))
+        """
+        return self._runner.iterate(self._job_plan(plans.result_pages, job_id))
 
     async def wait_until_done(
         self,
@@ -1285,7 +1341,9 @@ class AsyncLeapOCR(_ClientBase):
         Args:
             job_id: the id of a job (``Job.job_id``).
             poll_interval: seconds before the first poll of a job this client just
-                submitted and between polls; it grows x1.25 per poll up to 4x.
+                submitted, and the shortest gap between polls; later polls go near the
+                moment the job's page-by-page progress predicts it ends, at most 4x
+                apart (without progress to go on, the gap grows x1.25 per poll).
             timeout: seconds to wait in all; raises ``WaitTimeoutError`` past it (the job
                 keeps running on the service).
             on_progress: called with a ``JobStatusInfo`` on every poll (on the caller's
@@ -1507,7 +1565,9 @@ class AsyncLeapOCR(_ClientBase):
             job_ids: the ids of the jobs to wait on.
             concurrency: jobs polled at once.
             poll_interval: seconds before the first poll of a job this client just
-                submitted and between polls; it grows x1.25 per poll up to 4x.
+                submitted, and the shortest gap between polls; later polls go near the
+                moment the job's page-by-page progress predicts it ends, at most 4x
+                apart (without progress to go on, the gap grows x1.25 per poll).
             timeout: seconds to wait in all; raises ``WaitTimeoutError`` past it (the job
                 keeps running on the service).
 
@@ -1536,7 +1596,9 @@ class AsyncLeapOCR(_ClientBase):
             job_ids: the ids of the jobs to wait on.
             concurrency: jobs polled at once.
             poll_interval: seconds before the first poll of a job this client just
-                submitted and between polls; it grows x1.25 per poll up to 4x.
+                submitted, and the shortest gap between polls; later polls go near the
+                moment the job's page-by-page progress predicts it ends, at most 4x
+                apart (without progress to go on, the gap grows x1.25 per poll).
             timeout: seconds to wait in all; raises ``WaitTimeoutError`` past it (the job
                 keeps running on the service).
 

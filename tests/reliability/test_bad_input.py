@@ -65,6 +65,7 @@ NEEDED = {  # valid values of the required arguments
     "process_file": (F("pdf"),),
     "get_status": (JOB,),
     "get_result": (JOB,),
+    "iter_pages": (JOB,),
     "delete_job": (JOB,),
     "wait_until_done": (JOB,),
     "list_models": (),
@@ -397,6 +398,7 @@ WAIT = [
 OTHERS = [
     *job_id_cases("get_status"),
     *job_id_cases("get_result"),
+    *job_id_cases("iter_pages"),
     *job_id_cases("delete_job"),
     call("list_models", "unexpected-argument", "positional argument", "pro-v1", _error=TypeError),
     call("health", "unexpected-argument", "positional argument", "now", _error=TypeError),

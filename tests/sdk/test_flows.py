@@ -115,17 +115,23 @@ def test_a_billion_result_pages_against_a_3_page_job_is_refused():
 
 
 def test_paging_stops_on_a_page_that_adds_nothing():
-    # No page count to judge by; the second answer repeats page 1, then empty pages.
+    # No page count to judge by; every later answer repeats page 1: paging stops after the
+    # first window of concurrent requests (2..N go RESULT_FETCH_CONCURRENCY at a time).
+    window = C.RESULT_FETCH_CONCURRENCY
     script = FlowScript(
         reply(200, result_page([1], total_pages=5000)),
-        reply(200, result_page([1], total_pages=5000)),
+        *[reply(200, result_page([1], total_pages=5000)) for _ in range(window)],
     )
     with pytest.raises(UnexpectedResponseError, match="adds no new pages"):
         script.run(plans.get_result(ctx(), JOB))
-    assert len(script.calls()) == 2
-    script = FlowScript(reply(200, result_page([], total_pages=5)), reply(200, result_page([])))
+    assert len(script.calls()) == 1 + window
+    # Empty pages: request 2 of 5 adds nothing (requests 2..5 form one window).
+    script = FlowScript(
+        reply(200, result_page([], total_pages=5)), *[reply(200, result_page([]))] * 4
+    )
     with pytest.raises(UnexpectedResponseError, match="adds no new pages"):
         script.run(plans.get_result(ctx(), JOB))
+    assert len(script.calls()) == 5
 
 
 # --- job ids and upload URLs from the service ----------------------------------------
