@@ -42,7 +42,8 @@ Behaviour where the service leaves room (the emulator's decisions):
   stem lower-cased, other characters than a-z0-9 as ``-``).
 - Uploads: ``file_size`` (1 .. 1 GiB) and ``content_type`` (PDF, PNG, JPEG, TIFF,
   WebP) are required by ``POST /ocr/uploads/direct``; one part below 50 MiB, 5 MiB parts
-  from there on. Parts are written to temporary files as they arrive (real MD5 ETags),
+  from there on. Parts are written to temporary files as they arrive (real MD5 ETags;
+  ``etag_mode="fast"`` swaps them for a cheap stand-in for speed runs),
   joined into one document file off the request path and read once; documents never sit
   whole in memory, and stopping the emulator removes them. A URL job's document is
   downloaded to a temporary file too (``file_name`` names it, else the URL's last path

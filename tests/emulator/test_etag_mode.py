@@ -30,7 +30,7 @@ def test_default_etag_is_the_md5_of_each_part(make_emu: Any) -> None:
     emulator = make_emu(processing_seconds=0.05)
     assert emulator.etag_mode == "md5"
     data = make_pdf(["Invoice Number: MD5-1"], pad_to=51 * MIB)  # 11 parts of <= 5 MiB
-    job_id, parts = _upload_parts(emulator, data)
+    _, parts = _upload_parts(emulator, data)
     expected = ['"' + hashlib.md5(c).hexdigest() + '"' for c in _chunks(data, len(parts))]
     assert [p["etag"] for p in parts] == expected
 
