@@ -91,6 +91,7 @@ bench: $(STAMP)
 
 bench-smoke: $(STAMP)
 	$(BIN)/python scripts/bench.py --smoke
+	$(BIN)/python scripts/bench_issue12.py --smoke
 
 ## The full-size reliability soak (the test suite runs a reduced one).
 soak: $(STAMP)

@@ -1,9 +1,12 @@
 """Issue 12's benchmarks: measure, then judge, then report, each target written once.
 
 ``make bench`` runs this after ``bench.py``; ``python scripts/bench_issue12.py [--quick]``
-alone. The emulator runs in its own process (``bench_server.py``); every measurement runs
-in a fresh worker process with its imports done before the timer starts; contenders are
-interleaved round by round and each figure is a median with its spread (min-max).
+alone; ``--big-upload-only`` measures only the 1 GiB upload row and judges it beside the
+other figures of the last saved run; ``--smoke`` (run by ``make bench-smoke``) runs every
+row at a tiny size and writes nothing. The emulator runs in its own process
+(``bench_server.py``); every measurement runs in a fresh worker process with its
+imports done before the timer starts; contenders are interleaved round by round and
+each figure is a median with its spread (min-max).
 Results go to ``scripts/bench-issue12.json`` (the previous run is kept beside it as
 ``bench-issue12.previous.json`` and every figure that got more than 20 % worse is
 flagged), the table to ``scripts/bench-issue12.md``, the plots to ``scripts/*.png``.
@@ -18,7 +21,9 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
 from typing import Any
 
 from bench_scale import API_KEY, HERE, Server, measure
@@ -26,6 +31,7 @@ from bench_scale import API_KEY, HERE, Server, measure
 RESULTS = HERE / "bench-issue12.json"
 PREVIOUS = HERE / "bench-issue12.previous.json"
 TABLE = HERE / "bench-issue12.md"
+RESULT_PAGES_TARGET = 20_000  # the result size the result_time target is judged at
 REGRESSION = 1.2  # a figure this much worse than the last saved run is flagged
 
 # Each target once: (name, what is compared, the bound on the ratio).
@@ -37,7 +43,15 @@ TARGETS = {
     "poll_requests": ("requests per job: predicted / growing interval", 1.0),
     "ten_thousand_wall": ("10,000 jobs: wall / (slowest job + 2 capped poll intervals)", 1.0),
     "ten_thousand_memory": ("10,000 jobs: client peak RSS / 100 MiB", 1.0),
+    "big_upload_wall": ("1 GiB upload (205 parts): wall / raw httpx, same concurrency", 1.1),
+    "big_upload_memory": (
+        "1 GiB upload: peak memory above idle / (concurrency x part size + 16 MiB)",
+        1.0,
+    ),
 }
+# The 1 GiB row's contenders: (worker, the raw httpx contender it is compared with).
+BIG_UPLOAD_PAIRS = {"ours-sync": "raw-threads-stream", "ours-async": "raw-async-stream"}
+BIG_UPLOAD_FLOOR = "raw-socket"  # plain sockets, sendfile: the floor
 
 
 # --- measure ------------------------------------------------------------------------------
@@ -52,7 +66,7 @@ def measure_scale(cfg: argparse.Namespace) -> dict[str, Any]:
     from leapocr_sdk import _constants as C
 
     out: dict[str, Any] = {"caps": {}, "curve": []}
-    server = Server((8.0, 12.0))
+    server = Server(cfg.processing)
     try:
         for round_ in range(cfg.rounds):
             for cap in cfg.caps:
@@ -165,14 +179,14 @@ def measure_polling(cfg: argparse.Namespace) -> dict[str, Any]:
     out = {}
     for policy in ("growing", "predicted"):
         command = [sys.executable, str(HERE / "bench_polling.py"), "--jobs", str(cfg.poll_jobs)]
-        command += ["--policy", policy]
+        command += ["--policy", policy, "--seconds", *map(str, cfg.poll_seconds)]
         done = subprocess.run(command, capture_output=True, text=True, check=True)
         out[policy] = json.loads(done.stdout)
         print(json.dumps(out[policy]), flush=True)
     return out
 
 
-def measure_first_call() -> dict[str, Any]:
+def measure_first_call(runs: int) -> dict[str, Any]:
     """Milliseconds to build the first get_result request after ``import leapocr_sdk``
     (httpx and attrs imported before: they are the SDK's anyway)."""
     code = (
@@ -180,11 +194,61 @@ def measure_first_call() -> dict[str, Any]:
         "t = time.perf_counter(); r.get_result('j', 1, 1000); "
         "print((time.perf_counter() - t) * 1000)"
     )
-    runs = [
+    times = [
         float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout)
-        for _ in range(7)
+        for _ in range(runs)
     ]
-    return spread(runs)
+    return spread(times)
+
+
+def measure_big_upload(cfg: argparse.Namespace) -> dict[str, Any]:
+    """A ``cfg.upload_mib`` MiB upload: ours (sync, async), raw httpx with the same
+    concurrency, and raw sockets, each in a fresh worker process (``bench_worker.py``)
+    against a fresh emulator process with the cheap ETag; raw sockets once more against
+    the default MD5 ETag, to show what hashing costs. Interleaved, round by round."""
+    from leapocr_sdk import _constants as C
+    from leapocr_sdk._contract import PART_SIZE
+    from leapocr_sdk.testing import make_pdf
+
+    contenders = [*BIG_UPLOAD_PAIRS, *BIG_UPLOAD_PAIRS.values(), BIG_UPLOAD_FLOOR, "md5"]
+    runs: dict[str, list[dict[str, Any]]] = {name: [] for name in contenders}
+    with tempfile.TemporaryDirectory(prefix="leapocr-bench-") as folder:
+        path = Path(folder) / "big.pdf"
+        with path.open("wb") as out:  # a PDF's first bytes, then a sparse tail of zeros
+            out.write(make_pdf(["1 GiB upload"]))
+            out.truncate(cfg.upload_mib * 1024 * 1024)
+        for round_ in range(cfg.rounds):
+            for name in contenders if round_ % 2 == 0 else list(reversed(contenders)):
+                server = Server((0.0, 0.0), etag_mode="md5" if name == "md5" else "fast")
+                impl = BIG_UPLOAD_FLOOR if name == "md5" else name
+                params = {"scenario": "upload", "impl": impl, "api_key": API_KEY}
+                params.update(
+                    base_url=server.base_url,
+                    path=str(path),
+                    concurrency=C.DEFAULT_UPLOAD_CONCURRENCY,
+                )
+                try:
+                    command = [sys.executable, str(HERE / "bench_worker.py"), json.dumps(params)]
+                    done = subprocess.run(command, capture_output=True, text=True, check=True)
+                finally:
+                    server.close()
+                row = json.loads(done.stdout.strip().splitlines()[-1])
+                runs[name].append(row)
+                print(json.dumps({"contender": name, **row}), flush=True)
+    parts = -(-cfg.upload_mib * 1024 * 1024 // PART_SIZE)
+    bound_mib = C.DEFAULT_UPLOAD_CONCURRENCY * PART_SIZE / 2**20 + 16
+    return {
+        "size_mib": cfg.upload_mib,
+        "parts": parts,
+        "concurrency": C.DEFAULT_UPLOAD_CONCURRENCY,
+        "memory_bound_mib": bound_mib,
+        "wall": {name: spread([r["wall"] for r in rows]) for name, rows in runs.items()},
+        "client_cpu": {name: spread([r["cpu"] for r in rows]) for name, rows in runs.items()},
+        "peak_rss_mib": {name: max(r["peak_rss_mib"] for r in rows) for name, rows in runs.items()},
+        "peak_above_idle_mib": {
+            name: max(r["peak_above_idle_mib"] for r in rows) for name, rows in runs.items()
+        },
+    }
 
 
 # --- judge --------------------------------------------------------------------------------
@@ -193,11 +257,31 @@ def measure_first_call() -> dict[str, Any]:
 def judge(data: dict[str, Any]) -> dict[str, dict[str, Any]]:
     verdicts: dict[str, dict[str, Any]] = {}
 
-    def verdict(key: str, figure: str, ratio: float) -> None:
+    def verdict(key: str, figure: str, ratio: float, flavor: str = "") -> None:
         what, bound = TARGETS[key]
-        verdicts[key] = {"what": what, "figure": figure, "ratio": ratio, "bound": bound}
-        verdicts[key]["met"] = ratio <= bound
+        name, what = (f"{key}_{flavor}", f"{what} ({flavor})") if flavor else (key, what)
+        verdicts[name] = {"what": what, "figure": figure, "ratio": ratio, "bound": bound}
+        verdicts[name]["met"] = ratio <= bound
 
+    big = data.get("big_upload")
+    if big:
+        wall, above = big["wall"], big["peak_above_idle_mib"]
+        for ours, raw in BIG_UPLOAD_PAIRS.items():
+            flavor = ours.removeprefix("ours-")
+            verdict(
+                "big_upload_wall",
+                f"{wall[ours]['median']:.2f} s vs {wall[raw]['median']:.2f} s ({raw}); "
+                f"floor {wall[BIG_UPLOAD_FLOOR]['median']:.2f} s",
+                wall[ours]["median"] / wall[raw]["median"],
+                flavor,
+            )
+            verdict(
+                "big_upload_memory",
+                f"{above[ours]:.1f} MiB above idle (VmHWM {big['peak_rss_mib'][ours]:.0f} MiB), "
+                f"bound {big['memory_bound_mib']:.0f} MiB",
+                above[ours] / big["memory_bound_mib"],
+                flavor,
+            )
     caps = data["scale"]["caps"]
 
     def per_request(key: str) -> float:
@@ -214,7 +298,7 @@ def judge(data: dict[str, Any]) -> dict[str, dict[str, Any]]:
             f"{per_request(raw_best):.2f} ms ({raw_best})",
             per_request(ours) / per_request(raw_best),
         )
-    results = data["results"].get("20000")
+    results = data["results"].get(str(RESULT_PAGES_TARGET))
     if results:
         now, before = results["now"]["median"], results["before"]["median"]
         verdict("result_time", f"{now:.2f} s vs {before:.2f} s", now / before)
@@ -273,14 +357,33 @@ def report(data: dict[str, Any]) -> str:
             f"{statistics.median(r['wall'] for r in rows):.1f} s | "
             f"{statistics.median(r['emulator_cpu'] for r in rows):.2f} s |"
         )
+    big = data.get("big_upload")
+    if big:
+        lines += [
+            "",
+            f"| {big['size_mib']:,} MiB upload ({big['parts']} parts, concurrency "
+            f"{big['concurrency']}) | wall | client CPU | peak above idle | VmHWM |",
+            "|---|---|---|---|---|",
+        ]
+        for name, wall in big["wall"].items():
+            label = "raw-socket, MD5 ETags (emulator default)" if name == "md5" else name
+            above, peak = big["peak_above_idle_mib"][name], big["peak_rss_mib"][name]
+            cpu = big["client_cpu"][name]
+            lines.append(
+                f"| {label} | {wall['median']:.2f} s ({wall['min']:.2f}-{wall['max']:.2f}) | "
+                f"{cpu['median']:.2f} s ({cpu['min']:.2f}-{cpu['max']:.2f}) | "
+                f"{above:.1f} MiB | {peak:.0f} MiB |"
+            )
     lines += ["", "| result pages | now | sequential 250-page paging | raw httpx (8 at a time) |"]
     lines.append("|---|---|---|---|")
     for pages, row in data["results"].items():
         cells = [f"{row[k]['median']:.2f} s ({row[k]['min']:.2f}-{row[k]['max']:.2f})" for k in row]
         lines.append(f"| {int(pages):,} | " + " | ".join(cells) + " |")
     first = data["first_call_ms"]
-    lines += ["", f"First request built after import: {first['median']:.1f} ms (median of 7)."]
+    lines += ["", f"First request built after import: {first['median']:.1f} ms (median)."]
     lines.append(f"Runs of this table: {data['when']}, quick={data['quick']}.")
+    if data.get("big_upload_when"):  # --big-upload-only added that row to a saved run
+        lines.append(f"The upload row alone (--big-upload-only): {data['big_upload_when']}.")
     for flag in data["regressions"]:
         lines.append(f"REGRESSION: {flag}")
     return "\n".join(lines) + "\n"
@@ -327,27 +430,44 @@ def plot(data: dict[str, Any]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="small sizes, one round")
+    parser.add_argument("--smoke", action="store_true", help="every row tiny; writes nothing")
+    parser.add_argument("--big-upload-only", action="store_true", help="only the 1 GiB row")
+    parser.add_argument("--rounds", type=int, help="rounds of interleaved contenders")
     parser.add_argument("--result-worker", nargs=4)
     cfg = parser.parse_args()
     if cfg.result_worker:
         impl, base_url, job_id, pages = cfg.result_worker
         result_worker(impl, base_url, job_id, int(pages))
         return
-    cfg.rounds = 1 if cfg.quick else 2
-    cfg.jobs = 200 if cfg.quick else 1000
-    cfg.caps = [16] if cfg.quick else [8, 16, 32, 100]
-    cfg.curve = [100] if cfg.quick else [100, 300, 3000]
-    cfg.many = 0 if cfg.quick else 10_000
-    cfg.result_pages = [1000] if cfg.quick else [1000, 5000, 20000]
-    cfg.poll_jobs = 10 if cfg.quick else 60
-    data: dict[str, Any] = {"when": time.strftime("%Y-%m-%d %H:%M:%S"), "quick": cfg.quick}
-    data["polling"] = measure_polling(cfg)
-    data["results"] = measure_results(cfg)
-    data["scale"] = measure_scale(cfg)
-    data["ten_thousand"] = measure_ten_thousand(cfg) if cfg.many else None
-    data["first_call_ms"] = measure_first_call()
-    data["verdicts"] = judge(data)
+    small = cfg.quick or cfg.smoke
+    cfg.rounds = cfg.rounds or (1 if small else 2)
+    cfg.jobs = 50 if cfg.smoke else 200 if cfg.quick else 1000
+    cfg.caps = [16] if small else [8, 16, 32, 100]
+    cfg.curve = [] if cfg.smoke else [100] if cfg.quick else [100, 300, 3000]
+    cfg.processing = (0.2, 0.4) if cfg.smoke else (8.0, 12.0)
+    cfg.many = 0 if small else 10_000
+    cfg.result_pages = [50] if cfg.smoke else [1000] if cfg.quick else [1000, 5000, 20000]
+    cfg.poll_jobs = 4 if cfg.smoke else 10 if cfg.quick else 60
+    cfg.poll_seconds = (0.2, 0.6) if cfg.smoke else (5.0, 60.0)
+    cfg.upload_mib = 12 if cfg.smoke else 1024
     previous = json.loads(RESULTS.read_text()) if RESULTS.exists() else None
+    data: dict[str, Any] = {"when": time.strftime("%Y-%m-%d %H:%M:%S"), "quick": small}
+    if cfg.big_upload_only:
+        assert previous is not None, "--big-upload-only needs a saved run to add the row to"
+        data = {**previous, "big_upload_when": data["when"]}
+        data["big_upload"] = measure_big_upload(cfg)
+    else:
+        data["polling"] = measure_polling(cfg)
+        data["results"] = measure_results(cfg)
+        data["scale"] = measure_scale(cfg)
+        data["ten_thousand"] = measure_ten_thousand(cfg) if cfg.many else None
+        data["big_upload"] = measure_big_upload(cfg)
+        data["first_call_ms"] = measure_first_call(2 if cfg.smoke else 7)
+    data["verdicts"] = judge(data)
+    if cfg.smoke:  # the code ran end to end; tiny figures are not results
+        data["regressions"] = []
+        print(report(data))
+        return
     data["regressions"] = regressions(data, previous)
     if previous is not None:
         shutil.copy(RESULTS, PREVIOUS)

@@ -29,9 +29,12 @@ API_KEY = "bench-key-0123456789"
 class Server:
     """bench_server.py in a subprocess; ``stats()`` asks it for requests and CPU so far."""
 
-    def __init__(self, processing: tuple[float, float], latency: float = 0.0) -> None:
+    def __init__(
+        self, processing: tuple[float, float], latency: float = 0.0, etag_mode: str = "md5"
+    ) -> None:
         command = [sys.executable, str(HERE / "bench_server.py"), "--processing"]
         command += [str(processing[0]), str(processing[1]), "--latency", str(latency)]
+        command += ["--etag-mode", etag_mode]
         self.process = subprocess.Popen(
             command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
         )

@@ -14,11 +14,13 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import socket
 import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -57,10 +59,12 @@ class Memory:
     def __init__(self) -> None:
         self.idle_kib = 0
         self.reset = False
+        self.cpu = 0.0
 
     def idle(self) -> None:
         self.idle_kib = _status_kib("VmRSS")
         self.reset = _reset_peak()
+        self.cpu = time.process_time()
 
     def report(self) -> Result:
         peak = _status_kib("VmHWM")
@@ -69,6 +73,7 @@ class Memory:
             "peak_rss_mib": peak / 1024,
             "peak_above_idle_mib": max(0, peak - self.idle_kib) / 1024,
             "peak_was_reset": self.reset,
+            "cpu": time.process_time() - self.cpu,  # this process's CPU seconds since idle()
         }
 
 
@@ -273,6 +278,77 @@ def upload_raw_async(params: Params) -> Result:
 
 def upload_raw_async_stream(params: Params) -> Result:
     return asyncio.run(_upload_raw_async(params, stream=True))
+
+
+# --- the floor: HTTP/1.1 PUTs written on plain sockets ------------------------------
+
+
+def _socket_put(sock: socket.socket, fd: int, part: dict[str, Any]) -> str:
+    """One PUT on a kept-alive socket: the head by hand, the body by ``sendfile``; the
+    reply read up to its end. Returns the ETag."""
+    url = urlsplit(part["upload_url"])
+    start, end = int(part["start_byte"]), int(part["end_byte"])
+    head = (
+        f"PUT {url.path}?{url.query} HTTP/1.1\r\nHost: {url.netloc}\r\n"
+        f"Content-Length: {end - start + 1}\r\n\r\n"
+    )
+    sock.sendall(head.encode("ascii"))
+    with os.fdopen(os.dup(fd), "rb") as source:
+        sock.sendfile(source, offset=start, count=end - start + 1)
+    reply = b""
+    while b"\r\n\r\n" not in reply:
+        got = sock.recv(65536)
+        if not got:
+            raise ConnectionError("the server closed the connection")
+        reply += got
+    head_bytes, _, body = reply.partition(b"\r\n\r\n")
+    lines = head_bytes.decode("latin-1").split("\r\n")
+    if " 200 " not in lines[0] + " ":
+        raise RuntimeError(lines[0])
+    fields = {k.strip().lower(): v.strip() for k, _, v in (x.partition(":") for x in lines[1:])}
+    remaining = int(fields.get("content-length", "0")) - len(body)
+    while remaining > 0:
+        remaining -= len(sock.recv(remaining))
+    return fields["etag"]
+
+
+def upload_raw_socket(params: Params) -> Result:
+    """Initiate and complete with httpx; PUT the parts on ``concurrency`` plain sockets."""
+    base, headers, path = params["base_url"], _headers(params), params["path"]
+    workers = int(params["concurrency"])
+    with httpx.Client(timeout=60) as api:
+        memory = Memory()
+        memory.idle()
+        start = time.perf_counter()
+        reply = api.post(f"{base}/ocr/uploads/direct", json=_initiate_body(path), headers=headers)
+        reply.raise_for_status()
+        ticket = reply.json()
+        parts: list[dict[str, Any]] = ticket["parts"]
+        origin = urlsplit(parts[0]["upload_url"])
+        fd = os.open(path, os.O_RDONLY)
+        etags: dict[int, str] = {}
+
+        def sender(mine: list[dict[str, Any]]) -> None:
+            address = (origin.hostname or "127.0.0.1", origin.port or 80)
+            with socket.create_connection(address) as sock:
+                for part in mine:
+                    etags[int(part["part_number"])] = _socket_put(sock, fd, part)
+
+        try:
+            with ThreadPoolExecutor(workers) as pool:
+                list(pool.map(sender, [parts[i::workers] for i in range(workers)]))
+        finally:
+            os.close(fd)
+        job_id = ticket["job_id"]
+        in_order = [etags[int(part["part_number"])] for part in parts]
+        done = api.post(
+            f"{base}/ocr/uploads/{job_id}/complete",
+            json=_completion(parts, in_order),
+            headers=headers,
+        )
+        done.raise_for_status()
+        wall = time.perf_counter() - start
+    return {"wall": wall, "job_id": job_id, **memory.report()}
 
 
 # --- the official SDK (only importable in the comparison venv) ----------------------
@@ -620,6 +696,7 @@ WORKERS: dict[tuple[str, str], Callable[[Params], Result]] = {
     ("upload", "raw-threads"): upload_raw_threads,
     ("upload", "raw-threads-stream"): upload_raw_threads_stream,
     ("upload", "raw-sequential"): upload_raw_sequential,
+    ("upload", "raw-socket"): upload_raw_socket,
     ("upload", "official"): upload_official,
     ("status", "ours-sync"): status_ours_sync,
     ("status", "ours-async"): status_ours_async,

@@ -325,6 +325,12 @@ class JobStore:
             directory, self._directory = self._directory, None
             self.closed = True
         if directory is not None:
+            # Renamed first, in one step, so that work still running on a file sees its
+            # directory gone (``removed``) at once, not only once rmtree has finished.
+            doomed = directory + "-removing"
+            with contextlib.suppress(OSError):
+                os.rename(directory, doomed)
+                directory = doomed
             shutil.rmtree(directory, ignore_errors=True)
 
     # -- ids, randomness ----------------------------------------------------------------
