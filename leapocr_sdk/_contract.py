@@ -1,7 +1,7 @@
 """Facts of the service's 2026 contract, in one place, read by the SDK, its CLI and the emulator.
 
 Standard library only: ``leapocr_sdk.testing`` imports this without httpx or attrs. Each
-fact is written here once (see ``../shared/reference/WIRE.md``, "The 2026 contract"):
+fact is written here once (the 2026 contract, as the specs in ``tests/data/`` state it):
 
 - the model catalogue (name, generation, display name, credits per page, description);
 - the output formats the service accepts, and the one it dropped;
