@@ -121,6 +121,10 @@ def __getattr__(name: str) -> Any:
     if module is None:
         raise AttributeError(f"module 'leapocr_sdk' has no attribute {name!r}")
     value = getattr(import_module(module, __name__), name)
+    if isinstance(value, type) or callable(value):
+        # help(), tracebacks and the docs name the public path, not the private module
+        # that happens to define it (so moving code between modules never shows).
+        value.__module__ = __name__
     globals()[name] = value
     return value
 

@@ -82,6 +82,8 @@ def _check_hook(name: str, value: object) -> None:
 class _ClientBase:
     """Configuration shared by both clients."""
 
+    __module__ = "leapocr_sdk"  # help() shows the public package, not this module
+
     def __init__(
         self,
         api_key: str | None,
@@ -134,6 +136,7 @@ class _ClientBase:
 
     @property
     def base_url(self) -> str:
+        """The API root this client talks to (ending in ``/api/v1``)."""
         return self._base_url
 
     def _auth_headers(self) -> dict[str, str]:
@@ -660,7 +663,8 @@ class LeapOCR(_ClientBase):
         return self._runner.run(self._job_plan(plans.get_result, job_id))
 
     def iter_pages(self, job_id: str) -> Iterator[PageResult]:
-        """The finished job's pages, in order, as they arrive.
+        """The finished job's pages, in order, as they arrive; the job id is checked at the
+        call, before any request.
 
         For results too big to hold at once: ``get_result`` collects the same pages. Result
         requests go 1,000 pages at a time, requests 2..N eight at a time.
@@ -1294,8 +1298,8 @@ class AsyncLeapOCR(_ClientBase):
         return await self._runner.run(self._job_plan(plans.get_result, job_id))
 
     def iter_pages(self, job_id: str) -> AsyncIterator[PageResult]:
-        """The finished job's pages, in order, as they arrive (``async for``); the job id
-        is checked at the call, before any request.
+        """The finished job's pages, in order, as they arrive; the job id is checked at the
+        call, before any request.
 
         For results too big to hold at once: ``get_result`` collects the same pages. Result
         requests go 1,000 pages at a time, requests 2..N eight at a time.

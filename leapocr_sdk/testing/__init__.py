@@ -27,3 +27,10 @@ __all__ = [
     "WebhookDelivery",
     "make_pdf",
 ]
+
+# help() and the docs name the public path, whichever module of the package defines it.
+for _name in __all__:
+    _value = globals()[_name]
+    if callable(_value):
+        _value.__module__ = __name__
+del _name, _value
