@@ -1,7 +1,8 @@
 """The asyncio runner; imported only when an AsyncLeapOCR is created (asyncio is not cheap).
 
-It keeps the contract written in ``_runners``; user callbacks run on the event loop and
-are awaited when they return an awaitable (coroutine functions are welcome).
+It keeps the contract written in ``_runners`` and shares its httpx glue (``_http``); user
+callbacks run on the event loop and are awaited when they return an awaitable (coroutine
+functions are welcome).
 """
 
 from __future__ import annotations
@@ -15,11 +16,8 @@ from typing import Any, TypeVar, assert_never
 import httpx
 
 from . import _constants as C
-from ._parsing import Reply
-from ._runners import (
+from ._http import (
     CallbackFailed,
-    _finished,
-    _reply,
     api_request,
     check_process,
     describe,
@@ -28,9 +26,11 @@ from ._runners import (
     part_request,
     step_budget,
     step_error,
+    to_reply,
     too_large,
     transport_error,
 )
+from ._parsing import Reply
 from ._steps import (
     Call,
     Emit,
@@ -43,6 +43,7 @@ from ._steps import (
     PutPart,
     Sleep,
     Step,
+    finished,
 )
 from .errors import ConfigurationError, LeapOCRError
 
@@ -166,7 +167,7 @@ class AsyncRunner:
             raise
         except Exception as exc:
             raise step_error(step, exc) from None
-        return _reply(response, bytes(body), self._headers().get(C.API_KEY_HEADER))
+        return to_reply(response, bytes(body), self._headers().get(C.API_KEY_HEADER))
 
     async def _parallel(self, step: Parallel) -> list[Any]:
         if not step.plans:
@@ -255,7 +256,7 @@ class AsyncRunner:
         if not done:
             return None
         task = next(task for task in group.running if task in done)  # oldest first
-        return _finished(group, task, None if task.cancelled() else task.exception())
+        return finished(group, task, None if task.cancelled() else task.exception())
 
 
 async def _call_back(callback: Callable[..., object], *args: Any) -> object:
