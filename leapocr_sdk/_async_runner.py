@@ -24,11 +24,13 @@ from ._http import (
     out_of_time,
     part_chunks,
     part_request,
+    request_timeouts,
     step_budget,
     step_error,
     to_reply,
     too_large,
     transport_error,
+    write_size,
 )
 from ._parsing import Reply
 from ._steps import (
@@ -137,7 +139,7 @@ class AsyncRunner:
     async def _put(self, step: PutPart) -> Reply:
         uploads = self._uploads()
         try:
-            request = part_request(uploads, step, _async_chunks(step))
+            request = part_request(uploads, step, _async_chunks(step, write_size(self._timeout)))
         except Exception as exc:
             raise step_error(step, exc) from None
         async with self._upload_gate:
@@ -147,7 +149,7 @@ class AsyncRunner:
         self, client: httpx.AsyncClient, request: httpx.Request, step: Call | PutPart, limit: int
     ) -> Reply:
         budget = step_budget(step, self._timeout)
-        request.extensions["timeout"] = httpx.Timeout(budget).as_dict()
+        request.extensions["timeout"] = request_timeouts(step, self._timeout).as_dict()
         try:
             async with asyncio.timeout(budget):  # the whole request, whatever the server does
                 response = await client.send(request, stream=True, follow_redirects=False)
@@ -270,11 +272,11 @@ async def _call_back(callback: Callable[..., object], *args: Any) -> object:
     return outcome
 
 
-async def _async_chunks(step: PutPart) -> AsyncIterator[bytes]:
+async def _async_chunks(step: PutPart, size: int) -> AsyncIterator[bytes]:
     # A stream that may block (a pipe, a network file object) is read in a worker thread;
     # bytes and regular files are read on the loop (a thread hop per chunk costs more than
     # a 1 MiB read). Progress is reported here, on the loop.
-    chunks = part_chunks(step)
+    chunks = part_chunks(step, size=size)
     in_thread = step.source.reads_may_block
     sent = 0
     while True:

@@ -50,6 +50,10 @@ DEFAULT_FILE_STEM = "document"
 
 # Upload bodies are streamed from disk in chunks of this size.
 UPLOAD_CHUNK_SIZE = 1024 * 1024
+# ...or smaller with a short timeout: each write of a part body must be taken by the storage
+# host within the client's timeout (a host that stops reading is given up on after it), so
+# a write holds at most what MIN_UPLOAD_RATE sends in that time, and at least this much.
+UPLOAD_MIN_WRITE = 8 * 1024
 
 # Batches (process_many): documents in flight at once, and the pacing of job creations.
 DEFAULT_BATCH_CONCURRENCY = 8

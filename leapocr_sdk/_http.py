@@ -122,6 +122,28 @@ def step_budget(step: Call | PutPart, client_timeout: float) -> float:
     return request_budget(step.timeout, client_timeout)
 
 
+def request_timeouts(step: Call | PutPart, client_timeout: float) -> httpx.Timeout:
+    """httpx's per-operation timeouts for a step's request (the runner bounds the whole).
+
+    A part's body may stall for at most the client's timeout: each write of at most
+    ``write_size(client_timeout)`` bytes must be taken by the storage host within it, so
+    a host that accepts the PUT and stops reading is given up on after ``timeout``, not
+    after the part's whole budget.
+    """
+    budget = step_budget(step, client_timeout)
+    if isinstance(step, PutPart):
+        return httpx.Timeout(budget, write=min(client_timeout, budget))
+    return httpx.Timeout(budget)
+
+
+def write_size(client_timeout: float) -> int:
+    """Bytes of a part body handed to httpx at once: what ``MIN_UPLOAD_RATE`` sends in the
+    client's timeout (at least ``UPLOAD_MIN_WRITE``, at most ``UPLOAD_CHUNK_SIZE``), so the
+    write timeout never refuses an upload faster than that rate."""
+    wanted = int(C.MIN_UPLOAD_RATE * client_timeout)
+    return max(C.UPLOAD_MIN_WRITE, min(C.UPLOAD_CHUNK_SIZE, wanted))
+
+
 def read_capped(
     chunks: Iterator[bytes],
     limit: int,
@@ -140,8 +162,10 @@ def read_capped(
     return bytes(body)
 
 
-def part_chunks(step: PutPart, abort: threading.Event | None = None) -> Iterator[bytes]:
-    """The part's byte range, read from the source chunk by chunk as it is sent.
+def part_chunks(
+    step: PutPart, abort: threading.Event | None = None, size: int = C.UPLOAD_CHUNK_SIZE
+) -> Iterator[bytes]:
+    """The part's byte range, read from the source ``size`` bytes at a time as it is sent.
 
     A failed read (a file that got shorter, a closed stream) becomes ``UploadError``;
     a set ``abort`` stops the part before its next chunk.
@@ -151,7 +175,7 @@ def part_chunks(step: PutPart, abort: threading.Event | None = None) -> Iterator
         if abort is not None and abort.is_set():
             raise Aborted
         try:
-            chunk = step.source.read(part.start + sent, min(C.UPLOAD_CHUNK_SIZE, part.size - sent))
+            chunk = step.source.read(part.start + sent, min(size, part.size - sent))
         except Exception as exc:
             raise step_error(step, exc) from exc
         if not chunk:

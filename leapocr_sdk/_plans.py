@@ -285,10 +285,11 @@ def upload_part(
     while True:
         status: int | None = None
         reply: Reply | None = None
+        failure: APIConnectionError | None = None  # the cause of a give-up (a timeout...)
         try:
             reply = yield PutPart(part, source, progress)
         except APIConnectionError as exc:
-            reason = str(exc)
+            reason, failure = str(exc), exc
         else:
             assert reply is not None
             status = reply.status_code
@@ -319,7 +320,7 @@ def upload_part(
                 job_id=job_id,
                 part_number=part.part_number,
                 status_code=status,
-            )
+            ) from failure
         progress.update(part.part_number, 0)
         logger.debug("part %d: %s; retry %d in %.2fs", part.part_number, reason, attempt + 1, delay)
         yield Sleep(delay)

@@ -53,11 +53,13 @@ from ._http import (
     part_chunks,
     part_request,
     read_capped,
+    request_timeouts,
     step_budget,
     step_error,
     to_reply,
     too_large,
     transport_error,
+    write_size,
 )
 from ._parsing import Reply
 from ._steps import (
@@ -192,17 +194,18 @@ class SyncRunner:
         uploads = self._uploads()
         cancel = threading.Event()  # set when the wait for this part is given up
         try:
-            request = part_request(uploads, step, self._progressed(step, abort, cancel))
+            chunks = self._progressed(step, abort, cancel, write_size(self._timeout))
+            request = part_request(uploads, step, chunks)
         except Exception as exc:
             raise step_error(step, exc) from None
         return self._send(uploads, request, step, C.MAX_REPLY_BYTES, cancel)
 
     @staticmethod
     def _progressed(
-        step: PutPart, abort: threading.Event | None, cancel: threading.Event
+        step: PutPart, abort: threading.Event | None, cancel: threading.Event, size: int
     ) -> Iterator[bytes]:
         sent = 0
-        for chunk in part_chunks(step, abort):
+        for chunk in part_chunks(step, abort, size):
             if cancel.is_set():
                 raise Aborted
             sent += len(chunk)
@@ -228,7 +231,7 @@ class SyncRunner:
         """
         budget = step_budget(step, self._timeout)
         deadline = time.monotonic() + budget
-        request.extensions["timeout"] = httpx.Timeout(budget).as_dict()
+        request.extensions["timeout"] = request_timeouts(step, self._timeout).as_dict()
         cancel = cancel or threading.Event()
         outcome: list[tuple[bool, Any]] = []
         done = threading.Event()
