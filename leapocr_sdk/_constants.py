@@ -39,8 +39,11 @@ POLL_CAP_FACTOR = 4.0
 # Jobs a client remembers having submitted (to delay their first poll by one interval).
 REMEMBERED_SUBMISSIONS = 10_000
 
-# Result pages fetched per request: the most the service allows; requests 2..N go out this
-# many at a time (a window: the SDK holds at most this many replies at once).
+# Result pages asked for per request: the most the service allows; requests 2..N go out
+# this many at a time (a window: the SDK holds at most this many replies at once). A
+# result reply larger than MAX_REPLY_BYTES is asked for again with fewer pages per request
+# (RESULT_PAGE_LIMIT's largest divisor at most half of it: 500, 250, 125, 25, 5, 1, so each
+# smaller window still starts where a larger one did).
 RESULT_PAGE_LIMIT = _contract.RESULT_PAGE_LIMIT_MAX
 RESULT_FETCH_CONCURRENCY = 8
 
@@ -67,10 +70,11 @@ BATCH_RATE_LIMIT_RESUBMITS = 20
 # The CLI's journal, in its --out directory.
 JOURNAL_FILE_NAME = ".leapocr-journal.sqlite"
 
-# Reply bodies are read up to these sizes (after decompression), then refused with
-# UnexpectedResponseError while reading: an endless or gzip-bomb reply cannot fill memory.
+# Every reply body is read up to this size (after decompression), then refused with
+# ResponseTooLargeError while reading: an endless or gzip-bomb reply cannot fill memory, and
+# a small worker (1 GiB) holds a whole window of result replies (RESULT_FETCH_CONCURRENCY x
+# this: 128 MiB) with room to parse them. Results are paged to fit (see RESULT_PAGE_LIMIT).
 MAX_REPLY_BYTES = 16 * 1024 * 1024
-MAX_RESULT_REPLY_BYTES = 512 * 1024 * 1024  # one request's result (RESULT_PAGE_LIMIT pages)
 # A result is fetched in at most this many requests when the job's page count is unknown.
 MAX_RESULT_REQUESTS = 10_000
 

@@ -27,7 +27,7 @@ from .errors import (
     APITimeoutError,
     ConfigurationError,
     LeapOCRError,
-    UnexpectedResponseError,
+    ResponseTooLargeError,
     UploadError,
 )
 
@@ -82,11 +82,12 @@ def out_of_time(what: str, timeout: float) -> APITimeoutError:
     )
 
 
-def too_large(status_code: int, limit: int, what: str) -> UnexpectedResponseError:
+def too_large(status_code: int, limit: int, what: str) -> ResponseTooLargeError:
     """The SDK's error for a reply body over its limit (refused while reading)."""
-    return UnexpectedResponseError(
+    return ResponseTooLargeError(
         f"{what}: the reply body is larger than {limit} bytes (the SDK's limit): refused",
         status_code=status_code,
+        limit=limit,
     )
 
 

@@ -9,7 +9,7 @@ The contract between flows (``_plans``) and runners
 
 - Every failure of a step's own I/O reaches the flow as a :class:`LeapOCRError`: the
   network (``APIConnectionError`` / ``APITimeoutError``), a reply too large
-  (``UnexpectedResponseError``), a part's file or upload URL (``UploadError`` naming the
+  (``ResponseTooLargeError``), a part's file or upload URL (``UploadError`` naming the
   part). Never a raw ``OSError``, ``ValueError`` or ``httpx`` exception.
 - A user callback's own exception, ``KeyboardInterrupt`` and ``asyncio.CancelledError``
   are thrown into the flow as they are: a flow holding a half-made job cleans it up

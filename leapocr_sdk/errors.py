@@ -15,6 +15,7 @@
     │   ├── RateLimitError            429
     │   ├── ServerError               5xx
     │   └── UnexpectedResponseError   a body the SDK cannot read
+    │       └── ResponseTooLargeError a body larger than the SDK reads
     ├── APIConnectionError            the API could not be reached
     │   └── APITimeoutError           no answer in time
     ├── UploadError                   a part could not be uploaded
@@ -156,6 +157,19 @@ class ServerError(APIError):
 
 class UnexpectedResponseError(APIError):
     """The API answered with a body the SDK cannot read (not JSON, wrong shape, unknown status)."""
+
+
+class ResponseTooLargeError(UnexpectedResponseError):
+    """A reply body was larger than the SDK reads (``limit`` bytes, after decompression).
+
+    It is refused while reading, so an endless or inflating reply cannot fill memory. A
+    result too large for one reply is first asked for with fewer pages per request, down
+    to one page a request: for a result, this error means one page alone is larger.
+    """
+
+    def __init__(self, message: str, *, status_code: int, limit: int) -> None:
+        self.limit = limit
+        super().__init__(message, status_code=status_code)
 
 
 class APIConnectionError(LeapOCRError):

@@ -133,7 +133,6 @@ def test_a_part_write_never_needs_more_than_the_minimum_upload_rate(timeout):
     assert timeout < 16 or size == C.UPLOAD_CHUNK_SIZE  # the default timeout: full chunks
 
 
-
 def test_a_storage_host_that_never_reads_a_part_cannot_keep_process_file_busy(
     leapocr_emulator, never_reads, diverting_proxy, make_client
 ):

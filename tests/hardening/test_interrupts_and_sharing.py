@@ -180,6 +180,7 @@ EXAMPLES = [
     errors.RateLimitError("slow", retry_after=3.0, limit=10, remaining=0, reset=5.0),
     errors.ServerError("boom", status_code=503),
     errors.UnexpectedResponseError("odd", status_code=200),
+    errors.ResponseTooLargeError("huge", status_code=200, limit=16),
     errors.APIConnectionError("down", may_have_been_processed=True),
     errors.APITimeoutError("late", may_have_been_processed=True),
     errors.UploadError("part 2", job_id=JOB, part_number=2, status_code=403, job_deleted=True),

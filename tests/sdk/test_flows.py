@@ -15,6 +15,7 @@ from leapocr_sdk._sources import open_source
 from leapocr_sdk._validation import SubmitOptions
 from leapocr_sdk.errors import (
     RateLimitError,
+    ResponseTooLargeError,
     UnexpectedResponseError,
     UploadError,
     WaitTimeoutError,
@@ -101,10 +102,49 @@ def test_every_request_of_a_wait_is_bounded_by_the_time_left():
 # --- result paging --------------------------------------------------------------------
 
 
-def test_result_pages_are_read_with_the_larger_body_limit():
-    script = FlowScript(reply(200, result_page([1])))
-    script.run(plans.get_result(ctx(), JOB))
-    assert [call.body_limit for call in script.calls()] == [C.MAX_RESULT_REPLY_BYTES]
+def test_a_result_reply_too_large_is_asked_for_again_with_fewer_pages():
+    too_large = ResponseTooLargeError("too large", status_code=200, limit=C.MAX_REPLY_BYTES)
+    script = FlowScript(too_large, too_large, reply(200, result_page([1, 2], total=2)))
+    result = script.run(plans.get_result(ctx(), JOB))
+    assert [page.page_number for page in result.pages] == [1, 2]
+    calls = script.calls()
+    assert [(call.params["page"], call.params["limit"]) for call in calls] == [
+        (1, 1000),
+        (1, 500),
+        (1, 250),
+    ]
+    assert {call.body_limit for call in calls} == {C.MAX_REPLY_BYTES}
+
+
+def test_fewer_pages_a_request_follow_the_servers_own_page_size():
+    # The server holds 60 pages a request whatever is asked; its request 2 is too large:
+    # pages 61-150 are asked for 30 at a time, from request 3 of that size on.
+    too_large = ResponseTooLargeError("too large", status_code=200, limit=C.MAX_REPLY_BYTES)
+
+    def capped(numbers, total_pages):
+        return reply(200, result_page(list(numbers), total=150, total_pages=total_pages))
+
+    script = FlowScript(
+        capped(range(1, 61), 3),
+        too_large,
+        *[capped(range(start, start + 30), 5) for start in (61, 91, 121)],
+    )
+    result = script.run(plans.get_result(ctx(), JOB))
+    assert [page.page_number for page in result.pages] == list(range(1, 151))
+    assert [(call.params["page"], call.params["limit"]) for call in script.calls()] == [
+        (1, 1000),
+        (2, 1000),
+        (3, 30),
+        (4, 30),
+        (5, 30),
+    ]
+
+
+def test_fewer_pages_a_request_keeps_windows_aligned_down_to_one():
+    limits = [C.RESULT_PAGE_LIMIT]
+    while limits[-1] > 1:
+        limits.append(plans._fewer_pages(limits[-1]))
+    assert limits == [1000, 500, 250, 125, 25, 5, 1]
 
 
 def test_a_billion_result_pages_against_a_3_page_job_is_refused():
