@@ -263,7 +263,8 @@ class WebhookVerificationError(LeapOCRError):
     ``reason`` says which check failed, one of: ``missing_secret``, ``missing_signature``,
     ``missing_timestamp``, ``malformed_signature``, ``malformed_timestamp``,
     ``signature_mismatch``, ``timestamp_outside_tolerance`` (a replay, or clocks out of
-    sync), ``malformed_payload`` (signed, but not an event).
+    sync), ``malformed_payload`` (signed, but not an event), ``payload_too_deep`` (signed,
+    but nested more than ``webhooks.MAX_PAYLOAD_DEPTH`` levels deep).
     """
 
     def __init__(self, reason: str, message: str) -> None:

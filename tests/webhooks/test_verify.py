@@ -13,6 +13,7 @@ from werkzeug.datastructures import Headers as WerkzeugHeaders
 import leapocr_sdk
 from leapocr_sdk import LeapOCRError, WebhookVerificationError
 from leapocr_sdk.webhooks import (
+    MAX_PAYLOAD_DEPTH,
     JobCompleted,
     JobCreated,
     JobFailed,
@@ -312,6 +313,35 @@ def test_a_signed_body_that_is_not_an_event(payload: Any) -> None:
     with pytest.raises(WebhookVerificationError) as caught:
         event_of(payload)
     assert caught.value.reason == "malformed_payload"
+
+
+def signed_bytes(body: bytes) -> dict[str, str]:
+    return {
+        "X-Webhook-Timestamp": str(NOW),
+        "X-Webhook-Signature": sign(body, timestamp=NOW, secret="k"),
+    }
+
+
+@pytest.mark.parametrize("depth", [100_000, MAX_PAYLOAD_DEPTH + 1])
+@pytest.mark.parametrize(("opening", "closing"), [(b"[", b"]"), (b'{"a":', b"}")])
+def test_a_signed_body_nested_too_deep_is_refused(
+    depth: int, opening: bytes, closing: bytes
+) -> None:
+    body = opening * depth + b"1" + closing * depth
+    with pytest.raises(WebhookVerificationError) as caught:
+        construct_event(body, signed_bytes(body), "k", now=NOW)
+    assert caught.value.reason == "payload_too_deep"
+    assert str(MAX_PAYLOAD_DEPTH) in str(caught.value)
+
+
+def test_an_event_nested_up_to_the_limit_is_read() -> None:
+    # The event object is level 1: its field holds MAX_PAYLOAD_DEPTH - 1 more levels.
+    inner: Any = 1
+    for _ in range(MAX_PAYLOAD_DEPTH - 1):
+        inner = [inner]
+    event = event_of(base("job.completed", "completed", extra=inner))
+    assert isinstance(event, JobCompleted)
+    assert event.raw["extra"] == inner
 
 
 def test_not_json_at_all() -> None:
