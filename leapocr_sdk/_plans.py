@@ -487,9 +487,9 @@ def _later_pages(
         try:
             answers: list[tuple[ResultChunk, Reply]] = yield Parallel(fetches, limit=window)
         except ResponseTooLargeError:
-            if size == 1:
-                raise
-            smaller = _fewer_pages(size)
+            if limit == 1:
+                raise  # one page alone is too large: named by _result_reply
+            smaller = _fewer_pages(size) if size > 1 else 1
             pages_total = requests_total * size  # at most; fewer when the first counts them
             pages_total = min(pages_total, _counted_pages(first.body) or pages_total)
             start = (start - 1) * size // smaller + 1

@@ -140,6 +140,17 @@ def test_fewer_pages_a_request_follow_the_servers_own_page_size():
     ]
 
 
+def test_a_page_too_large_alone_is_named_even_when_the_server_pages_one_by_one():
+    # The server holds one page a request whatever is asked: request 2 is asked again
+    # for one page, to name it.
+    too_large = ResponseTooLargeError("too large", status_code=200, limit=C.MAX_REPLY_BYTES)
+    script = FlowScript(reply(200, result_page([1], total=3, total_pages=3)), too_large, too_large)
+    with pytest.raises(ResponseTooLargeError, match=f"result page 2 of job {JOB} alone"):
+        script.run(plans.get_result(ctx(), JOB))
+    calls = [(call.params["page"], call.params["limit"]) for call in script.calls()]
+    assert calls == [(1, 1000), (2, 1000), (2, 1)]
+
+
 def test_fewer_pages_a_request_keeps_windows_aligned_down_to_one():
     limits = [C.RESULT_PAGE_LIMIT]
     while limits[-1] > 1:
