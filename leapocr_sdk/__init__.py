@@ -22,6 +22,8 @@ _EXPORTS = {
     "BatchEvent": "._batch",
     "BatchItem": "._batch",
     "Journal": ".journal",
+    "DocumentOptions": "._validation",
+    "JobOptions": "._validation",
     **dict.fromkeys(
         [
             "APIConnectionError",
@@ -83,12 +85,14 @@ __all__ = [
     "BoxBounds",
     "ConfigurationError",
     "ConflictError",
+    "DocumentOptions",
     "HealthStatus",
     "InsufficientCreditsError",
     "Job",
     "JobDeletedError",
     "JobFailedError",
     "JobNotReadyError",
+    "JobOptions",
     "JobResult",
     "JobStatus",
     "JobStatusInfo",
@@ -137,6 +141,7 @@ if TYPE_CHECKING:
     from ._async_client import AsyncLeapOCR
     from ._batch import BatchEvent, BatchItem
     from ._sync_client import LeapOCR
+    from ._validation import DocumentOptions, JobOptions
     from .errors import (
         APIConnectionError,
         APIError,

@@ -16,24 +16,28 @@ import random
 import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from types import TracebackType
-from typing import Any, Literal, Self, overload
+from typing import Any, Literal, Self, Unpack, overload
 
 import httpx
 
-from . import _batch as batch
 from . import _constants as C
 from . import _plans as plans
 from ._base_client import (
-    _batch_settings,
-    _check_bool,
     _check_hook,
     _check_http_client,
     _check_job_ids,
-    _check_no_delete,
     _ClientBase,
+    batch_settings,
 )
-from ._batch import BatchEvent, BatchItem
+from ._batch import BatchEvent, BatchItem, BatchSettings
 from ._sources import FileInput, open_source
+from ._validation import (
+    CheckedOptions,
+    DocumentOptions,
+    JobOptions,
+    check_callback,
+    compose_options,
+)
 from .journal import Journal
 from .types import (
     HealthStatus,
@@ -170,12 +174,7 @@ class AsyncLeapOCR(_ClientBase):
         from ._async_runner import AsyncRunner  # imported on first use
 
         self._runner = AsyncRunner(
-            api=self._http,
-            uploads=self._uploads,
-            base_url=self._base_url,
-            headers=self._auth_headers,
-            timeout=self._timeout,
-            sleep=sleep,
+            api=self._http, uploads=self._uploads, sleep=sleep, **self._runner_settings()
         )
 
     def _uploads(self) -> httpx.AsyncClient:
@@ -237,19 +236,8 @@ class AsyncLeapOCR(_ClientBase):
             result = await client.wait_until_done(job.job_id)
             ```
         """
-        return await self._runner.run(
-            self._process_url_plan(
-                url,
-                file_name,
-                output_type=output_type,
-                model=model,
-                instruction=instruction,
-                schema=schema,
-                template_slug=template_slug,
-                extract_bounding_boxes=extract_bounding_boxes,
-                save_as_template=save_as_template,
-            )
-        )
+        options = self._submit_options(locals())  # the keywords above, checked
+        return await self._runner.run(self._process_url_plan(url, file_name, options))
 
     async def process_file(
         self,
@@ -319,16 +307,8 @@ class AsyncLeapOCR(_ClientBase):
                 print(result.data)
             ```
         """
-        options = self._file_options(
-            on_upload_progress,
-            output_type=output_type,
-            model=model,
-            instruction=instruction,
-            schema=schema,
-            template_slug=template_slug,
-            extract_bounding_boxes=extract_bounding_boxes,
-            save_as_template=save_as_template,
-        )
+        options = self._submit_options(locals())  # the keywords above, checked
+        check_callback("on_upload_progress", on_upload_progress)
         with open_source(file, file_name) as source:
             plan = self._process_file_plan(source, options, on_upload_progress)
             return await self._runner.run(plan)
@@ -507,16 +487,31 @@ class AsyncLeapOCR(_ClientBase):
 
     @overload
     async def process(
-        self, source: object, *, wait: Literal[True] = ..., delete: bool = ..., **options: Any
+        self,
+        source: object,
+        *,
+        wait: Literal[True] = ...,
+        delete: bool = ...,
+        **options: Unpack[DocumentOptions],
     ) -> JobResult: ...
 
     @overload
     async def process(
-        self, source: object, *, wait: Literal[False], delete: bool = ..., **options: Any
+        self,
+        source: object,
+        *,
+        wait: Literal[False],
+        delete: bool = ...,
+        **options: Unpack[DocumentOptions],
     ) -> Job: ...
 
     async def process(
-        self, source: object, *, wait: bool = True, delete: bool = False, **options: Any
+        self,
+        source: object,
+        *,
+        wait: bool = True,
+        delete: bool = False,
+        **options: Unpack[DocumentOptions],
     ) -> JobResult | Job:
         """Submit one document, wait for it and return its result.
 
@@ -530,7 +525,7 @@ class AsyncLeapOCR(_ClientBase):
             delete: delete the job once its result is in (needs ``wait=True``).
             **options: the options of ``process_file`` / ``process_url`` (``output_type``,
                 ``model``, ``schema``, ``file_name``, ...) and ``wait_until_done``'s
-                ``poll_interval``, ``timeout``, ``on_progress``.
+                ``poll_interval``, ``timeout``, ``on_progress`` (``DocumentOptions``).
 
         Returns:
             The ``JobResult`` (or the ``Job`` with ``wait=False``).
@@ -550,22 +545,19 @@ class AsyncLeapOCR(_ClientBase):
             ```
         """
         self._ensure_open()
-        wait_for = self._wait_flow(options)
-        submission = self._submission_flow(options)[0](source, None)
-        if not _check_bool("wait", wait):
-            _check_no_delete(delete)
+        return await self._process(
+            source, compose_options(options, one_document=True), wait, delete
+        )
+
+    async def _process(
+        self, source: object, options: CheckedOptions, wait: bool = True, delete: bool = False
+    ) -> JobResult | Job:
+        """``process`` with its options already checked (``compose_options``)."""
+        submission, whole, handle = self._process_plan(source, options, wait, delete)
+        if whole is None:
             return await self._runner.run(submission)
-        handle = batch.JobHandle()
         try:
-            return await self._runner.run(
-                batch.process(
-                    self._ctx,
-                    submission,
-                    lambda job_id: wait_for(job_id, None),
-                    _check_bool("delete", delete),
-                    handle,
-                )
-            )
+            return await self._runner.run(whole)
         except BaseException:
             if delete and handle.needs_delete:  # interrupted: the plan could not clean up
                 await self._runner.run(plans.discard_job(self._ctx, handle.job_id or ""))
@@ -582,7 +574,7 @@ class AsyncLeapOCR(_ClientBase):
         retry_failed: bool = False,
         max_credits: int | None = None,
         on_event: Callable[[BatchEvent], object] | None = None,
-        **options: Any,
+        **options: Unpack[JobOptions],
     ) -> AsyncIterator[BatchItem]:
         """Process many documents, ``concurrency`` at a time, one ``BatchItem`` each.
 
@@ -605,7 +597,8 @@ class AsyncLeapOCR(_ClientBase):
                 flight still finish).
             on_event: called with a ``BatchEvent`` (``uploading``, ``submitted``,
                 ``waiting``, ``throttled``, ``finished``) per source.
-            **options: the processing and waiting options of ``process``.
+            **options: the processing and waiting options of ``process``, but
+                ``file_name`` (``JobOptions``).
 
         Returns:
             An iterator (``async for`` on ``AsyncLeapOCR``) of ``BatchItem``s: ``source``,
@@ -621,9 +614,26 @@ class AsyncLeapOCR(_ClientBase):
                 print(item.source, item.ok, item.error)
             ```
         """
-        settings = _batch_settings(concurrency, submit_rate, max_credits, retry_failed, on_event)
-        plan = self._batch_plan(sources, settings, _check_bool("delete", delete), journal, options)
-        return self._runner.iterate(plan)
+        settings = batch_settings(
+            concurrency=concurrency,
+            submit_rate=submit_rate,
+            max_credits=max_credits,
+            retry_failed=retry_failed,
+            on_event=on_event,
+        )
+        options_checked = compose_options(options, one_document=False)
+        return self._process_many(sources, options_checked, settings, delete, journal)
+
+    def _process_many(
+        self,
+        sources: Iterable[Any],
+        options: CheckedOptions,
+        settings: BatchSettings,
+        delete: bool = False,
+        journal: Journal | str | os.PathLike[str] | None = None,
+    ) -> AsyncIterator[BatchItem]:
+        """``process_many`` with its options and settings already checked."""
+        return self._runner.iterate(self._batch_plan(sources, options, settings, delete, journal))
 
     def as_completed(
         self,

@@ -14,7 +14,7 @@ import contextlib
 import os
 import random
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
 import httpx
@@ -28,6 +28,7 @@ from ._sources import FileSource, open_source
 from ._steps import Plan
 from ._tls import tls_context
 from ._validation import (
+    CheckedOptions,
     SubmitOptions,
     base_url_hint,
     check_base_url,
@@ -144,6 +145,10 @@ class _ClientBase:
         )
         return {"timeout": self._timeout, "limits": limits, "verify": tls_context()}
 
+    def _runner_settings(self) -> dict[str, Any]:
+        """What both clients' runners take besides their own http client and sleep."""
+        return {"base_url": self._base_url, "headers": self._auth_headers, "timeout": self._timeout}
+
     def _ensure_open(self) -> None:
         if self._closed:
             raise ConfigurationError(f"this {type(self).__name__} is closed: create a new client")
@@ -156,20 +161,22 @@ class _ClientBase:
     # Argument checks shared by both clients; each returns a ready-to-run flow.
 
     def _process_url_plan(
-        self, url: str, file_name: str | None = None, **options: Any
+        self, url: str, file_name: str | None, options: SubmitOptions
     ) -> Plan[Job]:
         self._ensure_open()
         url = check_document_url(url)
         name = None if file_name is None else check_file_name(file_name)
-        plan = plans.process_url(self._ctx, url, name, check_options(**options))
-        return self._remembering(plan)
+        return self._remembering(plans.process_url(self._ctx, url, name, options))
 
-    def _file_options(
-        self, on_upload_progress: Callable[[int, int], object] | None, **options: Any
-    ) -> SubmitOptions:
+    def _submit_options(self, keywords: Mapping[str, object]) -> SubmitOptions:
+        """The checked processing options among a public method's keywords.
+
+        ``process_url`` and ``process_file`` pass their ``locals()``: each keyword named
+        like a field of ``SubmitOptions`` is that option, so an option is listed once, in
+        the signature, and never relayed keyword by keyword.
+        """
         self._ensure_open()
-        check_callback("on_upload_progress", on_upload_progress)
-        return check_options(**options)
+        return check_options(**{name: keywords[name] for name in SubmitOptions._fields})
 
     def _process_file_plan(
         self,
@@ -215,15 +222,12 @@ class _ClientBase:
         return (_refuse_unpickled_client, (type(self).__name__,))
 
     def _wait_flow(
-        self, options: dict[str, Any]
+        self,
+        poll_interval: float,
+        timeout: float,
+        on_progress: Callable[[JobStatusInfo], object] | None,
     ) -> Callable[[str, batch.StatusHook], Plan[JobResult]]:
-        """How to wait on a job: takes ``poll_interval``, ``timeout``, ``on_progress`` out of
-        ``options`` (checked here)."""
-        poll_interval = options.pop("poll_interval", C.DEFAULT_POLL_INTERVAL)
-        timeout = options.pop("timeout", C.DEFAULT_WAIT_TIMEOUT)
-        on_progress = options.pop("on_progress", None)
-        check_wait(poll_interval, timeout)
-        check_callback("on_progress", on_progress)
+        """How to wait on a job (the settings are checked by the caller)."""
 
         def wait(job_id: str, also: batch.StatusHook) -> Plan[JobResult]:
             return self._wait_plan(job_id, poll_interval, timeout, _both(on_progress, also))
@@ -231,40 +235,50 @@ class _ClientBase:
         return wait
 
     def _submission_flow(
-        self, options: dict[str, Any]
-    ) -> tuple[Callable[[object, batch.UploadHook], Plan[Job]], SubmitOptions]:
-        """How to submit a source with ``options`` (a URL with process_url, anything else
-        uploaded), and the checked options. Options are checked here, once; each source
-        when it is submitted (its errors end that submission, not the caller's loop)."""
-        file_name = options.pop("file_name", None)
-        on_upload_progress = options.pop("on_upload_progress", None)
-        options = {**SubmitOptions()._asdict(), **options}
-        try:
-            checked = self._file_options(on_upload_progress, **options)
-        except TypeError as exc:  # an unknown keyword
-            raise ValidationError(f"unknown processing option: {exc}") from None
-        url_options = {**options, **({} if file_name is None else {"file_name": file_name})}
+        self, options: CheckedOptions
+    ) -> Callable[[object, batch.UploadHook], Plan[Job]]:
+        """How to submit a source with ``options``: a URL with process_url, anything else
+        uploaded. Each source is checked when it is submitted (its errors end that
+        submission, not the caller's loop); a URL has no upload, so no upload progress."""
 
         def submit(source: object, also: batch.UploadHook) -> Plan[Job]:
             if batch.is_url(source):
-                try:
-                    plan = self._process_url_plan(str(source), **url_options)
-                except TypeError as exc:
-                    raise ValidationError(f"an option process_url does not take: {exc}") from None
+                plan = self._process_url_plan(str(source), options.file_name, options.submit)
                 return (yield from plan)
-            with open_source(source, file_name) as opened:
-                hook = _both(on_upload_progress, also)
-                return (yield from self._process_file_plan(opened, checked, hook))
+            with open_source(source, options.file_name) as opened:
+                hook = _both(options.on_upload_progress, also)
+                return (yield from self._process_file_plan(opened, options.submit, hook))
 
-        return submit, checked
+        return submit
+
+    def _process_plan(
+        self, source: object, options: CheckedOptions, wait: bool, delete: bool
+    ) -> tuple[Plan[Job], Plan[JobResult] | None, batch.JobHandle]:
+        """``process``'s submission, and (with ``wait``) the whole plan that submits, waits
+        and deletes, with the handle that says whether an interrupted job needs deleting."""
+        self._ensure_open()
+        submission = self._submission_flow(options)(source, None)
+        handle = batch.JobHandle()
+        if not _check_bool("wait", wait):
+            _check_no_delete(delete)
+            return submission, None, handle
+        wait_for = self._wait_flow(options.poll_interval, options.timeout, options.on_progress)
+        whole = batch.process(
+            self._ctx,
+            submission,
+            lambda job_id: wait_for(job_id, None),
+            _check_bool("delete", delete),
+            handle,
+        )
+        return submission, whole, handle
 
     def _batch_plan(
         self,
         sources: Iterable[Any],
+        options: CheckedOptions,
         settings: batch.BatchSettings,
         delete: bool,
         journal: Journal | str | os.PathLike[str] | None,
-        options: dict[str, Any],
     ) -> Plan[None]:
         """The batch's plan; a journal it opens from a path is closed when the plan ends."""
         self._ensure_open()
@@ -273,11 +287,10 @@ class _ClientBase:
                 "sources must be an iterable of documents (paths, URLs, bytes or file "
                 f"objects), got {type(sources).__name__}: for one document use process()"
             )
-        if "file_name" in options:
+        if options.file_name is not None:
             raise ValidationError("file_name names one document: process_many does not take it")
-        options = dict(options)
-        wait = self._wait_flow(options)
-        submit, checked = self._submission_flow(options)
+        wait = self._wait_flow(options.poll_interval, options.timeout, options.on_progress)
+        submit = self._submission_flow(options)
         opened = None
         if isinstance(journal, str | os.PathLike):
             journal = opened = Journal(journal)
@@ -286,8 +299,8 @@ class _ClientBase:
                 f"journal must be a file path or a Journal, got {type(journal).__name__}"
             )
         if journal is not None:
-            journal.bind_options(checked)
-        flows = batch.BatchFlows(submit=submit, wait=wait, delete=delete)
+            journal.bind_options(options.submit)
+        flows = batch.BatchFlows(submit=submit, wait=wait, delete=_check_bool("delete", delete))
         plan = batch.process_many(self._ctx, sources, flows, settings, journal)
         return plan if opened is None else _closing(plan, opened)
 
@@ -296,7 +309,8 @@ class _ClientBase:
     ) -> Plan[None]:
         self._ensure_open()
         _check_job_ids(job_ids)
-        wait = self._wait_flow({"poll_interval": poll_interval, "timeout": timeout})
+        check_wait(poll_interval, timeout)
+        wait = self._wait_flow(poll_interval, timeout, None)
         limit = _whole_number("concurrency", concurrency, minimum=1)
         return batch.as_completed(job_ids, wait, limit)
 
@@ -317,12 +331,13 @@ def _check_http_client(http_client: object, kind: type[httpx.Client | httpx.Asyn
         )
 
 
-def _batch_settings(
-    concurrency: object,
-    submit_rate: object,
-    max_credits: object,
-    retry_failed: object,
-    on_event: Callable[[BatchEvent], object] | None,
+def batch_settings(
+    *,
+    concurrency: object = C.DEFAULT_BATCH_CONCURRENCY,
+    submit_rate: object = None,
+    max_credits: object = None,
+    retry_failed: object = False,
+    on_event: Callable[[BatchEvent], object] | None = None,
 ) -> batch.BatchSettings:
     """process_many's own arguments, checked (ValidationError before any request)."""
     if submit_rate is not None and (
