@@ -12,7 +12,7 @@ COMPAT_REQS  := tests/compat/requirements.txt
 LOWEST       := .lowest
 LOWEST_STAMP := $(LOWEST)/.installed
 
-.PHONY: install compat generate unasync unasync-check check lint types spec regen-diff test docs package lower-bounds demo bench bench-smoke soak clean
+.PHONY: install compat generate unasync unasync-check check lint types typing spec regen-diff test docs package lower-bounds demo bench bench-smoke soak clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -43,7 +43,7 @@ unasync-check: $(STAMP)
 
 ## Lint, strict types, spec validation, regeneration diffs, the docs site, tests, the package,
 ## lower bounds.
-check: lint types spec regen-diff unasync-check docs test package lower-bounds
+check: lint types typing spec regen-diff unasync-check docs test package lower-bounds
 
 lint: $(STAMP)
 	$(BIN)/ruff check leapocr_sdk tests scripts
@@ -51,6 +51,11 @@ lint: $(STAMP)
 
 types: $(STAMP)
 	$(BIN)/mypy --strict leapocr_sdk
+
+## What users' type checkers infer from the public API (tests/typing), under mypy and pyright.
+typing: $(STAMP)
+	$(BIN)/mypy --strict tests/typing
+	$(BIN)/pyright --pythonpath $(BIN)/python tests/typing
 
 spec: $(STAMP)
 	$(BIN)/openapi-spec-validator openapi.yaml
