@@ -172,11 +172,13 @@ class _ClientBase:
         """The checked processing options among a public method's keywords.
 
         ``process_url`` and ``process_file`` pass their ``locals()``: each keyword named
-        like a field of ``SubmitOptions`` is that option, so an option is listed once, in
-        the signature, and never relayed keyword by keyword.
+        like a field of ``SubmitOptions`` is that option (a field a method does not take
+        keeps its default), so an option is listed once, in the signature, and never
+        relayed keyword by keyword.
         """
         self._ensure_open()
-        return check_options(**{name: keywords[name] for name in SubmitOptions._fields})
+        fields = SubmitOptions._fields
+        return check_options(**{name: keywords[name] for name in fields if name in keywords})
 
     def _process_file_plan(
         self,
