@@ -21,6 +21,9 @@ _EXPORTS = {
     "LeapOCR": "._sync_client",
     "BatchEvent": "._batch",
     "BatchItem": "._batch",
+    "DoneItem": "._batch",
+    "FailedItem": "._batch",
+    "SkippedItem": "._batch",
     "Journal": ".journal",
     "DocumentOptions": "._validation",
     "JobOptions": "._validation",
@@ -86,6 +89,8 @@ __all__ = [
     "ConfigurationError",
     "ConflictError",
     "DocumentOptions",
+    "DoneItem",
+    "FailedItem",
     "HealthStatus",
     "InsufficientCreditsError",
     "Job",
@@ -109,6 +114,7 @@ __all__ = [
     "PermissionDeniedError",
     "RateLimitError",
     "ServerError",
+    "SkippedItem",
     "UnexpectedResponseError",
     "UploadError",
     "ValidationError",
@@ -139,7 +145,7 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:
     from ._async_client import AsyncLeapOCR
-    from ._batch import BatchEvent, BatchItem
+    from ._batch import BatchEvent, BatchItem, DoneItem, FailedItem, SkippedItem
     from ._sync_client import LeapOCR
     from ._validation import DocumentOptions, JobOptions
     from .errors import (

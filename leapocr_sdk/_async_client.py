@@ -29,7 +29,7 @@ from ._base_client import (
     _ClientBase,
     batch_settings,
 )
-from ._batch import BatchEvent, BatchItem, BatchSettings
+from ._batch import BatchEvent, BatchSettings, DoneItem, FailedItem, SkippedItem
 from ._sources import FileInput, open_source
 from ._validation import (
     CheckedOptions,
@@ -575,7 +575,7 @@ class AsyncLeapOCR(_ClientBase):
         max_credits: int | None = None,
         on_event: Callable[[BatchEvent], object] | None = None,
         **options: Unpack[JobOptions],
-    ) -> AsyncIterator[BatchItem]:
+    ) -> AsyncIterator[DoneItem | SkippedItem | FailedItem]:
         """Process many documents, ``concurrency`` at a time, one ``BatchItem`` each.
 
         Items come in the order the documents finish. One failure never stops the rest:
@@ -631,7 +631,7 @@ class AsyncLeapOCR(_ClientBase):
         settings: BatchSettings,
         delete: bool = False,
         journal: Journal | str | os.PathLike[str] | None = None,
-    ) -> AsyncIterator[BatchItem]:
+    ) -> AsyncIterator[DoneItem | SkippedItem | FailedItem]:
         """``process_many`` with its options and settings already checked."""
         return self._runner.iterate(self._batch_plan(sources, options, settings, delete, journal))
 
@@ -642,7 +642,7 @@ class AsyncLeapOCR(_ClientBase):
         concurrency: int = C.DEFAULT_BATCH_CONCURRENCY * 4,
         poll_interval: float = C.DEFAULT_POLL_INTERVAL,
         timeout: float = C.DEFAULT_WAIT_TIMEOUT,
-    ) -> AsyncIterator[BatchItem]:
+    ) -> AsyncIterator[DoneItem | FailedItem]:
         """Wait on jobs submitted elsewhere; one ``BatchItem`` per job as each finishes.
 
         Args:
@@ -673,7 +673,7 @@ class AsyncLeapOCR(_ClientBase):
         concurrency: int = C.DEFAULT_BATCH_CONCURRENCY * 4,
         poll_interval: float = C.DEFAULT_POLL_INTERVAL,
         timeout: float = C.DEFAULT_WAIT_TIMEOUT,
-    ) -> list[BatchItem]:
+    ) -> list[DoneItem | FailedItem]:
         """``as_completed``, collected: one ``BatchItem`` per job, in the order given.
 
         Args:

@@ -13,6 +13,8 @@ from leapocr_sdk import (
     AsyncLeapOCR,
     BatchItem,
     DocumentOptions,
+    DoneItem,
+    FailedItem,
     Job,
     JobOptions,
     JobResult,
@@ -21,6 +23,7 @@ from leapocr_sdk import (
     LeapOCRError,
     Model,
     OutputFormat,
+    SkippedItem,
 )
 
 
@@ -49,24 +52,36 @@ def blocking(client: LeapOCR) -> None:
     )
     options: JobOptions = {"model": "pro-v2", "timeout": 30.0}
     for item in client.process_many(Path("scans").glob("*.pdf"), concurrency=4, **options):
-        assert_type(item, BatchItem)
+        assert_type(item, DoneItem | SkippedItem | FailedItem)
         if item.result is not None:
             assert_type(item.result, JobResult)
         elif item.error is not None:
             assert_type(item.error, LeapOCRError)
+        # Both checkers narrow the item on its flags compared with `is`:
+        if item.ok is True and item.skipped is False:
+            assert_type(item, DoneItem)
+            assert_type(item.result, JobResult)
+        if item.ok is False:
+            assert_type(item.error, LeapOCRError)
+        if isinstance(item, SkippedItem):
+            assert_type(item.result, None)
+        assert isinstance(item, BatchItem)  # every item is a BatchItem
+    for done in client.as_completed(["job-1", "job-2"]):
+        if done.ok is True:
+            assert_type(done.result, JobResult)
     one: DocumentOptions = {"file_name": "scan.pdf", "model": Model.STANDARD_V2}
     assert_type(client.process(b"%PDF-1.7", **one), JobResult)
     assert_type(
         client.process_file("invoice.pdf", model="pro-v2", extract_bounding_boxes=True), Job
     )
-    assert_type(client.wait_many(["job-1"]), list[BatchItem])
+    assert_type(client.wait_many(["job-1"]), list[DoneItem | FailedItem])
 
 
 async def concurrent(client: AsyncLeapOCR) -> None:
     assert_type(await client.process("invoice.pdf"), JobResult)
     assert_type(await client.process("invoice.pdf", wait=False, model=Model.PRO_V2), Job)
     async for item in client.process_many(["a.pdf", "https://example.com/b.pdf"], timeout=5):
-        assert_type(item, BatchItem)
+        assert_type(item, DoneItem | SkippedItem | FailedItem)
         if item.result is not None:
             assert_type(item.result.markdown, str)
     async for page in client.iter_pages("job-1"):
