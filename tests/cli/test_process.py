@@ -177,6 +177,22 @@ def test_model_and_instruction_are_sent(
     )
 
 
+@pytest.mark.parametrize("wait", [True, False], ids=["wait", "no-wait"])
+def test_checked_options_reach_the_job_on_both_paths(
+    run_cli: Callable[..., Run], pdf: Callable[..., Path], emu: LeapOCREmulator, wait: bool
+) -> None:
+    pdf()
+    args = ("process", "invoice.pdf", "--model", "pro-v1", "--extract-bounding-boxes")
+    run = run_cli(*args, *FAST, *(() if wait else ("--no-wait",)))
+    assert run.code == 0, run.stderr
+    [job] = emu.jobs.values()
+    assert (job.model, job.extract_bounding_boxes, job.result_format) == (
+        "pro-v1",
+        True,
+        "markdown",
+    )
+
+
 def test_many_files_concurrently_one_bad(
     run_cli: Callable[..., Run],
     pdf: Callable[..., Path],
