@@ -118,19 +118,11 @@ from typing import Any, Literal
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from .._contract import FORMATS
-from .api import (
-    API_PREFIX,
-    MAX_PART_SIZE,
-    Api,
-    Reply,
-    Request,
-    SpooledBody,
-    error,
-    error_body,
-    match,
-)
 from .faults import Faults
 from .jobs import FINISHED, Job, JobStore, JobView, Model, Template
+from .messages import Reply, Request, SpooledBody, error, error_body
+from .routing import API_PREFIX, Api, match
+from .uploads import MAX_PART_SIZE
 from .webhooks import WEBHOOK_EVENTS, WebhookDelivery, WebhookDispatcher
 
 __all__ = ["LeapOCREmulator", "RecordedRequest"]
