@@ -74,6 +74,13 @@ Behaviour where the service leaves room (the emulator's decisions):
   an ``X-API-Key`` header with 400 (counted in ``key_leaks``), a bad signature with 403
   ``SignatureDoesNotMatch``, an expired URL with 403 ``AccessDenied``, and a body of the
   wrong size with 400. A part may be PUT again until the upload is completed.
+- Request bodies are refused before they are read, and the connection is closed after
+  the refusal: a ``Content-Length`` that is not one run of ASCII digits (``-1``, ``abc``),
+  or several that disagree, answers 400 (``BAD_REQUEST``); an API body over 10 MiB
+  answers 413, a storage PUT over its part size 413. A chunked API body is checked from
+  each chunk's size line: a chunk that would take it over 10 MiB answers 413 before the
+  chunk is read; a malformed size line, chunk end or trailer (lines up to 64 KiB, at most
+  100 trailers) answers 400.
 - A document that can't be read (none of the accepted types, broken, encrypted,
   download failed) makes the job ``failed`` with ``error_message``; ``GET /ocr/result``
   then answers 200 with ``status: "failed"``, no pages, ``credits_used: 0`` and
@@ -116,7 +123,7 @@ from .faults import Faults
 from .jobs import FINISHED, Job, JobStore, JobView, Model, Template
 from .messages import Reply, Request, SpooledBody, error, error_body
 from .routing import API_PREFIX, Api, match
-from .server import _MAX_API_BODY, _MAX_PART_BODY, _Handler, _Server
+from .server import _MAX_API_BODY, _MAX_PART_BODY, BodyError, _Handler, _Server, declared_length
 from .webhooks import WEBHOOK_EVENTS, WebhookDelivery, WebhookDispatcher
 
 __all__ = ["LeapOCREmulator", "RecordedRequest"]
@@ -582,8 +589,10 @@ class LeapOCREmulator:
         awake = self._sleep(self.faults.latency(route))
         drop = self.faults.take_drop(route)
         if drop is False or not awake:  # before handling: read (half of a part upload) and hang up
-            length = handler.headers.get("Content-Length", "0")
-            wanted = int(length) if length.isdigit() else 0
+            try:
+                wanted = declared_length(handler.headers.get_all("Content-Length")) or 0
+            except BodyError:
+                wanted = 0
             with contextlib.suppress(OSError):
                 request.body = handler.rfile.read(
                     min(wanted // 2 if storage else wanted, _MAX_PART_BODY)

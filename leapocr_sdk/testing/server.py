@@ -9,6 +9,7 @@ import contextlib
 import hashlib
 import http.server
 import logging
+import re
 import socket
 import socketserver
 import threading
@@ -29,6 +30,39 @@ logger = logging.getLogger("leapocr_sdk.testing")
 _MAX_API_BODY = 10 * 1024 * 1024
 _MAX_PART_BODY = MAX_PART_SIZE + 1024
 _SPOOL_CHUNK = 1024 * 1024
+# A chunked body's framing lines (size line, trailer) are as long as a header line may be,
+# and its trailers as many as its headers (http.server's own bounds).
+_MAX_LINE = 65536
+_MAX_TRAILERS = 100
+_CHUNK_SIZE = re.compile(rb"[0-9A-Fa-f]+")
+_DIGITS = re.compile(r"[0-9]+")
+
+
+class BodyError(Exception):
+    """A request body the emulator refuses to read: ``status`` and what was wrong."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def declared_length(values: list[str] | None) -> int | None:
+    """The body length the ``Content-Length`` header(s) declare; None without one.
+
+    Raises:
+        BodyError: not one run of ASCII digits (``-1``, ``abc``, ``+5``, ``1_0``, a
+            non-ASCII digit), or several headers that disagree.
+    """
+    if not values:
+        return None
+    distinct = {value.strip() for value in values}
+    if len(distinct) > 1:
+        raise BodyError(400, "Invalid Content-Length: the request declares different lengths")
+    (value,) = distinct
+    if not _DIGITS.fullmatch(value):
+        raise BodyError(400, f"Invalid Content-Length {value!r}: send the body's size in bytes")
+    return int(value)
 
 
 def _fast_etag(size: int, first: bytes, last: bytes) -> str:
@@ -82,21 +116,31 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     # -- I/O helpers used by the emulator ------------------------------------------------
 
     def read_body(self, limit: int) -> bytes | Reply:
-        """Read an API request's body, or return the reply refusing it (then close)."""
-        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
-            return self._read_chunked(limit)
-        length_header = self.headers.get("Content-Length")
-        if length_header is None:
-            return b""
+        """Read an API request's body, or return the reply refusing it (then close).
+
+        A body is refused before it is read: a ``Content-Length`` that is not a size
+        (400), a declared length over ``limit`` (413), and with chunked transfer coding
+        a malformed size line or trailer (400) or a chunk that would take the body over
+        ``limit`` (413, from the chunk's size line).
+        """
         try:
-            length = int(length_header)
-        except ValueError:
-            self.close_connection = True
-            return Reply(400, error_body(400, "Invalid Content-Length", code="BAD_REQUEST"))
-        if length > limit:
-            self.close_connection = True
-            return Reply(413, error_body(413, "The request body is too large"))
+            if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+                return self._read_chunked(limit)
+            length = declared_length(self.headers.get_all("Content-Length"))
+            if length is None:
+                return b""
+            if length > limit:
+                raise BodyError(413, "The request body is too large")
+        except BodyError as refusal:
+            return self.refuse(refusal)
         return self.rfile.read(length)
+
+    def refuse(self, refusal: BodyError) -> Reply:
+        """The reply refusing a body; the connection is closed after it (what follows
+        on it can't be framed)."""
+        self.close_connection = True
+        code = "BAD_REQUEST" if refusal.status == 400 else None
+        return Reply(refusal.status, error_body(refusal.status, refusal.message, code=code))
 
     def spool_body(
         self, limit: int, new_file: Callable[[], str], *, fast_etag: bool = False
@@ -112,16 +156,15 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             return Reply(
                 411, b"<Error><Code>MissingContentLength</Code></Error>", "application/xml"
             )
-        length_header = self.headers.get("Content-Length")
-        if length_header is None:
+        try:
+            length = declared_length(self.headers.get_all("Content-Length"))
+            if length is not None and length > limit:
+                raise BodyError(413, "The request body is too large")
+        except BodyError as refusal:
+            return self.refuse(refusal)
+        if length is None:
             return None
-        if not length_header.isdigit():
-            self.close_connection = True
-            return Reply(400, error_body(400, "Invalid Content-Length", code="BAD_REQUEST"))
-        remaining = int(length_header)
-        if remaining > limit:
-            self.close_connection = True
-            return Reply(413, error_body(413, "The request body is too large"))
+        remaining = length
         path = new_file()
         digest = hashlib.md5(usedforsecurity=False)
         first = last = b""
@@ -141,19 +184,44 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         etag = _fast_etag(size, first, last) if fast_etag else digest.hexdigest()
         return SpooledBody(path, size, etag)
 
-    def _read_chunked(self, limit: int) -> bytes | Reply:
+    def _read_chunked(self, limit: int) -> bytes:
+        """Read a chunked body, checking each chunk's size against ``limit`` before
+        reading the chunk.
+
+        Raises:
+            BodyError: a malformed size line, chunk end or trailer (400), the body over
+                ``limit`` (413), or the client hung up mid-body (400).
+        """
         data = bytearray()
         while True:
-            size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
+            line = self._framing_line("chunk size line")
+            size_field = line.split(b";", 1)[0].strip()
+            if not _CHUNK_SIZE.fullmatch(size_field):
+                raise BodyError(400, f"Invalid chunk size {size_field[:20]!r}: send hex digits")
+            size = int(size_field, 16)
             if size == 0:
-                while self.rfile.readline() not in (b"\r\n", b"\n", b""):
-                    pass  # trailers
+                break
+            if len(data) + size > limit:
+                raise BodyError(413, "The request body is too large")
+            chunk = self.rfile.read(size)
+            if len(chunk) < size:
+                raise BodyError(400, "The chunked body ended before its last chunk")
+            data += chunk
+            if self.rfile.read(2) != b"\r\n":
+                raise BodyError(400, "A chunk's data must end with CRLF")
+        for _ in range(_MAX_TRAILERS + 1):
+            if self._framing_line("trailer") in (b"\r\n", b"\n"):
                 return bytes(data)
-            data += self.rfile.read(size)
-            self.rfile.readline()
-            if len(data) > limit:
-                self.close_connection = True
-                return Reply(413, error_body(413, "The request body is too large"))
+        raise BodyError(400, f"More than {_MAX_TRAILERS} trailer fields")
+
+    def _framing_line(self, what: str) -> bytes:
+        """One line of a chunked body's framing, at most ``_MAX_LINE`` bytes."""
+        line = self.rfile.readline(_MAX_LINE + 1)
+        if len(line) > _MAX_LINE:
+            raise BodyError(400, f"The {what} is longer than {_MAX_LINE} bytes")
+        if not line.endswith(b"\n"):
+            raise BodyError(400, f"The chunked body ended in a {what}")
+        return line
 
     def send(self, reply: Reply) -> None:
         try:
