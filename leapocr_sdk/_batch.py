@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import attrs
 
 from . import _constants as C
+from ._operations import COMPLETE, INITIATE, SUBMIT_URL
 from ._parsing import Reply, parse_job, retry_after_seconds
 from ._plans import Context, discard_job
 from ._steps import Call, Emit, FlowGroup, NextFinished, Plan, Sleep
@@ -213,8 +214,8 @@ class Throttle:
 
 # The requests that start (and bill) a job; before one is sent, a submission cut short
 # cannot have cost anything and is safe to send again.
-STARTS_A_JOB = frozenset({"submit_url", "complete_upload"})
-ISSUES_A_JOB_ID = "initiate_upload"
+STARTS_A_JOB = frozenset({SUBMIT_URL.name, COMPLETE.name})
+ISSUES_A_JOB_ID = INITIATE.name
 
 
 def watched(

@@ -119,10 +119,11 @@ from typing import Any, Literal
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from .._contract import FORMATS
+from .._operations import API_ROOT, UPLOAD_PART
 from .faults import Faults
 from .jobs import FINISHED, Job, JobStore, JobView, Model, Template
 from .messages import Reply, Request, SpooledBody, error, error_body
-from .routing import API_PREFIX, Api, match
+from .routing import Api, match
 from .server import _MAX_API_BODY, _MAX_PART_BODY, BodyError, _Handler, _Server, declared_length
 from .webhooks import WEBHOOK_EVENTS, WebhookDelivery, WebhookDispatcher
 
@@ -342,7 +343,7 @@ class LeapOCREmulator:
     @property
     def base_url(self) -> str:
         """The API base URL, e.g. ``http://127.0.0.1:8765/api/v1``."""
-        return self.url + API_PREFIX
+        return self.url + API_ROOT
 
     # -- inspection --------------------------------------------------------------------------
 
@@ -585,7 +586,7 @@ class LeapOCREmulator:
             headers={name.lower(): value for name, value in handler.headers.items()},
         )
         route, params, allowed = match(request.method, request.path)
-        storage = route == "upload_part"
+        storage = route == UPLOAD_PART.name
         awake = self._sleep(self.faults.latency(route))
         drop = self.faults.take_drop(route)
         if drop is False or not awake:  # before handling: read (half of a part upload) and hang up
@@ -641,7 +642,7 @@ class LeapOCREmulator:
             except Exception:
                 logger.exception("emulator error on %s %s", request.method, request.path)
                 reply = error(500, "Internal server error")
-        if request.path.startswith(API_PREFIX + "/"):
+        if request.path.startswith(API_ROOT + "/"):
             for name, value in self._api.rate_headers().items():
                 reply.headers.setdefault(name, value)
         kind = self.faults.take_malformed(route)

@@ -14,9 +14,7 @@ from collections.abc import Callable
 from .faults import Faults
 from .jobs import JobStore
 
-__all__ = ["API_PREFIX", "RateLimiter", "Service"]
-
-API_PREFIX = "/api/v1"
+__all__ = ["RateLimiter", "Service"]
 
 
 class RateLimiter:

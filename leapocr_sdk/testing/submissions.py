@@ -11,10 +11,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from .._contract import CONTENT_TYPES, MAX_FILE_SIZE, MULTIPART_THRESHOLD, PART_SIZE
+from .._operations import API_ROOT, COMPLETE
 from .checks import _check, _parse_json
 from .jobs import Job, Template, Upload, iso, template_slug_for
 from .messages import Reply, Request, error, json_reply
-from .service import API_PREFIX
 from .uploads import UploadStore
 
 __all__ = ["Submissions"]
@@ -173,7 +173,7 @@ class Submissions(UploadStore):
             "chunk_size": chunk,
             "total_chunks": len(ranges),
             "parts": parts,
-            "complete_url": f"{API_PREFIX}/ocr/uploads/{job.id}/complete",
+            "complete_url": API_ROOT + COMPLETE.path.format(job_id=job.id),
             "expires_at": iso(expires),
         }
         return json_reply(body)

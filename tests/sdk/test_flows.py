@@ -10,6 +10,7 @@ import pytest
 
 from leapocr_sdk import _constants as C
 from leapocr_sdk import _plans as plans
+from leapocr_sdk._operations import DELETE, INITIATE
 from leapocr_sdk._retry import next_delay
 from leapocr_sdk._sources import open_source
 from leapocr_sdk._validation import SubmitOptions
@@ -163,7 +164,7 @@ def test_a_bad_upload_url_deletes_the_job_and_names_the_part(url):
         script.run(plans.process_file(ctx(), source, SubmitOptions(), None))
     assert info.value.part_number == 2
     assert info.value.job_deleted is True
-    assert [call.name for call in script.calls()] == ["initiate_upload", "delete_job"]
+    assert [call.name for call in script.calls()] == [INITIATE.name, DELETE.name]
 
 
 # --- interrupts and raising callbacks ------------------------------------------------
@@ -176,7 +177,7 @@ def test_an_interrupted_upload_deletes_the_job_then_reraises(interrupt):
         script.run(plans.process_file(ctx(), source, SubmitOptions(), None))
     assert f"job {JOB} was deleted" in "".join(info.value.__notes__)
     delete = script.calls()[-1]
-    assert delete.name == "delete_job" and delete.timeout <= C.CLEANUP_TIMEOUT
+    assert delete.name == DELETE.name and delete.timeout <= C.CLEANUP_TIMEOUT
 
 
 def test_an_interrupted_upload_names_the_job_when_it_cannot_be_deleted():
