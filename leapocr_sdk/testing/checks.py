@@ -19,8 +19,8 @@ from .._contract import (
     MAX_URL_LENGTH,
     RESULT_PAGE_LIMIT_DEFAULT,
 )
-from .jobs import Model, Upload
-from .messages import Reply, Request, error
+from .jobs import ModelEntry, Upload
+from .messages import HttpReply, HttpRequest, error
 from .service import Service
 
 # -- request validation --------------------------------------------------------------------
@@ -42,7 +42,7 @@ _TYPE_NAMES = {str: "a string", int: "an integer", dict: "an object", bool: "a b
 _EXCLUDED_BY_TEMPLATE = ("format", "model", "schema", "instructions")
 
 
-def _check(payload: Mapping[str, Any], required: tuple[str, ...]) -> Reply | None:
+def _check(payload: Mapping[str, Any], required: tuple[str, ...]) -> HttpReply | None:
     """Check the fields of a submission body like the contract's schemas do."""
     for name in required:
         if payload.get(name) is None:
@@ -79,7 +79,7 @@ def _check(payload: Mapping[str, Any], required: tuple[str, ...]) -> Reply | Non
     return None
 
 
-def _parse_json(request: Request) -> dict[str, Any] | Reply:
+def _parse_json(request: HttpRequest) -> dict[str, Any] | HttpReply:
     try:
         payload = json.loads(request.body or b"null")
     except (ValueError, UnicodeDecodeError):
@@ -99,7 +99,7 @@ def _unquoted(etag: str) -> str:
 class RequestChecks(Service):
     """Checks shared by the route handlers (the job's options, parts, paging)."""
 
-    def _options(self, payload: Mapping[str, Any]) -> tuple[Model, dict[str, Any]] | Reply:
+    def _options(self, payload: Mapping[str, Any]) -> tuple[ModelEntry, dict[str, Any]] | HttpReply:
         """The job's model and options, following the service's rules (or the refusal)."""
         slug = payload.get("template_slug")
         boxes = bool(payload.get("extract_bounding_boxes"))
@@ -164,7 +164,7 @@ class RequestChecks(Service):
         return model, options
 
     @staticmethod
-    def _check_parts(upload: Upload, given: list[tuple[int, str]]) -> Reply | None:
+    def _check_parts(upload: Upload, given: list[tuple[int, str]]) -> HttpReply | None:
         numbers = [number for number, _ in given]
         if numbers != sorted(set(numbers)):
             return error(
@@ -195,7 +195,7 @@ class RequestChecks(Service):
                 )
         return None
 
-    def _page_query(self, request: Request) -> tuple[int, int] | Reply:
+    def _page_query(self, request: HttpRequest) -> tuple[int, int] | HttpReply:
         values: list[int] = []
         limits = (("page", 1, None), ("limit", RESULT_PAGE_LIMIT_DEFAULT, self.max_result_limit))
         for name, default, highest in limits:

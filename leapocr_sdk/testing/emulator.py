@@ -121,8 +121,8 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 from .._contract import FORMATS
 from .._operations import API_ROOT, UPLOAD_PART
 from .faults import Faults
-from .jobs import FINISHED, Job, JobStore, JobView, Model, Template
-from .messages import Reply, Request, SpooledBody, error, error_body
+from .jobs import FINISHED, JobRecord, JobStore, JobView, ModelEntry, Template
+from .messages import HttpReply, HttpRequest, SpooledBody, error, error_body
 from .routing import Api, match
 from .server import _MAX_API_BODY, _MAX_PART_BODY, BodyError, _Handler, _Server, declared_length
 from .webhooks import WEBHOOK_EVENTS, WebhookDelivery, WebhookDispatcher
@@ -409,7 +409,7 @@ class LeapOCREmulator:
         Raises:
             KeyError: no such job.
         """
-        job: Job | None = self._store.get(job_id)
+        job: JobRecord | None = self._store.get(job_id)
         if job is None:
             raise KeyError(job_id)
         return self._store.view(job)
@@ -455,7 +455,7 @@ class LeapOCREmulator:
             description: what ``list_models()`` says about it.
             priority: its place in the model list (lower first).
         """
-        model = Model(name, display_name or name, description, credits_per_page, 0, priority)
+        model = ModelEntry(name, display_name or name, description, credits_per_page, 0, priority)
         self._store.add_model(model)
 
     def add_template(
@@ -558,7 +558,12 @@ class LeapOCREmulator:
         return not self._stopping.is_set()
 
     def _record(
-        self, handler: _Handler, request: Request, route: str, status: int | None, started: float
+        self,
+        handler: _Handler,
+        request: HttpRequest,
+        route: str,
+        status: int | None,
+        started: float,
     ) -> None:
         record = RecordedRequest(
             method=request.method,
@@ -579,7 +584,7 @@ class LeapOCREmulator:
     def _serve(self, handler: _Handler) -> None:
         started = time.time()
         target = urlsplit(handler.path)
-        request = Request(
+        request = HttpRequest(
             method=handler.command,
             path=unquote(target.path),
             query=dict(parse_qsl(target.query, keep_blank_values=True)),
@@ -601,14 +606,14 @@ class LeapOCREmulator:
             self._record(handler, request, route, None, started)
             handler.drop()
             return
-        body: bytes | SpooledBody | Reply | None
+        body: bytes | SpooledBody | HttpReply | None
         if storage:
             body = handler.spool_body(
                 _MAX_PART_BODY, self._store.new_file, fast_etag=self.etag_mode == "fast"
             )
         else:
             body = handler.read_body(_MAX_API_BODY)
-        if isinstance(body, Reply):
+        if isinstance(body, HttpReply):
             reply = body
         else:
             if isinstance(body, SpooledBody):
@@ -628,14 +633,16 @@ class LeapOCREmulator:
         self._record(handler, request, route, reply.status, started)
         handler.send(reply)
 
-    def _reply(self, route: str, params: dict[str, str], allowed: bool, request: Request) -> Reply:
+    def _reply(
+        self, route: str, params: dict[str, str], allowed: bool, request: HttpRequest
+    ) -> HttpReply:
         self._sleep(self.faults.take_slow(route))
         failure = self.faults.take_failure(route)
         if failure is not None:
             body = failure.body
             if body is None:
                 body = error_body(failure.status, f"Injected failure ({failure.status})")
-            reply = Reply(failure.status, body, failure.content_type, dict(failure.headers))
+            reply = HttpReply(failure.status, body, failure.content_type, dict(failure.headers))
         else:
             try:
                 reply = self._api.handle(route, params, allowed, request)
@@ -647,8 +654,8 @@ class LeapOCREmulator:
                 reply.headers.setdefault(name, value)
         kind = self.faults.take_malformed(route)
         if kind == "truncated":
-            reply = Reply(200, reply.body[: max(1, len(reply.body) // 2)], "application/json")
+            reply = HttpReply(200, reply.body[: max(1, len(reply.body) // 2)], "application/json")
         elif kind == "non_json":
             page = b"<html><body><h1>502 Bad Gateway</h1></body></html>"
-            reply = Reply(200, page, "text/html")
+            reply = HttpReply(200, page, "text/html")
         return reply

@@ -1,6 +1,6 @@
 """The emulator's HTTP messages: a parsed request, a reply, and the error bodies it sends.
 
-Handlers take a parsed :class:`Request` and return a :class:`Reply`; the HTTP server in
+Handlers take a parsed :class:`HttpRequest` and return an :class:`HttpReply`; the HTTP server in
 ``emulator.py`` does the I/O, faults and recording.
 """
 
@@ -14,8 +14,8 @@ from .._contract import LESS_CREDITS
 
 __all__ = [
     "ERROR_CODES",
-    "Reply",
-    "Request",
+    "HttpReply",
+    "HttpRequest",
     "SpooledBody",
     "error",
     "error_body",
@@ -53,7 +53,7 @@ class SpooledBody:
 
 
 @dataclass
-class Request:
+class HttpRequest:
     """An incoming request; header names are lower-case.
 
     Storage PUTs arrive in ``spooled`` (a temporary file), every other body in ``body``.
@@ -72,7 +72,7 @@ class Request:
 
 
 @dataclass
-class Reply:
+class HttpReply:
     """An outgoing response."""
 
     status: int
@@ -81,8 +81,8 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
 
 
-def json_reply(payload: Any, status: int = 200) -> Reply:
-    return Reply(status, json.dumps(payload).encode())
+def json_reply(payload: Any, status: int = 200) -> HttpReply:
+    return HttpReply(status, json.dumps(payload).encode())
 
 
 def error_body(status: int, message: str, *, code: str | None = None, details: Any = None) -> bytes:
@@ -95,14 +95,14 @@ def error_body(status: int, message: str, *, code: str | None = None, details: A
     return json.dumps(payload).encode()
 
 
-def error(status: int, message: str, *, code: str | None = None, details: Any = None) -> Reply:
-    return Reply(status, error_body(status, message, code=code, details=details))
+def error(status: int, message: str, *, code: str | None = None, details: Any = None) -> HttpReply:
+    return HttpReply(status, error_body(status, message, code=code, details=details))
 
 
-def s3_error(status: int, code: str, message: str) -> Reply:
+def s3_error(status: int, code: str, message: str) -> HttpReply:
     """An object-storage style XML error."""
     body = (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
         f"<Error><Code>{code}</Code><Message>{message}</Message></Error>\n"
     )
-    return Reply(status, body.encode(), "application/xml")
+    return HttpReply(status, body.encode(), "application/xml")

@@ -9,8 +9,8 @@ import uuid
 from typing import Any
 
 from .checks import RequestChecks
-from .jobs import FINISHED, Job, iso
-from .messages import Reply, Request, error, json_reply
+from .jobs import FINISHED, JobRecord, iso
+from .messages import HttpReply, HttpRequest, error, json_reply
 
 __all__ = ["Rendering"]
 
@@ -18,7 +18,7 @@ __all__ = ["Rendering"]
 class Rendering(RequestChecks):
     """``GET /ocr/status``, ``GET /ocr/result``, ``DELETE /ocr/delete``, models, health."""
 
-    def _state(self, job: Job) -> tuple[str, str, int, float]:
+    def _state(self, job: JobRecord) -> tuple[str, str, int, float]:
         """``(shown status, real status, processed_pages, now)``, charging a completed job.
 
         The shown status is the real one unless a fault overrides it.
@@ -28,7 +28,7 @@ class Rendering(RequestChecks):
         real, processed = job.progress(now)
         return self.faults.status_override(job.id) or real, real, processed, now
 
-    def status(self, job: Job) -> Reply:
+    def status(self, job: JobRecord) -> HttpReply:
         with self.store.lock:
             status, _, processed, now = self._state(job)
             body: dict[str, Any] = {
@@ -51,9 +51,9 @@ class Rendering(RequestChecks):
                 body["deleted_at"] = iso(job.deleted_at)
         return json_reply(body)
 
-    def result(self, job: Job | None, request: Request) -> Reply:
+    def result(self, job: JobRecord | None, request: HttpRequest) -> HttpReply:
         paging = self._page_query(request)
-        if isinstance(paging, Reply):
+        if isinstance(paging, HttpReply):
             return paging
         if job is None:
             return error(404, "Job not found")
@@ -107,7 +107,7 @@ class Rendering(RequestChecks):
         return json_reply(body)
 
     @staticmethod
-    def _page(job: Job, index: int, value: Any) -> dict[str, Any]:
+    def _page(job: JobRecord, index: int, value: Any) -> dict[str, Any]:
         """One page of a result; a deleted job's pages keep only their id and number."""
         page: dict[str, Any] = {"id": job.page_ids[index], "page_number": index + 1}
         page["result"] = value
@@ -122,7 +122,7 @@ class Rendering(RequestChecks):
             page["bounding_boxes"] = [box.to_json() for box in content.boxes]
         return page
 
-    def delete(self, job: Job) -> Reply:
+    def delete(self, job: JobRecord) -> HttpReply:
         with self.store.lock:
             if job.deleted_at is not None:
                 return error(404, f"Job {job.id} does not exist or was already deleted")
@@ -155,7 +155,7 @@ class Rendering(RequestChecks):
             }
         return json_reply(body)
 
-    def health(self) -> Reply:
+    def health(self) -> HttpReply:
         """``GET /health`` (no API key): the service's ``health.HealthStatus``."""
         reader = importlib.util.find_spec("pypdf") is not None
         check = {
@@ -173,7 +173,7 @@ class Rendering(RequestChecks):
         }
         return json_reply(body)
 
-    def models(self) -> Reply:
+    def models(self) -> HttpReply:
         models = [
             {
                 "name": m.name,

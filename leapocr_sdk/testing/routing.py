@@ -25,7 +25,7 @@ from .._operations import (
     Operation,
 )
 from .faults import UNKNOWN
-from .messages import Reply, Request, error
+from .messages import HttpReply, HttpRequest, error
 from .rendering import Rendering
 from .submissions import Submissions
 
@@ -71,7 +71,9 @@ class Api(Submissions, Rendering):
 
     # -- entry point ----------------------------------------------------------------------
 
-    def handle(self, route: str, params: dict[str, str], allowed: bool, request: Request) -> Reply:
+    def handle(
+        self, route: str, params: dict[str, str], allowed: bool, request: HttpRequest
+    ) -> HttpReply:
         if route == UPLOAD_PART.name and allowed:
             return self.upload_part(params["upload_id"], params["part_number"], request)
         if route == HEALTH.name and allowed:

@@ -19,7 +19,7 @@ from email.utils import formatdate
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
-from .messages import Reply, SpooledBody, error_body
+from .messages import HttpReply, SpooledBody, error_body
 from .uploads import MAX_PART_SIZE
 
 if TYPE_CHECKING:
@@ -115,7 +115,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
     # -- I/O helpers used by the emulator ------------------------------------------------
 
-    def read_body(self, limit: int) -> bytes | Reply:
+    def read_body(self, limit: int) -> bytes | HttpReply:
         """Read an API request's body, or return the reply refusing it (then close).
 
         A body is refused before it is read: a ``Content-Length`` that is not a size
@@ -135,25 +135,25 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             return self.refuse(refusal)
         return self.rfile.read(length)
 
-    def refuse(self, refusal: BodyError) -> Reply:
+    def refuse(self, refusal: BodyError) -> HttpReply:
         """The reply refusing a body; the connection is closed after it (what follows
         on it can't be framed)."""
         self.close_connection = True
         code = "BAD_REQUEST" if refusal.status == 400 else None
-        return Reply(refusal.status, error_body(refusal.status, refusal.message, code=code))
+        return HttpReply(refusal.status, error_body(refusal.status, refusal.message, code=code))
 
     def spool_body(
         self, limit: int, new_file: Callable[[], str], *, fast_etag: bool = False
-    ) -> SpooledBody | Reply | None:
+    ) -> SpooledBody | HttpReply | None:
         """Write a storage PUT's body to a new temporary file as it arrives, with its ETag.
 
         The ETag is the body's MD5, or with ``fast_etag`` a cheap stand-in of the same
-        shape (``_fast_etag``). None when there is no body; a Reply refusing it otherwise
+        shape (``_fast_etag``). None when there is no body; an HttpReply refusing it otherwise
         (then close).
         """
         if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
             self.close_connection = True
-            return Reply(
+            return HttpReply(
                 411, b"<Error><Code>MissingContentLength</Code></Error>", "application/xml"
             )
         try:
@@ -223,7 +223,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             raise BodyError(400, f"The chunked body ended in a {what}")
         return line
 
-    def send(self, reply: Reply) -> None:
+    def send(self, reply: HttpReply) -> None:
         try:
             phrase = HTTPStatus(reply.status).phrase
         except ValueError:

@@ -13,8 +13,8 @@ from urllib.parse import urlsplit
 from .._contract import CONTENT_TYPES, MAX_FILE_SIZE, MULTIPART_THRESHOLD, PART_SIZE
 from .._operations import API_ROOT, COMPLETE
 from .checks import _check, _parse_json
-from .jobs import Job, Template, Upload, iso, template_slug_for
-from .messages import Reply, Request, error, json_reply
+from .jobs import JobRecord, Template, Upload, iso, template_slug_for
+from .messages import HttpReply, HttpRequest, error, json_reply
 from .uploads import UploadStore
 
 __all__ = ["Submissions"]
@@ -36,7 +36,7 @@ def _is_loopback(host: str) -> bool:
 class Submissions(UploadStore):
     """``POST /ocr/uploads/url`` and ``POST /ocr/uploads/direct``."""
 
-    def _save_template(self, job: Job, payload: Mapping[str, Any]) -> None:
+    def _save_template(self, job: JobRecord, payload: Mapping[str, Any]) -> None:
         """``save_as_template``: keep the job's options as a template (not for template jobs)."""
         if not payload.get("save_as_template") or job.template_slug:
             return
@@ -54,9 +54,9 @@ class Submissions(UploadStore):
             self.store.add_template(template)
             job.saved_template_slug = slug
 
-    def submit_url(self, request: Request) -> Reply:
+    def submit_url(self, request: HttpRequest) -> HttpReply:
         payload = _parse_json(request)
-        if isinstance(payload, Reply):
+        if isinstance(payload, HttpReply):
             return payload
         problem = _check(payload, ("url",))
         if problem:
@@ -66,7 +66,7 @@ class Submissions(UploadStore):
         if parts.scheme not in ("http", "https") or not parts.hostname:
             return error(400, "url must be an absolute http(s) URL", details={"field": "url"})
         chosen = self._options(payload)
-        if isinstance(chosen, Reply):
+        if isinstance(chosen, HttpReply):
             return chosen
         model, options = chosen
         file_name = payload.get("file_name") or basename(parts.path) or "document.pdf"
@@ -121,9 +121,9 @@ class Submissions(UploadStore):
             return
         self.store.ingest(job_id, path)
 
-    def initiate(self, request: Request) -> Reply:
+    def initiate(self, request: HttpRequest) -> HttpReply:
         payload = _parse_json(request)
-        if isinstance(payload, Reply):
+        if isinstance(payload, HttpReply):
             return payload
         problem = _check(payload, ("file_name", "content_type", "file_size"))
         if problem:
@@ -136,7 +136,7 @@ class Submissions(UploadStore):
                 details={"field": "content_type", "allowed_values": list(CONTENT_TYPES)},
             )
         chosen = self._options(payload)
-        if isinstance(chosen, Reply):
+        if isinstance(chosen, HttpReply):
             return chosen
         model, options = chosen
         size: int = payload["file_size"]

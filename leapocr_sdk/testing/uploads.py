@@ -10,8 +10,8 @@ import time
 
 from .._contract import MULTIPART_THRESHOLD, PART_SIZE
 from .checks import RequestChecks, _parse_json, _unquoted
-from .jobs import Job, Upload, iso
-from .messages import Reply, Request, error, json_reply, s3_error
+from .jobs import JobRecord, Upload, iso
+from .messages import HttpReply, HttpRequest, error, json_reply, s3_error
 
 __all__ = ["MAX_PART_SIZE", "UploadStore"]
 
@@ -34,7 +34,7 @@ class UploadStore(RequestChecks):
             f"?X-Expires={expires}&X-Signature={signature}"
         )
 
-    def upload_part(self, upload_id: str, part: str, request: Request) -> Reply:
+    def upload_part(self, upload_id: str, part: str, request: HttpRequest) -> HttpReply:
         """``PUT`` of one part to a presigned URL; answers with the part's quoted ETag."""
         if "x-api-key" in request.headers:
             with self._lock:
@@ -73,11 +73,11 @@ class UploadStore(RequestChecks):
             upload.received[number] = (etag, kept)
         if previous is not None:
             self.store.remove_file(previous[1])
-        return Reply(200, b"", None, {"ETag": etag})
+        return HttpReply(200, b"", None, {"ETag": etag})
 
-    def complete(self, job: Job, request: Request) -> Reply:
+    def complete(self, job: JobRecord, request: HttpRequest) -> HttpReply:
         payload = _parse_json(request)
-        if isinstance(payload, Reply):
+        if isinstance(payload, HttpReply):
             return payload
         parts = payload.get("parts")
         if not isinstance(parts, list) or not parts:
@@ -130,7 +130,7 @@ class UploadStore(RequestChecks):
         self.store.ingest(job_id, path)
 
     @staticmethod
-    def _completed(job: Job) -> Reply:
+    def _completed(job: JobRecord) -> HttpReply:
         return json_reply(
             {
                 "job_id": job.id,
