@@ -28,6 +28,7 @@ from . import _constants as C
 from ._flows import Context, discard_job
 from ._operations import COMPLETE, INITIATE, SUBMIT_URL
 from ._parsing import Reply, parse_job, retry_after_seconds
+from ._sources import is_url as is_url  # re-exported for the clients
 from ._steps import Call, Emit, Flow, FlowGroup, NextFinished, Sleep
 from .errors import (
     APIConnectionError,
@@ -111,11 +112,6 @@ class BatchEvent:
 
 UploadHook = Callable[[int, int], object] | None
 StatusHook = Callable[[JobStatusInfo], object] | None
-
-
-def is_url(source: object) -> bool:
-    """An http(s) URL (submitted with process_url); any other str is a local path."""
-    return isinstance(source, str) and source.lower().startswith(("http://", "https://"))
 
 
 # --- one document, start to end ------------------------------------------------------
