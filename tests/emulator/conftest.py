@@ -175,15 +175,16 @@ def invoice_pdf() -> bytes:
 
 
 @pytest.fixture
-def emu() -> Iterator[LeapOCREmulator]:
-    with LeapOCREmulator(processing_seconds=0.05, seed=1) as emulator:
-        yield emulator
+def make_emu(
+    leapocr_emulator_factory: Callable[..., LeapOCREmulator],
+) -> Callable[..., LeapOCREmulator]:
+    """Start an emulator with custom keywords; stopped after the test (the plugin's fixture)."""
+    return leapocr_emulator_factory
 
 
 @pytest.fixture
-def make_emu(leapocr_emulator_factory: Any) -> Callable[..., LeapOCREmulator]:
-    """Start an emulator with custom keywords; stopped after the test (the plugin's fixture)."""
-    return leapocr_emulator_factory  # type: ignore[no-any-return]
+def emu(make_emu: Callable[..., LeapOCREmulator]) -> LeapOCREmulator:
+    return make_emu(processing_seconds=0.05, seed=1)
 
 
 def raw(method: str, url: str, **kwargs: Any) -> httpx.Response:
