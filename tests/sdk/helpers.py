@@ -20,7 +20,7 @@ from typing import Any
 
 from werkzeug import Request, Response
 
-from tests.wire import check_response_body
+from tests.openapi_checks import check_response_body
 
 JOB = "123e4567-e89b-12d3-a456-426614174000"
 JOB2 = "9f0c3a52-7d41-4b6e-8e2a-0c5d1f2e3a4b"

@@ -34,6 +34,7 @@ from leapocr_sdk import (
     builtin_models,
     estimate_credits,
 )
+from tests.openapi_checks import check_response_body
 from tests.sdk.helpers import (
     API,
     JOB,
@@ -46,7 +47,6 @@ from tests.sdk.helpers import (
     service_status,
     split,
 )
-from tests.wire import check_response_body
 
 URL = "https://example.com/invoice.pdf"
 SCHEMA = {"type": "object", "properties": {"total": {"type": "number"}}}
