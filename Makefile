@@ -39,8 +39,8 @@ generate: $(STAMP)
 check: lint types spec regen-diff docs test package lower-bounds
 
 lint: $(STAMP)
-	$(BIN)/ruff check leapocr_sdk tests scripts
-	$(BIN)/ruff format --check leapocr_sdk tests scripts
+	$(BIN)/ruff check leapocr_sdk tests scripts benchmarks
+	$(BIN)/ruff format --check leapocr_sdk tests scripts benchmarks
 
 types: $(STAMP)
 	$(BIN)/mypy --strict leapocr_sdk
@@ -86,12 +86,12 @@ demo: $(STAMP)
 
 ## Benchmarks (sets up its own environment for the comparison SDK under .bench/).
 bench: $(STAMP)
-	$(BIN)/python scripts/bench.py
-	$(BIN)/python scripts/bench_issue12.py
+	$(BIN)/python benchmarks/sdk_comparison.py
+	$(BIN)/python benchmarks/scale_targets.py
 
 bench-smoke: $(STAMP)
-	$(BIN)/python scripts/bench.py --smoke
-	$(BIN)/python scripts/bench_issue12.py --smoke
+	$(BIN)/python benchmarks/sdk_comparison.py --smoke
+	$(BIN)/python benchmarks/scale_targets.py --smoke
 
 ## The full-size reliability soak (the test suite runs a reduced one).
 soak: $(STAMP)

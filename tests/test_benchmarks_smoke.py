@@ -2,7 +2,7 @@
 
 The benchmarks themselves never run in the test suite; this only checks that their code
 runs (in a few seconds, without the official SDK and without writing the results files).
-``bench.py --smoke`` and ``bench_issue12.py --smoke`` run side by side.
+``sdk_comparison.py --smoke`` and ``scale_targets.py --smoke`` run side by side.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def _start(script: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, str(ROOT / "scripts" / script), "--smoke"],
+        [sys.executable, str(ROOT / "benchmarks" / script), "--smoke"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -31,7 +31,7 @@ def _table(process: subprocess.Popen[str]) -> list[str]:
 
 
 def test_bench_smoke_runs_every_scenario() -> None:
-    bench, issue12 = _start("bench.py"), _start("bench_issue12.py")
+    bench, issue12 = _start("sdk_comparison.py"), _start("scale_targets.py")
     table = _table(bench)
     assert table[0].startswith("| figure | leapocr-sdk | raw httpx | official SDK |")
     rows = "\n".join(table[1:])

@@ -1,12 +1,12 @@
 """Benchmarks: leapocr-sdk against raw httpx (the floor) and the official SDK, on the emulator.
 
-``make bench`` (``.venv/bin/python scripts/bench.py``) measures every figure of issue 4
+``make bench`` (``.venv/bin/python benchmarks/sdk_comparison.py``) measures every figure of issue 4
 and prints one table of medians with their ratio to the floor, which it also writes
-to ``scripts/bench-results.md``. The official SDK (``leapocr`` from PyPI) is installed
+to ``benchmarks/results/sdk-comparison.md``. The official SDK (``leapocr`` from PyPI) is installed
 only into ``.bench/official-venv``; if it cannot be installed, its column says why.
 ``make bench-smoke`` (``--smoke``) runs every scenario tiny, without the official SDK,
 and exits non-zero if anything fails. Each measurement runs in a fresh worker process
-(``bench_worker.py``); the emulator and the small file server run in this process.
+(``worker.py``); the emulator and the small file server run in this process.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from bench_harness import (
+from harness import (
     BENCH_DIR,
     ROOT,
     BenchError,
@@ -51,7 +51,7 @@ from leapocr_sdk.testing import LeapOCREmulator, make_pdf
 
 API_KEY = "bench-key-0123456789"
 MIB = 1024 * 1024
-RESULTS = ROOT / "scripts" / "bench-results.md"
+RESULTS = ROOT / "benchmarks" / "results" / "sdk-comparison.md"
 ERROR_CELL = "error"
 
 
@@ -951,7 +951,7 @@ def main(argv: list[str] | None = None) -> int:
             rows.append(Row(name, ERROR_CELL))
     command = "make bench-smoke" if args.smoke else "make bench"
     if argv is None and sys.argv[1:] not in ([], ["--smoke"]):
-        command = shlex.join([".venv/bin/python", "scripts/bench.py", *sys.argv[1:]])
+        command = shlex.join([".venv/bin/python", "benchmarks/sdk_comparison.py", *sys.argv[1:]])
     report = render(bench, rows, command, time.perf_counter() - started)
     print(report)
     output = args.output or (None if args.smoke else RESULTS)
