@@ -47,6 +47,7 @@ from harness import (
 
 from leapocr_sdk import LeapOCR
 from leapocr_sdk import _constants as C
+from leapocr_sdk._operations import STATUS, UPLOAD_PART
 from leapocr_sdk.testing import LeapOCREmulator, make_pdf
 
 API_KEY = "bench-key-0123456789"
@@ -199,7 +200,7 @@ def _measure_uploads(bench: Bench) -> Uploads:
                     if result["job_id"]:  # the emulator reads the document after ``complete``
                         emulator.wait_for_job(result["job_id"], timeout=120)
                     samples[impl].append(result)
-            puts = [r for r in emulator.requests if r.route == "upload_part"]
+            puts = [r for r in emulator.requests if r.route == UPLOAD_PART.name]
     finally:
         path.unlink()
     return Uploads(
@@ -356,7 +357,7 @@ def bench_status(bench: Bench) -> list[Row]:
 
 
 def _connections(emulator: LeapOCREmulator) -> str:
-    records = [r for r in emulator.requests if r.route == "status"]
+    records = [r for r in emulator.requests if r.route == STATUS.name]
     ports = {r.client_port for r in records}
     return f"{len(records)} status requests on {len(ports)} connections"
 
