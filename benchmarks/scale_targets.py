@@ -1,4 +1,6 @@
-"""Issue 12's benchmarks: measure, then judge, then report, each target written once.
+"""The scale benchmarks (CPU per request at 1,000 jobs, 20,000-page results, detection
+delay, 10,000 jobs, a 1 GiB upload): measure, then judge against each target, then report,
+each target written once.
 
 ``make bench`` runs this after ``sdk_comparison.py``;
 ``python benchmarks/scale_targets.py [--quick]`` alone; ``--big-upload-only`` measures

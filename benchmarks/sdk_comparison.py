@@ -1,9 +1,11 @@
 """Benchmarks: leapocr-sdk against raw httpx (the floor) and the official SDK, on the emulator.
 
-``make bench`` (``.venv/bin/python benchmarks/sdk_comparison.py``) measures every figure of issue 4
-and prints one table of medians with their ratio to the floor, which it also writes
-to ``benchmarks/results/sdk-comparison.md``. The official SDK (``leapocr`` from PyPI) is installed
-only into ``.bench/official-venv``; if it cannot be installed, its column says why.
+``make bench`` (``.venv/bin/python benchmarks/sdk_comparison.py``) measures each figure
+(uploads, status calls, jobs from URLs, detection delay, imports, results, batches) and
+prints one table of medians with their ratio to the floor, which it also writes to
+``benchmarks/results/sdk-comparison.md``. The official SDK (``leapocr`` from PyPI) is
+installed only into ``.bench/official-venv``; if it cannot be installed, its column says
+why.
 ``make bench-smoke`` (``--smoke``) runs every scenario tiny, without the official SDK,
 and exits non-zero if anything fails. Each measurement runs in a fresh worker process
 (``worker.py``); the emulator and the small file server run in this process.

@@ -31,7 +31,7 @@ def _table(process: subprocess.Popen[str]) -> list[str]:
 
 
 def test_bench_smoke_runs_every_scenario() -> None:
-    bench, issue12 = _start("sdk_comparison.py"), _start("scale_targets.py")
+    bench, targets = _start("sdk_comparison.py"), _start("scale_targets.py")
     table = _table(bench)
     assert table[0].startswith("| figure | leapocr-sdk | raw httpx | official SDK |")
     rows = "\n".join(table[1:])
@@ -48,8 +48,8 @@ def test_bench_smoke_runs_every_scenario() -> None:
     assert "`get_result`" in rows
     assert "| error |" not in rows
 
-    rows = "\n".join(_table(issue12))
-    for target in (  # the judged rows of issue 12, the 1 GiB upload's at 12 MiB
+    rows = "\n".join(_table(targets))
+    for target in (  # the judged rows, the 1 GiB upload's at 12 MiB
         "1 GiB upload (205 parts): wall / raw httpx, same concurrency (sync)",
         "1 GiB upload (205 parts): wall / raw httpx, same concurrency (async)",
         "1 GiB upload: peak memory above idle",

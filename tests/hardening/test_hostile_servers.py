@@ -1,4 +1,4 @@
-"""Issue 10, against real hostile servers on 127.0.0.1: replies that trickle, never end or
+"""The clients against real hostile servers on 127.0.0.1: replies that trickle, never end or
 inflate, bodies that echo the key, upload URLs and files that go bad mid-upload. Every test
 runs against both clients."""
 

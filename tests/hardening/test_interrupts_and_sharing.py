@@ -1,4 +1,4 @@
-"""Issue 10: programs that do more than one thing at once. Ctrl-C (a real SIGINT to a real
+"""Programs that do more than one thing at once. Ctrl-C (a real SIGINT to a real
 subprocess) and task cancellation during a multi-part upload, callbacks and where they run,
 errors crossing process boundaries, clients crossing event loops and fork."""
 

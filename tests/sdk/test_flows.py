@@ -1,5 +1,6 @@
 """Flows driven directly from a script of step results (tests/sdk/flow_script.py): the
-decisions of issue 10's hardening, each in milliseconds and without sockets."""
+decisions that keep them safe (clean-up, bounds, retries), each in milliseconds and
+without sockets."""
 
 from __future__ import annotations
 
