@@ -253,7 +253,7 @@ def bench_upload(bench: Bench) -> list[Row]:
     if any(r.get("complete_refused") for r in uploads.samples.get("official", [])):
         bench.notes.append(
             "The official SDK strips the quotes from each part's ETag before `complete`; the "
-            "contract (WIRE.md: ETags byte for byte, quotes included) and so the emulator "
+            "contract (docs/wire.md: ETags byte for byte, quotes included) and so the emulator "
             "refuse that with 400. All its parts were sent by then, so its upload time is "
             "measured up to that answer (same requests as a successful upload)."
         )

@@ -3,7 +3,7 @@
 The generated endpoint modules own the wire shape of every request: paths (with the job
 id percent-encoded), query parameters and JSON bodies. The facade sends what they build
 through its own clients, so that retries, timeouts and key handling stay in one place,
-and reads the replies itself, because it must accept both wire shapes of WIRE.md.
+and reads the replies itself, because it must accept both wire shapes (docs/wire.md).
 The generated package is imported on first use, not at ``import leapocr_sdk``.
 
 ``tests/test_generated_golden.py`` pins what these functions take from the generated

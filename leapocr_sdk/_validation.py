@@ -25,7 +25,7 @@ class SubmitOptions(NamedTuple):
     """Validated processing options, ready to be put on the wire.
 
     Without a template, ``output_type`` and ``model`` are always set (the service asks for
-    a model whenever a format is given; see WIRE.md, "defaults").
+    a model whenever a format is given; see docs/wire.md, "What the SDK sends").
     """
 
     output_type: OutputFormat | None = None

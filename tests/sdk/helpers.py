@@ -1,5 +1,5 @@
 """Building blocks for the SDK tests: job ids, response bodies of both wire shapes
-(WIRE.md), and scripted handlers for pytest-httpserver.
+(docs/wire.md), and scripted handlers for pytest-httpserver.
 
 Bodies in the service's shape are checked against openapi.yaml as they are built, so the
 fake server speaks the contract; bodies in the reference's shape are what the published

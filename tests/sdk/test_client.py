@@ -76,7 +76,7 @@ def body_of(request: Any) -> Any:
 @pytest.mark.parametrize(
     ("kwargs", "wire"),
     [
-        # Without a template, format and model are always sent (WIRE.md, "defaults").
+        # Without a template, format and model are always sent (docs/wire.md, "What the SDK sends").
         pytest.param({}, {"format": "markdown", "model": "standard-v2"}, id="no-options"),
         pytest.param(
             {"output_type": OutputFormat.MARKDOWN, "model": Model.PRO_V1},

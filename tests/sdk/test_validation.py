@@ -33,7 +33,7 @@ def assert_invalid(call, *args, match: str | None = None, **kwargs):
 
 # --- processing options (process_url and process_file share them) ---------------------------
 
-# The 2026 rule (WIRE.md, "The 2026 contract"): each refusal names what clashed and says
+# The 2026 rule (docs/wire.md, "What the SDK sends"): each refusal names what clashed and says
 # what to do instead.
 WITH_TEMPLATE = [
     ({"output_type": "markdown"}, ["output_type"]),
