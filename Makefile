@@ -42,8 +42,9 @@ lint: $(STAMP)
 	$(BIN)/ruff check leapocr_sdk tests scripts benchmarks
 	$(BIN)/ruff format --check leapocr_sdk tests scripts benchmarks
 
+## mypy: leapocr_sdk strict, tests/ for what they call (pyproject.toml's [tool.mypy]).
 types: $(STAMP)
-	$(BIN)/mypy --strict leapocr_sdk
+	$(BIN)/mypy
 
 spec: $(STAMP)
 	$(BIN)/openapi-spec-validator openapi.yaml

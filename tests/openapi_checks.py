@@ -26,7 +26,9 @@ from openapi_schema_validator import OAS31Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from leapocr_sdk._operations import API_ROOT as API_PREFIX
+from leapocr_sdk._operations import API_ROOT
+
+API_PREFIX = API_ROOT  # every API path hangs below it
 
 SPEC_PATH = Path(__file__).resolve().parent.parent / "openapi.yaml"
 SPEC_URI = "urn:leapocr:openapi"

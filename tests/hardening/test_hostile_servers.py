@@ -10,6 +10,7 @@ import json
 import pytest
 
 from leapocr_sdk import (
+    APIError,
     APITimeoutError,
     UnexpectedResponseError,
     UploadError,
@@ -189,7 +190,8 @@ def test_retry_after_60_during_wait_until_done_5_gives_up_in_time(hostile, make_
     with pytest.raises(WaitTimeoutError) as info:
         client.wait_until_done(JOB, timeout=5)
     assert client.sleeps == []  # never a 60 s sleep inside a 5 s wait
-    assert info.value.__cause__.status_code == 429
+    cause = info.value.__cause__
+    assert isinstance(cause, APIError) and cause.status_code == 429
     assert "HTTP 429" in "".join(info.value.__notes__)
 
 

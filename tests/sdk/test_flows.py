@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import random
+from typing import Any
 
 import pytest
 
@@ -59,13 +60,14 @@ def ticket(urls: list[str], job_id: str = JOB) -> bytes:
 def test_next_delay_never_sleeps_past_the_deadline():
     rng = random.Random(1)
     limited = reply(429, headers={"Retry-After": "60"})
-    common = {"max_retries": 3, "now": 100.0, "wall_now": 0.0, "rng": rng}
+    common: dict[str, Any] = {"max_retries": 3, "now": 100.0, "wall_now": 0.0, "rng": rng}
     assert next_delay(0, limited, None, **common) == 60.0
     assert next_delay(0, limited, 105.0, **common) is None  # 60 s would end past 105
     assert next_delay(0, reply(429, headers={"Retry-After": "2"}), 105.0, **common) == 2.0
     assert next_delay(3, limited, None, **common) is None  # out of retries
     assert next_delay(0, reply(404), None, **common) is None  # not retryable
-    assert 0 < next_delay(0, None, None, **common) <= C.BACKOFF_INITIAL  # connection failure
+    delay = next_delay(0, None, None, **common)  # a connection failure
+    assert delay is not None and 0 < delay <= C.BACKOFF_INITIAL
 
 
 def test_retry_after_60_during_a_5s_wait_gives_up_with_a_typed_error():
@@ -178,7 +180,8 @@ def test_an_interrupted_upload_deletes_the_job_then_reraises(interrupt):
         script.run(flows.process_file(ctx(), source, SubmitOptions(), None))
     assert f"job {JOB} was deleted" in "".join(info.value.__notes__)
     delete = script.calls()[-1]
-    assert delete.name == DELETE.name and delete.timeout <= C.CLEANUP_TIMEOUT
+    assert delete.name == DELETE.name
+    assert delete.timeout is not None and delete.timeout <= C.CLEANUP_TIMEOUT
 
 
 def test_an_interrupted_upload_names_the_job_when_it_cannot_be_deleted():
