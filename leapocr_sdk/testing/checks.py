@@ -42,7 +42,7 @@ _TYPE_NAMES = {str: "a string", int: "an integer", dict: "an object", bool: "a b
 _EXCLUDED_BY_TEMPLATE = ("format", "model", "schema", "instructions")
 
 
-def _check(payload: Mapping[str, Any], required: tuple[str, ...]) -> HttpReply | None:
+def check_fields(payload: Mapping[str, Any], required: tuple[str, ...]) -> HttpReply | None:
     """Check the fields of a submission body like the contract's schemas do."""
     for name in required:
         if payload.get(name) is None:
@@ -79,7 +79,7 @@ def _check(payload: Mapping[str, Any], required: tuple[str, ...]) -> HttpReply |
     return None
 
 
-def _parse_json(request: HttpRequest) -> dict[str, Any] | HttpReply:
+def parse_json(request: HttpRequest) -> dict[str, Any] | HttpReply:
     try:
         payload = json.loads(request.body or b"null")
     except (ValueError, UnicodeDecodeError):
@@ -89,7 +89,7 @@ def _parse_json(request: HttpRequest) -> dict[str, Any] | HttpReply:
     return payload
 
 
-def _unquoted(etag: str) -> str:
+def unquoted(etag: str) -> str:
     """An ETag without its surrounding quotes: storage accepts it either way."""
     if len(etag) >= 2 and etag.startswith('"') and etag.endswith('"'):
         return etag[1:-1]
@@ -187,7 +187,7 @@ class RequestChecks(Service):
                 return error(
                     400, f"Part {number} was not uploaded", details={"part_number": number}
                 )
-            if _unquoted(received[0]) != etag:
+            if unquoted(received[0]) != etag:
                 return error(
                     400,
                     f"The ETag of part {number} does not match the uploaded part",

@@ -124,7 +124,14 @@ from .faults import Faults
 from .jobs import FINISHED, JobRecord, JobStore, JobView, ModelEntry, Template
 from .messages import HttpReply, HttpRequest, SpooledBody, error, error_body
 from .routing import Api, match
-from .server import _MAX_API_BODY, _MAX_PART_BODY, BodyError, _Handler, _Server, declared_length
+from .server import (
+    MAX_API_BODY,
+    MAX_PART_BODY,
+    BodyError,
+    EmulatorServer,
+    RequestHandler,
+    declared_length,
+)
 from .webhooks import WEBHOOK_EVENTS, WebhookDelivery, WebhookDispatcher
 
 __all__ = ["LeapOCREmulator", "RecordedRequest"]
@@ -243,7 +250,7 @@ class LeapOCREmulator:
         self._counts: Counter[str] = Counter()
         self._records_lock = threading.Lock()
         self._stopping = threading.Event()
-        self._server: _Server | None = None
+        self._server: EmulatorServer | None = None
         self._thread: threading.Thread | None = None
         self._executor: ThreadPoolExecutor | None = None
 
@@ -260,7 +267,7 @@ class LeapOCREmulator:
         self._stopping.clear()
         self._store.reopen()
         self._executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="leapocr-emulator")
-        self._server = _Server((self.host, self._requested_port), self)
+        self._server = EmulatorServer((self.host, self._requested_port), self)
         self._api.origin = self.url
         self._thread = threading.Thread(
             target=self._server.serve_forever,
@@ -559,7 +566,7 @@ class LeapOCREmulator:
 
     def _record(
         self,
-        handler: _Handler,
+        handler: RequestHandler,
         request: HttpRequest,
         route: str,
         status: int | None,
@@ -581,7 +588,7 @@ class LeapOCREmulator:
             self._records.append(record)
             self._counts[route] += 1
 
-    def _serve(self, handler: _Handler) -> None:
+    def _serve(self, handler: RequestHandler) -> None:
         started = time.time()
         target = urlsplit(handler.path)
         request = HttpRequest(
@@ -601,7 +608,7 @@ class LeapOCREmulator:
                 wanted = 0
             with contextlib.suppress(OSError):
                 request.body = handler.rfile.read(
-                    min(wanted // 2 if storage else wanted, _MAX_PART_BODY)
+                    min(wanted // 2 if storage else wanted, MAX_PART_BODY)
                 )
             self._record(handler, request, route, None, started)
             handler.drop()
@@ -609,10 +616,10 @@ class LeapOCREmulator:
         body: bytes | SpooledBody | HttpReply | None
         if storage:
             body = handler.spool_body(
-                _MAX_PART_BODY, self._store.new_file, fast_etag=self.etag_mode == "fast"
+                MAX_PART_BODY, self._store.new_file, fast_etag=self.etag_mode == "fast"
             )
         else:
-            body = handler.read_body(_MAX_API_BODY)
+            body = handler.read_body(MAX_API_BODY)
         if isinstance(body, HttpReply):
             reply = body
         else:

@@ -27,8 +27,8 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("leapocr_sdk.testing")
 
-_MAX_API_BODY = 10 * 1024 * 1024
-_MAX_PART_BODY = MAX_PART_SIZE + 1024
+MAX_API_BODY = 10 * 1024 * 1024
+MAX_PART_BODY = MAX_PART_SIZE + 1024
 _SPOOL_CHUNK = 1024 * 1024
 # A chunked body's framing lines (size line, trailer) are as long as a header line may be,
 # and its trailers as many as its headers (http.server's own bounds).
@@ -71,7 +71,7 @@ def _fast_etag(size: int, first: bytes, last: bytes) -> str:
     return f"{size:016x}{zlib.crc32(first):08x}{zlib.crc32(last):08x}"
 
 
-class _Server(socketserver.ThreadingMixIn, socketserver.TCPServer):
+class EmulatorServer(socketserver.ThreadingMixIn, socketserver.TCPServer):
     daemon_threads = True
     allow_reuse_address = True
     request_queue_size = 1024
@@ -80,18 +80,18 @@ class _Server(socketserver.ThreadingMixIn, socketserver.TCPServer):
         self.emulator = emulator
         self.connections: set[socket.socket] = set()
         self.connections_lock = threading.Lock()
-        super().__init__(address, _Handler)
+        super().__init__(address, RequestHandler)
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         logger.debug("connection error from %s", client_address, exc_info=True)
 
 
-class _Handler(http.server.BaseHTTPRequestHandler):
+class RequestHandler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "LeapOCR-Emulator"
     disable_nagle_algorithm = True
     timeout = 120  # idle keep-alive connections are closed after this
-    server: _Server
+    server: EmulatorServer
 
     def setup(self) -> None:
         super().setup()

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 from .._contract import CONTENT_TYPES, MAX_FILE_SIZE, MULTIPART_THRESHOLD, PART_SIZE
 from .._operations import API_ROOT, COMPLETE
-from .checks import _check, _parse_json
+from .checks import check_fields, parse_json
 from .jobs import JobRecord, Template, Upload, iso, template_slug_for
 from .messages import HttpReply, HttpRequest, error, json_reply
 from .uploads import UploadStore
@@ -55,10 +55,10 @@ class Submissions(UploadStore):
             job.saved_template_slug = slug
 
     def submit_url(self, request: HttpRequest) -> HttpReply:
-        payload = _parse_json(request)
+        payload = parse_json(request)
         if isinstance(payload, HttpReply):
             return payload
-        problem = _check(payload, ("url",))
+        problem = check_fields(payload, ("url",))
         if problem:
             return problem
         url: str = payload["url"]
@@ -122,10 +122,10 @@ class Submissions(UploadStore):
         self.store.ingest(job_id, path)
 
     def initiate(self, request: HttpRequest) -> HttpReply:
-        payload = _parse_json(request)
+        payload = parse_json(request)
         if isinstance(payload, HttpReply):
             return payload
-        problem = _check(payload, ("file_name", "content_type", "file_size"))
+        problem = check_fields(payload, ("file_name", "content_type", "file_size"))
         if problem:
             return problem
         content_type = payload["content_type"].split(";")[0].strip().lower()

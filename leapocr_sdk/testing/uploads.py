@@ -9,7 +9,7 @@ import shutil
 import time
 
 from .._contract import MULTIPART_THRESHOLD, PART_SIZE
-from .checks import RequestChecks, _parse_json, _unquoted
+from .checks import RequestChecks, parse_json, unquoted
 from .jobs import JobRecord, Upload, iso
 from .messages import HttpReply, HttpRequest, error, json_reply, s3_error
 
@@ -76,7 +76,7 @@ class UploadStore(RequestChecks):
         return HttpReply(200, b"", None, {"ETag": etag})
 
     def complete(self, job: JobRecord, request: HttpRequest) -> HttpReply:
-        payload = _parse_json(request)
+        payload = parse_json(request)
         if isinstance(payload, HttpReply):
             return payload
         parts = payload.get("parts")
@@ -90,7 +90,7 @@ class UploadStore(RequestChecks):
                 return error(400, "part_number must be an integer >= 1", details={"field": "parts"})
             if not isinstance(etag, str) or not etag:
                 return error(400, "etag must be a non-empty string", details={"field": "parts"})
-            given.append((number, _unquoted(etag)))
+            given.append((number, unquoted(etag)))
         if job.upload is None:
             return error(409, "The job was not created by a direct upload", code="CONFLICT")
         upload = job.upload
