@@ -1,7 +1,7 @@
 """The emulator's HTTP messages: a parsed request, a reply, and the error bodies it sends.
 
-Handlers take a parsed :class:`HttpRequest` and return an :class:`HttpReply`; the HTTP server in
-``emulator.py`` does the I/O, faults and recording.
+Handlers take a parsed :class:`HttpRequest` and return an :class:`HttpReply`; the HTTP
+server (``server.py``) does the socket I/O, and ``emulator.py`` the faults and recording.
 """
 
 from __future__ import annotations
