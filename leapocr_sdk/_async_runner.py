@@ -35,11 +35,11 @@ from ._steps import (
     Call,
     Emit,
     Finished,
-    Flow,
     FlowGroup,
     NextFinished,
     Notify,
     Parallel,
+    Plan,
     PutPart,
     Sleep,
     Step,
@@ -94,13 +94,13 @@ class AsyncRunner:
                 "(e.g. inside the coroutine you pass to asyncio.run)"
             )
 
-    async def run(self, flow: Flow[T]) -> T:
+    async def run(self, plan: Plan[T]) -> T:
         self.check_loop()
         result: Any = None
         error: BaseException | None = None
         while True:
             try:
-                step = flow.throw(error) if error is not None else flow.send(result)
+                step = plan.throw(error) if error is not None else plan.send(result)
             except StopIteration as stop:
                 return stop.value  # type: ignore[no-any-return]
             try:
@@ -169,23 +169,23 @@ class AsyncRunner:
         return _reply(response, bytes(body), self._headers().get(C.API_KEY_HEADER))
 
     async def _parallel(self, step: Parallel) -> list[Any]:
-        if not step.flows:
+        if not step.plans:
             return []
         gate = asyncio.Semaphore(max(1, step.limit))
         failed_once = asyncio.Event()
 
-        async def gated(flow: Flow[Any]) -> Any:
+        async def gated(plan: Plan[Any]) -> Any:
             async with gate:
                 if failed_once.is_set():  # a sibling failed while this one queued: don't start
-                    flow.close()
+                    plan.close()
                     return None
                 try:
-                    return await self.run(flow)
+                    return await self.run(plan)
                 except BaseException:
                     failed_once.set()
                     raise
 
-        tasks = [asyncio.ensure_future(gated(flow)) for flow in step.flows]
+        tasks = [asyncio.ensure_future(gated(plan)) for plan in step.plans]
         try:
             done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
             failed = next((t for t in tasks if t in done and t.exception()), None)
@@ -199,10 +199,10 @@ class AsyncRunner:
 
     # --- batches (``_batch``): sub-flows handed back as they finish, items to the caller ---
 
-    async def iterate(self, flow: Flow[Any]) -> AsyncIterator[Any]:
-        """Drive ``flow`` like ``run``, yielding each ``Emit`` step's value to the caller.
+    async def iterate(self, plan: Plan[Any]) -> AsyncIterator[Any]:
+        """Drive ``plan`` like ``run``, yielding each ``Emit`` step's value to the caller.
 
-        Closing the iterator (``break`` then ``aclose``, cancellation) closes the flow,
+        Closing the iterator (``break`` then ``aclose``, cancellation) closes the plan,
         which cancels its sub-flows; they have ended when ``aclose`` returns.
         """
         self.check_loop()
@@ -212,7 +212,7 @@ class AsyncRunner:
         try:
             while True:
                 try:
-                    step = flow.throw(error) if error is not None else flow.send(result)
+                    step = plan.throw(error) if error is not None else plan.send(result)
                 except StopIteration:
                     return
                 if isinstance(step, Emit):
@@ -228,14 +228,14 @@ class AsyncRunner:
                 except BaseException as exc:  # as in run(): the flow decides
                     result, error = None, exc
         finally:
-            flow.close()
+            plan.close()
             for group in groups:
-                if group.state:  # the tasks the flow's close cancelled
+                if group.state:  # the tasks the plan's close cancelled
                     await asyncio.gather(*group.state, return_exceptions=True)
 
     async def _batch_step(self, step: NextFinished | Emit) -> Finished | None:
         if isinstance(step, Emit):
-            raise TypeError("a flow that emits items must be driven with iterate(), not run()")
+            raise TypeError("a plan that emits items must be driven with iterate(), not run()")
         group = step.group
         if group.closer is None:
 
@@ -245,8 +245,8 @@ class AsyncRunner:
                     task.cancel()
 
             group.closer = cancel_all
-        for tag, flow in step.start:
-            group.running[asyncio.ensure_future(self.run(flow))] = tag
+        for tag, plan in step.start:
+            group.running[asyncio.ensure_future(self.run(plan))] = tag
         if not group.running:
             return None
         done, _ = await asyncio.wait(

@@ -1,6 +1,6 @@
-"""Many documents: ``process`` (one, start to end) and ``process_many`` (a batch), as flows.
+"""Many documents: ``process`` (one, start to end) and ``process_many`` (a batch), as plans.
 
-A batch is one scheduler flow. It pulls sources lazily (memory stays flat however many
+A batch is one scheduler plan. It pulls sources lazily (memory stays flat however many
 there are), starts at most ``concurrency`` sub-flows (a submission, then a wait), and is
 handed each sub-flow as it ends (``NextFinished``); it emits one ``BatchItem`` per source
 (``Emit``), in completion order. One failure never stops the others.
@@ -25,11 +25,11 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import attrs
 
 from . import _constants as C
-from ._flows import Context, discard_job
 from ._operations import COMPLETE, INITIATE, SUBMIT_URL
 from ._parsing import Reply, parse_job, retry_after_seconds
+from ._plans import Context, discard_job
 from ._sources import is_url as is_url  # re-exported for the clients
-from ._steps import Call, Emit, Flow, FlowGroup, NextFinished, Sleep
+from ._steps import Call, Emit, FlowGroup, NextFinished, Plan, Sleep
 from .errors import (
     APIConnectionError,
     JobFailedError,
@@ -131,11 +131,11 @@ class JobHandle:
 
 def process(
     ctx: Context,
-    submission: Flow[Job],
-    wait: Callable[[str], Flow[JobResult]],
+    submission: Plan[Job],
+    wait: Callable[[str], Plan[JobResult]],
     delete: bool,
     handle: JobHandle,
-) -> Flow[JobResult]:
+) -> Plan[JobResult]:
     """Submit, wait, and delete the job afterwards when asked (also when the wait fails)."""
     job = yield from submission
     handle.job_id = job.job_id
@@ -145,8 +145,8 @@ def process(
 
 
 def wait_then_delete(
-    ctx: Context, job_id: str, wait: Callable[[str], Flow[JobResult]], delete: bool
-) -> Flow[JobResult]:
+    ctx: Context, job_id: str, wait: Callable[[str], Plan[JobResult]], delete: bool
+) -> Plan[JobResult]:
     try:
         result = yield from wait(job_id)
     except LeapOCRError as exc:
@@ -215,17 +215,17 @@ ISSUES_A_JOB_ID = INITIATE.name
 
 
 def watched(
-    flow: Flow[T],
+    plan: Plan[T],
     on_step: Callable[[Any], object],
     on_reply: Callable[[Call, Reply], object],
-) -> Flow[T]:
-    """``flow`` unchanged, each step shown to ``on_step`` before it is performed and each
-    API reply to ``on_reply`` before the flow sees it."""
+) -> Plan[T]:
+    """``plan`` unchanged, each step shown to ``on_step`` before it is performed and each
+    API reply to ``on_reply`` before the plan sees it."""
     result: Any = None
     error: BaseException | None = None
     while True:
         try:
-            step = flow.throw(error) if error is not None else flow.send(result)
+            step = plan.throw(error) if error is not None else plan.send(result)
         except StopIteration as stop:
             return stop.value  # type: ignore[no-any-return]
         on_step(step)
@@ -234,7 +234,7 @@ def watched(
         except LeapOCRError as exc:
             result, error = None, exc
         except BaseException:
-            flow.close()
+            plan.close()
             raise
         if isinstance(step, Call) and isinstance(result, Reply):
             on_reply(step, result)
@@ -247,8 +247,8 @@ def watched(
 class BatchFlows:
     """How the batch submits, waits on and deletes one job (made by the client)."""
 
-    submit: Callable[[Any, UploadHook], Flow[Job]]
-    wait: Callable[[str, StatusHook], Flow[JobResult]]
+    submit: Callable[[Any, UploadHook], Plan[Job]]
+    wait: Callable[[str, StatusHook], Plan[JobResult]]
     delete: bool
 
 
@@ -277,7 +277,7 @@ def process_many(
     flows: BatchFlows,
     settings: BatchSettings,
     journal: Journal | None = None,
-) -> Flow[None]:
+) -> Plan[None]:
     """Emit one ``BatchItem`` per source as it finishes; see the module docstring.
 
     ``journal`` is a ``journal.Journal`` or None. Stops pulling new sources once the
@@ -287,7 +287,7 @@ def process_many(
     group = FlowGroup()
     pending: Iterator[Any] = iter(sources)
     queued: collections.deque[_Member] = collections.deque()  # to submit, before new ones
-    follow_ups: list[tuple[Any, Flow[Any]]] = []
+    follow_ups: list[tuple[Any, Plan[Any]]] = []
     spent = 0
     exhausted = False
 
@@ -305,7 +305,7 @@ def process_many(
             return None
         return lambda info: event("waiting", member, status=info)
 
-    def watch(member: _Member, flow: Flow[T]) -> Flow[T]:
+    def watch(member: _Member, plan: Plan[T]) -> Plan[T]:
         def on_step(step: Any) -> None:
             if isinstance(step, Call) and step.name in STARTS_A_JOB and journal and member.key:
                 journal.sent(member.key)
@@ -316,21 +316,21 @@ def process_many(
                 pause = throttle.rate_limited(ctx.clock(), hint)
                 event("throttled", member, f"HTTP 429: submissions paused for {pause:.2f}s")
             elif call.name == ISSUES_A_JOB_ID and reply.status_code < 300 and journal:
-                with contextlib.suppress(LeapOCRError):  # the flow reports a bad answer
+                with contextlib.suppress(LeapOCRError):  # the plan reports a bad answer
                     if member.key:
                         journal.job_issued(member.key, parse_job(reply).job_id)
 
-        return watched(flow, on_step, on_reply)
+        return watched(plan, on_step, on_reply)
 
-    def submission(member: _Member) -> tuple[Any, Flow[Any]]:
+    def submission(member: _Member) -> tuple[Any, Plan[Any]]:
         throttle.started(ctx.clock())
         return ("submitted", member), watch(member, flows.submit(member.source, uploading(member)))
 
-    def waiting(member: _Member, job_id: str) -> tuple[Any, Flow[Any]]:
+    def waiting(member: _Member, job_id: str) -> tuple[Any, Plan[Any]]:
         member.job_id = job_id
         hook = polled(member)
-        flow = wait_then_delete(ctx, job_id, lambda job: flows.wait(job, hook), flows.delete)
-        return ("waited", member), watch(member, flow)  # its 429s slow submissions too
+        plan = wait_then_delete(ctx, job_id, lambda job: flows.wait(job, hook), flows.delete)
+        return ("waited", member), watch(member, plan)  # its 429s slow submissions too
 
     try:
         while True:
@@ -467,15 +467,15 @@ def _after_wait(
 
 
 def as_completed(
-    job_ids: Iterable[str], wait: Callable[[str, StatusHook], Flow[JobResult]], concurrency: int
-) -> Flow[None]:
+    job_ids: Iterable[str], wait: Callable[[str, StatusHook], Plan[JobResult]], concurrency: int
+) -> Plan[None]:
     """Emit a ``BatchItem`` (source: the job id) for each job as it finishes."""
     group = FlowGroup()
     pending = iter(job_ids)
     exhausted = False
     try:
         while True:
-            start: list[tuple[Any, Flow[Any]]] = []
+            start: list[tuple[Any, Plan[Any]]] = []
             while not exhausted and len(group) + len(start) < concurrency:
                 job_id = next(pending, None)
                 if job_id is None:
@@ -493,6 +493,6 @@ def as_completed(
         group.close()
 
 
-def _later(wait: Callable[[str, StatusHook], Flow[JobResult]], job_id: str) -> Flow[JobResult]:
+def _later(wait: Callable[[str, StatusHook], Plan[JobResult]], job_id: str) -> Plan[JobResult]:
     """The wait for ``job_id``, its arguments checked when it starts (inside the sub-flow)."""
     return (yield from wait(job_id, None))

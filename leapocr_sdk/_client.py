@@ -21,11 +21,11 @@ import httpx
 from . import __version__
 from . import _batch as batch
 from . import _constants as C
-from . import _flows as plans
+from . import _plans as plans
 from ._batch import BatchEvent, BatchItem
 from ._runners import SyncRunner
 from ._sources import FileInput, FileSource, open_source
-from ._steps import Flow as Plan
+from ._steps import Plan
 from ._tls import tls_context
 from ._validation import (
     SubmitOptions,

@@ -4,7 +4,7 @@ Runners know HTTP, threads and the event loop; they make no decisions. Each driv
 flow the way httpx drives its auth flows: send the step's result back in, or throw the
 step's error in, until the flow returns.
 
-The contract between flows (``_flows``) and runners
+The contract between flows (``_plans``) and runners
 ---------------------------------------------------
 
 - Every failure of a step's own I/O reaches the flow as a :class:`LeapOCRError`: the
@@ -50,11 +50,11 @@ from ._steps import (
     Call,
     Emit,
     Finished,
-    Flow,
     FlowGroup,
     NextFinished,
     Notify,
     Parallel,
+    Plan,
     PutPart,
     Sleep,
     Step,
@@ -313,23 +313,23 @@ class SyncRunner:
         self._sleep = sleep or time.sleep
         self._pid = os.getpid()
 
-    def run(self, flow: Flow[T], abort: threading.Event | None = None) -> T:
-        """Drive ``flow`` to its end; a set ``abort`` stops it before its next step."""
+    def run(self, plan: Plan[T], abort: threading.Event | None = None) -> T:
+        """Drive ``plan`` to its end; a set ``abort`` stops it before its next step."""
         check_process(self._pid, "LeapOCR client")
         result: Any = None
         error: BaseException | None = None
         while True:
             try:
-                step = flow.throw(error) if error is not None else flow.send(result)
+                step = plan.throw(error) if error is not None else plan.send(result)
             except StopIteration as stop:
                 return stop.value  # type: ignore[no-any-return]
             if abort is not None and abort.is_set():
-                flow.close()
+                plan.close()
                 raise _Aborted
             try:
                 result, error = self._perform(step, abort), None
             except _Aborted:
-                flow.close()
+                plan.close()
                 raise
             except CallbackFailed as failed:
                 result, error = None, failed.error
@@ -457,15 +457,15 @@ class SyncRunner:
         return _reply(response, content, self._headers().get(C.API_KEY_HEADER))
 
     def _parallel(self, step: Parallel) -> list[Any]:
-        if not step.flows:
+        if not step.plans:
             return []
-        workers = max(1, min(step.limit, len(step.flows)))
+        workers = max(1, min(step.limit, len(step.plans)))
         abort = threading.Event()
         failures: list[BaseException] = []
 
-        def guarded(flow: Flow[Any]) -> Any:
+        def guarded(plan: Plan[Any]) -> Any:
             try:
-                return self.run(flow, abort)
+                return self.run(plan, abort)
             except _Aborted:
                 raise
             except BaseException as exc:
@@ -475,7 +475,7 @@ class SyncRunner:
 
         pool = concurrent.futures.ThreadPoolExecutor(workers, "leapocr-upload")
         try:
-            futures = [pool.submit(guarded, flow) for flow in step.flows]
+            futures = [pool.submit(guarded, plan) for plan in step.plans]
             concurrent.futures.wait(futures, return_when=concurrent.futures.FIRST_EXCEPTION)
             if failures:
                 raise failures[0]
@@ -489,10 +489,10 @@ class SyncRunner:
 
     # --- batches (``_batch``): sub-flows handed back as they finish, items to the caller ---
 
-    def iterate(self, flow: Flow[Any]) -> Iterator[Any]:
-        """Drive ``flow`` like ``run``, yielding each ``Emit`` step's value to the caller.
+    def iterate(self, plan: Plan[Any]) -> Iterator[Any]:
+        """Drive ``plan`` like ``run``, yielding each ``Emit`` step's value to the caller.
 
-        Closing the iterator (``break``, garbage collection) closes the flow, which stops
+        Closing the iterator (``break``, garbage collection) closes the plan, which stops
         its sub-flows.
         """
         check_process(self._pid, "LeapOCR client")
@@ -501,7 +501,7 @@ class SyncRunner:
         try:
             while True:
                 try:
-                    step = flow.throw(error) if error is not None else flow.send(result)
+                    step = plan.throw(error) if error is not None else plan.send(result)
                 except StopIteration:
                     return
                 if isinstance(step, Emit):
@@ -515,11 +515,11 @@ class SyncRunner:
                 except BaseException as exc:  # as in run(): the flow decides
                     result, error = None, exc
         finally:
-            flow.close()
+            plan.close()
 
     def _batch_step(self, step: NextFinished | Emit) -> Finished | None:
         if isinstance(step, Emit):
-            raise TypeError("a flow that emits items must be driven with iterate(), not run()")
+            raise TypeError("a plan that emits items must be driven with iterate(), not run()")
         import concurrent.futures  # only batches and uploads need a thread pool
 
         group = step.group
@@ -529,8 +529,8 @@ class SyncRunner:
             group.state = (pool, abort)
             group.closer = lambda: _stop_group(pool, abort)
         pool, abort = group.state
-        for tag, flow in step.start:
-            group.running[pool.submit(self._run_member, flow, abort)] = tag
+        for tag, plan in step.start:
+            group.running[pool.submit(self._run_member, plan, abort)] = tag
         if not group.running:
             return None
         done, _ = concurrent.futures.wait(
@@ -541,9 +541,9 @@ class SyncRunner:
         future = next(future for future in group.running if future in done)  # oldest first
         return _finished(group, future, future.exception())
 
-    def _run_member(self, flow: Flow[Any], abort: threading.Event) -> Any:
+    def _run_member(self, plan: Plan[Any], abort: threading.Event) -> Any:
         try:
-            return self.run(flow, abort)
+            return self.run(plan, abort)
         except _Aborted:
             return None
 

@@ -1,6 +1,6 @@
 """The steps a flow yields. A runner (sync or async) performs each step and sends back its result.
 
-A flow is a generator ``Flow[T]``: it yields steps, receives their results (or has the
+A flow is a generator ``Plan[T]``: it yields steps, receives their results (or has the
 runner's errors thrown into it) and returns ``T``. Flows hold every decision; runners
 hold only I/O.
 """
@@ -62,7 +62,7 @@ class Parallel(NamedTuple):
     runner can (async) or finish (sync), and that failure is raised.
     """
 
-    flows: tuple[Generator[Any, Any, Any], ...]
+    plans: tuple[Generator[Any, Any, Any], ...]
     limit: int
 
 
@@ -72,12 +72,12 @@ class Parallel(NamedTuple):
 class FlowGroup:
     """Sub-flows running side by side for one batch; the runner keeps its handles here.
 
-    The batch flow decides how many run (``len(group)``) and closes the group when it
+    The batch plan decides how many run (``len(group)``) and closes the group when it
     ends; ``close`` stops what still runs (set by the runner that started them).
     """
 
     def __init__(self) -> None:
-        self.running: dict[Any, Any] = {}  # runner handle -> the flow's tag
+        self.running: dict[Any, Any] = {}  # runner handle -> the plan's tag
         self.closer: Callable[[], None] | None = None
         self.state: Any = None  # the runner's own (a thread pool, for the sync runner)
 
@@ -112,13 +112,13 @@ class NextFinished(NamedTuple):
 
 
 class Emit(NamedTuple):
-    """Hand ``value`` to the caller iterating the flow (``run`` refuses it)."""
+    """Hand ``value`` to the caller iterating the plan (``run`` refuses it)."""
 
     value: Any
 
 
 Step = Call | PutPart | Sleep | Notify | Parallel | NextFinished | Emit
-Flow = Generator[Step, Any, T]
+Plan = Generator[Step, Any, T]
 
 
 class UploadProgress:

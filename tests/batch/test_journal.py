@@ -42,7 +42,7 @@ def test_a_run_stopped_halfway_resumes_without_paying_twice(
     leapocr_emulator_factory: Any, make_client: Any, tmp_path: Path
 ) -> None:
     # Jobs take much longer than submissions: when the caller stops, the documents in
-    # flight are all submitted and waiting (see the flow: a freed slot is refilled only
+    # flight are all submitted and waiting (see the plan: a freed slot is refilled only
     # when the caller takes the next item).
     emu = leapocr_emulator_factory(processing_seconds=0.3)
     client = make_client(api_key=emu.api_key, base_url=emu.base_url, real_sleep=True)

@@ -1,4 +1,4 @@
-"""The batch flow itself, driven by hand (no sockets, no threads): every source comes out
+"""The batch plan itself, driven by hand (no sockets, no threads): every source comes out
 exactly once, whatever the order sub-flows finish in, and never more run than allowed."""
 
 from __future__ import annotations
@@ -11,34 +11,34 @@ from hypothesis import strategies as st
 
 from leapocr_sdk import JobFailedError, LeapOCRError, ValidationError
 from leapocr_sdk._batch import BatchFlows, BatchItem, BatchSettings, process_many
-from leapocr_sdk._flows import Context
-from leapocr_sdk._steps import Emit, Finished, Flow, NextFinished, Sleep
+from leapocr_sdk._plans import Context
+from leapocr_sdk._steps import Emit, Finished, NextFinished, Plan, Sleep
 from leapocr_sdk.types import Job, JobResult, JobStatus
 
 
-def submit(source: int, hook: Any) -> Flow[Job]:
+def submit(source: int, hook: Any) -> Plan[Job]:
     yield Sleep(0)
     if source % 7 == 3:
         raise ValidationError(f"source {source} is refused")
     return Job(job_id=f"job-{source}", status=JobStatus.PENDING)
 
 
-def wait(job_id: str, hook: Any) -> Flow[JobResult]:
+def wait(job_id: str, hook: Any) -> Plan[JobResult]:
     yield Sleep(0)
     if job_id.endswith("5"):
         raise JobFailedError(job_id, "unreadable")
     return JobResult(job_id, JobStatus.COMPLETED, 2, None, None, "markdown", (), None)
 
 
-def drive(batch_flow: Flow[None], rng: random.Random) -> tuple[list[BatchItem], int]:
-    """Run ``batch_flow``: sub-flows finish in a random order; returns the items and the peak
+def drive(plan: Plan[None], rng: random.Random) -> tuple[list[BatchItem], int]:
+    """Run ``plan``: sub-flows finish in a random order; returns the items and the peak
     number of sub-flows running at once."""
     items: list[BatchItem] = []
     peak = 0
     answer: Any = None
     while True:
         try:
-            step = batch_flow.send(answer)
+            step = plan.send(answer)
         except StopIteration:
             return items, peak
         answer = None
@@ -53,7 +53,7 @@ def drive(batch_flow: Flow[None], rng: random.Random) -> tuple[list[BatchItem], 
                 answer = _finish(flow, step.group.running.pop(flow))
 
 
-def _finish(flow: Flow[Any], tag: Any) -> Finished:
+def _finish(flow: Plan[Any], tag: Any) -> Finished:
     try:
         while True:
             flow.send(None)

@@ -37,7 +37,7 @@ from ._parsing import (
 from ._polling import PollSchedule
 from ._retry import cut_by_deadline, is_retryable_status, next_delay
 from ._sources import FileSource
-from ._steps import Call, Emit, Flow, Notify, Parallel, PutPart, Sleep, UploadProgress
+from ._steps import Call, Emit, Notify, Parallel, Plan, PutPart, Sleep, UploadProgress
 from ._validation import SubmitOptions, check_job_id, is_loopback_host
 from .errors import (
     APIConnectionError,
@@ -98,7 +98,7 @@ def _delay(ctx: Context, attempt: int, reply: Reply | None, deadline: float | No
     )
 
 
-def send(ctx: Context, call: Call, deadline: float | None = None) -> Flow[Reply]:
+def send(ctx: Context, call: Call, deadline: float | None = None) -> Plan[Reply]:
     """Send ``call``, retrying 429/5xx and connection failures; return the last reply.
 
     A non-idempotent call (one that creates a job) is not retried once it may have
@@ -148,7 +148,7 @@ def send(ctx: Context, call: Call, deadline: float | None = None) -> Flow[Reply]
         attempt += 1
 
 
-def call_api(ctx: Context, call: Call, deadline: float | None = None) -> Flow[Reply]:
+def call_api(ctx: Context, call: Call, deadline: float | None = None) -> Plan[Reply]:
     """``send``, then raise the APIError subclass for any non-2xx reply."""
     reply = yield from send(ctx, call, deadline)
     if not 200 <= reply.status_code < 300:
@@ -171,7 +171,7 @@ def service_job_id(job_id: str, reply: Reply) -> str:
 # --- submission ----------------------------------------------------------------------
 
 
-def process_url(ctx: Context, url: str, file_name: str | None, options: SubmitOptions) -> Flow[Job]:
+def process_url(ctx: Context, url: str, file_name: str | None, options: SubmitOptions) -> Plan[Job]:
     reply = yield from call_api(ctx, requests.submit_url(url, file_name, options))
     job = parse_job(reply)
     service_job_id(job.job_id, reply)
@@ -183,7 +183,7 @@ def process_file(
     source: FileSource,
     options: SubmitOptions,
     on_upload_progress: Callable[[int, int], object] | None,
-) -> Flow[Job]:
+) -> Plan[Job]:
     """Initiate a direct upload, PUT every part (several at once), then complete it.
 
     If a part cannot be uploaded, ``complete`` is not sent, the half-uploaded job is
@@ -279,7 +279,7 @@ def _check_upload_url(ctx: Context, job_id: str, part: UploadPart) -> None:
 
 def upload_part(
     ctx: Context, job_id: str, part: UploadPart, source: FileSource, progress: UploadProgress
-) -> Flow[str]:
+) -> Plan[str]:
     """PUT one part, retrying 429/5xx and connection failures; return its ETag as sent."""
     attempt = 0
     while True:
@@ -326,7 +326,7 @@ def upload_part(
         attempt += 1
 
 
-def discard_job(ctx: Context, job_id: str, *, interrupted: bool = False) -> Flow[bool]:
+def discard_job(ctx: Context, job_id: str, *, interrupted: bool = False) -> Plan[bool]:
     """Delete a job that cannot be completed; True when it is gone.
 
     Bounded by ``CLEANUP_TIMEOUT``; after an interrupt, one attempt without retries.
@@ -344,7 +344,7 @@ def discard_job(ctx: Context, job_id: str, *, interrupted: bool = False) -> Flow
 # --- status, result, waiting ---------------------------------------------------------
 
 
-def get_status(ctx: Context, job_id: str) -> Flow[JobStatusInfo]:
+def get_status(ctx: Context, job_id: str) -> Plan[JobStatusInfo]:
     reply = yield from call_api(ctx, requests.get_status(job_id))
     return parse_status(reply, job_id)
 
@@ -371,7 +371,7 @@ def _count(value: object) -> int | None:
 
 def result_or_status(
     ctx: Context, job_id: str, deadline: float | None = None
-) -> Flow[JobResult | JobStatusInfo]:
+) -> Plan[JobResult | JobStatusInfo]:
     """The whole result (every page, in order) if the job is finished, else its status.
 
     Pages 2..N are fetched ``RESULT_FETCH_CONCURRENCY`` at a time (see ``_later_pages``).
@@ -386,7 +386,7 @@ def result_or_status(
     return assemble_result(job_id, chunk, pages, last or reply)
 
 
-def result_pages(ctx: Context, job_id: str) -> Flow[None]:
+def result_pages(ctx: Context, job_id: str) -> Plan[None]:
     """Emit every page of a finished job's result, in order, as its request answers;
     JobNotReadyError / JobFailedError as ``get_result``. Holds one window of requests."""
     first = yield from _first_result(ctx, job_id, None)
@@ -401,7 +401,7 @@ def result_pages(ctx: Context, job_id: str) -> Flow[None]:
 
 def _first_result(
     ctx: Context, job_id: str, deadline: float | None
-) -> Flow[tuple[ResultChunk, Reply] | JobStatusInfo]:
+) -> Plan[tuple[ResultChunk, Reply] | JobStatusInfo]:
     """The first result request: the first chunk if the job is finished, else its status.
 
     Refuses (UnexpectedResponseError) a result that announces more requests than its
@@ -431,7 +431,7 @@ def _first_result(
 
 def _later_pages(
     ctx: Context, job_id: str, first: ResultChunk, deadline: float | None
-) -> Flow[Reply | None]:
+) -> Plan[Reply | None]:
     """Fetch result requests 2..N, a window of ``RESULT_FETCH_CONCURRENCY`` at a time,
     and ``Emit`` each new page in order; returns the last reply.
 
@@ -459,20 +459,20 @@ def _later_pages(
 
 def _result_chunk(
     ctx: Context, job_id: str, page: int, deadline: float | None
-) -> Flow[tuple[ResultChunk, Reply]]:
+) -> Plan[tuple[ResultChunk, Reply]]:
     reply = yield from call_api(ctx, _result_call(job_id, page), deadline)
     if reply.status_code == 202:
         raise error_from_reply(reply, ctx.not_found_hint)
     return parse_result_chunk(reply), reply
 
 
-def _collect(flow: Flow[T], sink: Callable[[Any], object]) -> Flow[T]:
-    """Run ``flow`` as part of this one, handing its ``Emit`` values to ``sink``."""
+def _collect(plan: Plan[T], sink: Callable[[Any], object]) -> Plan[T]:
+    """Run ``plan`` as part of this one, handing its ``Emit`` values to ``sink``."""
     result: Any = None
     error: BaseException | None = None
     while True:
         try:
-            step = flow.throw(error) if error is not None else flow.send(result)
+            step = plan.throw(error) if error is not None else plan.send(result)
         except StopIteration as stop:
             return stop.value  # type: ignore[no-any-return]
         if isinstance(step, Emit):
@@ -481,24 +481,24 @@ def _collect(flow: Flow[T], sink: Callable[[Any], object]) -> Flow[T]:
             continue
         try:
             result, error = (yield step), None
-        except BaseException as exc:  # a step's failure or an interrupt: the flow decides
+        except BaseException as exc:  # a step's failure or an interrupt: the plan decides
             result, error = None, exc
 
 
-def get_result(ctx: Context, job_id: str) -> Flow[JobResult]:
+def get_result(ctx: Context, job_id: str) -> Plan[JobResult]:
     outcome = yield from result_or_status(ctx, job_id)
     if isinstance(outcome, JobResult):
         return outcome
     return (yield from _not_finished(ctx, outcome))
 
 
-def _not_finished(ctx: Context, info: JobStatusInfo) -> Flow[NoReturn]:
+def _not_finished(ctx: Context, info: JobStatusInfo) -> Plan[NoReturn]:
     if info.status is JobStatus.FAILED:
         raise JobFailedError(info.job_id, (yield from _failure_reason(ctx, info)))
     raise JobNotReadyError(info.job_id, info.status.value)
 
 
-def _failure_reason(ctx: Context, info: JobStatusInfo) -> Flow[str | None]:
+def _failure_reason(ctx: Context, info: JobStatusInfo) -> Plan[str | None]:
     if info.error_message:
         return info.error_message
     try:
@@ -514,7 +514,7 @@ def wait_until_done(
     timeout: float,
     on_progress: Callable[[JobStatusInfo], object] | None,
     first_poll: float | None = None,
-) -> Flow[JobResult]:
+) -> Plan[JobResult]:
     """Poll until the job is finished, then return its whole result.
 
     Polls the result endpoint, which answers 202 with the status while the job runs and
@@ -576,16 +576,16 @@ def _as_status(outcome: JobResult | JobStatusInfo) -> JobStatusInfo:
 # --- the rest ------------------------------------------------------------------------
 
 
-def delete_job(ctx: Context, job_id: str) -> Flow[None]:
+def delete_job(ctx: Context, job_id: str) -> Plan[None]:
     yield from call_api(ctx, requests.delete_job(job_id))
 
 
-def list_models(ctx: Context) -> Flow[list[ModelInfo]]:
+def list_models(ctx: Context) -> Plan[list[ModelInfo]]:
     reply = yield from call_api(ctx, requests.list_models())
     return parse_models(reply)
 
 
-def health(ctx: Context) -> Flow[HealthStatus]:
+def health(ctx: Context) -> Plan[HealthStatus]:
     """The service's health, asked once: a 503 with a health body is an answer, not an error
     to retry (a probe should say how the service is now)."""
     reply: Reply = yield requests.health()
