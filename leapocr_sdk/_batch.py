@@ -25,8 +25,10 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 import attrs
 
 from . import _constants as C
+from ._operations import COMPLETE, INITIATE, SUBMIT_URL
 from ._parsing import Reply, parse_job, retry_after_seconds
 from ._plans import Context, discard_job
+from ._sources import is_url as is_url  # re-exported for the clients
 from ._steps import Call, Emit, FlowGroup, NextFinished, Plan, Sleep
 from .errors import (
     APIConnectionError,
@@ -177,11 +179,6 @@ UploadHook = Callable[[int, int], object] | None
 StatusHook = Callable[[JobStatusInfo], object] | None
 
 
-def is_url(source: object) -> bool:
-    """An http(s) URL (submitted with process_url); any other str is a local path."""
-    return isinstance(source, str) and source.lower().startswith(("http://", "https://"))
-
-
 # --- one document, start to end ------------------------------------------------------
 
 
@@ -278,8 +275,8 @@ class Throttle:
 
 # The requests that start (and bill) a job; before one is sent, a submission cut short
 # cannot have cost anything and is safe to send again.
-STARTS_A_JOB = frozenset({"submit_url", "complete_upload"})
-ISSUES_A_JOB_ID = "initiate_upload"
+STARTS_A_JOB = frozenset({SUBMIT_URL.name, COMPLETE.name})
+ISSUES_A_JOB_ID = INITIATE.name
 
 
 def watched(

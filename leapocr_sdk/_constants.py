@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from . import _contract
+from ._operations import API_ROOT as API_ROOT  # the base URL's path, from the table
 
-API_ROOT = "/api/v1"  # every API path hangs below it; a base URL without it gets 404s
 DEFAULT_BASE_URL = "https://api.leapocr.com" + API_ROOT
 API_KEY_ENV = "LEAPOCR_API_KEY"
 BASE_URL_ENV = "LEAPOCR_BASE_URL"

@@ -33,9 +33,10 @@ class SubmitOptions(NamedTuple):
     """Validated processing options, ready to be put on the wire.
 
     Without a template, ``output_type`` and ``model`` are always set (the service asks for
-    a model whenever a format is given; see WIRE.md, "defaults"). Each field is also a
-    keyword of ``process_url``/``process_file`` and a key of ``JobOptions``; a ``bool``
-    field is a flag, checked as one (``_FIELD_CHECKS`` lists how the others are checked).
+    a model whenever a format is given; see docs/wire.md, "What the SDK sends"). Each field
+    is also a keyword of ``process_url``/``process_file`` and a key of ``JobOptions``; a
+    ``bool`` field is a flag, checked as one (``_FIELD_CHECKS`` lists how the others are
+    checked).
     """
 
     output_type: OutputFormat | None = None

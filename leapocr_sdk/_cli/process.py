@@ -19,12 +19,13 @@ from typing import Any, cast
 from .._base_client import batch_settings
 from .._client import AsyncLeapOCR
 from .._contract import SUPPORTED_EXTENSIONS, describe_file_types
+from .._sources import is_url
 from .._validation import CheckedOptions
 from ..errors import LeapOCRError, ValidationError
 from ..journal import Journal
 from ..types import Job, JobResult
 from .codes import EXIT_OK, exit_code_for
-from .render import is_url, render, write_output
+from .render import render, write_output
 from .ui import Item, Reporter
 
 

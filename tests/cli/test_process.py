@@ -163,7 +163,14 @@ def test_model_and_instruction_are_sent(
     run_cli: Callable[..., Run], pdf: Callable[..., Path], emu: LeapOCREmulator
 ) -> None:
     pdf()
-    args = ("process", "invoice.pdf", "--model", "pro-v1", "--instruction", "Find the total")
+    args: tuple[str, ...] = (
+        "process",
+        "invoice.pdf",
+        "--model",
+        "pro-v1",
+        "--instruction",
+        "Find the total",
+    )
     args += ("--format", "markdown")  # 2026: structured needs a schema; markdown takes both
     run = run_cli(*args, *FAST)
     assert run.code == 0

@@ -1,4 +1,4 @@
-"""Hostile local servers for the hardening tests (issue 10): a real HTTP server on
+"""Hostile local servers for the hardening tests: a real HTTP server on
 127.0.0.1 whose answers are written byte by byte by the test, and a small direct-upload
 service that records what it saw.
 """

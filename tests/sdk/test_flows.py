@@ -1,15 +1,18 @@
 """Flows driven directly from a script of step results (tests/sdk/flow_script.py): the
-decisions of issue 10's hardening, each in milliseconds and without sockets."""
+decisions that keep them safe (clean-up, bounds, retries), each in milliseconds and
+without sockets."""
 
 from __future__ import annotations
 
 import json
 import random
+from typing import Any
 
 import pytest
 
 from leapocr_sdk import _constants as C
 from leapocr_sdk import _plans as plans
+from leapocr_sdk._operations import DELETE, INITIATE
 from leapocr_sdk._retry import next_delay
 from leapocr_sdk._sources import open_source
 from leapocr_sdk._validation import SubmitOptions
@@ -58,13 +61,14 @@ def ticket(urls: list[str], job_id: str = JOB) -> bytes:
 def test_next_delay_never_sleeps_past_the_deadline():
     rng = random.Random(1)
     limited = reply(429, headers={"Retry-After": "60"})
-    common = {"max_retries": 3, "now": 100.0, "wall_now": 0.0, "rng": rng}
+    common: dict[str, Any] = {"max_retries": 3, "now": 100.0, "wall_now": 0.0, "rng": rng}
     assert next_delay(0, limited, None, **common) == 60.0
     assert next_delay(0, limited, 105.0, **common) is None  # 60 s would end past 105
     assert next_delay(0, reply(429, headers={"Retry-After": "2"}), 105.0, **common) == 2.0
     assert next_delay(3, limited, None, **common) is None  # out of retries
     assert next_delay(0, reply(404), None, **common) is None  # not retryable
-    assert 0 < next_delay(0, None, None, **common) <= C.BACKOFF_INITIAL  # connection failure
+    delay = next_delay(0, None, None, **common)  # a connection failure
+    assert delay is not None and 0 < delay <= C.BACKOFF_INITIAL
 
 
 def test_retry_after_60_during_a_5s_wait_gives_up_with_a_typed_error():
@@ -214,7 +218,7 @@ def test_a_bad_upload_url_deletes_the_job_and_names_the_part(url):
         script.run(plans.process_file(ctx(), source, SubmitOptions(), None))
     assert info.value.part_number == 2
     assert info.value.job_deleted is True
-    assert [call.name for call in script.calls()] == ["initiate_upload", "delete_job"]
+    assert [call.name for call in script.calls()] == [INITIATE.name, DELETE.name]
 
 
 # --- interrupts and raising callbacks ------------------------------------------------
@@ -227,7 +231,8 @@ def test_an_interrupted_upload_deletes_the_job_then_reraises(interrupt):
         script.run(plans.process_file(ctx(), source, SubmitOptions(), None))
     assert f"job {JOB} was deleted" in "".join(info.value.__notes__)
     delete = script.calls()[-1]
-    assert delete.name == "delete_job" and delete.timeout <= C.CLEANUP_TIMEOUT
+    assert delete.name == DELETE.name
+    assert delete.timeout is not None and delete.timeout <= C.CLEANUP_TIMEOUT
 
 
 def test_an_interrupted_upload_names_the_job_when_it_cannot_be_deleted():
