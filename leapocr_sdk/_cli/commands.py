@@ -362,7 +362,7 @@ def announce_webhook(console: Console, url: str, secret: str) -> None:
 def demo(args: argparse.Namespace, console: Console) -> int:
     """``leapocr demo``: the emulator and the bundled sample, from the installed package."""
     _need_testing_extra("the demo")
-    from ..testing.demo import run_demo
+    from .demo import run_demo
 
     run_demo()
     return EXIT_OK
