@@ -24,7 +24,11 @@ EXIT_API = 3
 EXIT_JOB = 4
 """A job failed, did not finish within --timeout, or (``result``) is not finished yet."""
 EXIT_INTERRUPTED = 130
-"""Interrupted (Ctrl-C)."""
+"""Interrupted (Ctrl-C): 128 + SIGINT, as for every stop (see ``signals``)."""
+EXIT_BROKEN_PIPE = 141
+"""stdout was closed before the command was done (``... | head``): 128 + SIGPIPE."""
+EXIT_TERMINATED = 143
+"""Stopped by SIGTERM (a cron timeout, systemd, Kubernetes): 128 + SIGTERM."""
 
 EPILOG = """\
 exit codes:
@@ -35,6 +39,12 @@ exit codes:
   4    job: a job failed, did not finish within --timeout, or is not finished yet;
        or the journal shows it failed (or may have been sent) in an earlier run
   130  interrupted (Ctrl-C)
+  141  stdout was closed early (e.g. `| head`): the command stops quietly
+  143  terminated (SIGTERM)
+Stopped by Ctrl-C, SIGTERM or a closed stdout, `process` cleans up as it stops:
+half-uploaded jobs are deleted; with --delete, running jobs are deleted (or, with
+a journal, kept for the next run of the same command, which collects them); each
+job left on the service is named in a "kept" event; then the summary is printed.
 With several inputs, the exit code is the highest of theirs, and every input that
 succeeded still has its result written.
 """

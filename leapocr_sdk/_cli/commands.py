@@ -3,16 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
-import contextlib
 import importlib.util
 import json
-import signal
-import threading
-from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from dataclasses import replace
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
 from .._client import AsyncLeapOCR, LeapOCR
@@ -32,6 +27,7 @@ from .process import (
     submit_all,
 )
 from .render import source_stem, unique_stems
+from .signals import BROKEN_PIPE, Interrupted, sigterm_interrupts
 from .ui import Console, HumanReporter, Item, JsonReporter, Reporter
 
 # process
@@ -66,15 +62,24 @@ def process(args: argparse.Namespace, console: Console) -> int:
         ]
         summary = Summary()
         try:
-            codes = asyncio.run(_process(args, items, options, reporter, summary))
+            codes = console.stopper.run(_process(args, items, options, reporter, summary))
+        except Interrupted as stop:
+            reporter.close()
+            if options.wait and (console.json_mode or stop.signum != BROKEN_PIPE):
+                say_summary(console, items, summary)
+            raise
         finally:
             reporter.close()
     if options.wait and len(items) > 1:
-        if console.json_mode:
-            console.event("summary", **summary.fields())
-        else:
-            console.message(f"{len(items)} documents: {summary.line(console.symbols.dot)}")
+        say_summary(console, items, summary)
     return worst(codes)
+
+
+def say_summary(console: Console, items: list[Item], summary: Summary) -> None:
+    if console.json_mode:
+        console.event("summary", **summary.fields())
+    else:
+        console.message(f"{len(items)} documents: {summary.line(console.symbols.dot)}")
 
 
 async def _process(
@@ -296,16 +301,15 @@ def emulator(args: argparse.Namespace, console: Console) -> int:
         processing_seconds=args.processing_seconds,
         credits=args.credits,
     )
-    with _sigterm_interrupts():  # until serve_forever takes over the signals
-        try:
-            emu.start()
-            announce(console, emu.base_url, emu.api_key)
-            for url in args.webhook:
-                secret = emu.add_webhook(url, secret=args.webhook_secret)
-                announce_webhook(console, url, secret)
-            emu.serve_forever()  # returns, stopped, on Ctrl-C or SIGTERM
-        except KeyboardInterrupt:
-            emu.stop()
+    try:  # SIGTERM raises Interrupted (see main) until serve_forever takes the signals over
+        emu.start()
+        announce(console, emu.base_url, emu.api_key)
+        for url in args.webhook:
+            secret = emu.add_webhook(url, secret=args.webhook_secret)
+            announce_webhook(console, url, secret)
+        emu.serve_forever()  # returns, stopped, on Ctrl-C or SIGTERM
+    except KeyboardInterrupt:
+        emu.stop()
     if console.records_json:
         console.record("stopped")
     else:
@@ -320,21 +324,9 @@ def _need_testing_extra(what: str) -> None:
         )
 
 
-@contextlib.contextmanager
-def _sigterm_interrupts() -> Iterator[None]:
-    """SIGTERM raises KeyboardInterrupt (as Ctrl-C does) while in the block."""
-
-    def interrupt(signum: int, frame: FrameType | None) -> None:
-        raise KeyboardInterrupt
-
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = signal.signal(signal.SIGTERM, interrupt)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
+def _sigterm_interrupts() -> AbstractContextManager[None]:
+    """SIGTERM raises ``KeyboardInterrupt`` in the block (``webhooks listen`` imports it)."""
+    return sigterm_interrupts()
 
 
 def announce(console: Console, base_url: str, api_key: str) -> None:
