@@ -122,3 +122,28 @@ def test_sigterm_with_a_journal_keeps_running_jobs_for_the_next_run(
     for n in range(4):
         text = (tmp_path / "out" / f"doc{n:02}.md").read_text(encoding="utf-8")
         assert text == f"<!-- page 1 -->\ndocument {n}\n"
+
+
+def test_a_closed_stdout_ends_quietly_and_cleans_up(
+    tmp_path: Path, emulator_factory: Callable[..., LeapOCREmulator]
+) -> None:
+    # `leapocr --json process docs --delete | head -c 10`: the reader goes away early.
+    emu = emulator_factory(processing_seconds=0.3)
+    write_documents(tmp_path / "docs", 8)
+    child = start(
+        tmp_path, emu, "--json", "process", "docs", "--delete", "--concurrency", "2", *FAST
+    )
+    try:
+        assert child.stdout is not None and child.stderr is not None
+        assert len(child.stdout.read(10)) == 10
+        child.stdout.close()  # as head does once it has its 10 bytes
+        code = child.wait(timeout=30)
+        stderr = child.stderr.read()
+    finally:
+        child.kill()
+        child.wait()
+    assert code == 141  # 128 + SIGPIPE, as a shell reports a reader gone
+    assert stderr == ""  # no traceback, no message: as other Unix tools
+    assert 0 < emu.count("initiate") < 8  # it stopped starting documents
+    assert len(emu.jobs) == emu.count("initiate")
+    assert all(job.deleted_at is not None for job in emu.jobs.values())  # --delete held
