@@ -25,7 +25,7 @@ from ..errors import LeapOCRError, ValidationError
 from ..journal import Journal
 from ..types import Job, JobResult
 from .codes import EXIT_OK, exit_code_for
-from .render import is_url, render, write_output
+from .render import ResultNotWritten, is_url, render, write_output
 from .ui import Item, Reporter
 
 SETTLE_SECONDS = 10.0
@@ -258,8 +258,19 @@ async def finish(
     reporter: Reporter,
     journal: Journal | None,
 ) -> None:
-    """Save a result (noting the file in the journal), then delete its job if asked."""
-    output = save(item, result, options.out_dir, reporter)
+    """Save a result (noting the file in the journal), then delete its job if asked.
+
+    A result that cannot be written is that input's failure (``ResultNotWritten``): its
+    job is kept, and the journal keeps the source ``submitted`` (not ``done``), so the
+    next run of the same command fetches the result again without paying for it again.
+    """
+    try:
+        output = save(item, result, options.out_dir, reporter)
+    except ResultNotWritten as exc:
+        if journal is not None:
+            exc.hint = "its job is kept: run the same command again to write it"
+            journal.not_saved(result.job_id, str(exc))
+        raise
     if journal is not None and output is not None:
         journal.set_outputs(result.job_id, [str(output.resolve())])
     if options.delete:
@@ -302,6 +313,8 @@ async def submit(
 def save(item: Item, result: JobResult, out_dir: Path | None, reporter: Reporter) -> Path | None:
     """Write the result to ``out_dir`` (or hand it to the reporter for stdout)."""
     rendered = render(result)
-    output = write_output(out_dir, item.stem, rendered) if out_dir is not None else None
+    output = (
+        write_output(out_dir, item.stem, rendered, result.job_id) if out_dir is not None else None
+    )
     reporter.done(item, result, rendered, output)
     return output

@@ -111,15 +111,51 @@ def unique_stems(sources: list[str]) -> list[str]:
     return stems
 
 
-def write_output(directory: Path, stem: str, rendered: Rendered) -> Path:
-    """Write ``rendered`` to ``directory/stem.ext`` atomically; returns the path."""
-    directory.mkdir(parents=True, exist_ok=True)
+class ResultNotWritten(OSError):
+    """A result could not be written to its file (a full disk, a permission, a name taken).
+
+    Its job is kept (``--delete`` does not delete it) and a journal does not count it as
+    done, so the result can still be fetched without paying again.
+    """
+
+    def __init__(self, path: Path, cause: OSError, job_id: str) -> None:
+        super().__init__(cause.errno, cause.strerror)
+        self.path = path
+        self.job_id = job_id
+        self.reason = cause.strerror or str(cause)
+        self.hint = f"fetch it later with `leapocr result {job_id} --out DIR`"
+
+    def __str__(self) -> str:
+        return (
+            f"cannot write the result of job {self.job_id} to {str(self.path)!r}: "
+            f"{self.reason}; {self.hint}"
+        )
+
+
+def write_output(directory: Path, stem: str, rendered: Rendered, job_id: str) -> Path:
+    """Write ``rendered`` to ``directory/stem.ext`` completely, or not at all; its path.
+
+    The text goes to a temporary file in the same directory, is flushed to the disk, then
+    renamed over the final name, so the file is never seen half-written.
+
+    Raises:
+        ResultNotWritten: the directory or the file could not be written.
+    """
     path = directory / f"{stem}{rendered.extension}"
-    fd, temp = tempfile.mkstemp(prefix=f".{stem}.", suffix=".tmp", dir=directory)
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    except OSError as exc:
+        raise ResultNotWritten(path, exc, job_id) from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(rendered.text)
+            handle.flush()
+            os.fsync(handle.fileno())
         os.replace(temp, path)
+    except OSError as exc:
+        Path(temp).unlink(missing_ok=True)
+        raise ResultNotWritten(path, exc, job_id) from None
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -152,3 +153,42 @@ def test_journal_options(tmp_path: Path, run_cli: Callable[..., Run], emu: LeapO
     again = run_cli("process", "doc00.pdf", "--journal", "state/j.sqlite", *FAST)
     assert [e["event"] for e in again.events] == ["skipped"]
     assert emu.count("initiate") == 3
+
+
+def test_a_result_that_cannot_be_written_is_kept_for_the_next_run(
+    tmp_path: Path, run_cli: Callable[..., Run], emu: LeapOCREmulator
+) -> None:
+    write_documents(tmp_path, 2)
+    # out/doc01.md is taken by a directory: renaming a file over it fails, even for root.
+    (tmp_path / "out" / "doc01.md").mkdir(parents=True)
+    (tmp_path / "out" / "doc01.md" / "keep").write_text("x")
+    command = ["process", "doc00.pdf", "doc01.pdf", "--out", "out", "--delete", *FAST]
+    first = run_cli(*command)
+    assert first.code == 2  # a local file that could not be written (see --help)
+    [error] = first.of("error")
+    assert error["source"] == "doc01.pdf"
+    assert str(Path("out") / "doc01.md") in error["message"]
+    assert "run the same command again" in error["message"]
+    job_id = error["job_id"]
+    assert emu.get_job(job_id).deleted_at is None  # its result is still to be had
+    assert {p.name for p in (tmp_path / "out").iterdir()} <= {
+        "doc00.md",
+        "doc01.md",
+        JOURNAL,
+        JOURNAL + "-wal",
+        JOURNAL + "-shm",
+    }  # no temporary file left behind
+    with sqlite3.connect(tmp_path / "out" / JOURNAL) as db:
+        states = dict(db.execute("SELECT job_id, state FROM sources").fetchall())
+    assert states[job_id] == "submitted"  # not done: nothing was written
+
+    shutil.rmtree(tmp_path / "out" / "doc01.md")
+    second = run_cli(*command)
+    assert second.code == 0, second.stderr
+    assert [e["source"] for e in second.of("skipped")] == ["doc00.pdf"]
+    [done] = second.of("done")
+    assert done["source"] == "doc01.pdf" and done["job_id"] == job_id  # collected, not redone
+    assert emu.count("initiate") == len(emu.jobs) == 2
+    text = (tmp_path / "out" / "doc01.md").read_text(encoding="utf-8")
+    assert text == "<!-- page 1 -->\ndocument 1\n"
+    assert all(job.deleted_at is not None for job in emu.jobs.values())
