@@ -14,19 +14,20 @@ from .._client import AsyncLeapOCR, LeapOCR
 from .._constants import JOURNAL_FILE_NAME
 from .._validation import check_options
 from ..errors import ConfigurationError, ValidationError
-from ..types import JobResult, JobStatusInfo
+from ..types import JobResult, JobStatusInfo, OutputFormat
 from . import webhooks
 from .codes import EXIT_OK, EXIT_USAGE, worst
 from .inputs import STDIN, check_out_dir, problem_with, spool_stdin, temporary_directory
 from .process import (
     ProcessOptions,
     Summary,
+    check_outputs,
     expand_sources,
     process_batch,
     save,
     submit_all,
 )
-from .render import source_stem, unique_stems
+from .render import source_stem
 from .signals import BROKEN_PIPE, Interrupted, sigterm_interrupts
 from .ui import Console, HumanReporter, Item, JsonReporter, Reporter
 
@@ -43,9 +44,11 @@ def process(args: argparse.Namespace, console: Console) -> int:
     options = process_options(args)
     if args.sources.count(STDIN) > 1:
         raise ValidationError("'-' (stdin) can be given only once")
-    sources = expand_sources(args.sources, recursive=args.recursive)
+    inputs = expand_sources(args.sources, recursive=args.recursive)
+    if options.out_dir is not None:
+        check_outputs(inputs, options.out_dir, result_extension(options))
     with temporary_directory() as spool:
-        items = make_items(sources)
+        items = make_items(inputs)
         reporter = make_reporter(console, items, options)
         problems = [(item, problem_with(item.source)) for item in items]
         if any(problem for _, problem in problems):
@@ -148,13 +151,25 @@ def load_schema(path: str) -> dict[str, Any]:
     return schema
 
 
-def make_items(sources: list[str]) -> list[Item]:
-    """The inputs, each with its output stem and a short label for progress lines."""
-    stems = unique_stems(["stdin" if source == STDIN else source for source in sources])
+def make_items(inputs: list[tuple[str, tuple[str, ...]]]) -> list[Item]:
+    """The inputs, each with where its result goes and a short label for progress lines."""
     return [
-        Item(index=index, source=source, stem=stem, label="(stdin)" if source == STDIN else source)
-        for index, (source, stem) in enumerate(zip(sources, stems, strict=True))
+        Item(
+            index=index,
+            source=source,
+            output=output,
+            label="(stdin)" if source == STDIN else source,
+        )
+        for index, (source, output) in enumerate(inputs)
     ]
+
+
+def result_extension(options: ProcessOptions) -> str:
+    """The extension results will have, as far as the options tell (a template: either)."""
+    submit = options.submit
+    if submit.extract_bounding_boxes or submit.output_type is OutputFormat.STRUCTURED:
+        return ".json"
+    return ".md" if submit.output_type is OutputFormat.MARKDOWN else ".md|.json"
 
 
 def make_reporter(console: Console, items: list[Item], options: ProcessOptions) -> Reporter:
@@ -243,7 +258,7 @@ def show_result(
 
 
 def _job_item(job_id: str) -> Item:
-    return Item(index=0, source=job_id, stem=source_stem(job_id), label=job_id)
+    return Item(index=0, source=job_id, output=(source_stem(job_id),), label=job_id)
 
 
 def _job_reporter(args: argparse.Namespace, console: Console, item: Item) -> Reporter:

@@ -25,7 +25,15 @@ from ..errors import LeapOCRError, ValidationError
 from ..journal import Journal
 from ..types import Job, JobResult
 from .codes import EXIT_OK, exit_code_for
-from .render import ResultNotWritten, is_url, render, write_output
+from .inputs import STDIN
+from .render import (
+    ResultNotWritten,
+    is_url,
+    output_parts,
+    render,
+    shared_outputs,
+    write_output,
+)
 from .ui import Item, Reporter
 
 SETTLE_SECONDS = 10.0
@@ -82,12 +90,16 @@ class Summary:
         }
 
 
-def expand_sources(sources: list[str], *, recursive: bool) -> list[str]:
-    """The inputs, each directory replaced by the supported documents in it (sorted)."""
-    expanded: list[str] = []
+def expand_sources(sources: list[str], *, recursive: bool) -> list[tuple[str, tuple[str, ...]]]:
+    """The inputs, each directory replaced by the supported documents in it (sorted); each
+    with where its result goes under ``--out`` (``render.output_parts``)."""
+    expanded: list[tuple[str, tuple[str, ...]]] = []
     for source in sources:
+        if source == STDIN:
+            expanded.append((source, ("stdin",)))
+            continue
         if is_url(source) or not os.path.isdir(source):
-            expanded.append(source)
+            expanded.append((source, output_parts(source)))
             continue
         found = sorted(_documents_in(Path(source), recursive=recursive))
         if not found:
@@ -96,8 +108,24 @@ def expand_sources(sources: list[str], *, recursive: bool) -> list[str]:
                 f"no documents in directory {source!r}{deeper}: "
                 f"expected {describe_file_types()} files ({', '.join(SUPPORTED_EXTENSIONS)})"
             )
-        expanded.extend(str(path) for path in found)
+        expanded.extend((str(path), output_parts(str(path), source)) for path in found)
     return expanded
+
+
+def check_outputs(inputs: list[tuple[str, tuple[str, ...]]], out_dir: Path, extension: str) -> None:
+    """Refuse inputs whose results would be written to one file (before any request)."""
+    shared = shared_outputs(inputs)
+    if not shared:
+        return
+    clashes = "; ".join(
+        f"{str(out_dir / (name + extension))!r} from " + " and ".join(map(repr, sources))
+        for name, sources in shared.items()
+    )
+    raise ValidationError(
+        f"several inputs would be written to the same file under --out: {clashes}. Rename "
+        "one, give the folder that holds them with --recursive (results then mirror its "
+        "tree), or process them with separate --out directories"
+    )
 
 
 def _documents_in(directory: Path, *, recursive: bool) -> list[Path]:
@@ -314,7 +342,7 @@ def save(item: Item, result: JobResult, out_dir: Path | None, reporter: Reporter
     """Write the result to ``out_dir`` (or hand it to the reporter for stdout)."""
     rendered = render(result)
     output = (
-        write_output(out_dir, item.stem, rendered, result.job_id) if out_dir is not None else None
+        write_output(out_dir, item.output, rendered, result.job_id) if out_dir is not None else None
     )
     reporter.done(item, result, rendered, output)
     return output

@@ -140,11 +140,14 @@ def _symbols(stream: TextIO) -> Symbols:
 
 @dataclass(frozen=True)
 class Item:
-    """One input of ``process``: its position, what was given, and its output stem."""
+    """One input of ``process``: its position, what was given, and where its result goes.
+
+    ``output``: the result's path parts under ``--out``, the last without its extension.
+    """
 
     index: int
     source: str
-    stem: str
+    output: tuple[str, ...]
     label: str
     location: str | None = None  # what is submitted, when not ``source`` (stdin's copy)
 

@@ -244,17 +244,6 @@ def test_cheap_checks_come_before_any_request(
     assert emu.requests == []
 
 
-def test_same_names_get_distinct_outputs(
-    run_cli: Callable[..., Run], pdf: Callable[..., Path], tmp_path: Path
-) -> None:
-    pdf("a/report.pdf", ["first"])
-    pdf("b/report.pdf", ["second"])
-    run = run_cli("process", "a/report.pdf", "b/report.pdf", "--out", "out", *FAST)
-    assert run.code == 0
-    assert (tmp_path / "out" / "report.md").read_text(encoding="utf-8").endswith("first\n")
-    assert (tmp_path / "out" / "report-2.md").read_text(encoding="utf-8").endswith("second\n")
-
-
 def test_concurrency_is_bounded(
     run_cli: Callable[..., Run],
     pdf: Callable[..., Path],
