@@ -16,7 +16,7 @@ from .._validation import check_options
 from ..errors import ConfigurationError, ValidationError
 from ..types import JobResult, JobStatusInfo, OutputFormat
 from . import webhooks
-from .codes import EXIT_OK, EXIT_USAGE, worst
+from .codes import EXIT_JOB, EXIT_OK, EXIT_USAGE, worst
 from .inputs import STDIN, check_out_dir, problem_with, spool_stdin, temporary_directory
 from .process import (
     ProcessOptions,
@@ -194,8 +194,21 @@ def client(args: argparse.Namespace) -> LeapOCR:
 
 
 def status(args: argparse.Namespace, console: Console) -> int:
+    """A job's status; a deleted job says so, with exit code 4 (its result is gone)."""
     with client(args) as leapocr:
         info = leapocr.get_status(args.job_id)
+    if info.deleted_at is not None:  # the service still shows its status before deletion
+        if console.records_json:
+            console.record(
+                "status",
+                job_id=info.job_id,
+                status="deleted",
+                deleted_at=info.deleted_at.isoformat(),
+            )
+        else:
+            when = info.deleted_at.isoformat(sep=" ", timespec="seconds")
+            console.output(f"{info.job_id}  deleted  at {when}: its result is gone\n")
+        return EXIT_JOB
     if console.records_json:
         console.record(
             "status",
@@ -212,6 +225,7 @@ def status(args: argparse.Namespace, console: Console) -> int:
 
 
 def status_line(info: JobStatusInfo) -> str:
+    """A job's status on one line, for a person."""
     text = f"{info.job_id}  {info.status.value}  {info.progress:.0%}"
     if info.total_pages:
         text += f"  ({info.processed_pages or 0}/{info.total_pages} pages)"
