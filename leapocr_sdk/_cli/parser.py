@@ -38,6 +38,11 @@ output:
     {"event": "skipped", "source": "c.pdf", "job_id": "...", "outputs": ["/.../c.md"]}
     {"event": "summary", "done": 1, "failed": 1, "skipped": 1, "pages": 3,
      "credits": 3, "seconds": 4.2}
+  and, when the command is stopped (Ctrl-C, SIGTERM, a closed stdout), one "kept"
+  event per job left on the service, the summary, then
+    {"event": "kept", "source": "d.pdf", "job_id": "...",
+     "message": "kept: run the same command again to collect its result"}
+    {"event": "interrupted", "exit_code": 143, "signal": "SIGTERM"}
   --json puts these events on stdout instead, each result (without --out) inside its
   "done" event as "result" (the single stream of leapocr-sdk 0.1).
 

@@ -175,3 +175,33 @@ def test_sigterm_during_uploads_deletes_the_half_uploaded_jobs(
     assert after[-1]["event"] == "interrupted"
     assert emu.count("complete") == 0
     assert all(job.deleted_at is not None for job in emu.jobs.values())
+
+
+def test_sigterm_stops_a_blocking_command_like_ctrl_c(
+    tmp_path: Path, emulator_factory: Callable[..., LeapOCREmulator]
+) -> None:
+    emu = emulator_factory(processing_seconds=30)
+    write_documents(tmp_path, 1)
+    submitted = subprocess.run(
+        cli_command("process", "doc00.pdf", "--no-wait"),
+        cwd=tmp_path,
+        env=cli_env(emu),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    job_id = json.loads(submitted.stderr)["job_id"]
+    child = start(tmp_path, emu, "wait", job_id, *FAST)
+    try:
+        deadline = time.monotonic() + 30
+        while emu.count("status") + emu.count("result") < 2:  # it is polling
+            assert time.monotonic() < deadline and child.poll() is None
+            time.sleep(0.05)
+        child.send_signal(signal.SIGTERM)
+        code, stdout, after = finish(child)
+    finally:
+        child.kill()
+        child.wait()
+    assert code == 143 and stdout == ""
+    assert after[-1] == {"event": "interrupted", "exit_code": 143, "signal": "SIGTERM"}
+    assert emu.get_job(job_id).deleted_at is None  # `wait` never deletes
