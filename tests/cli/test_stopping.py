@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import sqlite3
 import subprocess
@@ -205,3 +206,27 @@ def test_sigterm_stops_a_blocking_command_like_ctrl_c(
     assert code == 143 and stdout == ""
     assert after[-1] == {"event": "interrupted", "exit_code": 143, "signal": "SIGTERM"}
     assert emu.get_job(job_id).deleted_at is None  # `wait` never deletes
+
+
+def test_a_closed_stdout_stops_a_blocking_command_quietly(
+    tmp_path: Path, emu: LeapOCREmulator
+) -> None:
+    reader, writer = os.pipe()
+    os.close(reader)  # the reader is gone before the command writes
+    try:
+        for mode, expected in (
+            ("--human", ""),
+            ("--json-events", '{"event": "interrupted", "exit_code": 141, "signal": "SIGPIPE"}\n'),
+        ):
+            done = subprocess.run(
+                cli_command(mode, "models"),
+                cwd=tmp_path,
+                env=cli_env(emu),
+                stdout=writer,
+                stderr=subprocess.PIPE,
+                text=True,
+                timeout=60,
+            )
+            assert (done.returncode, done.stderr) == (141, expected)
+    finally:
+        os.close(writer)
