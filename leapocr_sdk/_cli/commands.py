@@ -161,7 +161,7 @@ def make_items(inputs: list[tuple[str, tuple[str, ...]]]) -> list[Item]:
 
 def result_extension(options: ProcessOptions) -> str:
     """The extension results will have, as far as the options tell (a template: either)."""
-    submit = options.submit
+    submit = options.submit.submit
     if submit.extract_bounding_boxes or submit.output_type is OutputFormat.STRUCTURED:
         return ".json"
     return ".md" if submit.output_type is OutputFormat.MARKDOWN else ".md|.json"
