@@ -17,6 +17,9 @@ The contract between flows (``_plans``) and runners
 - ``Call`` is bounded as a whole (connect, send and the whole reply) by the client's
   ``timeout`` or the step's own, whichever is smaller; its reply body is read up to
   ``Call.body_limit`` bytes (after decompression), then refused while reading.
+- ``PutPart`` is bounded as a whole by the client's ``timeout`` plus its size at
+  ``MIN_UPLOAD_RATE``, and while its body is written by the client's ``timeout``: each
+  write (``write_size``) must be taken by the storage host within it.
 - The API key is redacted from every reply body before a flow sees it (also in its
   JSON-escaped and percent-encoded forms), so no error built from a body can carry it.
 - User callbacks run where documented: ``Notify`` on the caller's thread (blocking
