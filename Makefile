@@ -12,7 +12,7 @@ COMPAT_REQS  := tests/compat/requirements.txt
 LOWEST       := .lowest
 LOWEST_STAMP := $(LOWEST)/.installed
 
-.PHONY: install compat generate check lint types spec regen-diff test docs package lower-bounds demo bench bench-smoke soak clean
+.PHONY: install compat generate unasync unasync-check check lint types spec regen-diff test docs package lower-bounds demo bench bench-smoke soak clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,9 +34,16 @@ compat: $(COMPAT_STAMP)
 generate: $(STAMP)
 	PATH="$(abspath $(BIN)):$$PATH" scripts/generate.sh $(GEN_PKG)
 
-## Lint, strict types, spec validation, regeneration diff, the docs site, tests, the package,
+## Write LeapOCR (leapocr_sdk/_sync_client.py) from the hand-written AsyncLeapOCR.
+unasync: $(STAMP)
+	$(BIN)/python scripts/unasync.py
+
+unasync-check: $(STAMP)
+	$(BIN)/python scripts/unasync.py --check
+
+## Lint, strict types, spec validation, regeneration diffs, the docs site, tests, the package,
 ## lower bounds.
-check: lint types spec regen-diff docs test package lower-bounds
+check: lint types spec regen-diff unasync-check docs test package lower-bounds
 
 lint: $(STAMP)
 	$(BIN)/ruff check leapocr_sdk tests scripts

@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 _EXPORTS = {
-    "AsyncLeapOCR": "._client",
-    "LeapOCR": "._client",
+    "AsyncLeapOCR": "._async_client",
+    "LeapOCR": "._sync_client",
     "BatchEvent": "._batch",
     "BatchItem": "._batch",
     "Journal": ".journal",
@@ -134,8 +134,9 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
+    from ._async_client import AsyncLeapOCR
     from ._batch import BatchEvent, BatchItem
-    from ._client import AsyncLeapOCR, LeapOCR
+    from ._sync_client import LeapOCR
     from .errors import (
         APIConnectionError,
         APIError,
