@@ -8,8 +8,9 @@ first client is created; without it the application's own logging configuration 
 
 httpx logs every request at INFO with its whole URL, and a part upload's URL carries the
 storage signature in its query. Every client installs ``RedactSecrets`` on the ``httpx``
-logger (once per process): signature-like query parameters of any URL it logs are
-replaced by ``<redacted>``. The API key travels in a header, which httpx never logs.
+logger and on the emulator's (once per process): signature-like query parameters of any
+URL they log are replaced by ``<redacted>``. The API key travels in a header, which
+httpx never logs.
 """
 
 from __future__ import annotations
@@ -30,6 +31,9 @@ _SECRET_QUERY = re.compile(
     r"(?i)([?&;](?:[\w.-]*signature|sig|[\w.-]*credential|[\w.-]*token|[\w.-]*key)=)"
     r"[^&;\s\"'#]*"
 )
+# Loggers whose records show whole URLs: httpx (every request, at INFO) and the
+# emulator's server (each request line, at DEBUG).
+_URL_LOGGERS = ("httpx", "leapocr_sdk.testing")
 _LEVELS = {"info": logging.INFO, "debug": logging.DEBUG}
 _FORMAT = "%(asctime)s leapocr %(levelname)s %(name)s: %(message)s"
 _lock = threading.Lock()
@@ -65,7 +69,8 @@ def configure() -> None:
         return
     with _lock:
         if not _httpx_protected:
-            logging.getLogger("httpx").addFilter(RedactSecrets())
+            for name in _URL_LOGGERS:
+                logging.getLogger(name).addFilter(RedactSecrets())
             _httpx_protected = True
         if value and value != _switch_applied:
             _switch_applied = value
@@ -81,7 +86,7 @@ def _apply_switch(value: str) -> None:
     if handler is None:
         handler = _SwitchHandler()
         handler.setFormatter(logging.Formatter(_FORMAT))
-        handler.addFilter(RedactSecrets())  # the emulator's own debug lines show its URLs
+        handler.addFilter(RedactSecrets())  # whatever logs below leapocr_sdk
         logger.addHandler(handler)
     logger.setLevel(level)
 

@@ -297,3 +297,29 @@ def test_without_a_tracer_provider_flows_are_not_wrapped() -> None:
     plan = _plans.get_status(_plans.Context(), JOB)
     assert traced("get_status", plan) is plan
     plan.close()
+
+
+@pytest.mark.parametrize(
+    ("url", "kept"),
+    [
+        (
+            "https://b.s3.amazonaws.com/k?partNumber=2&X-Amz-Credential=AKIA%2F1"
+            "&X-Amz-Security-Token=tok&X-Amz-Signature=abc123",
+            "partNumber=2",
+        ),
+        ("https://storage.googleapis.com/b/o?X-Goog-Signature=ff00&X-Goog-Date=1", "X-Goog-Date=1"),
+        ("https://a.blob.core.windows.net/c/b?sv=2024&sig=Zm9v%3D&se=2026", "sv=2024"),
+        ("http://127.0.0.1:5/upload/j/1?X-Expires=9&X-Signature=deadbeef", "X-Expires=9"),
+    ],
+)
+def test_signed_url_values_are_redacted_in_log_records(url: str, kept: str) -> None:
+    from leapocr_sdk._logs import RedactSecrets
+
+    record = logging.LogRecord(
+        "httpx", logging.INFO, __file__, 1, "HTTP Request: PUT %s", (url,), None
+    )
+    assert RedactSecrets().filter(record)
+    message = record.getMessage()
+    assert kept in message
+    for secret in ("abc123", "AKIA", "tok", "ff00", "Zm9v", "deadbeef"):
+        assert secret not in message
