@@ -94,7 +94,7 @@ def test_without_logging_configured_the_sdk_says_nothing(
 SCRIPT = """
 import asyncio
 from leapocr_sdk import AsyncLeapOCR, LeapOCR
-from leapocr_sdk.testing import make_pdf
+from leapocr_sdk.testing import LeapOCREmulator, make_pdf
 
 with LeapOCREmulator(processing_seconds=0.02, api_key="sk-switch-0451") as emu:
     emu.faults.fail("result", 503, count=2)
