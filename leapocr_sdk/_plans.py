@@ -17,6 +17,7 @@ import attrs
 
 from . import _constants as C
 from . import _requests as requests
+from ._operations import COMPLETE, INITIATE, MODELS, SUBMIT_URL
 from ._parsing import (
     Reply,
     ResultChunk,
@@ -162,10 +163,10 @@ def send(ctx: Context, call: Call, deadline: float | None = None) -> Plan[Reply]
 # What a 404 means for a request that names no job (others: check the job id).
 _WRONG_ADDRESS = f"the base URL does not lead to the API: check {C.BASE_URL_ENV} or base_url="
 _NOT_FOUND_ADVICE = {
-    "submit_url": _WRONG_ADDRESS,
-    "initiate_upload": _WRONG_ADDRESS,
-    "list_models": _WRONG_ADDRESS,
-    "complete_upload": "the upload's job is gone (expired or deleted): submit the file again",
+    SUBMIT_URL.name: _WRONG_ADDRESS,
+    INITIATE.name: _WRONG_ADDRESS,
+    MODELS.name: _WRONG_ADDRESS,
+    COMPLETE.name: "the upload's job is gone (expired or deleted): submit the file again",
     "request": "check the path: it is relative to the base URL, e.g. /ocr/status/<job id>",
 }
 

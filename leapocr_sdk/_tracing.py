@@ -35,6 +35,7 @@ from collections.abc import Mapping
 from typing import Any, TypeVar
 
 from . import __version__
+from ._operations import RESULT
 from ._parsing import Reply
 from ._steps import Call, NextFinished, Parallel, Plan, PutPart, Step
 from .types import Job, JobResult, JobStatusInfo
@@ -125,7 +126,7 @@ def _steps(tracer: Any, plan: Plan[T], span: Any, inside: Any, *, polls: bool) -
 
 def _is_poll(step: Step) -> bool:
     """The first result request: how ``wait_until_done`` polls."""
-    return isinstance(step, Call) and step.name == "get_result" and _page(step) == 1
+    return isinstance(step, Call) and step.name == RESULT.name and _page(step) == 1
 
 
 def _page(call: Call) -> object:

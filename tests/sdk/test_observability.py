@@ -66,7 +66,7 @@ def test_an_info_log_of_a_batch_shows_retries_and_pauses_and_no_secret(
     assert any("POST /ocr/uploads/direct: HTTP 429 (rate limited" in line for line in sdk)
     assert any(re.search(r"part 1: HTTP 503; retry 1 of 3 in \d", line) for line in sdk)
     assert any(re.search(r"GET /ocr/result/\S+: HTTP 503; retry 1 of 3 in", line) for line in sdk)
-    assert any("batch: HTTP 429 on initiate_upload; submissions paused for" in x for x in sdk)
+    assert any("batch: HTTP 429 on initiate; submissions paused for" in x for x in sdk)
     assert sum(" submitted: document.pdf" in line for line in sdk) == 3
     assert sum("finished completed: 2 pages, 2 credits" in line for line in sdk) == 3
     # httpx logged every upload, and its URL's signature is gone from the record.
@@ -211,10 +211,7 @@ def test_process_file_is_one_span_tree_with_a_child_per_part(
     assert root.attributes["leapocr.model"] == "pro-v2"
     kids = children(finished, root)
     names = sorted(s.name for s in kids)
-    assert (
-        names
-        == ["leapocr.complete_upload", "leapocr.initiate_upload"] + ["leapocr.upload_part"] * 4
-    )
+    assert names == ["leapocr.complete", "leapocr.initiate"] + ["leapocr.upload_part"] * 4
     assert sorted(
         s.attributes["leapocr.part_number"] for s in kids if s.name == "leapocr.upload_part"
     ) == [1, 2, 3, 4]
@@ -247,7 +244,7 @@ def test_a_retried_part_and_a_failed_upload_are_recorded_in_spans(
     ]
     assert sorted(s.attributes["leapocr.retry_count"] for s in second) == [0, 1]
     assert all(s.attributes["http.response.status_code"] == 503 for s in second)
-    assert [s.name for s in children(finished, root)].count("leapocr.delete_job") == 1
+    assert [s.name for s in children(finished, root)].count("leapocr.delete") == 1
 
 
 def test_waiting_batches_and_results_make_spans(
@@ -268,7 +265,7 @@ def test_waiting_batches_and_results_make_spans(
     client.get_result(job.job_id)
     finished = spans.get_finished_spans()
     (get,) = [s for s in finished if s.name == "leapocr.get_result" and s.parent is None]
-    assert [s.name for s in children(finished, get)] == ["leapocr.get_result"]  # one page request
+    assert [s.name for s in children(finished, get)] == ["leapocr.result"]  # one page request
     assert get.attributes["leapocr.job_id"] == result.job_id
 
     spans.clear()
