@@ -83,9 +83,7 @@ def test_on_error_skip_warns_and_keeps_the_rest(
     leapocr_emulator: LeapOCREmulator, leapocr_env: None, scans: Path, broken: Path, load: Load
 ) -> None:
     missing = scans / "missing.pdf"
-    loader = LeapOCRLoader(
-        [scans / "b.pdf", broken, missing], on_error="skip", poll_interval=0.02
-    )
+    loader = LeapOCRLoader([scans / "b.pdf", broken, missing], on_error="skip", poll_interval=0.02)
     with warnings.catch_warnings(record=True) as seen:
         warnings.simplefilter("always")
         docs = load(loader)
