@@ -96,8 +96,8 @@ chromium:
 ## What needs a large extra or a browser (pytest marker `heavy`): LeapOCRMapper on a local
 ## Ray cluster, and the built docs site in headless Chromium (no clipping at 1280 px, search).
 check-slow: $(STAMP) $(SLOW_STAMP) chromium docs
-	$(SLOW)/bin/python -m pytest -q -p no:cacheprovider -m heavy tests/integrations/test_ray.py
-	$(BIN)/python -m pytest -q -p no:cacheprovider -m heavy tests/docs
+	$(SLOW)/bin/python -m pytest -q -p no:cacheprovider -m heavy tests/integrations/test_ray.py tests/docs/test_docs_examples.py
+	$(BIN)/python -m pytest -q -p no:cacheprovider -m heavy tests/docs/test_site_in_browser.py
 
 ## The README's main command: the offline demo on the embedded emulator (as `leapocr demo`).
 demo: $(STAMP)
