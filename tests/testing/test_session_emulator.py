@@ -49,8 +49,6 @@ def test_one_emulator_serves_the_whole_session_and_stops_after_it(
 ) -> None:
     pytester.makepyfile(test_user=USER_TESTS)
     pytester.makeconftest(CONFTEST)
-    result = pytester.runpytest_inprocess(
-        "-q", "-s", "-p", "no:cacheprovider", "-p", "no:randomly"
-    )
+    result = pytester.runpytest_inprocess("-q", "-s", "-p", "no:cacheprovider", "-p", "no:randomly")
     result.assert_outcomes(passed=3)
     assert "EMULATOR STOPPED" in result.stdout.str()
