@@ -97,7 +97,8 @@ chromium:
 ## Ray cluster, and the built docs site in headless Chromium (no clipping at 1280 px, search).
 check-slow: $(STAMP) $(SLOW_STAMP) chromium docs
 	$(SLOW)/bin/python -m pytest -q -p no:cacheprovider -m heavy tests/integrations/test_ray.py tests/docs/test_docs_examples.py
-	$(BIN)/python -m pytest -q -p no:cacheprovider -m heavy tests/docs/test_site_in_browser.py
+	$(BIN)/python -m pytest -q -p no:cacheprovider -m heavy \
+		tests/docs/test_site_in_browser.py tests/integrations/test_extras_from_wheel.py
 
 ## The README's main command: the offline demo on the embedded emulator (as `leapocr demo`).
 demo: $(STAMP)

@@ -52,13 +52,15 @@ def workdir_for(page: Page, tmp_path: Path) -> Path:
     return tmp_path
 
 
-def run_page(page: Page, workdir: Path, emu: LeapOCREmulator) -> list[Ran]:
+def run_page(
+    page: Page, workdir: Path, emu: LeapOCREmulator, python: str = sys.executable
+) -> list[Ran]:
     env = {**os.environ, "LEAPOCR_API_KEY": emu.api_key, "LEAPOCR_BASE_URL": emu.base_url}
     ran = []
     for line, code in page.programs:
         program = NOTEBOOK_PRELUDE + code if page.kind == "notebook" else code
         done = subprocess.run(
-            [sys.executable, "-c", program],
+            [python, "-c", program],
             cwd=workdir,
             env=env,
             capture_output=True,
