@@ -53,7 +53,7 @@ def source_name(source: object, result: JobResult | None = None) -> str:
     """How a source is named in metadata: its path or URL, a file object's name, or the
     job's file name (for ``bytes``)."""
     if isinstance(source, str | os.PathLike):
-        return os.fspath(source) if not isinstance(source, bytes) else "<bytes>"
+        return str(os.fspath(source))
     name = getattr(source, "name", None)
     if isinstance(name, str):
         return name

@@ -175,7 +175,7 @@ class LeapOCRLoader(BaseLoader):
                 while (doc := await asyncio.to_thread(next, iterator, None)) is not None:
                     yield doc
             finally:
-                close(iterator)
+                await asyncio.to_thread(close, iterator)  # the batch's clean-up may block
             return
         client = self._client if self._client is not None else AsyncLeapOCR()
         try:
