@@ -1,7 +1,8 @@
 """A griffe extension for the docs site (mkdocs.yml): signatures as a reader needs them.
 
-- A default written as a constant of ``leapocr_sdk._constants`` (``C.DEFAULT_TIMEOUT``)
-  shows its value (``60.0``): the reader cannot look the private module up.
+- A default written with constants of ``leapocr_sdk._constants`` (``C.DEFAULT_TIMEOUT``,
+  ``C.DEFAULT_BATCH_CONCURRENCY * 4``) shows its value (``60.0``, ``32``): the reader
+  cannot look the private module up.
 - An annotation naming another package's class (``httpx.Client``, ``random.Random``) keeps
   its package, so ``Client`` is never mistaken for an SDK class.
 
@@ -29,10 +30,11 @@ class ShowValues(griffe.Extension):
     def on_function_instance(self, *, func: griffe.Function, **kwargs: Any) -> None:
         for parameter in func.parameters:
             default = parameter.default
-            if isinstance(default, griffe.ExprAttribute):
-                names = [str(value) for value in default.values]
-                if len(names) == 2 and names[0] == CONSTANTS_ALIAS:
-                    parameter.default = repr(getattr(self._constants, names[1]))
+            if default is not None and f"{CONSTANTS_ALIAS}." in str(default):
+                # Our own source (e.g. ``C.DEFAULT_BATCH_CONCURRENCY * 4``), evaluated
+                # against the constants module alone.
+                value = eval(str(default), {"__builtins__": {}, CONSTANTS_ALIAS: self._constants})
+                parameter.default = repr(value)
             annotation = parameter.annotation
             if annotation is not None and not isinstance(annotation, str):
                 text = str(annotation)

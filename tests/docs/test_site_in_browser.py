@@ -218,3 +218,25 @@ def test_search_finds_process_many(server: SiteServer) -> None:
     hrefs = [result["href"] for result in found["results"]]
     assert any("guides/batches/" in href for href in hrefs), hrefs
     assert any("reference/leapocr/" in href and "process_many" in href for href in hrefs), hrefs
+
+
+@pytest.mark.parametrize(
+    ("page", "client_class"), [("leapocr", "Client"), ("async", "AsyncClient")]
+)
+def test_signatures_show_values_and_foreign_packages(
+    site: Path, page: str, client_class: str
+) -> None:
+    import html
+    import re
+
+    text = html.unescape(
+        re.sub(r"<[^>]+>", "", (site / "reference" / page / "index.html").read_text())
+    )
+    assert "DEFAULT_" not in text  # no private constant names
+    for shown in (
+        "timeout: float = 60.0",
+        "max_retries: int = 3",
+        "upload_concurrency: int = 4",
+        f"http_client: httpx.{client_class} | None = None",
+    ):
+        assert shown in text, shown
