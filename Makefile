@@ -95,7 +95,7 @@ chromium:
 
 ## What needs a large extra or a browser (pytest marker `heavy`): LeapOCRMapper on a local
 ## Ray cluster, and the built docs site in headless Chromium (no clipping at 1280 px, search).
-check-slow: $(STAMP) $(SLOW_STAMP) chromium docs
+check-slow: $(STAMP) $(SLOW_STAMP) chromium
 	$(SLOW)/bin/python -m pytest -q -p no:cacheprovider -m heavy tests/integrations/test_ray.py tests/docs/test_docs_examples.py
 	$(BIN)/python -m pytest -q -p no:cacheprovider -m heavy \
 		tests/docs/test_site_in_browser.py tests/integrations/test_extras_from_wheel.py
