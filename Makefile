@@ -15,7 +15,7 @@ LOWEST_STAMP := $(LOWEST)/.installed
 SLOW         := .slow
 SLOW_STAMP   := $(SLOW)/.installed
 
-.PHONY: install compat generate check check-slow chromium lint types spec regen-diff test docs package lower-bounds demo bench bench-smoke soak clean
+.PHONY: install compat generate unasync unasync-check check check-slow chromium lint types typing spec regen-diff test docs package lower-bounds demo bench bench-smoke soak clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,16 +37,29 @@ compat: $(COMPAT_STAMP)
 generate: $(STAMP)
 	PATH="$(abspath $(BIN)):$$PATH" scripts/generate.sh $(GEN_PKG)
 
-## Lint, strict types, spec validation, regeneration diff, the docs site, tests, the package,
+## Write LeapOCR (leapocr_sdk/_sync_client.py) from the hand-written AsyncLeapOCR.
+unasync: $(STAMP)
+	$(BIN)/python scripts/unasync.py
+
+unasync-check: $(STAMP)
+	$(BIN)/python scripts/unasync.py --check
+
+## Lint, strict types, spec validation, regeneration diffs, the docs site, tests, the package,
 ## lower bounds.
-check: lint types spec regen-diff docs test package lower-bounds
+check: lint types typing spec regen-diff unasync-check docs test package lower-bounds
 
 lint: $(STAMP)
-	$(BIN)/ruff check leapocr_sdk tests scripts
-	$(BIN)/ruff format --check leapocr_sdk tests scripts
+	$(BIN)/ruff check leapocr_sdk tests scripts benchmarks
+	$(BIN)/ruff format --check leapocr_sdk tests scripts benchmarks
 
+## mypy: leapocr_sdk strict, tests/ for what they call (pyproject.toml's [tool.mypy]).
 types: $(STAMP)
-	$(BIN)/mypy --strict leapocr_sdk
+	$(BIN)/mypy
+
+## What users' type checkers infer from the public API (tests/typing), under mypy and pyright.
+typing: $(STAMP)
+	$(BIN)/mypy --strict tests/typing
+	$(BIN)/pyright --pythonpath $(BIN)/python tests/typing/check_public_types.py
 
 spec: $(STAMP)
 	$(BIN)/openapi-spec-validator openapi.yaml
@@ -106,12 +119,12 @@ demo: $(STAMP)
 
 ## Benchmarks (sets up its own environment for the comparison SDK under .bench/).
 bench: $(STAMP)
-	$(BIN)/python scripts/bench.py
-	$(BIN)/python scripts/bench_issue12.py
+	$(BIN)/python benchmarks/sdk_comparison.py
+	$(BIN)/python benchmarks/scale_targets.py
 
 bench-smoke: $(STAMP)
-	$(BIN)/python scripts/bench.py --smoke
-	$(BIN)/python scripts/bench_issue12.py --smoke
+	$(BIN)/python benchmarks/sdk_comparison.py --smoke
+	$(BIN)/python benchmarks/scale_targets.py --smoke
 
 ## The full-size reliability soak (the test suite runs a reduced one).
 soak: $(STAMP)

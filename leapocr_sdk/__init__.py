@@ -17,11 +17,16 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 _EXPORTS = {
-    "AsyncLeapOCR": "._client",
-    "LeapOCR": "._client",
+    "AsyncLeapOCR": "._async_client",
+    "LeapOCR": "._sync_client",
     "BatchEvent": "._batch",
     "BatchItem": "._batch",
+    "DoneItem": "._batch",
+    "FailedItem": "._batch",
+    "SkippedItem": "._batch",
     "Journal": ".journal",
+    "DocumentOptions": "._validation",
+    "JobOptions": "._validation",
     **dict.fromkeys(
         [
             "APIConnectionError",
@@ -40,6 +45,7 @@ _EXPORTS = {
             "NotResubmittedError",
             "PermissionDeniedError",
             "RateLimitError",
+            "ResponseTooLargeError",
             "ServerError",
             "UnexpectedResponseError",
             "UploadError",
@@ -83,12 +89,16 @@ __all__ = [
     "BoxBounds",
     "ConfigurationError",
     "ConflictError",
+    "DocumentOptions",
+    "DoneItem",
+    "FailedItem",
     "HealthStatus",
     "InsufficientCreditsError",
     "Job",
     "JobDeletedError",
     "JobFailedError",
     "JobNotReadyError",
+    "JobOptions",
     "JobResult",
     "JobStatus",
     "JobStatusInfo",
@@ -104,7 +114,9 @@ __all__ = [
     "PageResult",
     "PermissionDeniedError",
     "RateLimitError",
+    "ResponseTooLargeError",
     "ServerError",
+    "SkippedItem",
     "UnexpectedResponseError",
     "UploadError",
     "ValidationError",
@@ -134,8 +146,10 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
-    from ._batch import BatchEvent, BatchItem
-    from ._client import AsyncLeapOCR, LeapOCR
+    from ._async_client import AsyncLeapOCR
+    from ._batch import BatchEvent, BatchItem, DoneItem, FailedItem, SkippedItem
+    from ._sync_client import LeapOCR
+    from ._validation import DocumentOptions, JobOptions
     from .errors import (
         APIConnectionError,
         APIError,
@@ -153,6 +167,7 @@ if TYPE_CHECKING:
         NotResubmittedError,
         PermissionDeniedError,
         RateLimitError,
+        ResponseTooLargeError,
         ServerError,
         UnexpectedResponseError,
         UploadError,

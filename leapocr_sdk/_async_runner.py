@@ -1,7 +1,8 @@
 """The asyncio runner; imported only when an AsyncLeapOCR is created (asyncio is not cheap).
 
-It keeps the contract written in ``_runners``; user callbacks run on the event loop and
-are awaited when they return an awaitable (coroutine functions are welcome).
+It keeps the contract written in ``_runners`` and shares its httpx glue (``_http``); user
+callbacks run on the event loop and are awaited when they return an awaitable (coroutine
+functions are welcome).
 """
 
 from __future__ import annotations
@@ -15,22 +16,23 @@ from typing import Any, TypeVar, assert_never
 import httpx
 
 from . import _constants as C
-from ._parsing import Reply
-from ._runners import (
+from ._http import (
     CallbackFailed,
-    _finished,
-    _reply,
     api_request,
     check_process,
     describe,
     out_of_time,
     part_chunks,
     part_request,
+    request_timeouts,
     step_budget,
     step_error,
+    to_reply,
     too_large,
     transport_error,
+    write_size,
 )
+from ._parsing import Reply
 from ._steps import (
     Call,
     Emit,
@@ -43,6 +45,7 @@ from ._steps import (
     PutPart,
     Sleep,
     Step,
+    finished,
 )
 from .errors import ConfigurationError, LeapOCRError
 
@@ -136,7 +139,7 @@ class AsyncRunner:
     async def _put(self, step: PutPart) -> Reply:
         uploads = self._uploads()
         try:
-            request = part_request(uploads, step, _async_chunks(step))
+            request = part_request(uploads, step, _async_chunks(step, write_size(self._timeout)))
         except Exception as exc:
             raise step_error(step, exc) from None
         async with self._upload_gate:
@@ -146,7 +149,7 @@ class AsyncRunner:
         self, client: httpx.AsyncClient, request: httpx.Request, step: Call | PutPart, limit: int
     ) -> Reply:
         budget = step_budget(step, self._timeout)
-        request.extensions["timeout"] = httpx.Timeout(budget).as_dict()
+        request.extensions["timeout"] = request_timeouts(step, self._timeout).as_dict()
         try:
             async with asyncio.timeout(budget):  # the whole request, whatever the server does
                 response = await client.send(request, stream=True, follow_redirects=False)
@@ -166,7 +169,7 @@ class AsyncRunner:
             raise
         except Exception as exc:
             raise step_error(step, exc) from None
-        return _reply(response, bytes(body), self._headers().get(C.API_KEY_HEADER))
+        return to_reply(response, bytes(body), self._headers().get(C.API_KEY_HEADER))
 
     async def _parallel(self, step: Parallel) -> list[Any]:
         if not step.plans:
@@ -255,7 +258,7 @@ class AsyncRunner:
         if not done:
             return None
         task = next(task for task in group.running if task in done)  # oldest first
-        return _finished(group, task, None if task.cancelled() else task.exception())
+        return finished(group, task, None if task.cancelled() else task.exception())
 
 
 async def _call_back(callback: Callable[..., object], *args: Any) -> object:
@@ -269,11 +272,11 @@ async def _call_back(callback: Callable[..., object], *args: Any) -> object:
     return outcome
 
 
-async def _async_chunks(step: PutPart) -> AsyncIterator[bytes]:
+async def _async_chunks(step: PutPart, size: int) -> AsyncIterator[bytes]:
     # A stream that may block (a pipe, a network file object) is read in a worker thread;
     # bytes and regular files are read on the loop (a thread hop per chunk costs more than
     # a 1 MiB read). Progress is reported here, on the loop.
-    chunks = part_chunks(step)
+    chunks = part_chunks(step, size=size)
     in_thread = step.source.reads_may_block
     sent = 0
     while True:

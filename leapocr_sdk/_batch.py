@@ -20,13 +20,15 @@ import contextlib
 import logging
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import attrs
 
 from . import _constants as C
+from ._operations import COMPLETE, INITIATE, SUBMIT_URL
 from ._parsing import Reply, parse_job, retry_after_seconds
 from ._plans import Context, discard_job
+from ._sources import is_url as is_url  # re-exported for the clients
 from ._steps import Call, Emit, FlowGroup, NextFinished, Plan, Sleep
 from .errors import (
     APIConnectionError,
@@ -80,6 +82,71 @@ class BatchItem:
         return len(self.result.pages) if self.result is not None else 0
 
 
+class DoneItem(BatchItem):
+    """A ``BatchItem`` processed in this run: its ``result`` is a ``JobResult``.
+
+    Batches yield a ``DoneItem``, ``SkippedItem`` or ``FailedItem``, so a type checker
+    narrows an item by its flags: after ``if item.ok and not item.skipped:`` (for
+    ``as_completed`` / ``wait_many``: ``if item.ok:``) mypy knows ``item.result`` is a
+    ``JobResult``; pyright narrows on ``item.ok is True and item.skipped is False``, and
+    both on ``item.result is not None`` or ``isinstance(item, DoneItem)``.
+
+    Attributes:
+        result: the ``JobResult``.
+        error: None.
+        skipped: False.
+    """
+
+    result: JobResult
+    error: None
+    skipped: Literal[False]
+
+    @property
+    def ok(self) -> Literal[True]:
+        """True: the source has its result."""
+        return True
+
+
+class SkippedItem(BatchItem):
+    """A ``BatchItem`` a journal shows as done in an earlier run: no result in this one.
+
+    Attributes:
+        result: None (the result was saved by the earlier run; see ``outputs``).
+        error: None.
+        skipped: True.
+    """
+
+    result: None
+    error: None
+    skipped: Literal[True]
+
+    @property
+    def ok(self) -> Literal[True]:
+        """True: the source was done in an earlier run."""
+        return True
+
+
+class FailedItem(BatchItem):
+    """A ``BatchItem`` that failed: after ``if not item.ok:`` (mypy; pyright:
+    ``item.ok is False``) a type checker knows ``item.error`` is a ``LeapOCRError``.
+
+    Attributes:
+        result: None.
+        error: the ``LeapOCRError`` (``JobFailedError``, ``UploadError``,
+            ``NotResubmittedError``, ...).
+        skipped: False.
+    """
+
+    result: None
+    error: LeapOCRError
+    skipped: Literal[False]
+
+    @property
+    def ok(self) -> Literal[False]:
+        """False: see ``error``."""
+        return False
+
+
 @attrs.frozen
 class BatchEvent:
     """What ``process_many``'s ``on_event`` receives about one source.
@@ -110,11 +177,6 @@ class BatchEvent:
 
 UploadHook = Callable[[int, int], object] | None
 StatusHook = Callable[[JobStatusInfo], object] | None
-
-
-def is_url(source: object) -> bool:
-    """An http(s) URL (submitted with process_url); any other str is a local path."""
-    return isinstance(source, str) and source.lower().startswith(("http://", "https://"))
 
 
 # --- one document, start to end ------------------------------------------------------
@@ -213,8 +275,8 @@ class Throttle:
 
 # The requests that start (and bill) a job; before one is sent, a submission cut short
 # cannot have cost anything and is safe to send again.
-STARTS_A_JOB = frozenset({"submit_url", "complete_upload"})
-ISSUES_A_JOB_ID = "initiate_upload"
+STARTS_A_JOB = frozenset({SUBMIT_URL.name, COMPLETE.name})
+ISSUES_A_JOB_ID = INITIATE.name
 
 
 def watched(
@@ -406,13 +468,13 @@ def _decide(journal: Journal | None, member: _Member, retry_failed: bool) -> Bat
         return None  # not journaled (a file object), or unreadable: submit and see
     member.key = entry.key
     if entry.state == "done":
-        return BatchItem(
+        return SkippedItem(
             member.source, entry.job_id, None, None, skipped=True, outputs=entry.outputs
         )
     if entry.state == "submitted" and entry.job_id:
         return entry.job_id
     if entry.state in ("failed", "sent") and not retry_failed:
-        return BatchItem(member.source, entry.job_id, None, NotResubmittedError(entry.describe()))
+        return FailedItem(member.source, entry.job_id, None, NotResubmittedError(entry.describe()))
     return None
 
 
@@ -443,7 +505,7 @@ def _after_submission(
     # run reports it), else "submitting" (nothing was billed: the next run resends it).
     if journal is not None and key is not None and not uncertain:
         journal.failed(key, "failed", job_id, str(error))
-    return BatchItem(member.source, job_id, None, error)
+    return FailedItem(member.source, job_id, None, error)
 
 
 def _after_wait(
@@ -451,7 +513,7 @@ def _after_wait(
 ) -> BatchItem:
     if error is None:
         assert result is not None
-        return BatchItem(
+        return DoneItem(
             member.source, member.job_id, result, None, credits=result.credits_used or 0
         )
     assert isinstance(error, LeapOCRError)
@@ -463,7 +525,7 @@ def _after_wait(
         journal.failed(member.key, "failed", member.job_id, str(error))
     # Anything else (a wait timeout, the network): the job stays journaled as submitted,
     # and the next run waits on it again instead of paying for it twice.
-    return BatchItem(member.source, member.job_id, None, error)
+    return FailedItem(member.source, member.job_id, None, error)
 
 
 # --- jobs submitted elsewhere --------------------------------------------------------
@@ -490,8 +552,11 @@ def as_completed(
             finished = yield NextFinished(group, tuple(start), None)
             if finished is not None:
                 job_id, result, error = finished  # a bad job id is its item's error
-                credits = result.credits_used or 0 if result is not None else 0
-                yield Emit(BatchItem(job_id, job_id, result, error, credits=credits))
+                if error is None:
+                    credits = result.credits_used or 0
+                    yield Emit(DoneItem(job_id, job_id, result, None, credits=credits))
+                else:
+                    yield Emit(FailedItem(job_id, job_id, None, error))
     finally:
         group.close()
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from . import _contract
+from ._operations import API_ROOT as API_ROOT  # the base URL's path, from the table
 
-API_ROOT = "/api/v1"  # every API path hangs below it; a base URL without it gets 404s
 DEFAULT_BASE_URL = "https://api.leapocr.com" + API_ROOT
 API_KEY_ENV = "LEAPOCR_API_KEY"
 BASE_URL_ENV = "LEAPOCR_BASE_URL"
@@ -39,8 +39,11 @@ POLL_CAP_FACTOR = 4.0
 # Jobs a client remembers having submitted (to delay their first poll by one interval).
 REMEMBERED_SUBMISSIONS = 10_000
 
-# Result pages fetched per request: the most the service allows; requests 2..N go out this
-# many at a time (a window: the SDK holds at most this many replies at once).
+# Result pages asked for per request: the most the service allows; requests 2..N go out
+# this many at a time (a window: the SDK holds at most this many replies at once). A
+# result reply larger than MAX_REPLY_BYTES is asked for again with fewer pages per request
+# (RESULT_PAGE_LIMIT's largest divisor at most half of it: 500, 250, 125, 25, 5, 1, so each
+# smaller window still starts where a larger one did).
 RESULT_PAGE_LIMIT = _contract.RESULT_PAGE_LIMIT_MAX
 RESULT_FETCH_CONCURRENCY = 8
 
@@ -50,6 +53,10 @@ DEFAULT_FILE_STEM = "document"
 
 # Upload bodies are streamed from disk in chunks of this size.
 UPLOAD_CHUNK_SIZE = 1024 * 1024
+# ...or smaller with a short timeout: each write of a part body must be taken by the storage
+# host within the client's timeout (a host that stops reading is given up on after it), so
+# a write holds at most what MIN_UPLOAD_RATE sends in that time, and at least this much.
+UPLOAD_MIN_WRITE = 8 * 1024
 
 # Batches (process_many): documents in flight at once, and the pacing of job creations.
 DEFAULT_BATCH_CONCURRENCY = 8
@@ -63,10 +70,11 @@ BATCH_RATE_LIMIT_RESUBMITS = 20
 # The CLI's journal, in its --out directory.
 JOURNAL_FILE_NAME = ".leapocr-journal.sqlite"
 
-# Reply bodies are read up to these sizes (after decompression), then refused with
-# UnexpectedResponseError while reading: an endless or gzip-bomb reply cannot fill memory.
+# Every reply body is read up to this size (after decompression), then refused with
+# ResponseTooLargeError while reading: an endless or gzip-bomb reply cannot fill memory, and
+# a small worker (1 GiB) holds a whole window of result replies (RESULT_FETCH_CONCURRENCY x
+# this: 128 MiB) with room to parse them. Results are paged to fit (see RESULT_PAGE_LIMIT).
 MAX_REPLY_BYTES = 16 * 1024 * 1024
-MAX_RESULT_REPLY_BYTES = 512 * 1024 * 1024  # one request's result (RESULT_PAGE_LIMIT pages)
 # A result is fetched in at most this many requests when the job's page count is unknown.
 MAX_RESULT_REQUESTS = 10_000
 

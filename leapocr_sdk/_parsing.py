@@ -1,6 +1,6 @@
 """Reading the API's replies. Pure: bytes, headers and status codes in, SDK types out.
 
-Both wire shapes of WIRE.md are accepted: the service spec's (``id``, ``processed_pages``,
+Both wire shapes (docs/wire.md) are accepted: the service spec's (``id``, ``processed_pages``,
 ``pages[].result``, ``{"code", "error": {"message"}}``) and the published reference's
 (``job_id``, ``progress``, ``pages[].text|data``, ``{"error": {"code", "message"}}``).
 """

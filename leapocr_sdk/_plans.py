@@ -46,6 +46,7 @@ from .errors import (
     JobFailedError,
     JobNotReadyError,
     LeapOCRError,
+    ResponseTooLargeError,
     UnexpectedResponseError,
     UploadError,
     ValidationError,
@@ -285,10 +286,11 @@ def upload_part(
     while True:
         status: int | None = None
         reply: Reply | None = None
+        failure: APIConnectionError | None = None  # the cause of a give-up (a timeout...)
         try:
             reply = yield PutPart(part, source, progress)
         except APIConnectionError as exc:
-            reason = str(exc)
+            reason, failure = str(exc), exc
         else:
             assert reply is not None
             status = reply.status_code
@@ -319,7 +321,7 @@ def upload_part(
                 job_id=job_id,
                 part_number=part.part_number,
                 status_code=status,
-            )
+            ) from failure
         progress.update(part.part_number, 0)
         logger.debug("part %d: %s; retry %d in %.2fs", part.part_number, reason, attempt + 1, delay)
         yield Sleep(delay)
@@ -349,16 +351,36 @@ def get_status(ctx: Context, job_id: str) -> Plan[JobStatusInfo]:
     return parse_status(reply, job_id)
 
 
-def _result_call(job_id: str, page: int) -> Call:
-    call = requests.get_result(job_id, page, C.RESULT_PAGE_LIMIT)
-    return call._replace(body_limit=C.MAX_RESULT_REPLY_BYTES)
+def _fewer_pages(limit: int) -> int:
+    """The page limit to ask with when a reply at ``limit`` pages was too large: the largest
+    divisor of ``limit`` at most half of it, so each smaller window starts where a larger
+    one did (1000: 500, 250, 125, 25, 5, 1). ``limit`` is above 1."""
+    return next(smaller for smaller in range(limit // 2, 0, -1) if limit % smaller == 0)
+
+
+def _result_reply(
+    ctx: Context, job_id: str, page: int, limit: int, deadline: float | None
+) -> Plan[Reply]:
+    """Result request ``page`` at ``limit`` pages a request. A reply over
+    ``MAX_REPLY_BYTES`` raises ResponseTooLargeError (the caller asks with fewer pages);
+    at one page a request it names that page."""
+    try:
+        return (yield from call_api(ctx, requests.get_result(job_id, page, limit), deadline))
+    except ResponseTooLargeError as exc:
+        if limit > 1:
+            raise
+        raise ResponseTooLargeError(
+            f"result page {page} of job {job_id} alone is larger than {exc.limit} bytes, "
+            "the most the SDK reads in one reply: refused",
+            status_code=exc.status_code,
+            limit=exc.limit,
+        ) from None
 
 
 def _plausible_requests(body: Mapping[str, Any]) -> int:
     """How many result requests a job can need at most: one per page of the document
     (each request must add a page; a server may cap the page size below ours)."""
-    pagination = body.get("pagination")
-    known = _count(pagination.get("total")) if isinstance(pagination, Mapping) else None
+    known = _counted_pages(body)
     known = known if known is not None else _count(body.get("total_pages"))
     if known is None:
         return C.MAX_RESULT_REQUESTS
@@ -379,9 +401,9 @@ def result_or_status(
     first = yield from _first_result(ctx, job_id, deadline)
     if isinstance(first, JobStatusInfo):
         return first
-    chunk, reply = first
+    chunk, reply, limit = first
     pages: list[PageResult] = list(chunk.pages)
-    rest = _later_pages(ctx, job_id, chunk, deadline)
+    rest = _later_pages(ctx, job_id, chunk, limit, deadline)
     last = yield from _collect(rest, pages.append)
     return assemble_result(job_id, chunk, pages, last or reply)
 
@@ -393,21 +415,32 @@ def result_pages(ctx: Context, job_id: str) -> Plan[None]:
     if isinstance(first, JobStatusInfo):
         yield from _not_finished(ctx, first)
         return
-    chunk, _ = first
+    chunk, _, limit = first
     for page in chunk.pages:
         yield Emit(page)
-    yield from _later_pages(ctx, job_id, chunk, None)
+    yield from _later_pages(ctx, job_id, chunk, limit, None)
 
 
 def _first_result(
     ctx: Context, job_id: str, deadline: float | None
-) -> Plan[tuple[ResultChunk, Reply] | JobStatusInfo]:
-    """The first result request: the first chunk if the job is finished, else its status.
+) -> Plan[tuple[ResultChunk, Reply, int] | JobStatusInfo]:
+    """The first result request: the first chunk, its reply and the page limit it was
+    asked with if the job is finished, else its status.
 
-    Refuses (UnexpectedResponseError) a result that announces more requests than its
-    page count allows.
+    A reply too large for ``MAX_REPLY_BYTES`` is asked for again with fewer pages (see
+    ``_fewer_pages``). Refuses (UnexpectedResponseError) a result that announces more
+    requests than its page count allows.
     """
-    reply = yield from call_api(ctx, _result_call(job_id, 1), deadline)
+    limit = C.RESULT_PAGE_LIMIT
+    while True:
+        try:
+            reply = yield from _result_reply(ctx, job_id, 1, limit, deadline)
+            break
+        except ResponseTooLargeError:
+            if limit == 1:
+                raise
+            limit = _fewer_pages(limit)
+            logger.debug("result of job %s: reply too large, now %d pages a request", job_id, limit)
     if reply.status_code == 202:
         body = decode_object(reply)
         if is_deleted(body):
@@ -426,25 +459,49 @@ def _first_result(
             f"its page count allows ({plausible}): refused",
             status_code=reply.status_code,
         )
-    return first, reply
+    return first, reply, limit
 
 
 def _later_pages(
-    ctx: Context, job_id: str, first: ResultChunk, deadline: float | None
+    ctx: Context, job_id: str, first: ResultChunk, limit: int, deadline: float | None
 ) -> Plan[Reply | None]:
-    """Fetch result requests 2..N, a window of ``RESULT_FETCH_CONCURRENCY`` at a time,
-    and ``Emit`` each new page in order; returns the last reply.
+    """Fetch the result requests after the first (which asked for ``limit`` pages), a
+    window of ``RESULT_FETCH_CONCURRENCY`` at a time, and ``Emit`` each new page in order;
+    returns the last reply.
 
-    Paging stops with UnexpectedResponseError when a request adds no new pages.
+    Requests are numbered as the server pages (it may hold fewer pages a request than
+    asked). A window with a reply over ``MAX_REPLY_BYTES`` is asked for again with fewer
+    pages a request (``_fewer_pages`` of the server's page size, so the window starts at
+    the same page), down to one. Paging stops with UnexpectedResponseError when a
+    request adds no new pages.
     """
     seen = {page.page_number for page in first.pages}
     last: Reply | None = None
     window = C.RESULT_FETCH_CONCURRENCY
-    for start in range(2, first.total_pages + 1, window):
-        numbers = range(start, min(start + window, first.total_pages + 1))
-        fetches = tuple(_result_chunk(ctx, job_id, number, deadline) for number in numbers)
-        answers: list[tuple[ResultChunk, Reply]] = yield Parallel(fetches, limit=window)
+    size = max(len(first.pages), 1)  # pages a request holds: the first is full if more follow
+    requests_total, shrunk = first.total_pages, False
+    start = 2
+    while start <= requests_total:
+        numbers = range(start, min(start + window, requests_total + 1))
+        fetches = tuple(_result_chunk(ctx, job_id, n, limit, deadline) for n in numbers)
+        try:
+            answers: list[tuple[ResultChunk, Reply]] = yield Parallel(fetches, limit=window)
+        except ResponseTooLargeError:
+            if limit == 1:
+                raise  # one page alone is too large: named by _result_reply
+            smaller = _fewer_pages(size) if size > 1 else 1
+            pages_total = requests_total * size  # at most; fewer when the first counts them
+            pages_total = min(pages_total, _counted_pages(first.body) or pages_total)
+            start = (start - 1) * size // smaller + 1
+            requests_total = -(-pages_total // smaller)
+            size = limit = smaller
+            shrunk = True
+            logger.debug("result of job %s: reply too large, now %d pages a request", job_id, limit)
+            continue
         for number, (chunk, last) in zip(numbers, answers, strict=True):
+            if shrunk and number > chunk.total_pages:
+                requests_total = chunk.total_pages  # the page count above was an upper bound
+                break
             new = [item for item in chunk.pages if item.page_number not in seen]
             if not new:
                 raise UnexpectedResponseError(
@@ -454,13 +511,20 @@ def _later_pages(
             for item in new:
                 seen.add(item.page_number)
                 yield Emit(item)
+        start = numbers[-1] + 1
     return last
 
 
+def _counted_pages(body: Mapping[str, Any]) -> int | None:
+    """The result's page count as a reply states it (``pagination.total``), if it does."""
+    pagination = body.get("pagination")
+    return _count(pagination.get("total")) if isinstance(pagination, Mapping) else None
+
+
 def _result_chunk(
-    ctx: Context, job_id: str, page: int, deadline: float | None
+    ctx: Context, job_id: str, page: int, limit: int, deadline: float | None
 ) -> Plan[tuple[ResultChunk, Reply]]:
-    reply = yield from call_api(ctx, _result_call(job_id, page), deadline)
+    reply = yield from _result_reply(ctx, job_id, page, limit, deadline)
     if reply.status_code == 202:
         raise error_from_reply(reply, ctx.not_found_hint)
     return parse_result_chunk(reply), reply

@@ -3,7 +3,7 @@
 The generated endpoint modules own the wire shape of every request: paths (with the job
 id percent-encoded), query parameters and JSON bodies. The facade sends what they build
 through its own clients, so that retries, timeouts and key handling stay in one place,
-and reads the replies itself, because it must accept both wire shapes of WIRE.md.
+and reads the replies itself, because it must accept both wire shapes (docs/wire.md).
 The generated package is imported on first use, not at ``import leapocr_sdk``.
 
 ``tests/test_generated_golden.py`` pins what these functions take from the generated
@@ -17,6 +17,7 @@ import sys
 from typing import TYPE_CHECKING, Any, cast
 
 from . import _contract
+from . import _operations as op
 from ._steps import Call
 from ._validation import SubmitOptions
 
@@ -52,15 +53,15 @@ def _models_on_demand() -> None:
     sys.modules[_MODELS] = package
 
 
-def _call(name: str, kwargs: dict[str, Any], *, idempotent: bool) -> Call:
+def _call(operation: op.Operation, kwargs: dict[str, Any]) -> Call:
     return Call(
-        name=name,
+        name=operation.name,
         method=str(kwargs["method"]).upper(),
         path=str(kwargs["url"]),
         params=kwargs.get("params"),
         json=kwargs.get("json"),
         headers=kwargs.get("headers"),
-        idempotent=idempotent,
+        idempotent=operation.idempotent,
     )
 
 
@@ -113,7 +114,7 @@ def submit_url(url: str, file_name: str | None, options: SubmitOptions) -> Call:
         **_options(options, RemoteURLUploadRequestSchema),
     )
     kwargs = _with_dropped_format(upload_from_remote_url._get_kwargs(body=body), options)
-    return _call("submit_url", kwargs, idempotent=False)
+    return _call(op.SUBMIT_URL, kwargs)
 
 
 def initiate_upload(
@@ -133,7 +134,7 @@ def initiate_upload(
         **_options(options, InitiateDirectUploadRequestSchema),
     )
     kwargs = _with_dropped_format(direct_upload._get_kwargs(body=body), options)
-    return _call("initiate_upload", kwargs, idempotent=False)
+    return _call(op.INITIATE, kwargs)
 
 
 def complete_upload(job_id: str, etags: list[tuple[int, str]]) -> Call:
@@ -146,14 +147,14 @@ def complete_upload(job_id: str, etags: list[tuple[int, str]]) -> Call:
         parts=[CompletedPart(etag=etag, part_number=number) for number, etag in etags]
     )
     kwargs = complete_direct_upload._get_kwargs(_path_id(job_id), body=body)
-    return _call("complete_upload", kwargs, idempotent=False)
+    return _call(op.COMPLETE, kwargs)
 
 
 def get_status(job_id: str) -> Call:
     _models_on_demand()
     from ._generated.api.ocr import get_job_status
 
-    return _call("get_status", get_job_status._get_kwargs(_path_id(job_id)), idempotent=True)
+    return _call(op.STATUS, get_job_status._get_kwargs(_path_id(job_id)))
 
 
 def get_result(job_id: str, page: int, limit: int) -> Call:
@@ -161,7 +162,7 @@ def get_result(job_id: str, page: int, limit: int) -> Call:
     from ._generated.api.ocr import get_job_result
 
     kwargs = get_job_result._get_kwargs(_path_id(job_id), page=page, limit=limit)
-    return _call("get_result", kwargs, idempotent=True)
+    return _call(op.RESULT, kwargs)
 
 
 def delete_job(job_id: str) -> Call:
@@ -169,18 +170,18 @@ def delete_job(job_id: str) -> Call:
     from ._generated.api.ocr import delete_job as endpoint
 
     kwargs = endpoint._get_kwargs(_path_id(job_id))
-    return _call("delete_job", kwargs, idempotent=True)
+    return _call(op.DELETE, kwargs)
 
 
 def list_models() -> Call:
     _models_on_demand()
     from ._generated.api.ocr import list_ocr_models
 
-    return _call("list_models", list_ocr_models._get_kwargs(), idempotent=True)
+    return _call(op.MODELS, list_ocr_models._get_kwargs())
 
 
 def health() -> Call:
     _models_on_demand()
     from ._generated.api.health import get_health_status
 
-    return _call("health", get_health_status._get_kwargs(), idempotent=True)
+    return _call(op.HEALTH, get_health_status._get_kwargs())

@@ -9,7 +9,7 @@ The contract between flows (``_plans``) and runners
 
 - Every failure of a step's own I/O reaches the flow as a :class:`LeapOCRError`: the
   network (``APIConnectionError`` / ``APITimeoutError``), a reply too large
-  (``UnexpectedResponseError``), a part's file or upload URL (``UploadError`` naming the
+  (``ResponseTooLargeError``), a part's file or upload URL (``UploadError`` naming the
   part). Never a raw ``OSError``, ``ValueError`` or ``httpx`` exception.
 - A user callback's own exception, ``KeyboardInterrupt`` and ``asyncio.CancelledError``
   are thrown into the flow as they are: a flow holding a half-made job cleans it up
@@ -32,25 +32,40 @@ The contract between flows (``_plans``) and runners
 from __future__ import annotations
 
 import concurrent.futures
-import functools
-import logging
 import os
 import queue
-import re
 import threading
 import time
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Any, TypeVar, assert_never
+from typing import Any, TypeVar, assert_never
 
 import httpx
 
 from . import _constants as C
+from ._http import (
+    Aborted,
+    CallbackFailed,
+    api_request,
+    call_back,
+    check_process,
+    describe,
+    out_of_time,
+    part_chunks,
+    part_request,
+    read_capped,
+    request_timeouts,
+    step_budget,
+    step_error,
+    to_reply,
+    too_large,
+    transport_error,
+    write_size,
+)
 from ._parsing import Reply
 from ._steps import (
     Call,
     Emit,
     Finished,
-    FlowGroup,
     NextFinished,
     Notify,
     Parallel,
@@ -58,194 +73,11 @@ from ._steps import (
     PutPart,
     Sleep,
     Step,
+    finished,
 )
-from .errors import (
-    APIConnectionError,
-    APITimeoutError,
-    ConfigurationError,
-    LeapOCRError,
-    UnexpectedResponseError,
-    UploadError,
-)
-
-if TYPE_CHECKING:
-    import concurrent.futures
+from .errors import LeapOCRError
 
 T = TypeVar("T")
-logger = logging.getLogger("leapocr_sdk")
-
-_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
-
-
-class CallbackFailed(Exception):
-    """Carries a user callback's exception through httpx and threads to the runner,
-    which throws the original into the flow."""
-
-    def __init__(self, error: Exception) -> None:
-        super().__init__(error)
-        self.error = error
-
-
-def call_back(callback: Callable[..., object], *args: Any) -> object:
-    """Call a user's callback; its exception travels as ``CallbackFailed``."""
-    try:
-        return callback(*args)
-    except Exception as exc:
-        raise CallbackFailed(exc) from exc
-
-
-def transport_error(exc: httpx.HTTPError, what: str) -> APIConnectionError:
-    """Map an httpx failure to the SDK's error, noting whether the request may have arrived."""
-    maybe_processed = not isinstance(exc, _NOT_SENT)
-    detail = str(exc) or type(exc).__name__
-    if isinstance(exc, httpx.TimeoutException):
-        return APITimeoutError(
-            f"{what}: no answer in time ({type(exc).__name__})",
-            may_have_been_processed=maybe_processed,
-        )
-    return APIConnectionError(f"{what}: {detail}", may_have_been_processed=maybe_processed)
-
-
-def step_error(step: Call | PutPart, exc: BaseException) -> LeapOCRError:
-    """The SDK's error for a step that failed outside httpx (a file, a URL, an encoding)."""
-    reason = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-    if isinstance(step, PutPart):
-        number = step.part.part_number
-        return UploadError(f"part {number} could not be sent: {reason}", part_number=number)
-    return APIConnectionError(f"{step.method} {step.path}: the request could not be sent: {reason}")
-
-
-def out_of_time(what: str, timeout: float) -> APITimeoutError:
-    return APITimeoutError(
-        f"{what}: no answer in time (the whole request took more than {timeout:g}s)",
-        may_have_been_processed=True,
-    )
-
-
-def too_large(status_code: int, limit: int, what: str) -> UnexpectedResponseError:
-    return UnexpectedResponseError(
-        f"{what}: the reply body is larger than {limit} bytes (the SDK's limit): refused",
-        status_code=status_code,
-    )
-
-
-@functools.lru_cache(maxsize=8)
-def _key_pattern(key: str) -> re.Pattern[bytes]:
-    """The key as sent, JSON-escaped (``\\u002d``) or percent-encoded (``%2D``), any mix."""
-    forms = []
-    for char in key:
-        code = ord(char)
-        forms.append(b"(?:%s|%%%02x|\\\\u%04x)" % (re.escape(char.encode()), code, code))
-    return re.compile(b"".join(forms), re.IGNORECASE)
-
-
-def redact(content: bytes, key: str | None) -> bytes:
-    """``content`` with every form of ``key`` replaced by ``<redacted>``."""
-    if not key or not content:
-        return content
-    return _key_pattern(key).sub(b"<redacted>", content)
-
-
-def request_budget(step_timeout: float | None, client_timeout: float) -> float:
-    """Seconds one request may take: the client's timeout, or the step's when smaller."""
-    if step_timeout is None:
-        return client_timeout
-    return max(min(step_timeout, client_timeout), 0.0)
-
-
-def step_budget(step: Call | PutPart, client_timeout: float) -> float:
-    """Seconds a step's request may take: a call, its budget; a part, the client's
-    timeout plus the time to send its bytes at ``MIN_UPLOAD_RATE``."""
-    if isinstance(step, PutPart):
-        return client_timeout + step.part.size / C.MIN_UPLOAD_RATE
-    return request_budget(step.timeout, client_timeout)
-
-
-def read_capped(
-    chunks: Iterator[bytes],
-    limit: int,
-    deadline: float,
-    on_late: Callable[[], Exception],
-    on_large: Callable[[], Exception],
-) -> bytes:
-    """Join ``chunks`` while they stay within ``limit`` bytes and ``deadline``."""
-    body = bytearray()
-    for chunk in chunks:
-        body += chunk
-        if len(body) > limit:
-            raise on_large()
-        if time.monotonic() > deadline:
-            raise on_late()
-    return bytes(body)
-
-
-def part_chunks(step: PutPart, abort: threading.Event | None = None) -> Iterator[bytes]:
-    """The part's byte range, read from the source chunk by chunk as it is sent.
-
-    A failed read (a file that got shorter, a closed stream) becomes ``UploadError``;
-    a set ``abort`` stops the part before its next chunk.
-    """
-    part, sent = step.part, 0
-    while sent < part.size:
-        if abort is not None and abort.is_set():
-            raise _Aborted
-        try:
-            chunk = step.source.read(part.start + sent, min(C.UPLOAD_CHUNK_SIZE, part.size - sent))
-        except Exception as exc:
-            raise step_error(step, exc) from exc
-        if not chunk:
-            raise step_error(step, OSError("the file became shorter while it was uploaded"))
-        sent += len(chunk)
-        yield chunk
-
-
-def _reply(response: httpx.Response, content: bytes, key: str | None) -> Reply:
-    if logger.isEnabledFor(logging.DEBUG):  # no string built when debug logging is off
-        logger.debug("%s -> %d", describe(response.request), response.status_code)
-    return Reply(response.status_code, response.headers, redact(content, key))
-
-
-def api_request(
-    client: httpx.Client | httpx.AsyncClient,
-    step: Call,
-    base_url: str,
-    auth: Callable[[], dict[str, str]],
-) -> httpx.Request:
-    """The API request for ``step``: the generated layer's path, params and body under the
-    base URL, plus the key. Redirects are never followed (see ``send``): the key stays on
-    the API host, even with a caller's own client."""
-    return client.build_request(
-        step.method,
-        base_url + step.path,
-        params=step.params,
-        json=step.json,
-        headers={**(step.headers or {}), **auth()},
-    )
-
-
-def part_request(
-    client: httpx.Client | httpx.AsyncClient, step: PutPart, content: Any
-) -> httpx.Request:
-    """A part's PUT: its byte range streamed from the source, an explicit Content-Length
-    (presigned storage refuses chunked bodies), and no API headers."""
-    return client.build_request(
-        "PUT", step.part.url, content=content, headers={"Content-Length": str(step.part.size)}
-    )
-
-
-def describe(request: httpx.Request) -> str:
-    """A request for errors and logs: method, host and path; never a presigned query."""
-    return f"{request.method} {request.url.host}{request.url.path}"
-
-
-def check_process(owner_pid: int, client: str) -> None:
-    """A client's connections belong to the process that made it (not a forked child)."""
-    if os.getpid() != owner_pid:
-        raise ConfigurationError(
-            f"this {client} was created in process {owner_pid} and is used in process "
-            f"{os.getpid()} (after fork): its connections belong to the parent. Create a "
-            "new client in the child process"
-        )
 
 
 class _Workers:
@@ -325,10 +157,10 @@ class SyncRunner:
                 return stop.value  # type: ignore[no-any-return]
             if abort is not None and abort.is_set():
                 plan.close()
-                raise _Aborted
+                raise Aborted
             try:
                 result, error = self._perform(step, abort), None
-            except _Aborted:
+            except Aborted:
                 plan.close()
                 raise
             except CallbackFailed as failed:
@@ -362,19 +194,20 @@ class SyncRunner:
         uploads = self._uploads()
         cancel = threading.Event()  # set when the wait for this part is given up
         try:
-            request = part_request(uploads, step, self._progressed(step, abort, cancel))
+            chunks = self._progressed(step, abort, cancel, write_size(self._timeout))
+            request = part_request(uploads, step, chunks)
         except Exception as exc:
             raise step_error(step, exc) from None
         return self._send(uploads, request, step, C.MAX_REPLY_BYTES, cancel)
 
     @staticmethod
     def _progressed(
-        step: PutPart, abort: threading.Event | None, cancel: threading.Event
+        step: PutPart, abort: threading.Event | None, cancel: threading.Event, size: int
     ) -> Iterator[bytes]:
         sent = 0
-        for chunk in part_chunks(step, abort):
+        for chunk in part_chunks(step, abort, size):
             if cancel.is_set():
-                raise _Aborted
+                raise Aborted
             sent += len(chunk)
             if step.progress is not None:
                 call_back(step.progress.update, step.part.part_number, sent)
@@ -398,7 +231,7 @@ class SyncRunner:
         """
         budget = step_budget(step, self._timeout)
         deadline = time.monotonic() + budget
-        request.extensions["timeout"] = httpx.Timeout(budget).as_dict()
+        request.extensions["timeout"] = request_timeouts(step, self._timeout).as_dict()
         cancel = cancel or threading.Event()
         outcome: list[tuple[bool, Any]] = []
         done = threading.Event()
@@ -450,11 +283,11 @@ class SyncRunner:
             if time.monotonic() >= deadline:
                 raise out_of_time(describe(request), budget) from None
             raise transport_error(exc, describe(request)) from None
-        except (LeapOCRError, CallbackFailed, _Aborted):
+        except (LeapOCRError, CallbackFailed, Aborted):
             raise
         except Exception as exc:
             raise step_error(step, exc) from None
-        return _reply(response, content, self._headers().get(C.API_KEY_HEADER))
+        return to_reply(response, content, self._headers().get(C.API_KEY_HEADER))
 
     def _parallel(self, step: Parallel) -> list[Any]:
         if not step.plans:
@@ -466,7 +299,7 @@ class SyncRunner:
         def guarded(plan: Plan[Any]) -> Any:
             try:
                 return self.run(plan, abort)
-            except _Aborted:
+            except Aborted:
                 raise
             except BaseException as exc:
                 failures.append(exc)
@@ -539,29 +372,15 @@ class SyncRunner:
         if not done:
             return None
         future = next(future for future in group.running if future in done)  # oldest first
-        return _finished(group, future, future.exception())
+        return finished(group, future, future.exception())
 
     def _run_member(self, plan: Plan[Any], abort: threading.Event) -> Any:
         try:
             return self.run(plan, abort)
-        except _Aborted:
+        except Aborted:
             return None
 
 
 def _stop_group(pool: concurrent.futures.ThreadPoolExecutor, abort: threading.Event) -> None:
     abort.set()  # running sub-flows stop before their next step; queued ones never start
     pool.shutdown(wait=False, cancel_futures=True)
-
-
-def _finished(group: FlowGroup, handle: Any, error: BaseException | None) -> Finished:
-    """The ``Finished`` for a sub-flow that ended; an error that is not the SDK's is raised."""
-    tag = group.running.pop(handle)
-    if error is None:
-        return Finished(tag, handle.result(), None)
-    if isinstance(error, LeapOCRError):
-        return Finished(tag, None, error)
-    raise error
-
-
-class _Aborted(Exception):
-    """A sub-flow stopped because a sibling failed (never seen by users)."""

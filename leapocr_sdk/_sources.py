@@ -23,6 +23,11 @@ from .errors import ValidationError
 FileInput = str | os.PathLike[str] | bytes | bytearray | memoryview | BinaryIO
 
 
+def is_url(source: object) -> bool:
+    """An http(s) URL (submitted with process_url); any other str is a local path."""
+    return isinstance(source, str) and source.lower().startswith(("http://", "https://"))
+
+
 class FileSource:
     """Random access to the bytes of one document. Thread-safe reads; a context manager."""
 
@@ -167,7 +172,7 @@ def _identify(source: FileSource, *, named: bool) -> None:
 def _open_path(path: str, file_name: str | None) -> FileSource:
     if isinstance(path, bytes) or not path:
         raise ValidationError("file path is empty: pass the path of a PDF or image file")
-    if path.lower().startswith(("http://", "https://")) and not os.path.exists(path):
+    if is_url(path) and not os.path.exists(path):
         raise ValidationError(
             f"{path[:100]!r} is a URL, not a local file: use process_url() for documents "
             "the service should fetch itself"

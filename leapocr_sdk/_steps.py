@@ -14,6 +14,7 @@ from typing import Any, NamedTuple, TypeVar
 from . import _constants as C
 from ._parsing import UploadPart
 from ._sources import FileSource
+from .errors import LeapOCRError
 
 T = TypeVar("T")
 
@@ -96,6 +97,16 @@ class Finished(NamedTuple):
     tag: Any
     value: Any
     error: BaseException | None
+
+
+def finished(group: FlowGroup, handle: Any, error: BaseException | None) -> Finished:
+    """The ``Finished`` for a sub-flow that ended; an error that is not the SDK's is raised."""
+    tag = group.running.pop(handle)
+    if error is None:
+        return Finished(tag, handle.result(), None)
+    if isinstance(error, LeapOCRError):
+        return Finished(tag, None, error)
+    raise error
 
 
 class NextFinished(NamedTuple):

@@ -1,21 +1,29 @@
-"""Argument checks, run before any request. Pure functions: no I/O."""
+"""Argument checks, run before any request, and the options they check. Pure: no I/O.
+
+The processing options are one typed object from the public edge down: ``JobOptions`` and
+``DocumentOptions`` type the keywords of ``process_many`` and ``process``;
+``compose_options`` checks them once into ``CheckedOptions``, which carries the
+submission's ``SubmitOptions`` to the flows and the wire.
+"""
 
 from __future__ import annotations
 
+import difflib
 import enum
 import ipaddress
 import json
 import math
 import re
 import warnings
-from collections.abc import Mapping
-from typing import Any, NamedTuple
+from collections.abc import Callable, Iterable, Mapping
+from functools import partial
+from typing import Any, NamedTuple, TypedDict, cast
 from urllib.parse import urlsplit
 
 from . import _constants as C
 from . import _contract
 from .errors import ConfigurationError, ValidationError
-from .types import Model, OutputFormat
+from .types import JobStatusInfo, Model, OutputFormat
 
 _JOB_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,127}")
 _MODEL_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}")
@@ -25,7 +33,10 @@ class SubmitOptions(NamedTuple):
     """Validated processing options, ready to be put on the wire.
 
     Without a template, ``output_type`` and ``model`` are always set (the service asks for
-    a model whenever a format is given; see WIRE.md, "defaults").
+    a model whenever a format is given; see docs/wire.md, "What the SDK sends"). Each field
+    is also a keyword of ``process_url``/``process_file`` and a key of ``JobOptions``; a
+    ``bool`` field is a flag, checked as one (``_FIELD_CHECKS`` lists how the others are
+    checked).
     """
 
     output_type: OutputFormat | None = None
@@ -35,6 +46,61 @@ class SubmitOptions(NamedTuple):
     template_slug: str | None = None
     extract_bounding_boxes: bool = False
     save_as_template: bool = False
+
+
+class JobOptions(TypedDict, total=False):
+    """The options ``process_many`` takes as keywords: how each document is processed,
+    and how it is waited for.
+
+    Every key is optional. A misspelt key fails type checking (``mypy``, ``pyright``), and
+    is refused at run time with ``ValidationError`` before any request.
+
+    Attributes:
+        output_type: as in ``process_file``.
+        model: as in ``process_file``.
+        instruction: as in ``process_file``.
+        schema: as in ``process_file``.
+        template_slug: as in ``process_file``.
+        extract_bounding_boxes: as in ``process_file``.
+        save_as_template: as in ``process_file``.
+        on_upload_progress: as in ``process_file`` (uploads only; a URL has none).
+        poll_interval: as in ``wait_until_done``.
+        timeout: as in ``wait_until_done``.
+        on_progress: as in ``wait_until_done``.
+    """
+
+    output_type: OutputFormat | str | None
+    model: Model | str | None
+    instruction: str | None
+    schema: dict[str, Any] | None
+    template_slug: str | None
+    extract_bounding_boxes: bool
+    save_as_template: bool
+    on_upload_progress: Callable[[int, int], object] | None
+    poll_interval: float
+    timeout: float
+    on_progress: Callable[[JobStatusInfo], object] | None
+
+
+class DocumentOptions(JobOptions, total=False):
+    """The options ``process`` takes as keywords: those of ``JobOptions``, and ``file_name``.
+
+    Attributes:
+        file_name: the name the job gets, as in ``process_file`` / ``process_url``.
+    """
+
+    file_name: str | None
+
+
+class CheckedOptions(NamedTuple):
+    """The options of ``process`` / ``process_many``, checked once (``compose_options``)."""
+
+    submit: SubmitOptions
+    file_name: str | None = None
+    on_upload_progress: Callable[[int, int], object] | None = None
+    poll_interval: float = C.DEFAULT_POLL_INTERVAL
+    timeout: float = C.DEFAULT_WAIT_TIMEOUT
+    on_progress: Callable[[JobStatusInfo], object] | None = None
 
 
 def check_job_id(job_id: object) -> str:
@@ -51,17 +117,10 @@ def check_job_id(job_id: object) -> str:
     return job_id
 
 
-def check_options(
-    *,
-    output_type: object = None,
-    model: object = None,
-    instruction: object = None,
-    schema: object = None,
-    template_slug: object = None,
-    extract_bounding_boxes: object = False,
-    save_as_template: object = False,
-) -> SubmitOptions:
+def check_options(**options: object) -> SubmitOptions:
     """Check the processing options of a submission against the service's 2026 rule.
+
+    The keywords are the fields of ``SubmitOptions`` (any other is a ``ValidationError``):
 
     - ``template_slug`` excludes ``output_type``, ``model``, ``schema`` and ``instruction``
       (the template carries them);
@@ -70,24 +129,21 @@ def check_options(
     - without a template, ``output_type`` defaults to markdown and ``model`` to
       ``standard-v2``, and both are always sent.
     """
-    fmt = _check_output_type(output_type)
-    options = SubmitOptions(
-        output_type=fmt,
-        model=_check_model(model),
-        instruction=_check_instruction(instruction),
-        schema=_check_schema(schema),
-        template_slug=_check_template_slug(template_slug),
-        extract_bounding_boxes=_check_flag("extract_bounding_boxes", extract_bounding_boxes),
-        save_as_template=_check_flag("save_as_template", save_as_template),
-    )
-    if options.template_slug is not None:
+    _refuse_unknown(options, SubmitOptions._fields)
+    values = {
+        name: _FIELD_CHECKS.get(name, partial(_check_flag, name))(options.get(name, default))
+        for name, default in SubmitOptions._field_defaults.items()
+    }
+    checked = SubmitOptions(**values)  # type: ignore[arg-type]
+    fmt = checked.output_type
+    if checked.template_slug is not None:
         clashing = [
             name
             for name, value in (
                 ("output_type", fmt),
-                ("model", options.model),
-                ("schema", options.schema),
-                ("instruction", options.instruction),
+                ("model", checked.model),
+                ("schema", checked.schema),
+                ("instruction", checked.instruction),
             )
             if value is not None
         ]
@@ -97,9 +153,9 @@ def check_options(
                 "already sets the format, model, schema and instruction. Drop "
                 f"{' and '.join(clashing)}, or drop template_slug and pass them yourself"
             )
-        return options
+        return checked
     if fmt is None:
-        fmt = OutputFormat.STRUCTURED if options.schema is not None else OutputFormat.MARKDOWN
+        fmt = OutputFormat.STRUCTURED if checked.schema is not None else OutputFormat.MARKDOWN
     if fmt is OutputFormat.PER_PAGE_STRUCTURED:
         warnings.warn(
             "output_type='per_page_structured' is refused by the LeapOCR service since 2026: "
@@ -107,17 +163,50 @@ def check_options(
             DeprecationWarning,
             stacklevel=4,
         )
-    elif fmt is OutputFormat.STRUCTURED and options.schema is None:
+    elif fmt is OutputFormat.STRUCTURED and checked.schema is None:
         raise ValidationError(
             "output_type='structured' needs a schema (a JSON schema dict of the fields to "
             "extract) or a template_slug: pass schema={...}, or use output_type='markdown'"
         )
-    elif fmt is OutputFormat.MARKDOWN and options.schema is not None:
+    elif fmt is OutputFormat.MARKDOWN and checked.schema is not None:
         raise ValidationError(
             "a schema only applies to structured output: drop output_type='markdown' "
             "(a schema alone means structured), or drop the schema"
         )
-    return options._replace(output_type=fmt, model=options.model or _contract.DEFAULT_MODEL)
+    return checked._replace(output_type=fmt, model=checked.model or _contract.DEFAULT_MODEL)
+
+
+def compose_options(options: Mapping[str, object], *, one_document: bool) -> CheckedOptions:
+    """The keywords of ``process`` (``one_document``) or ``process_many``, checked once."""
+    if not one_document and "file_name" in options:
+        raise ValidationError("file_name names one document: process_many does not take it")
+    _refuse_unknown(options, _OPTION_NAMES)
+    submit = check_options(**{k: v for k, v in options.items() if k in SubmitOptions._fields})
+    poll_interval, timeout = check_wait(
+        options.get("poll_interval", C.DEFAULT_POLL_INTERVAL),
+        options.get("timeout", C.DEFAULT_WAIT_TIMEOUT),
+    )
+    on_upload_progress, on_progress = options.get("on_upload_progress"), options.get("on_progress")
+    check_callback("on_upload_progress", on_upload_progress)
+    check_callback("on_progress", on_progress)
+    file_name = options.get("file_name")
+    return CheckedOptions(
+        submit=submit,
+        file_name=None if file_name is None else check_file_name(file_name),
+        on_upload_progress=cast("Callable[[int, int], object] | None", on_upload_progress),
+        poll_interval=poll_interval,
+        timeout=timeout,
+        on_progress=cast("Callable[[JobStatusInfo], object] | None", on_progress),
+    )
+
+
+def _refuse_unknown(options: Mapping[str, object], known: Iterable[str]) -> None:
+    known = sorted(known)
+    for name in options:
+        if name not in known:
+            close = difflib.get_close_matches(name, known, n=1)
+            hint = f"did you mean {close[0]!r}?" if close else f"the options are {', '.join(known)}"
+            raise ValidationError(f"unknown processing option {name!r}: {hint}")
 
 
 def _check_flag(name: str, value: object) -> bool:
@@ -337,3 +426,14 @@ def check_timeout(value: object) -> float:
     if not math.isfinite(value) or value <= 0:
         raise ConfigurationError(f"timeout must be a positive number of seconds, got {value!r}")
     return float(value)
+
+
+# How each field of SubmitOptions is checked; a field not listed is a flag (True/False).
+_FIELD_CHECKS: dict[str, Callable[[object], object]] = {
+    "output_type": _check_output_type,
+    "model": _check_model,
+    "instruction": _check_instruction,
+    "schema": _check_schema,
+    "template_slug": _check_template_slug,
+}
+_OPTION_NAMES = frozenset(DocumentOptions.__annotations__)

@@ -15,6 +15,7 @@
     │   ├── RateLimitError            429
     │   ├── ServerError               5xx
     │   └── UnexpectedResponseError   a body the SDK cannot read
+    │       └── ResponseTooLargeError a body larger than the SDK reads
     ├── APIConnectionError            the API could not be reached
     │   └── APITimeoutError           no answer in time
     ├── UploadError                   a part could not be uploaded
@@ -158,6 +159,19 @@ class UnexpectedResponseError(APIError):
     """The API answered with a body the SDK cannot read (not JSON, wrong shape, unknown status)."""
 
 
+class ResponseTooLargeError(UnexpectedResponseError):
+    """A reply body was larger than the SDK reads (``limit`` bytes, after decompression).
+
+    It is refused while reading, so an endless or inflating reply cannot fill memory. A
+    result too large for one reply is first asked for with fewer pages per request, down
+    to one page a request: for a result, this error means one page alone is larger.
+    """
+
+    def __init__(self, message: str, *, status_code: int, limit: int) -> None:
+        self.limit = limit
+        super().__init__(message, status_code=status_code)
+
+
 class APIConnectionError(LeapOCRError):
     """The API could not be reached, or the connection broke before an answer arrived.
 
@@ -249,7 +263,8 @@ class WebhookVerificationError(LeapOCRError):
     ``reason`` says which check failed, one of: ``missing_secret``, ``missing_signature``,
     ``missing_timestamp``, ``malformed_signature``, ``malformed_timestamp``,
     ``signature_mismatch``, ``timestamp_outside_tolerance`` (a replay, or clocks out of
-    sync), ``malformed_payload`` (signed, but not an event).
+    sync), ``malformed_payload`` (signed, but not an event), ``payload_too_deep`` (signed,
+    but nested more than ``webhooks.MAX_PAYLOAD_DEPTH`` levels deep).
     """
 
     def __init__(self, reason: str, message: str) -> None:

@@ -30,7 +30,7 @@ import time
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from ._batch import is_url
+from ._sources import is_url
 from .errors import ValidationError
 
 __all__ = ["Journal", "JournalEntry"]

@@ -42,6 +42,7 @@ from .errors import WebhookVerificationError
 
 __all__ = [
     "DEFAULT_TOLERANCE",
+    "MAX_PAYLOAD_DEPTH",
     "SIGNATURE_HEADER",
     "TIMESTAMP_HEADER",
     "USER_AGENT",
@@ -62,6 +63,10 @@ SIGNATURE_HEADER = "X-Webhook-Signature"
 TIMESTAMP_HEADER = "X-Webhook-Timestamp"
 USER_AGENT = "LeapOCR-Webhook/1.0"
 DEFAULT_TOLERANCE = 300  # seconds between signing and verifying, either way
+# Levels of nesting a signed body may have (the event object is level 1; events use 2 or
+# 3): a deeper body is refused with reason ``payload_too_deep`` before it reaches a
+# recursive parser or printer.
+MAX_PAYLOAD_DEPTH = 64
 
 Secret = str | bytes
 Secrets = Secret | Sequence[Secret]
@@ -74,6 +79,7 @@ Reason = Literal[
     "signature_mismatch",
     "timestamp_outside_tolerance",
     "malformed_payload",
+    "payload_too_deep",
 ]
 
 _HEX_SHA256 = re.compile(r"[0-9a-fA-F]{64}")
@@ -202,7 +208,8 @@ def construct_event(
 
     Raises:
         WebhookVerificationError: the signature or timestamp failed a check, or the signed
-            body is not an event (``reason`` says which). Answer it with 400.
+            body is not an event or is nested more than ``MAX_PAYLOAD_DEPTH`` levels deep
+            (``reason`` says which). Answer it with 400.
 
     Example:
         ```python
@@ -220,10 +227,18 @@ def construct_event(
         tolerance=tolerance,
         now=now,
     )
+    too_deep = WebhookVerificationError(
+        "payload_too_deep",
+        f"the signed body is nested more than {MAX_PAYLOAD_DEPTH} levels deep: not an event",
+    )
     try:
         data = json.loads(body)
+    except RecursionError:  # deeper than the parser goes (thousands of levels)
+        raise too_deep from None
     except ValueError:
         data = None
+    if _nested_deeper(data, MAX_PAYLOAD_DEPTH):
+        raise too_deep
     if not isinstance(data, dict):
         raise WebhookVerificationError("malformed_payload", "the signed body is not a JSON object")
     return parse_event(data)
@@ -398,6 +413,24 @@ def parse_event(data: dict[str, Any]) -> WebhookEvent:
 
 
 # -- helpers --------------------------------------------------------------------------------
+
+
+def _nested_deeper(data: Any, limit: int) -> bool:
+    """Whether ``data`` (parsed JSON) has a list or object more than ``limit`` levels down
+    (the outermost is level 1); walked without recursion."""
+    stack: list[tuple[Any, int]] = [(data, 1)]
+    while stack:
+        value, level = stack.pop()
+        if isinstance(value, dict):
+            children: Any = value.values()
+        elif isinstance(value, list):
+            children = value
+        else:
+            continue
+        if level > limit:
+            return True
+        stack.extend((child, level + 1) for child in children)
+    return False
 
 
 def _bytes(value: str | bytes) -> bytes:

@@ -119,7 +119,7 @@ class _Handle:
 
 def check_log(server: Any) -> None:
     """Every request to the API fits openapi.yaml; no request outside it carries the key."""
-    from tests.wire import API_PREFIX, check_request
+    from tests.openapi_checks import API_PREFIX, check_request
 
     for request, _response in server.log:
         if request.path.startswith(API_PREFIX):

@@ -87,3 +87,21 @@ def test_class_docstrings_say_the_same_of_each_argument() -> None:
         return [unasync(e) for e in entries if not e.lstrip().startswith("sleep:")]
 
     assert args_section(AsyncLeapOCR) == args_section(LeapOCR)
+
+
+def test_the_blocking_client_is_generated_from_the_async_one() -> None:
+    """``_sync_client.py`` is exactly what ``scripts/unasync.py`` writes (a hand edit fails)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    done = subprocess.run(
+        [sys.executable, str(root / "scripts" / "unasync.py"), "--check"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    first_line = (root / "leapocr_sdk" / "_sync_client.py").read_text().splitlines()[0]
+    assert first_line.startswith("# Generated from leapocr_sdk/_async_client.py")

@@ -1,5 +1,5 @@
 """Every public class and method has a Google-style docstring with the sections its
-signature needs (issue 13): ``help(LeapOCR.process_file)`` answers without the README.
+signature needs: ``help(LeapOCR.process_file)`` answers without the README.
 
 Checked: a docstring on each public class, function, method and property; ``Args:`` naming
 every parameter (the constructor's in the class docstring); ``Returns:`` (``Yields:`` for

@@ -1,7 +1,7 @@
 """The 2026 contract end to end, sync and async, against the offline emulator.
 
-Done-when of the 2026 issue: a 300 MiB PDF and a PNG go through ``process_file`` with the
-client's memory bounded; ``standard-v2``, ``extract_bounding_boxes`` and
+What the 2026 contract brought: a 300 MiB PDF and a PNG go through ``process_file``
+with the client's memory bounded; ``standard-v2``, ``extract_bounding_boxes`` and
 ``save_as_template`` work end to end and the pages carry confidence, dimensions and
 bounding boxes; templates, deleted jobs, ``health()`` and the model catalogue.
 """

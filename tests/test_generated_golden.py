@@ -91,7 +91,7 @@ def test_requests_match_the_golden_record():
 def test_the_golden_record_is_what_the_contract_allows():
     """Every pinned request fits openapi.yaml, but two kept on purpose: the dropped 2025
     format (sent as given, after a warning) and an id that only shows the escaping."""
-    from tests.wire import check_request
+    from tests.openapi_checks import check_request
 
     for name, call in json.loads(GOLDEN.read_text()).items():
         if name.endswith("per_page_structured"):

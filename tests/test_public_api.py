@@ -112,7 +112,7 @@ def client_help() -> str:
 
     parts = [f"# help() on Python {HELP_VERSION}"]
     for name in CLIENTS:
-        text = pydoc.render_doc(getattr(leapocr_sdk, name), renderer=pydoc.plaintext)
+        text = pydoc.render_doc(getattr(leapocr_sdk, name), renderer=pydoc.plaintext)  # type: ignore[attr-defined]
         parts.append(_ADDRESS.sub("", text))
     return "\n".join(parts)
 

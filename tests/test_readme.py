@@ -1,4 +1,4 @@
-"""Every Python block in README.md runs, against the emulator (issue 13).
+"""Every Python block in README.md runs, against the emulator.
 
 The blocks run as a user would run them: each in its own ``python`` process, in a temporary
 directory holding the files it names (``invoice.pdf``, ``scans/*.pdf``), with

@@ -17,7 +17,7 @@ from typing import Any
 
 from .._client import AsyncLeapOCR, LeapOCR
 from .._constants import JOURNAL_FILE_NAME
-from .._validation import check_options
+from .._validation import SubmitOptions, compose_options
 from ..errors import ConfigurationError, ValidationError
 from ..types import JobResult, JobStatusInfo
 from . import webhooks
@@ -98,16 +98,11 @@ async def _process(
 def process_options(args: argparse.Namespace) -> ProcessOptions:
     """The checked options of ``process`` (ValidationError before any request)."""
     schema = load_schema(args.schema) if args.schema else None
+    # The processing flags are named like the options: checked once, here, for the client.
+    chosen = {name: getattr(args, name) for name in SubmitOptions._fields}
+    waiting = {"poll_interval": args.poll_interval, "timeout": args.timeout}
     return ProcessOptions(
-        submit=check_options(
-            output_type=args.output_type,
-            model=args.model,
-            instruction=args.instruction,
-            schema=schema,
-            template_slug=args.template_slug,
-            extract_bounding_boxes=args.extract_bounding_boxes,
-            save_as_template=args.save_as_template,
-        ),
+        submit=compose_options({**chosen, "schema": schema, **waiting}, one_document=False),
         out_dir=Path(args.out) if args.out else None,
         wait=args.wait,
         delete=args.delete,

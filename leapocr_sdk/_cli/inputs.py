@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import BinaryIO
 
 from .._contract import FILE_TYPES, SNIFF_BYTES, describe_file_types, sniff_content_type
+from .._sources import is_url
 from ..errors import ValidationError
-from .render import is_url
 
 STDIN = "-"
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:/")

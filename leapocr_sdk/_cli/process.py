@@ -14,16 +14,18 @@ import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
+from .._base_client import batch_settings
 from .._client import AsyncLeapOCR
 from .._contract import SUPPORTED_EXTENSIONS, describe_file_types
-from .._validation import SubmitOptions
+from .._sources import is_url
+from .._validation import CheckedOptions
 from ..errors import LeapOCRError, ValidationError
 from ..journal import Journal
 from ..types import Job, JobResult
 from .codes import EXIT_OK, exit_code_for
-from .render import is_url, render, write_output
+from .render import render, write_output
 from .ui import Item, Reporter
 
 
@@ -31,7 +33,7 @@ from .ui import Item, Reporter
 class ProcessOptions:
     """What ``process`` was asked to do, checked and ready."""
 
-    submit: SubmitOptions
+    submit: CheckedOptions
     out_dir: Path | None
     wait: bool
     delete: bool
@@ -40,10 +42,6 @@ class ProcessOptions:
     timeout: float
     journal: Path | None = None
     retry_failed: bool = False
-
-    def submit_options(self) -> dict[str, Any]:
-        """The processing options as the client's keywords."""
-        return self.submit._asdict()
 
 
 @dataclass
@@ -138,16 +136,10 @@ async def process_batch(
 
     journal = Journal(options.journal) if options.journal is not None else None
     try:
-        batch = client.process_many(
-            sources,
-            concurrency=options.concurrency,
-            journal=journal,
-            retry_failed=options.retry_failed,
-            on_event=on_event,
-            poll_interval=options.poll_interval,
-            timeout=options.timeout,
-            **options.submit_options(),
+        settings = batch_settings(
+            concurrency=options.concurrency, retry_failed=options.retry_failed, on_event=on_event
         )
+        batch = client._process_many(sources, options.submit, settings, journal=journal)
         async for done in batch:
             item = done.source.item
             if done.skipped:
@@ -216,12 +208,11 @@ async def submit(
     client: AsyncLeapOCR, item: Item, options: ProcessOptions, reporter: Reporter
 ) -> Job:
     """A URL goes to process_url, anything else is uploaded from disk."""
-    return await client.process(
-        item.location or item.source,
-        wait=False,
-        on_upload_progress=lambda sent, total: reporter.uploading(item, sent, total),
-        **options.submit_options(),
+    upload = options.submit._replace(
+        on_upload_progress=lambda sent, total: reporter.uploading(item, sent, total)
     )
+    job = await client._process(item.location or item.source, upload, wait=False)
+    return cast("Job", job)  # wait=False: the submitted job
 
 
 def save(item: Item, result: JobResult, out_dir: Path | None, reporter: Reporter) -> Path | None:

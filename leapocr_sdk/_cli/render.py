@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from .._sources import is_url
 from ..types import JobResult, OutputFormat
 
 PAGE_MARKER = "<!-- page {number} -->"
@@ -32,11 +33,6 @@ class Rendered:
     text: str
     extension: str  # ".md" or ".json"
     value: Any
-
-
-def is_url(source: str) -> bool:
-    """True for http(s) URLs (sent to process_url); anything else is a local path."""
-    return source.lower().startswith(("http://", "https://"))
 
 
 def result_format(result: JobResult) -> OutputFormat:

@@ -11,7 +11,7 @@ each result inside its ``done`` event.
 
 ``process`` reports through a :class:`Reporter`; the two kinds are :class:`JsonReporter`
 and :class:`HumanReporter`. The board is drawn by hand rather than with ``rich``: measured
-with ``scripts/measure_cli_board.py`` (5 rows, 80 columns), rich would add ~25 ms of
+with ``benchmarks/cli_board_vs_rich.py`` (5 rows, 80 columns), rich would add ~25 ms of
 import to every command and ~1.2 ms per redraw against ~15 us here, for the same output.
 """
 

@@ -15,7 +15,8 @@ from .codes import EPILOG, EXIT_OK
 from .ui import Console
 
 SECRET_VARIABLE = "LEAPOCR_WEBHOOK_SECRET"  # noqa: S105 (a variable name, not a secret)
-_MAX_BODY = 10 * 1024 * 1024
+# The largest delivery body accepted (events are a few hundred bytes); larger: 413.
+MAX_BODY_BYTES = 10 * 1024 * 1024
 
 LISTEN_HELP = """\
 Receive LeapOCR webhook deliveries on http://127.0.0.1:PORT/ (any path) for local
@@ -26,7 +27,9 @@ signature, and its timestamp within the tolerance) and printed as one JSON line 
    "job_id": "...", "status": "completed", "payload": {...the whole body...}}
   {"event": "refused", "reason": "signature_mismatch", "message": "..."}
   {"event": "stopped"}
-A verified delivery is answered 200, a refused one 400. Try it with the emulator:
+A verified delivery is answered 200, a refused one 400; a POST without a valid
+Content-Length (reason "invalid_content_length") 400, and a body over 10 MiB
+("body_too_large") 413, both before its body is read. Try it with the emulator:
   leapocr emulator --webhook http://127.0.0.1:8787/   (prints the secret)
   leapocr webhooks listen --port 8787 --secret SECRET
 """
@@ -102,9 +105,13 @@ def _server(
         server_version = "leapocr-webhooks-listen"
 
         def do_POST(self) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            if length > _MAX_BODY:
-                self._answer(413, {"error": "body too large"})
+            length = _content_length(self.headers.get_all("Content-Length") or [])
+            if length is None:
+                message = "the request's Content-Length is not one whole number of bytes"
+                self._refuse(400, "invalid_content_length", message)
+                return
+            if length > MAX_BODY_BYTES:
+                self._refuse(413, "body_too_large", f"the body is over {MAX_BODY_BYTES} bytes")
                 return
             body = self.rfile.read(length)
             try:
@@ -123,6 +130,12 @@ def _server(
             )
             self._answer(200, {"received": True})
 
+        def _refuse(self, status: int, reason: str, message: str) -> None:
+            """Answer before reading the body, then close (the body was not read)."""
+            console.record("refused", reason=reason, message=message)
+            self.close_connection = True
+            self._answer(status, {"error": reason})
+
         def do_GET(self) -> None:
             self._answer(405, {"error": "webhooks are POSTed"})
 
@@ -140,6 +153,17 @@ def _server(
     server = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
     server.daemon_threads = True
     return server
+
+
+def _content_length(values: list[str]) -> int | None:
+    """A request's body size from its Content-Length headers; None when there is none
+    that is one plain decimal number (``-1``, ``abc``, ``+5``, two that differ).
+    No header: an empty body."""
+    if not values:
+        return 0
+    if len(set(values)) > 1 or not all(v.isascii() and v.isdigit() for v in values):
+        return None
+    return int(values[0])
 
 
 def _port(text: str) -> int:

@@ -74,6 +74,13 @@ Behaviour where the service leaves room (the emulator's decisions):
   an ``X-API-Key`` header with 400 (counted in ``key_leaks``), a bad signature with 403
   ``SignatureDoesNotMatch``, an expired URL with 403 ``AccessDenied``, and a body of the
   wrong size with 400. A part may be PUT again until the upload is completed.
+- Request bodies are refused before they are read, and the connection is closed after
+  the refusal: a ``Content-Length`` that is not one run of ASCII digits (``-1``, ``abc``),
+  or several that disagree, answers 400 (``BAD_REQUEST``); an API body over 10 MiB
+  answers 413, a storage PUT over its part size 413. A chunked API body is checked from
+  each chunk's size line: a chunk that would take it over 10 MiB answers 413 before the
+  chunk is read; a malformed size line, chunk end or trailer (lines up to 64 KiB, at most
+  100 trailers) answers 400.
 - A document that can't be read (none of the accepted types, broken, encrypted,
   download failed) makes the job ``failed`` with ``error_message``; ``GET /ocr/result``
   then answers 200 with ``status: "failed"``, no pages, ``credits_used: 0`` and
@@ -98,48 +105,38 @@ Behaviour where the service leaves room (the emulator's decisions):
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import http.server
 import logging
 import signal
 import socket
-import socketserver
 import threading
 import time
-import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from email.utils import formatdate
-from http import HTTPStatus
 from types import FrameType, TracebackType
 from typing import Any, Literal
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from .._contract import FORMATS
-from .api import (
-    API_PREFIX,
-    MAX_PART_SIZE,
-    Api,
-    Reply,
-    Request,
-    SpooledBody,
-    error,
-    error_body,
-    match,
-)
+from .._operations import API_ROOT, UPLOAD_PART
 from .faults import Faults
-from .jobs import FINISHED, Job, JobStore, JobView, Model, Template
+from .jobs import FINISHED, JobRecord, JobStore, JobView, ModelEntry, Template
+from .messages import HttpReply, HttpRequest, SpooledBody, error, error_body
+from .routing import Api, match
+from .server import (
+    MAX_API_BODY,
+    MAX_PART_BODY,
+    BodyError,
+    EmulatorServer,
+    RequestHandler,
+    declared_length,
+)
 from .webhooks import WEBHOOK_EVENTS, WebhookDelivery, WebhookDispatcher
 
 __all__ = ["LeapOCREmulator", "RecordedRequest"]
 
 logger = logging.getLogger("leapocr_sdk.testing")
-
-_MAX_API_BODY = 10 * 1024 * 1024
-_MAX_PART_BODY = MAX_PART_SIZE + 1024
-_SPOOL_CHUNK = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -169,160 +166,6 @@ class RecordedRequest:
     started_at: float
     duration: float
     client_port: int
-
-
-def _fast_etag(size: int, first: bytes, last: bytes) -> str:
-    """32 hex digits from the size and a CRC-32 of the first and of the last chunk read:
-    the shape of an MD5 at a fraction of its cost, for speed runs (``etag_mode="fast"``)."""
-    return f"{size:016x}{zlib.crc32(first):08x}{zlib.crc32(last):08x}"
-
-
-class _Server(socketserver.ThreadingMixIn, socketserver.TCPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-    request_queue_size = 1024
-
-    def __init__(self, address: tuple[str, int], emulator: LeapOCREmulator) -> None:
-        self.emulator = emulator
-        self.connections: set[socket.socket] = set()
-        self.connections_lock = threading.Lock()
-        super().__init__(address, _Handler)
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        logger.debug("connection error from %s", client_address, exc_info=True)
-
-
-class _Handler(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    server_version = "LeapOCR-Emulator"
-    disable_nagle_algorithm = True
-    timeout = 120  # idle keep-alive connections are closed after this
-    server: _Server
-
-    def setup(self) -> None:
-        super().setup()
-        with self.server.connections_lock:
-            self.server.connections.add(self.connection)
-
-    def finish(self) -> None:
-        try:
-            super().finish()
-        finally:
-            with self.server.connections_lock:
-                self.server.connections.discard(self.connection)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        logger.debug(format, *args)
-
-    def do_GET(self) -> None:
-        self.server.emulator._serve(self)
-
-    do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = do_GET
-
-    # -- I/O helpers used by the emulator ------------------------------------------------
-
-    def read_body(self, limit: int) -> bytes | Reply:
-        """Read an API request's body, or return the reply refusing it (then close)."""
-        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
-            return self._read_chunked(limit)
-        length_header = self.headers.get("Content-Length")
-        if length_header is None:
-            return b""
-        try:
-            length = int(length_header)
-        except ValueError:
-            self.close_connection = True
-            return Reply(400, error_body(400, "Invalid Content-Length", code="BAD_REQUEST"))
-        if length > limit:
-            self.close_connection = True
-            return Reply(413, error_body(413, "The request body is too large"))
-        return self.rfile.read(length)
-
-    def spool_body(
-        self, limit: int, new_file: Callable[[], str], *, fast_etag: bool = False
-    ) -> SpooledBody | Reply | None:
-        """Write a storage PUT's body to a new temporary file as it arrives, with its ETag.
-
-        The ETag is the body's MD5, or with ``fast_etag`` a cheap stand-in of the same
-        shape (``_fast_etag``). None when there is no body; a Reply refusing it otherwise
-        (then close).
-        """
-        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
-            self.close_connection = True
-            return Reply(
-                411, b"<Error><Code>MissingContentLength</Code></Error>", "application/xml"
-            )
-        length_header = self.headers.get("Content-Length")
-        if length_header is None:
-            return None
-        if not length_header.isdigit():
-            self.close_connection = True
-            return Reply(400, error_body(400, "Invalid Content-Length", code="BAD_REQUEST"))
-        remaining = int(length_header)
-        if remaining > limit:
-            self.close_connection = True
-            return Reply(413, error_body(413, "The request body is too large"))
-        path = new_file()
-        digest = hashlib.md5(usedforsecurity=False)
-        first = last = b""
-        size = 0
-        with open(path, "wb") as spool:
-            while remaining:
-                chunk = self.rfile.read(min(remaining, _SPOOL_CHUNK))
-                if not chunk:
-                    break  # the client hung up: the part is short
-                if fast_etag:
-                    first, last = first or chunk, chunk
-                else:
-                    digest.update(chunk)
-                spool.write(chunk)
-                size += len(chunk)
-                remaining -= len(chunk)
-        etag = _fast_etag(size, first, last) if fast_etag else digest.hexdigest()
-        return SpooledBody(path, size, etag)
-
-    def _read_chunked(self, limit: int) -> bytes | Reply:
-        data = bytearray()
-        while True:
-            size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
-            if size == 0:
-                while self.rfile.readline() not in (b"\r\n", b"\n", b""):
-                    pass  # trailers
-                return bytes(data)
-            data += self.rfile.read(size)
-            self.rfile.readline()
-            if len(data) > limit:
-                self.close_connection = True
-                return Reply(413, error_body(413, "The request body is too large"))
-
-    def send(self, reply: Reply) -> None:
-        try:
-            phrase = HTTPStatus(reply.status).phrase
-        except ValueError:
-            phrase = "Unknown"
-        lines = [
-            f"HTTP/1.1 {reply.status} {phrase}",
-            f"Server: {self.server_version}",
-            f"Date: {formatdate(usegmt=True)}",
-            f"Content-Length: {len(reply.body)}",
-        ]
-        if reply.content_type:
-            lines.append(f"Content-Type: {reply.content_type}")
-        lines += [f"{name}: {value}" for name, value in reply.headers.items()]
-        if self.close_connection:
-            lines.append("Connection: close")
-        head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
-        body = b"" if self.command == "HEAD" else reply.body
-        try:
-            self.wfile.write(head + body)
-        except OSError:
-            self.close_connection = True
-
-    def drop(self) -> None:
-        """Close the connection without answering."""
-        self.close_connection = True
-        with contextlib.suppress(OSError):
-            self.connection.shutdown(socket.SHUT_RDWR)
 
 
 class LeapOCREmulator:
@@ -407,7 +250,7 @@ class LeapOCREmulator:
         self._counts: Counter[str] = Counter()
         self._records_lock = threading.Lock()
         self._stopping = threading.Event()
-        self._server: _Server | None = None
+        self._server: EmulatorServer | None = None
         self._thread: threading.Thread | None = None
         self._executor: ThreadPoolExecutor | None = None
 
@@ -424,7 +267,7 @@ class LeapOCREmulator:
         self._stopping.clear()
         self._store.reopen()
         self._executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="leapocr-emulator")
-        self._server = _Server((self.host, self._requested_port), self)
+        self._server = EmulatorServer((self.host, self._requested_port), self)
         self._api.origin = self.url
         self._thread = threading.Thread(
             target=self._server.serve_forever,
@@ -507,7 +350,7 @@ class LeapOCREmulator:
     @property
     def base_url(self) -> str:
         """The API base URL, e.g. ``http://127.0.0.1:8765/api/v1``."""
-        return self.url + API_PREFIX
+        return self.url + API_ROOT
 
     # -- inspection --------------------------------------------------------------------------
 
@@ -573,7 +416,7 @@ class LeapOCREmulator:
         Raises:
             KeyError: no such job.
         """
-        job: Job | None = self._store.get(job_id)
+        job: JobRecord | None = self._store.get(job_id)
         if job is None:
             raise KeyError(job_id)
         return self._store.view(job)
@@ -619,7 +462,7 @@ class LeapOCREmulator:
             description: what ``list_models()`` says about it.
             priority: its place in the model list (lower first).
         """
-        model = Model(name, display_name or name, description, credits_per_page, 0, priority)
+        model = ModelEntry(name, display_name or name, description, credits_per_page, 0, priority)
         self._store.add_model(model)
 
     def add_template(
@@ -722,7 +565,12 @@ class LeapOCREmulator:
         return not self._stopping.is_set()
 
     def _record(
-        self, handler: _Handler, request: Request, route: str, status: int | None, started: float
+        self,
+        handler: RequestHandler,
+        request: HttpRequest,
+        route: str,
+        status: int | None,
+        started: float,
     ) -> None:
         record = RecordedRequest(
             method=request.method,
@@ -740,37 +588,39 @@ class LeapOCREmulator:
             self._records.append(record)
             self._counts[route] += 1
 
-    def _serve(self, handler: _Handler) -> None:
+    def _serve(self, handler: RequestHandler) -> None:
         started = time.time()
         target = urlsplit(handler.path)
-        request = Request(
+        request = HttpRequest(
             method=handler.command,
             path=unquote(target.path),
             query=dict(parse_qsl(target.query, keep_blank_values=True)),
             headers={name.lower(): value for name, value in handler.headers.items()},
         )
         route, params, allowed = match(request.method, request.path)
-        storage = route == "upload_part"
+        storage = route == UPLOAD_PART.name
         awake = self._sleep(self.faults.latency(route))
         drop = self.faults.take_drop(route)
         if drop is False or not awake:  # before handling: read (half of a part upload) and hang up
-            length = handler.headers.get("Content-Length", "0")
-            wanted = int(length) if length.isdigit() else 0
+            try:
+                wanted = declared_length(handler.headers.get_all("Content-Length")) or 0
+            except BodyError:
+                wanted = 0
             with contextlib.suppress(OSError):
                 request.body = handler.rfile.read(
-                    min(wanted // 2 if storage else wanted, _MAX_PART_BODY)
+                    min(wanted // 2 if storage else wanted, MAX_PART_BODY)
                 )
             self._record(handler, request, route, None, started)
             handler.drop()
             return
-        body: bytes | SpooledBody | Reply | None
+        body: bytes | SpooledBody | HttpReply | None
         if storage:
             body = handler.spool_body(
-                _MAX_PART_BODY, self._store.new_file, fast_etag=self.etag_mode == "fast"
+                MAX_PART_BODY, self._store.new_file, fast_etag=self.etag_mode == "fast"
             )
         else:
-            body = handler.read_body(_MAX_API_BODY)
-        if isinstance(body, Reply):
+            body = handler.read_body(MAX_API_BODY)
+        if isinstance(body, HttpReply):
             reply = body
         else:
             if isinstance(body, SpooledBody):
@@ -790,27 +640,29 @@ class LeapOCREmulator:
         self._record(handler, request, route, reply.status, started)
         handler.send(reply)
 
-    def _reply(self, route: str, params: dict[str, str], allowed: bool, request: Request) -> Reply:
+    def _reply(
+        self, route: str, params: dict[str, str], allowed: bool, request: HttpRequest
+    ) -> HttpReply:
         self._sleep(self.faults.take_slow(route))
         failure = self.faults.take_failure(route)
         if failure is not None:
             body = failure.body
             if body is None:
                 body = error_body(failure.status, f"Injected failure ({failure.status})")
-            reply = Reply(failure.status, body, failure.content_type, dict(failure.headers))
+            reply = HttpReply(failure.status, body, failure.content_type, dict(failure.headers))
         else:
             try:
                 reply = self._api.handle(route, params, allowed, request)
             except Exception:
                 logger.exception("emulator error on %s %s", request.method, request.path)
                 reply = error(500, "Internal server error")
-        if request.path.startswith(API_PREFIX + "/"):
+        if request.path.startswith(API_ROOT + "/"):
             for name, value in self._api.rate_headers().items():
                 reply.headers.setdefault(name, value)
         kind = self.faults.take_malformed(route)
         if kind == "truncated":
-            reply = Reply(200, reply.body[: max(1, len(reply.body) // 2)], "application/json")
+            reply = HttpReply(200, reply.body[: max(1, len(reply.body) // 2)], "application/json")
         elif kind == "non_json":
             page = b"<html><body><h1>502 Bad Gateway</h1></body></html>"
-            reply = Reply(200, page, "text/html")
+            reply = HttpReply(200, page, "text/html")
         return reply

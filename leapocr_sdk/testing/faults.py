@@ -1,9 +1,10 @@
 """Fault injection for the emulator: failures, dropped connections, latency, bad bodies.
 
-Every method is thread-safe and may be called while requests are in flight. Route names:
-``submit_url``, ``initiate``, ``complete``, ``status``, ``result``, ``delete``, ``models``,
-``upload_part`` (storage PUTs), ``unknown`` (no route matched) and ``*`` (any route; a
-fault queued for a specific route is used first).
+Every method is thread-safe and may be called while requests are in flight. Route names
+are the operations' (``leapocr_sdk._operations``): ``submit_url``, ``initiate``,
+``complete``, ``status``, ``result``, ``delete``, ``models``, ``health``, ``upload_part``
+(storage PUTs), and ``unknown`` (no route matched) and ``*`` (any route; a fault queued
+for a specific route is used first).
 """
 
 from __future__ import annotations
@@ -16,21 +17,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-__all__ = ["ROUTES", "Failure", "Faults"]
+from .._operations import OPERATIONS
 
-ROUTES = frozenset(
-    {
-        "submit_url",
-        "initiate",
-        "complete",
-        "status",
-        "result",
-        "delete",
-        "models",
-        "upload_part",
-        "unknown",
-    }
-)
+__all__ = ["ROUTES", "UNKNOWN", "Failure", "Faults"]
+
+# The route of a request no operation matches.
+UNKNOWN = "unknown"
+# The route names: the operations' (leapocr_sdk._operations) and ``unknown``.
+ROUTES = frozenset([*(operation.name for operation in OPERATIONS), UNKNOWN])
 MalformedKind = Literal["truncated", "non_json"]
 
 

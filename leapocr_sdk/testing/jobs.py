@@ -29,10 +29,10 @@ from .extract import DocumentError, PageContent, extract_fields, read_document
 
 __all__ = [
     "FINISHED",
-    "Job",
+    "JobRecord",
     "JobStore",
     "JobView",
-    "Model",
+    "ModelEntry",
     "Template",
     "Upload",
     "iso",
@@ -44,7 +44,7 @@ PENDING_FRACTION = 0.1  # share of the processing time a ready job spends pendin
 
 
 @dataclass(frozen=True)
-class Model:
+class ModelEntry:
     """A processing model as listed by ``GET /ocr/models``."""
 
     name: str
@@ -78,9 +78,9 @@ class Template:
     extract_bounding_boxes: bool = False
 
 
-def _catalogue_models() -> list[Model]:
+def _catalogue_models() -> list[ModelEntry]:
     return [
-        Model(spec.name, spec.display_name, spec.description, spec.credits_per_page, 0, rank)
+        ModelEntry(spec.name, spec.display_name, spec.description, spec.credits_per_page, 0, rank)
         for rank, spec in enumerate(MODEL_CATALOGUE, start=1)
     ]
 
@@ -117,7 +117,7 @@ class Upload:
 
 
 @dataclass
-class Job:
+class JobRecord:
     """Everything the emulator knows about a job (mutated only under the store's lock)."""
 
     id: str
@@ -280,9 +280,9 @@ class JobStore:
         self._processing = processing_seconds
         self._keep_files = keep_files
         self.clock = clock
-        self.jobs: dict[str, Job] = {}
+        self.jobs: dict[str, JobRecord] = {}
         self.uploads: dict[str, str] = {}  # upload_id -> job_id
-        self.models: dict[str, Model] = {m.name: m for m in _catalogue_models()}
+        self.models: dict[str, ModelEntry] = {m.name: m for m in _catalogue_models()}
         self.templates: dict[str, Template] = {}
         self._directory: str | None = None
         self.closed = False  # set by close(): no new files until reopen()
@@ -371,7 +371,7 @@ class JobStore:
                 self._credits > 0 and self._credits >= credits_per_page
             )
 
-    def _charge(self, job: Job, pages: int) -> None:
+    def _charge(self, job: JobRecord, pages: int) -> None:
         if job.charged:
             return
         job.charged = True
@@ -379,7 +379,7 @@ class JobStore:
         if self._credits is not None:
             self._credits = max(0, self._credits - job.credits_used)
 
-    def settle(self, job: Job | None = None) -> None:
+    def settle(self, job: JobRecord | None = None) -> None:
         """Charge ``job`` (or every job) if it has completed since the last look."""
         with self.lock:
             now = self.clock()
@@ -389,9 +389,11 @@ class JobStore:
 
     # -- lifecycle ----------------------------------------------------------------------
 
-    def create(self, *, source: str, file_name: str, model: Model, **options: Any) -> Job:
+    def create(
+        self, *, source: str, file_name: str, model: ModelEntry, **options: Any
+    ) -> JobRecord:
         with self.lock:
-            job = Job(
+            job = JobRecord(
                 id=self.new_uuid(),
                 source=source,
                 file_name=file_name,
@@ -406,11 +408,11 @@ class JobStore:
                 self.uploads[job.upload.upload_id] = job.id
             return job
 
-    def get(self, job_id: str) -> Job | None:
+    def get(self, job_id: str) -> JobRecord | None:
         with self.lock:
             return self.jobs.get(job_id.lower())
 
-    def job_for_upload(self, upload_id: str) -> Job | None:
+    def job_for_upload(self, upload_id: str) -> JobRecord | None:
         with self.lock:
             job_id = self.uploads.get(upload_id)
             return self.jobs.get(job_id) if job_id else None
@@ -481,7 +483,7 @@ class JobStore:
             job.failed_at = time.time()
             job.charged = True  # failed jobs cost nothing
 
-    def delete(self, job: Job) -> None:
+    def delete(self, job: JobRecord) -> None:
         """Redact the job's content and freeze its state."""
         with self.lock:
             status, processed = job.progress(self.clock())
@@ -497,7 +499,7 @@ class JobStore:
                     self.remove_file(part_path)
                 job.upload.received.clear()
 
-    def view(self, job: Job) -> JobView:
+    def view(self, job: JobRecord) -> JobView:
         with self.lock:
             self.settle(job)
             status, processed = job.progress(self.clock())
@@ -529,15 +531,15 @@ class JobStore:
                 processing_seconds=job.duration,
             )
 
-    def add_model(self, model: Model) -> None:
+    def add_model(self, model: ModelEntry) -> None:
         with self.lock:
             self.models[model.name] = model
 
-    def model_list(self) -> list[Model]:
+    def model_list(self) -> list[ModelEntry]:
         with self.lock:
             return sorted(self.models.values(), key=lambda m: (m.priority, m.name))
 
-    def model(self, name: str) -> Model | None:
+    def model(self, name: str) -> ModelEntry | None:
         with self.lock:
             return self.models.get(name)
 

@@ -8,11 +8,12 @@ stderr unless told ``--human``.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -75,19 +76,11 @@ def cli_command(*args: str) -> list[str]:
 
 
 @pytest.fixture
-def emulator_factory() -> Iterator[Callable[..., LeapOCREmulator]]:
-    started: list[LeapOCREmulator] = []
-
-    def start(**kwargs: Any) -> LeapOCREmulator:
-        kwargs.setdefault("api_key", API_KEY)
-        kwargs.setdefault("processing_seconds", 0.1)
-        emu = LeapOCREmulator(**kwargs).start()
-        started.append(emu)
-        return emu
-
-    yield start
-    for emu in started:
-        emu.stop()
+def emulator_factory(
+    leapocr_emulator_factory: Callable[..., LeapOCREmulator],
+) -> Callable[..., LeapOCREmulator]:
+    """The plugin's factory, with the CLI tests' key and 0.1 s jobs unless given."""
+    return functools.partial(leapocr_emulator_factory, api_key=API_KEY, processing_seconds=0.1)
 
 
 @pytest.fixture

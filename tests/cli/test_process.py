@@ -163,7 +163,14 @@ def test_model_and_instruction_are_sent(
     run_cli: Callable[..., Run], pdf: Callable[..., Path], emu: LeapOCREmulator
 ) -> None:
     pdf()
-    args = ("process", "invoice.pdf", "--model", "pro-v1", "--instruction", "Find the total")
+    args: tuple[str, ...] = (
+        "process",
+        "invoice.pdf",
+        "--model",
+        "pro-v1",
+        "--instruction",
+        "Find the total",
+    )
     args += ("--format", "markdown")  # 2026: structured needs a schema; markdown takes both
     run = run_cli(*args, *FAST)
     assert run.code == 0
@@ -173,6 +180,22 @@ def test_model_and_instruction_are_sent(
     assert (job.model, job.instructions, job.result_format) == (
         "pro-v1",
         "Find the total",
+        "markdown",
+    )
+
+
+@pytest.mark.parametrize("wait", [True, False], ids=["wait", "no-wait"])
+def test_checked_options_reach_the_job_on_both_paths(
+    run_cli: Callable[..., Run], pdf: Callable[..., Path], emu: LeapOCREmulator, wait: bool
+) -> None:
+    pdf()
+    args = ("process", "invoice.pdf", "--model", "pro-v1", "--extract-bounding-boxes")
+    run = run_cli(*args, *FAST, *(() if wait else ("--no-wait",)))
+    assert run.code == 0, run.stderr
+    [job] = emu.jobs.values()
+    assert (job.model, job.extract_bounding_boxes, job.result_format) == (
+        "pro-v1",
+        True,
         "markdown",
     )
 

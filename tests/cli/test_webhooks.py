@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import signal
+import socket
 import subprocess
 import time
 from collections.abc import Callable
@@ -13,6 +14,7 @@ from typing import IO, Any
 import httpx
 
 from leapocr_sdk import LeapOCR
+from leapocr_sdk._cli.webhooks import MAX_BODY_BYTES
 from leapocr_sdk.testing import LeapOCREmulator
 from leapocr_sdk.webhooks import sign
 from tests.cli.conftest import cli_command, cli_env
@@ -183,3 +185,50 @@ def test_emulator_command_delivers_to_a_listener(pdf: Callable[..., Path]) -> No
             if child is not None:
                 child.kill()
                 child.wait()
+
+
+def raw_post(port: int, head: bytes, body: bytes = b"") -> bytes:
+    """POST with headers written by hand; the whole answer (the listener closes after it)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(b"POST /hook HTTP/1.1\r\nHost: 127.0.0.1\r\n" + head + b"\r\n" + body)
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    return answer
+
+
+def test_listen_answers_a_bad_or_too_large_content_length_at_once() -> None:
+    child = start("webhooks", "listen", "--port", "0", "--secret", SECRET)
+    try:
+        port = int(line(child.stdout)["url"].rsplit(":", 1)[1].strip("/"))
+        cases = [
+            (b"Content-Length: -1\r\n", 400, "invalid_content_length"),
+            (b"Content-Length: abc\r\n", 400, "invalid_content_length"),
+            (b"Content-Length: +5\r\n", 400, "invalid_content_length"),
+            (b"Content-Length: 2\r\nContent-Length: 3\r\n", 400, "invalid_content_length"),
+            (b"Content-Length: %d\r\n" % (MAX_BODY_BYTES + 1), 413, "body_too_large"),
+        ]
+        for head, status, reason in cases:
+            answer = raw_post(port, head, b"{}")
+            assert answer.split(b" ", 2)[1] == b"%d" % status
+            assert json.loads(answer.split(b"\r\n\r\n", 1)[1]) == {"error": reason}
+            refused = line(child.stdout)
+            assert (refused["event"], refused["reason"]) == ("refused", reason)
+        # Still serving: a good delivery after them is received.
+        body = json.dumps(
+            {"event_type": "job.created", "event_id": "e1", "timestamp": "2026-01-01T00:00:00Z"}
+            | {"job_id": "j"}
+        ).encode()
+        now = str(int(time.time()))
+        signature = sign(body, timestamp=now, secret=SECRET)
+        head = b"Content-Length: %d\r\nX-Webhook-Timestamp: %s\r\nX-Webhook-Signature: %s\r\n" % (
+            len(body),
+            now.encode(),
+            signature.encode(),
+        )
+        assert raw_post(port, head, body).split(b" ", 2)[1] == b"200"
+        assert line(child.stdout)["event"] == "received"
+        stop(child)  # exit 0 and nothing on stderr: no traceback for any of them
+    finally:
+        child.kill()
+        child.wait()

@@ -9,8 +9,9 @@ import httpx
 import pytest
 
 from leapocr_sdk.testing import LeapOCREmulator
+from tests.openapi_checks import conform
 
-from .conftest import TLS, api_client, assert_error, conform, initiate, raw, upload, wait_result
+from .conftest import TLS, api_client, assert_error, initiate, raw, upload, wait_result
 
 JOB = "0b7e7c4e-8f1a-4c5e-9d55-5f1c1f6f1a11"
 

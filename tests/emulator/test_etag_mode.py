@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 
 from leapocr_sdk.testing import LeapOCREmulator, make_pdf
+from tests.openapi_checks import conform
 
-from .conftest import api_client, assert_error, conform, initiate, put_parts, wait_result
+from .conftest import api_client, assert_error, initiate, put_parts, wait_result
 
 MIB = 1024 * 1024
 

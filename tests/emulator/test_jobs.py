@@ -10,8 +10,9 @@ import httpx
 import pytest
 
 from leapocr_sdk.testing import LeapOCREmulator, make_pdf
+from tests.openapi_checks import conform
 
-from .conftest import api_client, assert_error, conform, raw, upload, wait_result
+from .conftest import api_client, assert_error, raw, upload, wait_result
 
 UNKNOWN = "6f0e0a52-4a3e-4bd4-a3a4-1f2e3d4c5b6a"
 INVOICE_SCHEMA = {

@@ -16,8 +16,9 @@ import httpx
 import pytest
 
 from leapocr_sdk.testing import LeapOCREmulator, make_pdf
+from tests.openapi_checks import conform
 
-from .conftest import api_client, conform, raw, upload
+from .conftest import api_client, raw, upload
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -14,12 +14,12 @@ import httpx
 import pytest
 
 from leapocr_sdk.testing import LeapOCREmulator, make_pdf
+from tests.openapi_checks import conform
 
 from .conftest import (
     INVOICE_PAGES,
     TLS,
     assert_error,
-    conform,
     initiate,
     put_parts,
     raw,

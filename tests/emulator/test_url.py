@@ -7,8 +7,9 @@ import pytest
 from pytest_httpserver import HTTPServer
 
 from leapocr_sdk.testing import LeapOCREmulator
+from tests.openapi_checks import conform
 
-from .conftest import INVOICE_PAGES, assert_error, conform, wait_result
+from .conftest import INVOICE_PAGES, assert_error, wait_result
 
 
 def test_url_submission(

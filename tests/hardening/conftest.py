@@ -6,7 +6,13 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from tests.hardening.hostile import Handler, HostileServer, UploadService
+from tests.hardening.hostile import (
+    DivertingProxy,
+    Handler,
+    HostileServer,
+    NeverReads,
+    UploadService,
+)
 
 
 @pytest.fixture
@@ -35,3 +41,24 @@ def upload_service() -> Iterator[Callable[..., UploadService]]:
     yield start
     for service in started:
         service.server.stop()
+
+
+@pytest.fixture
+def never_reads() -> Iterator[NeverReads]:
+    server = NeverReads()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def diverting_proxy() -> Iterator[Callable[[str, str], DivertingProxy]]:
+    started: list[DivertingProxy] = []
+
+    def start(emulator_origin: str, storage_origin: str) -> DivertingProxy:
+        proxy = DivertingProxy(emulator_origin, storage_origin)
+        started.append(proxy)
+        return proxy
+
+    yield start
+    for proxy in started:
+        proxy.stop()

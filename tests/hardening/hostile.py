@@ -1,4 +1,4 @@
-"""Hostile local servers for the hardening tests (issue 10): a real HTTP server on
+"""Hostile local servers for the hardening tests: a real HTTP server on
 127.0.0.1 whose answers are written byte by byte by the test, and a small direct-upload
 service that records what it saw.
 """
@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import http.server
 import json
+import socket
 import threading
 import time
 from collections.abc import Callable
 from typing import Any
+
+import httpx
 
 JOB = "123e4567-e89b-12d3-a456-426614174000"
 
@@ -170,3 +173,81 @@ class UploadService:
     @property
     def deletes(self) -> list[str]:
         return self.server.methods("DELETE")
+
+
+class NeverReads:
+    """A storage host that accepts connections and never reads a byte from them: a client
+    writing a request body stalls once the (small) socket buffers are full."""
+
+    def __init__(self) -> None:
+        self.accepted = 0
+        self._held: list[socket.socket] = []
+        self._stopping = threading.Event()
+        self._listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._listener.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # inherited
+        self._listener.bind(("127.0.0.1", 0))
+        self._listener.listen(16)
+        self._listener.settimeout(0.05)
+        self._thread = threading.Thread(target=self._accept, daemon=True)
+        self._thread.start()
+
+    def _accept(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                connection, _ = self._listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            self._held.append(connection)
+            self.accepted += 1
+
+    @property
+    def origin(self) -> str:
+        return f"http://127.0.0.1:{self._listener.getsockname()[1]}"
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._thread.join()
+        self._listener.close()
+        for connection in self._held:
+            connection.close()
+
+
+class DivertingProxy:
+    """Forwards every request to an emulator and hands back its answer, except that the
+    upload URLs it hands out point at ``storage`` (another origin) instead of itself."""
+
+    def __init__(self, emulator_origin: str, storage_origin: str) -> None:
+        self.emulator_origin = emulator_origin
+        self.storage_origin = storage_origin
+        self._client = httpx.Client(timeout=30)
+        self.server = HostileServer(self.respond)
+
+    def respond(self, handler: Handler) -> None:
+        body = read_body(handler)
+        skip = {"host", "content-length", "connection", "accept-encoding"}
+        headers = {k: v for k, v in handler.headers.items() if k.lower() not in skip}
+        reply = self._client.request(
+            handler.command, self.emulator_origin + handler.path, headers=headers, content=body
+        )
+        content = reply.content
+        if handler.command == "POST" and handler.path.endswith("/ocr/uploads/direct"):
+            content = content.replace(self.emulator_origin.encode(), self.storage_origin.encode())
+        head(
+            handler,
+            reply.status_code,
+            {
+                "Content-Type": reply.headers.get("content-type", "application/json"),
+                "Content-Length": str(len(content)),
+            },
+        )
+        handler.wfile.write(content)
+
+    @property
+    def base_url(self) -> str:
+        return self.server.base_url
+
+    def stop(self) -> None:
+        self.server.stop()
+        self._client.close()

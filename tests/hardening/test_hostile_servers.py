@@ -1,4 +1,4 @@
-"""Issue 10, against real hostile servers on 127.0.0.1: replies that trickle, never end or
+"""The clients against real hostile servers on 127.0.0.1: replies that trickle, never end or
 inflate, bodies that echo the key, upload URLs and files that go bad mid-upload. Every test
 runs against both clients."""
 
@@ -6,16 +6,20 @@ from __future__ import annotations
 
 import gzip
 import json
+import threading
+import time
 
 import pytest
 
 from leapocr_sdk import (
+    APIError,
     APITimeoutError,
     UnexpectedResponseError,
     UploadError,
     WaitTimeoutError,
 )
 from leapocr_sdk import _constants as C
+from leapocr_sdk._http import write_size
 from tests.conftest import API_KEY
 from tests.hardening.hostile import JOB, head, send_json, trickle, trickle_everything
 
@@ -120,6 +124,57 @@ def test_the_key_is_redacted_from_every_body_an_error_carries(hostile, make_clie
 # --- half-done uploads ----------------------------------------------------------------
 
 
+@pytest.mark.parametrize("timeout", [0.01, 0.5, 1.0, 5.0, 60.0, 600.0])
+def test_a_part_write_never_needs_more_than_the_minimum_upload_rate(timeout):
+    # Each write of a part body must be taken within the client's timeout; a write holds
+    # no more than MIN_UPLOAD_RATE sends in that time (above the smallest write).
+    size = write_size(timeout)
+    assert C.UPLOAD_MIN_WRITE <= size <= C.UPLOAD_CHUNK_SIZE
+    assert size == C.UPLOAD_MIN_WRITE or size / C.MIN_UPLOAD_RATE <= timeout
+    assert timeout < 16 or size == C.UPLOAD_CHUNK_SIZE  # the default timeout: full chunks
+
+
+def test_a_storage_host_that_never_reads_a_part_cannot_keep_process_file_busy(
+    leapocr_emulator, never_reads, diverting_proxy, make_client
+):
+    # The emulator hands out upload URLs pointing at a host that accepts the PUT and
+    # never reads its body: every part write stalls once the socket buffers are full.
+    proxy = diverting_proxy(leapocr_emulator.url, never_reads.origin)
+    client = make_client(
+        base_url=proxy.base_url, api_key=leapocr_emulator.api_key, timeout=1.0, max_retries=1
+    )
+    document = b"%PDF-1.7\n" + b"x" * (12 * 1024 * 1024)
+    outcome: list[BaseException | None] = []
+
+    def upload() -> None:
+        try:
+            client.process_file(document, file_name="stalled.pdf")
+            outcome.append(None)
+        except BaseException as exc:
+            outcome.append(exc)
+
+    started = time.monotonic()
+    worker = threading.Thread(target=upload, daemon=True)
+    worker.start()
+    worker.join(30.0)
+    elapsed = time.monotonic() - started
+    assert not worker.is_alive(), "process_file still busy after 30 s with timeout=1"
+    # Two attempts per part (max_retries=1), each ending about 1 s after the write stalls,
+    # then one bounded delete.
+    assert elapsed < 2 * 1.0 + C.CLEANUP_TIMEOUT + 5.0
+    (error,) = outcome
+    assert isinstance(error, UploadError)
+    assert isinstance(error.__cause__, UploadError)
+    assert isinstance(error.__cause__.__cause__, APITimeoutError)
+    assert "in time" in str(error)
+    assert never_reads.accepted >= 2
+    # Counted on the emulator: the one job made was deleted, complete was never sent.
+    (job,) = leapocr_emulator.jobs.values()
+    assert job.deleted_at is not None
+    assert error.job_id == job.id and error.job_deleted is True
+    assert leapocr_emulator.count("complete") == 0
+
+
 def test_a_file_that_shrinks_during_upload_deletes_the_job(upload_service, make_client, tmp_path):
     size = 3 * C.UPLOAD_CHUNK_SIZE
     path = tmp_path / "shrinking.pdf"
@@ -189,7 +244,8 @@ def test_retry_after_60_during_wait_until_done_5_gives_up_in_time(hostile, make_
     with pytest.raises(WaitTimeoutError) as info:
         client.wait_until_done(JOB, timeout=5)
     assert client.sleeps == []  # never a 60 s sleep inside a 5 s wait
-    assert info.value.__cause__.status_code == 429
+    cause = info.value.__cause__
+    assert isinstance(cause, APIError) and cause.status_code == 429
     assert "HTTP 429" in "".join(info.value.__notes__)
 
 

@@ -1,4 +1,4 @@
-"""Issue 10: programs that do more than one thing at once. Ctrl-C (a real SIGINT to a real
+"""Programs that do more than one thing at once. Ctrl-C (a real SIGINT to a real
 subprocess) and task cancellation during a multi-part upload, callbacks and where they run,
 errors crossing process boundaries, clients crossing event loops and fork."""
 
@@ -132,15 +132,15 @@ def test_progress_callbacks_run_on_the_callers_thread_or_loop(
     server = _status_then_result(hostile)
     client = make_client(base_url=server.base_url)
     seen: list[tuple[float, int]] = []
-    if flavor == "async":
 
-        async def on_progress(info):
-            await asyncio.sleep(0)
-            seen.append((info.progress, threading.get_ident()))
-    else:
+    async def on_progress_async(info):
+        await asyncio.sleep(0)
+        seen.append((info.progress, threading.get_ident()))
 
-        def on_progress(info):
-            seen.append((info.progress, threading.get_ident()))
+    def on_progress_sync(info):
+        seen.append((info.progress, threading.get_ident()))
+
+    on_progress = on_progress_async if flavor == "async" else on_progress_sync
 
     result = client.wait_until_done(JOB, poll_interval=0.01, on_progress=on_progress)
     assert result.pages[0].text == "hi"
@@ -180,6 +180,7 @@ EXAMPLES = [
     errors.RateLimitError("slow", retry_after=3.0, limit=10, remaining=0, reset=5.0),
     errors.ServerError("boom", status_code=503),
     errors.UnexpectedResponseError("odd", status_code=200),
+    errors.ResponseTooLargeError("huge", status_code=200, limit=16),
     errors.APIConnectionError("down", may_have_been_processed=True),
     errors.APITimeoutError("late", may_have_been_processed=True),
     errors.UploadError("part 2", job_id=JOB, part_number=2, status_code=403, job_deleted=True),

@@ -1,4 +1,4 @@
-"""Issue 10, secrets at construction: a non-ASCII key, malformed base URLs and a password
+"""Secrets at construction: a non-ASCII key, malformed base URLs and a password
 in base_url, for both clients."""
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from pathlib import Path
 from typing import Any
 
@@ -135,6 +135,7 @@ def test_a_run_stopped_early_resumes_without_paying_twice(
         sources.append(path)
     journal = tmp_path / "loader.sqlite"
     lazy = LeapOCRLoader(sources, journal=journal, concurrency=2, poll_interval=0.02).lazy_load()
+    assert isinstance(lazy, Generator)
     taken = [next(lazy), next(lazy)]
     lazy.close()  # the consumer stops (a crash, a break) with documents in flight
 

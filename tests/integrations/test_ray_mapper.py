@@ -71,7 +71,7 @@ def test_the_submit_rate_is_shared_among_the_actors(leapocr_env: None) -> None:
         {"source_column": ""},
     ):
         with pytest.raises(ValidationError):
-            LeapOCRMapper(**bad)  # type: ignore[arg-type]
+            LeapOCRMapper(**bad)
 
 
 def test_the_mapper_module_does_not_load_ray() -> None:

@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import random
 import signal
@@ -61,20 +62,13 @@ def _watchdog(request: pytest.FixtureRequest) -> Iterator[None]:
 
 
 @pytest.fixture
-def emulator_factory() -> Iterator[Callable[..., LeapOCREmulator]]:
-    started: list[LeapOCREmulator] = []
-
-    def start(**kwargs: Any) -> LeapOCREmulator:
-        kwargs.setdefault("api_key", API_KEY)
-        kwargs.setdefault("processing_seconds", 0.05)
-        kwargs.setdefault("seed", 5)
-        emulator = LeapOCREmulator(**kwargs).start()
-        started.append(emulator)
-        return emulator
-
-    yield start
-    for emulator in started:
-        emulator.stop()
+def emulator_factory(
+    leapocr_emulator_factory: Callable[..., LeapOCREmulator],
+) -> Callable[..., LeapOCREmulator]:
+    """The plugin's factory, with the test key, 0.05 s jobs and seed 5 unless given."""
+    return functools.partial(
+        leapocr_emulator_factory, api_key=API_KEY, processing_seconds=0.05, seed=5
+    )
 
 
 @pytest.fixture

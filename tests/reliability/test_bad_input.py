@@ -81,6 +81,15 @@ def ctor(id: str, match: str, env: dict[str, str | None] | None = None, **kwargs
     return Case("__init__", id, (), kwargs, match, ConfigurationError, env or {})
 
 
+# Each option a template sets, sent beside ``template_slug``.
+TEMPLATE_CLASHES: dict[str, dict[str, Any]] = {
+    "output_type": {"output_type": "markdown", "template_slug": "t"},
+    "model": {"model": Model.PRO_V1, "template_slug": "t"},
+    "instruction": {"instruction": "x", "template_slug": "t"},
+    "schema": {"schema": {"a": 1}, "template_slug": "t"},
+}
+
+
 def call(method: str, id: str, match: str, *args: Any, **kwargs: Any) -> Case:
     """A call of ``method`` with ``args`` replacing the valid positional ones."""
     if not args:
@@ -184,12 +193,7 @@ def option_cases(method: str) -> list[Case]:
         call(method, "template_slug-wrong-type", "template_slug must be", template_slug=7),
         *(
             call(method, f"template_slug-with-{name}", TEMPLATE_CLASH.format(name), **clash)
-            for name, clash in {
-                "output_type": {"output_type": "markdown", "template_slug": "t"},
-                "model": {"model": Model.PRO_V1, "template_slug": "t"},
-                "instruction": {"instruction": "x", "template_slug": "t"},
-                "schema": {"schema": {"a": 1}, "template_slug": "t"},
-            }.items()
+            for name, clash in TEMPLATE_CLASHES.items()
         ),
         call(
             method,
@@ -472,7 +476,7 @@ def shared(make_httpserver: Any) -> Iterator[dict[str, Any]]:
     async def build() -> AsyncLeapOCR:
         return AsyncLeapOCR(api_key=API_KEY, base_url=base_url)
 
-    clients = {
+    clients: dict[str, Any] = {
         "sync": LeapOCR(api_key=API_KEY, base_url=base_url),
         "async": AsyncBridge(loop, loop.run_until_complete(build())),
     }

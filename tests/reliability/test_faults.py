@@ -298,7 +298,7 @@ def drop_mid_put_exhausted(s: Scene) -> None:
     )
     assert "complete was not sent" in str(error)
     assert s.emu.count("complete") == 0
-    assert s.emu.get_job(error.job_id).deleted_at is not None
+    assert error.job_id is not None and s.emu.get_job(error.job_id).deleted_at is not None
 
 
 def _when_part_starts(part: int, action: Callable[[], None]) -> Callable[[int, int], None]:
@@ -351,7 +351,8 @@ def part_500_exhausted(s: Scene) -> None:
         RETRIES + 1
     )
     assert s.emu.count("complete") == 0
-    assert error.job_deleted and s.emu.get_job(error.job_id).deleted_at is not None
+    assert error.job_deleted and error.job_id is not None
+    assert s.emu.get_job(error.job_id).deleted_at is not None
 
 
 @row(

@@ -35,8 +35,8 @@ from leapocr_sdk import (
 )
 from leapocr_sdk.testing import LeapOCREmulator, make_pdf
 from tests.conftest import API_KEY
+from tests.openapi_checks import check_response_body
 from tests.reliability.conftest import DocumentServer, free_port
-from tests.wire import check_response_body
 
 JOB = "123e4567-e89b-12d3-a456-426614174000"
 WRONG_KEY = "sk-wrong-0123456789-secret"

@@ -3,7 +3,7 @@
 - part planning: ``parse_upload_ticket`` accepts exactly the part lists that tile the file;
 - backoff: ``_retry`` delays are bounded, non-negative and honour the server's hints;
 - parsing: arbitrary bodies never raise anything but ``LeapOCRError``; valid bodies of
-  both wire shapes (WIRE.md) read back what they hold;
+  both wire shapes (docs/wire.md) read back what they hold;
 - the mutual-exclusion check of instruction / schema / template_slug;
 - the flows: ``send`` never retries more than ``max_retries`` times and never sleeps a
   negative or unbounded time, whatever the replies.

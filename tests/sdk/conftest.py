@@ -18,7 +18,7 @@ import pytest
 from pytest_httpserver import HTTPServer
 
 from tests.conftest import check_log
-from tests.wire import API_PREFIX
+from tests.openapi_checks import API_PREFIX
 
 
 @pytest.fixture(scope="session")

@@ -1,5 +1,5 @@
 """Building blocks for the SDK tests: job ids, response bodies of both wire shapes
-(WIRE.md), and scripted handlers for pytest-httpserver.
+(docs/wire.md), and scripted handlers for pytest-httpserver.
 
 Bodies in the service's shape are checked against openapi.yaml as they are built, so the
 fake server speaks the contract; bodies in the reference's shape are what the published
@@ -20,7 +20,7 @@ from typing import Any
 
 from werkzeug import Request, Response
 
-from tests.wire import check_response_body
+from tests.openapi_checks import check_response_body
 
 JOB = "123e4567-e89b-12d3-a456-426614174000"
 JOB2 = "9f0c3a52-7d41-4b6e-8e2a-0c5d1f2e3a4b"

@@ -1,4 +1,4 @@
-"""A base URL without /api/v1 makes every call miss: the 404 says so (issue 13)."""
+"""A base URL without /api/v1 makes every call miss: the 404 says so."""
 
 from __future__ import annotations
 

@@ -43,7 +43,7 @@ from tests.sdk.helpers import (
 )
 
 SCHEMA = {"type": "object", "properties": {"total": {"type": "number"}}}
-MODELS_BODY = {
+MODELS_BODY: dict[str, Any] = {
     "models": [
         {
             "name": "standard-v1",
@@ -76,7 +76,7 @@ def body_of(request: Any) -> Any:
 @pytest.mark.parametrize(
     ("kwargs", "wire"),
     [
-        # Without a template, format and model are always sent (WIRE.md, "defaults").
+        # Without a template, format and model are always sent (docs/wire.md, "What the SDK sends").
         pytest.param({}, {"format": "markdown", "model": "standard-v2"}, id="no-options"),
         pytest.param(
             {"output_type": OutputFormat.MARKDOWN, "model": Model.PRO_V1},
@@ -690,7 +690,7 @@ def test_models_outputs_statuses_and_credits():
         ("english-pro-v1", 2, "English Pro v1", 1),
         ("pro-v1", 3, "Pro v1", 1),
     ]
-    assert isinstance(Model.PRO_V1, str) and Model.PRO_V1 == "pro-v1"
+    assert isinstance(Model.PRO_V1, str) and str(Model.PRO_V1) == "pro-v1"
     assert [f.value for f in OutputFormat] == ["markdown", "structured", "per_page_structured"]
     assert [s.value for s in JobStatus] == [
         "pending",

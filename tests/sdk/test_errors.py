@@ -4,6 +4,8 @@ connection and timeout errors, the job errors, and that no message shows the key
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 import leapocr_sdk
@@ -74,14 +76,15 @@ def test_one_tree():
         if isinstance(getattr(leapocr_sdk, name), type)
         and issubclass(getattr(leapocr_sdk, name), BaseException)
     ]
-    assert len(classes) == 22  # with JobDeletedError, WebhookVerificationError, NotResubmittedError
+    # With JobDeletedError, WebhookVerificationError, NotResubmittedError, ResponseTooLargeError.
+    assert len(classes) == 23
     assert all(issubclass(cls, LeapOCRError) for cls in classes)
     assert issubclass(ValidationError, ValueError)
     assert issubclass(APITimeoutError, APIConnectionError)
     for _status, cls in STATUS_CLASSES:
         assert issubclass(cls, APIError)
     assert issubclass(UnexpectedResponseError, APIError)
-    for cls in (
+    for other in (
         ConfigurationError,
         UploadError,
         JobFailedError,
@@ -90,7 +93,7 @@ def test_one_tree():
         JobDeletedError,
         APIConnectionError,
     ):
-        assert not issubclass(cls, APIError)
+        assert not issubclass(other, APIError)
 
 
 def job_for(status: int) -> str:
@@ -273,7 +276,7 @@ def test_wait_timeout_error(api, base_url, make_client):
     api.expect_request(f"{API}/ocr/result/{JOB}").respond_with_json(
         service_result_status("processing", processed_pages=1, total_pages=3), status=202
     )
-    box: dict[str, object] = {}
+    box: dict[str, Any] = {}
     client = make_client(base_url=base_url, clock=lambda: sum(box["client"].sleeps))
     box["client"] = client
 
@@ -282,6 +285,7 @@ def test_wait_timeout_error(api, base_url, make_client):
 
     error = info.value
     assert error.job_id == JOB
+    assert error.last_status is not None
     assert error.last_status.status is JobStatus.PROCESSING
     assert error.last_status.processed_pages == 1
     assert error.timeout == 5.0

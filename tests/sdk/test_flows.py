@@ -1,20 +1,24 @@
 """Flows driven directly from a script of step results (tests/sdk/flow_script.py): the
-decisions of issue 10's hardening, each in milliseconds and without sockets."""
+decisions that keep them safe (clean-up, bounds, retries), each in milliseconds and
+without sockets."""
 
 from __future__ import annotations
 
 import json
 import random
+from typing import Any
 
 import pytest
 
 from leapocr_sdk import _constants as C
 from leapocr_sdk import _plans as plans
+from leapocr_sdk._operations import DELETE, INITIATE
 from leapocr_sdk._retry import next_delay
 from leapocr_sdk._sources import open_source
 from leapocr_sdk._validation import SubmitOptions
 from leapocr_sdk.errors import (
     RateLimitError,
+    ResponseTooLargeError,
     UnexpectedResponseError,
     UploadError,
     WaitTimeoutError,
@@ -57,13 +61,14 @@ def ticket(urls: list[str], job_id: str = JOB) -> bytes:
 def test_next_delay_never_sleeps_past_the_deadline():
     rng = random.Random(1)
     limited = reply(429, headers={"Retry-After": "60"})
-    common = {"max_retries": 3, "now": 100.0, "wall_now": 0.0, "rng": rng}
+    common: dict[str, Any] = {"max_retries": 3, "now": 100.0, "wall_now": 0.0, "rng": rng}
     assert next_delay(0, limited, None, **common) == 60.0
     assert next_delay(0, limited, 105.0, **common) is None  # 60 s would end past 105
     assert next_delay(0, reply(429, headers={"Retry-After": "2"}), 105.0, **common) == 2.0
     assert next_delay(3, limited, None, **common) is None  # out of retries
     assert next_delay(0, reply(404), None, **common) is None  # not retryable
-    assert 0 < next_delay(0, None, None, **common) <= C.BACKOFF_INITIAL  # connection failure
+    delay = next_delay(0, None, None, **common)  # a connection failure
+    assert delay is not None and 0 < delay <= C.BACKOFF_INITIAL
 
 
 def test_retry_after_60_during_a_5s_wait_gives_up_with_a_typed_error():
@@ -101,10 +106,60 @@ def test_every_request_of_a_wait_is_bounded_by_the_time_left():
 # --- result paging --------------------------------------------------------------------
 
 
-def test_result_pages_are_read_with_the_larger_body_limit():
-    script = FlowScript(reply(200, result_page([1])))
-    script.run(plans.get_result(ctx(), JOB))
-    assert [call.body_limit for call in script.calls()] == [C.MAX_RESULT_REPLY_BYTES]
+def test_a_result_reply_too_large_is_asked_for_again_with_fewer_pages():
+    too_large = ResponseTooLargeError("too large", status_code=200, limit=C.MAX_REPLY_BYTES)
+    script = FlowScript(too_large, too_large, reply(200, result_page([1, 2], total=2)))
+    result = script.run(plans.get_result(ctx(), JOB))
+    assert [page.page_number for page in result.pages] == [1, 2]
+    calls = script.calls()
+    assert [(call.params["page"], call.params["limit"]) for call in calls] == [
+        (1, 1000),
+        (1, 500),
+        (1, 250),
+    ]
+    assert {call.body_limit for call in calls} == {C.MAX_REPLY_BYTES}
+
+
+def test_fewer_pages_a_request_follow_the_servers_own_page_size():
+    # The server holds 60 pages a request whatever is asked; its request 2 is too large:
+    # pages 61-150 are asked for 30 at a time, from request 3 of that size on.
+    too_large = ResponseTooLargeError("too large", status_code=200, limit=C.MAX_REPLY_BYTES)
+
+    def capped(numbers, total_pages):
+        return reply(200, result_page(list(numbers), total=150, total_pages=total_pages))
+
+    script = FlowScript(
+        capped(range(1, 61), 3),
+        too_large,
+        *[capped(range(start, start + 30), 5) for start in (61, 91, 121)],
+    )
+    result = script.run(plans.get_result(ctx(), JOB))
+    assert [page.page_number for page in result.pages] == list(range(1, 151))
+    assert [(call.params["page"], call.params["limit"]) for call in script.calls()] == [
+        (1, 1000),
+        (2, 1000),
+        (3, 30),
+        (4, 30),
+        (5, 30),
+    ]
+
+
+def test_a_page_too_large_alone_is_named_even_when_the_server_pages_one_by_one():
+    # The server holds one page a request whatever is asked: request 2 is asked again
+    # for one page, to name it.
+    too_large = ResponseTooLargeError("too large", status_code=200, limit=C.MAX_REPLY_BYTES)
+    script = FlowScript(reply(200, result_page([1], total=3, total_pages=3)), too_large, too_large)
+    with pytest.raises(ResponseTooLargeError, match=f"result page 2 of job {JOB} alone"):
+        script.run(plans.get_result(ctx(), JOB))
+    calls = [(call.params["page"], call.params["limit"]) for call in script.calls()]
+    assert calls == [(1, 1000), (2, 1000), (2, 1)]
+
+
+def test_fewer_pages_a_request_keeps_windows_aligned_down_to_one():
+    limits = [C.RESULT_PAGE_LIMIT]
+    while limits[-1] > 1:
+        limits.append(plans._fewer_pages(limits[-1]))
+    assert limits == [1000, 500, 250, 125, 25, 5, 1]
 
 
 def test_a_billion_result_pages_against_a_3_page_job_is_refused():
@@ -163,7 +218,7 @@ def test_a_bad_upload_url_deletes_the_job_and_names_the_part(url):
         script.run(plans.process_file(ctx(), source, SubmitOptions(), None))
     assert info.value.part_number == 2
     assert info.value.job_deleted is True
-    assert [call.name for call in script.calls()] == ["initiate_upload", "delete_job"]
+    assert [call.name for call in script.calls()] == [INITIATE.name, DELETE.name]
 
 
 # --- interrupts and raising callbacks ------------------------------------------------
@@ -176,7 +231,8 @@ def test_an_interrupted_upload_deletes_the_job_then_reraises(interrupt):
         script.run(plans.process_file(ctx(), source, SubmitOptions(), None))
     assert f"job {JOB} was deleted" in "".join(info.value.__notes__)
     delete = script.calls()[-1]
-    assert delete.name == "delete_job" and delete.timeout <= C.CLEANUP_TIMEOUT
+    assert delete.name == DELETE.name
+    assert delete.timeout is not None and delete.timeout <= C.CLEANUP_TIMEOUT
 
 
 def test_an_interrupted_upload_names_the_job_when_it_cannot_be_deleted():

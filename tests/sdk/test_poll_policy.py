@@ -1,6 +1,7 @@
 """The poll policy (``_polling.PollSchedule``) against a model of jobs: pure Python, an
-injected clock, no server. The targets of issue 12 are checked against the policy the SDK
-had before (an interval growing by POLL_GROWTH up to POLL_CAP_FACTOR x poll_interval)."""
+injected clock, no server. The polling targets (detection delay, requests per job) are
+checked against the policy the SDK had before (an interval growing by POLL_GROWTH up to
+POLL_CAP_FACTOR x poll_interval)."""
 
 from __future__ import annotations
 
@@ -43,7 +44,7 @@ class ModelJob:
 
 
 def today(floor: float) -> Callable[[float, bool, int, int], float]:
-    """The policy before issue 12, as a function of each poll."""
+    """The growing-interval policy the SDK had before, as a function of each poll."""
     state = {"interval": floor}
 
     def next_sleep(now: float, started: bool, processed: int, total: int) -> float:

@@ -162,7 +162,8 @@ def test_total_wait_respects_the_timeout(api, base_url, make_client):
     assert client.sleeps[:3] == pytest.approx([2.0, 2.5, 3.125])
     assert client.sleeps[-1] < 2.0 * C.POLL_GROWTH ** (len(client.sleeps) - 1)
     assert len(seen) == len(client.sleeps) + 1  # a poll after the last sleep, then give up
-    assert info.value.last_status.status is JobStatus.PROCESSING
+    last = info.value.last_status
+    assert last is not None and last.status is JobStatus.PROCESSING
     assert info.value.timeout == 11.0
 
 
@@ -200,10 +201,12 @@ def test_a_failed_poll_is_retried_within_the_wait(api, base_url, make_client):
 def test_wait_fetches_every_result_page(api, base_url, make_client):
     total = 7
 
+    first = [True]  # the first page-1 request finds the job still running
+
     def answer(request):
         page, limit = int(request.args["page"]), int(request.args["limit"])
-        if page == 1 and answer.first:
-            answer.first = False
+        if page == 1 and first[0]:
+            first[0] = False
             return running(3, total)
         numbers = range((page - 1) * limit + 1, min(page * limit, total) + 1)
         # Claim a small page size so that the SDK must follow the pagination.
@@ -217,7 +220,6 @@ def test_wait_fetches_every_result_page(api, base_url, make_client):
             )
         )
 
-    answer.first = True
     api.expect_request(f"{API}/ocr/result/{JOB}").respond_with_handler(answer)
     result = make_client(base_url=base_url).wait_until_done(JOB)
     assert [p.text for p in result.pages] == [f"t{n}" for n in range(1, total + 1)]

@@ -1,4 +1,4 @@
-"""Both wire shapes of WIRE.md parse: job status (service and reference), results
+"""Both wire shapes (docs/wire.md) parse: job status (service and reference), results
 (paginated service pages with ``result``; reference pages with ``text``/``data``),
 the document-level ``data`` rules, every status value, and result pagination."""
 

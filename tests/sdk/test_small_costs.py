@@ -1,4 +1,4 @@
-"""Smaller costs of issue 12: generated models imported only as a call needs them, regular
+"""Smaller costs: generated models imported only as a call needs them, regular
 files read on the event loop (no thread hop per chunk), debug log lines built only when on."""
 
 from __future__ import annotations

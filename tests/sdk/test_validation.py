@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import os
+from typing import Any
 
 import pytest
 
@@ -33,9 +34,9 @@ def assert_invalid(call, *args, match: str | None = None, **kwargs):
 
 # --- processing options (process_url and process_file share them) ---------------------------
 
-# The 2026 rule (WIRE.md, "The 2026 contract"): each refusal names what clashed and says
+# The 2026 rule (docs/wire.md, "What the SDK sends"): each refusal names what clashed and says
 # what to do instead.
-WITH_TEMPLATE = [
+WITH_TEMPLATE: list[tuple[dict[str, Any], list[str]]] = [
     ({"output_type": "markdown"}, ["output_type"]),
     ({"output_type": "per_page_structured"}, ["output_type"]),
     ({"model": "pro-v2"}, ["model"]),
@@ -111,7 +112,7 @@ def test_process_url_file_name_is_checked(client):
         assert_invalid(client.process_url, URL, file_name=file_name, match="file_name")
 
 
-BAD_OPTIONS = [
+BAD_OPTIONS: list[tuple[dict[str, Any], str]] = [
     ({"output_type": "pdf"}, "output_type"),
     ({"output_type": "Markdown "}, "output_type"),
     ({"output_type": 1}, "output_type"),
@@ -275,14 +276,14 @@ BAD_JOB_IDS = [
 def test_job_ids_are_never_spliced_into_paths(client, method):
     for job_id in BAD_JOB_IDS:
         assert_invalid(getattr(client, method), job_id, match="job")
-    for job_id in (None, 123, b"abc"):
-        assert_invalid(getattr(client, method), job_id, match="string")
+    for not_a_string in (None, 123, b"abc"):
+        assert_invalid(getattr(client, method), not_a_string, match="string")
 
 
 # --- waiting ------------------------------------------------------------------------------------
 
 
-BAD_WAITS = [
+BAD_WAITS: list[tuple[dict[str, Any], str]] = [
     ({"poll_interval": 0}, "poll_interval"),
     ({"poll_interval": -1.0}, "poll_interval"),
     ({"poll_interval": float("nan")}, "poll_interval"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -13,6 +14,7 @@ from werkzeug.datastructures import Headers as WerkzeugHeaders
 import leapocr_sdk
 from leapocr_sdk import LeapOCRError, WebhookVerificationError
 from leapocr_sdk.webhooks import (
+    MAX_PAYLOAD_DEPTH,
     JobCompleted,
     JobCreated,
     JobFailed,
@@ -52,15 +54,12 @@ def reason_of(body: bytes | str, **kwargs: Any) -> str:
 
 def test_the_js_sdk_vector_verifies_as_bytes_and_as_text() -> None:
     for body in (VECTOR_BODY, VECTOR_BODY.decode()):
-        assert (
-            verify_signature(
-                body,
-                signature=VECTOR_SIGNATURE,
-                timestamp=VECTOR_TIMESTAMP,
-                secret=VECTOR_SECRET,
-                now=VECTOR_NOW,
-            )
-            is None
+        verify_signature(  # raises unless the signature verifies
+            body,
+            signature=VECTOR_SIGNATURE,
+            timestamp=VECTOR_TIMESTAMP,
+            secret=VECTOR_SECRET,
+            now=VECTOR_NOW,
         )
     assert sign(VECTOR_BODY, timestamp=1704067200, secret=VECTOR_SECRET) == VECTOR_SIGNATURE
 
@@ -129,11 +128,12 @@ def test_each_check_says_which_failed(changes: dict[str, Any], reason: str) -> N
 
 
 def test_several_secrets_any_one_matches() -> None:
-    for secrets in (
+    cases: list[Sequence[str | bytes]] = [
         ["old-secret", VECTOR_SECRET],
         (VECTOR_SECRET.encode(), "new-secret"),
         [b"x", "y", VECTOR_SECRET],
-    ):
+    ]
+    for secrets in cases:
         verify_signature(
             VECTOR_BODY,
             signature=VECTOR_SIGNATURE,
@@ -312,6 +312,35 @@ def test_a_signed_body_that_is_not_an_event(payload: Any) -> None:
     with pytest.raises(WebhookVerificationError) as caught:
         event_of(payload)
     assert caught.value.reason == "malformed_payload"
+
+
+def signed_bytes(body: bytes) -> dict[str, str]:
+    return {
+        "X-Webhook-Timestamp": str(NOW),
+        "X-Webhook-Signature": sign(body, timestamp=NOW, secret="k"),
+    }
+
+
+@pytest.mark.parametrize("depth", [100_000, MAX_PAYLOAD_DEPTH + 1])
+@pytest.mark.parametrize(("opening", "closing"), [(b"[", b"]"), (b'{"a":', b"}")])
+def test_a_signed_body_nested_too_deep_is_refused(
+    depth: int, opening: bytes, closing: bytes
+) -> None:
+    body = opening * depth + b"1" + closing * depth
+    with pytest.raises(WebhookVerificationError) as caught:
+        construct_event(body, signed_bytes(body), "k", now=NOW)
+    assert caught.value.reason == "payload_too_deep"
+    assert str(MAX_PAYLOAD_DEPTH) in str(caught.value)
+
+
+def test_an_event_nested_up_to_the_limit_is_read() -> None:
+    # The event object is level 1: its field holds MAX_PAYLOAD_DEPTH - 1 more levels.
+    inner: Any = 1
+    for _ in range(MAX_PAYLOAD_DEPTH - 1):
+        inner = [inner]
+    event = event_of(base("job.completed", "completed", extra=inner))
+    assert isinstance(event, JobCompleted)
+    assert event.raw["extra"] == inner
 
 
 def test_not_json_at_all() -> None:

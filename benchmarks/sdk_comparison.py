@@ -1,12 +1,14 @@
 """Benchmarks: leapocr-sdk against raw httpx (the floor) and the official SDK, on the emulator.
 
-``make bench`` (``.venv/bin/python scripts/bench.py``) measures every figure of issue 4
-and prints one table of medians with their ratio to the floor, which it also writes
-to ``scripts/bench-results.md``. The official SDK (``leapocr`` from PyPI) is installed
-only into ``.bench/official-venv``; if it cannot be installed, its column says why.
+``make bench`` (``.venv/bin/python benchmarks/sdk_comparison.py``) measures each figure
+(uploads, status calls, jobs from URLs, detection delay, imports, results, batches) and
+prints one table of medians with their ratio to the floor, which it also writes to
+``benchmarks/results/sdk-comparison.md``. The official SDK (``leapocr`` from PyPI) is
+installed only into ``.bench/official-venv``; if it cannot be installed, its column says
+why.
 ``make bench-smoke`` (``--smoke``) runs every scenario tiny, without the official SDK,
 and exits non-zero if anything fails. Each measurement runs in a fresh worker process
-(``bench_worker.py``); the emulator and the small file server run in this process.
+(``worker.py``); the emulator and the small file server run in this process.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from bench_harness import (
+from harness import (
     BENCH_DIR,
     ROOT,
     BenchError,
@@ -47,11 +49,12 @@ from bench_harness import (
 
 from leapocr_sdk import LeapOCR
 from leapocr_sdk import _constants as C
+from leapocr_sdk._operations import STATUS, UPLOAD_PART
 from leapocr_sdk.testing import LeapOCREmulator, make_pdf
 
 API_KEY = "bench-key-0123456789"
 MIB = 1024 * 1024
-RESULTS = ROOT / "scripts" / "bench-results.md"
+RESULTS = ROOT / "benchmarks" / "results" / "sdk-comparison.md"
 ERROR_CELL = "error"
 
 
@@ -199,7 +202,7 @@ def _measure_uploads(bench: Bench) -> Uploads:
                     if result["job_id"]:  # the emulator reads the document after ``complete``
                         emulator.wait_for_job(result["job_id"], timeout=120)
                     samples[impl].append(result)
-            puts = [r for r in emulator.requests if r.route == "upload_part"]
+            puts = [r for r in emulator.requests if r.route == UPLOAD_PART.name]
     finally:
         path.unlink()
     return Uploads(
@@ -250,7 +253,7 @@ def bench_upload(bench: Bench) -> list[Row]:
     if any(r.get("complete_refused") for r in uploads.samples.get("official", [])):
         bench.notes.append(
             "The official SDK strips the quotes from each part's ETag before `complete`; the "
-            "contract (WIRE.md: ETags byte for byte, quotes included) and so the emulator "
+            "contract (docs/wire.md: ETags byte for byte, quotes included) and so the emulator "
             "refuse that with 400. All its parts were sent by then, so its upload time is "
             "measured up to that answer (same requests as a successful upload)."
         )
@@ -356,7 +359,7 @@ def bench_status(bench: Bench) -> list[Row]:
 
 
 def _connections(emulator: LeapOCREmulator) -> str:
-    records = [r for r in emulator.requests if r.route == "status"]
+    records = [r for r in emulator.requests if r.route == STATUS.name]
     ports = {r.client_port for r in records}
     return f"{len(records)} status requests on {len(ports)} connections"
 
@@ -951,7 +954,7 @@ def main(argv: list[str] | None = None) -> int:
             rows.append(Row(name, ERROR_CELL))
     command = "make bench-smoke" if args.smoke else "make bench"
     if argv is None and sys.argv[1:] not in ([], ["--smoke"]):
-        command = shlex.join([".venv/bin/python", "scripts/bench.py", *sys.argv[1:]])
+        command = shlex.join([".venv/bin/python", "benchmarks/sdk_comparison.py", *sys.argv[1:]])
     report = render(bench, rows, command, time.perf_counter() - started)
     print(report)
     output = args.output or (None if args.smoke else RESULTS)

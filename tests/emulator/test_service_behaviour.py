@@ -21,15 +21,14 @@ from pytest_httpserver import HTTPServer
 from leapocr_sdk import _contract
 from leapocr_sdk.testing import LeapOCREmulator, make_pdf
 from leapocr_sdk.testing.extract import IMAGE_PAGE_MARKER
+from tests.openapi_checks import conform, matches_2026
 
 from .conftest import (
     INVOICE_PAGES,
     TLS,
     api_client,
     assert_error,
-    conform,
     initiate,
-    matches_2026,
     put_parts,
     upload,
     wait_result,

@@ -29,7 +29,7 @@ from schemathesis.core.parameters import ParameterLocation  # noqa: E402
 from schemathesis.specs.openapi import checks as st_checks  # noqa: E402
 
 from leapocr_sdk.testing import LeapOCREmulator  # noqa: E402
-from tests.wire import contract, validate  # noqa: E402
+from tests.openapi_checks import contract, validate  # noqa: E402
 
 KEY = "sk-contract-0123456789"
 SPEC = Path(__file__).resolve().parents[2] / "openapi.yaml"

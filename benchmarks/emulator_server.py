@@ -1,4 +1,5 @@
-"""The emulator in its own process, for benchmarks: ``python scripts/bench_server.py [options]``.
+"""The emulator in its own process, for benchmarks:
+``python benchmarks/emulator_server.py [options]``.
 
 Prints one line (the API base URL) once it listens, then serves until its stdin closes.
 Each line ``stats`` on stdin is answered on stdout with one JSON object: the requests it

@@ -1,8 +1,8 @@
 """Many concurrent ``wait_until_done`` on one ``AsyncLeapOCR``, against raw httpx.
 
-``python scripts/bench_scale.py [--jobs 1000] [--caps 8 16 24 32 64 100] [--rounds 3]``
+``python benchmarks/concurrent_waits.py [--jobs 1000] [--caps 8 16 24 32 64 100] [--rounds 3]``
 prints one JSON object per measurement. The emulator runs in its own process
-(``bench_server.py``); each measurement runs in a fresh worker process that creates its
+(``emulator_server.py``); each measurement runs in a fresh worker process that creates its
 jobs first (untimed), then waits on all of them at once while its own CPU time, wall time
 and peak memory are taken; the emulator reports the requests it served and its CPU.
 Contenders: ``ours`` with an in-flight cap (``C.MAX_IN_FLIGHT``: the async runner's gate;
@@ -27,12 +27,12 @@ API_KEY = "bench-key-0123456789"
 
 
 class Server:
-    """bench_server.py in a subprocess; ``stats()`` asks it for requests and CPU so far."""
+    """emulator_server.py in a subprocess; ``stats()`` asks it for requests and CPU so far."""
 
     def __init__(
         self, processing: tuple[float, float], latency: float = 0.0, etag_mode: str = "md5"
     ) -> None:
-        command = [sys.executable, str(HERE / "bench_server.py"), "--processing"]
+        command = [sys.executable, str(HERE / "emulator_server.py"), "--processing"]
         command += [str(processing[0]), str(processing[1]), "--latency", str(latency)]
         command += ["--etag-mode", etag_mode]
         self.process = subprocess.Popen(

@@ -1,4 +1,4 @@
-"""The service's 2026 contract (WIRE.md, "The 2026 contract") as the facade speaks it:
+"""The service's 2026 contract (docs/wire.md) as the facade speaks it:
 the model catalogue, the new keywords on the wire, document types read from the first
 bytes, the new result fields, deleted jobs, LESS_CREDITS, delete's 204 and ``health()``.
 Every request goes to a local server and is checked against openapi.yaml."""
@@ -34,6 +34,7 @@ from leapocr_sdk import (
     builtin_models,
     estimate_credits,
 )
+from tests.openapi_checks import check_response_body
 from tests.sdk.helpers import (
     API,
     JOB,
@@ -46,7 +47,6 @@ from tests.sdk.helpers import (
     service_status,
     split,
 )
-from tests.wire import check_response_body
 
 URL = "https://example.com/invoice.pdf"
 SCHEMA = {"type": "object", "properties": {"total": {"type": "number"}}}

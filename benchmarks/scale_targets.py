@@ -1,15 +1,18 @@
-"""Issue 12's benchmarks: measure, then judge, then report, each target written once.
+"""The scale benchmarks (CPU per request at 1,000 jobs, 20,000-page results, detection
+delay, 10,000 jobs, a 1 GiB upload): measure, then judge against each target, then report,
+each target written once.
 
-``make bench`` runs this after ``bench.py``; ``python scripts/bench_issue12.py [--quick]``
-alone; ``--big-upload-only`` measures only the 1 GiB upload row and judges it beside the
-other figures of the last saved run; ``--smoke`` (run by ``make bench-smoke``) runs every
-row at a tiny size and writes nothing. The emulator runs in its own process
-(``bench_server.py``); every measurement runs in a fresh worker process with its
-imports done before the timer starts; contenders are interleaved round by round and
-each figure is a median with its spread (min-max).
-Results go to ``scripts/bench-issue12.json`` (the previous run is kept beside it as
-``bench-issue12.previous.json`` and every figure that got more than 20 % worse is
-flagged), the table to ``scripts/bench-issue12.md``, the plots to ``scripts/*.png``.
+``make bench`` runs this after ``sdk_comparison.py``;
+``python benchmarks/scale_targets.py [--quick]`` alone; ``--big-upload-only`` measures
+only the 1 GiB upload row and judges it beside the other figures of the last saved run;
+``--smoke`` (run by ``make bench-smoke``) runs every row at a tiny size and writes
+nothing. The emulator runs in its own process (``emulator_server.py``); every
+measurement runs in a fresh worker process with its imports done before the timer
+starts; contenders are interleaved round by round and each figure is a median with its
+spread (min-max). Results go to ``benchmarks/results/scale-targets.json`` (the previous
+run is kept beside it as ``scale-targets.previous.json`` and every figure that got more
+than 20 % worse is flagged), the table to ``benchmarks/results/scale-targets.md``, the
+plots to ``benchmarks/results/*.png``.
 """
 
 from __future__ import annotations
@@ -26,11 +29,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench_scale import API_KEY, HERE, Server, measure
+from concurrent_waits import API_KEY, HERE, Server, measure
 
-RESULTS = HERE / "bench-issue12.json"
-PREVIOUS = HERE / "bench-issue12.previous.json"
-TABLE = HERE / "bench-issue12.md"
+RESULTS = HERE / "results" / "scale-targets.json"
+PREVIOUS = HERE / "results" / "scale-targets.previous.json"
+TABLE = HERE / "results" / "scale-targets.md"
 RESULT_PAGES_TARGET = 20_000  # the result size the result_time target is judged at
 REGRESSION = 1.2  # a figure this much worse than the last saved run is flagged
 
@@ -178,7 +181,7 @@ async def _raw_result(httpx: Any, base_url: str, job_id: str) -> float:
 def measure_polling(cfg: argparse.Namespace) -> dict[str, Any]:
     out = {}
     for policy in ("growing", "predicted"):
-        command = [sys.executable, str(HERE / "bench_polling.py"), "--jobs", str(cfg.poll_jobs)]
+        command = [sys.executable, str(HERE / "polling_delay.py"), "--jobs", str(cfg.poll_jobs)]
         command += ["--policy", policy, "--seconds", *map(str, cfg.poll_seconds)]
         done = subprocess.run(command, capture_output=True, text=True, check=True)
         out[policy] = json.loads(done.stdout)
@@ -203,7 +206,7 @@ def measure_first_call(runs: int) -> dict[str, Any]:
 
 def measure_big_upload(cfg: argparse.Namespace) -> dict[str, Any]:
     """A ``cfg.upload_mib`` MiB upload: ours (sync, async), raw httpx with the same
-    concurrency, and raw sockets, each in a fresh worker process (``bench_worker.py``)
+    concurrency, and raw sockets, each in a fresh worker process (``worker.py``)
     against a fresh emulator process with the cheap ETag; raw sockets once more against
     the default MD5 ETag, to show what hashing costs. Interleaved, round by round."""
     from leapocr_sdk import _constants as C
@@ -228,7 +231,7 @@ def measure_big_upload(cfg: argparse.Namespace) -> dict[str, Any]:
                     concurrency=C.DEFAULT_UPLOAD_CONCURRENCY,
                 )
                 try:
-                    command = [sys.executable, str(HERE / "bench_worker.py"), json.dumps(params)]
+                    command = [sys.executable, str(HERE / "worker.py"), json.dumps(params)]
                     done = subprocess.run(command, capture_output=True, text=True, check=True)
                 finally:
                     server.close()
@@ -414,7 +417,7 @@ def plot(data: dict[str, Any]) -> None:
         axis.set_xlabel("concurrent wait_until_done")
         axis.set_ylabel(label)
     figure.tight_layout()
-    figure.savefig(HERE / "bench-scale.png", dpi=90)
+    figure.savefig(HERE / "results" / "concurrent-waits.png", dpi=90)
     figure, axis = plt.subplots(figsize=(5, 3.6))
     pages = sorted(int(p) for p in data["results"])
     for impl in ("now", "before", "raw"):
@@ -424,7 +427,7 @@ def plot(data: dict[str, Any]) -> None:
     axis.set_ylabel("get_result time (s)")
     axis.legend()
     figure.tight_layout()
-    figure.savefig(HERE / "bench-result-pages.png", dpi=90)
+    figure.savefig(HERE / "results" / "result-pages.png", dpi=90)
 
 
 def main() -> None:

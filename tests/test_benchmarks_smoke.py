@@ -2,7 +2,7 @@
 
 The benchmarks themselves never run in the test suite; this only checks that their code
 runs (in a few seconds, without the official SDK and without writing the results files).
-``bench.py --smoke`` and ``bench_issue12.py --smoke`` run side by side.
+``sdk_comparison.py --smoke`` and ``scale_targets.py --smoke`` run side by side.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def _start(script: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, str(ROOT / "scripts" / script), "--smoke"],
+        [sys.executable, str(ROOT / "benchmarks" / script), "--smoke"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -31,7 +31,7 @@ def _table(process: subprocess.Popen[str]) -> list[str]:
 
 
 def test_bench_smoke_runs_every_scenario() -> None:
-    bench, issue12 = _start("bench.py"), _start("bench_issue12.py")
+    bench, targets = _start("sdk_comparison.py"), _start("scale_targets.py")
     table = _table(bench)
     assert table[0].startswith("| figure | leapocr-sdk | raw httpx | official SDK |")
     rows = "\n".join(table[1:])
@@ -48,8 +48,8 @@ def test_bench_smoke_runs_every_scenario() -> None:
     assert "`get_result`" in rows
     assert "| error |" not in rows
 
-    rows = "\n".join(_table(issue12))
-    for target in (  # the judged rows of issue 12, the 1 GiB upload's at 12 MiB
+    rows = "\n".join(_table(targets))
+    for target in (  # the judged rows, the 1 GiB upload's at 12 MiB
         "1 GiB upload (205 parts): wall / raw httpx, same concurrency (sync)",
         "1 GiB upload (205 parts): wall / raw httpx, same concurrency (async)",
         "1 GiB upload: peak memory above idle",

@@ -1,6 +1,7 @@
-"""Plumbing for ``scripts/bench.py``: the comparison venv, worker processes, statistics, the table.
+"""Plumbing for ``benchmarks/sdk_comparison.py``: the comparison venv, worker processes,
+statistics, the table.
 
-Nothing here measures anything by itself: ``bench.py`` holds one function per scenario.
+Nothing here measures anything by itself: ``sdk_comparison.py`` holds one function per scenario.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-WORKER = ROOT / "scripts" / "bench_worker.py"
+WORKER = ROOT / "benchmarks" / "worker.py"
 BENCH_DIR = ROOT / ".bench"
 OFFICIAL_VENV = BENCH_DIR / "official-venv"
 OFFICIAL_PACKAGE = "leapocr"
@@ -128,7 +129,7 @@ def _why(exc: BaseException) -> str:
 
 @dataclass
 class Runner:
-    """Starts ``bench_worker.py`` in a fresh process of the right interpreter."""
+    """Starts ``worker.py`` in a fresh process of the right interpreter."""
 
     official: Official
     log: Callable[[str], None]

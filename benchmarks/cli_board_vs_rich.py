@@ -4,7 +4,8 @@
 Prints: the import cost each adds on top of `leapocr_sdk.cli` (median of fresh
 interpreters), the cost of one redraw of a 5-row board at 80 columns (ours: HumanReporter
 on a fake terminal; rich: Progress + Live on a Console of 80 columns), and the bytes each
-redraw writes. Needs `rich` installed (it is not a dependency): python scripts/measure_cli_board.py
+redraw writes. Needs `rich` installed (it is not a dependency):
+python benchmarks/cli_board_vs_rich.py
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Detection delay on the emulator: how long after a job finishes ``wait_until_done`` returns.
 
-``python scripts/bench_polling.py [--jobs N] [--seconds LOW HIGH] [--policy growing]``:
+``python benchmarks/polling_delay.py [--jobs N] [--seconds LOW HIGH] [--policy growing]``:
 N jobs of 2-50 pages, each lasting LOW-HIGH seconds (the emulator's
 ``processing_seconds``, reported page by page), all waited on at once by one
 ``AsyncLeapOCR``. Prints one JSON object: median and p95 delay (seconds from the job's

@@ -1,6 +1,6 @@
-"""One benchmark measurement in a fresh process: ``python bench_worker.py '<json job>'``.
+"""One benchmark measurement in a fresh process: ``python worker.py '<json job>'``.
 
-``scripts/bench.py`` starts this file once per measurement, with the project's venv for
+``benchmarks/sdk_comparison.py`` starts this file once per measurement, with the project's venv for
 leapocr-sdk and raw httpx, and with the comparison venv under ``.bench/`` for the
 official SDK, so every implementation starts from a clean process (its own imports,
 its own memory high-water mark). Only the standard library and httpx are imported at

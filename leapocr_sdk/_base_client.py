@@ -1,0 +1,403 @@
+"""What ``LeapOCR`` and ``AsyncLeapOCR`` share: configuration, argument checks, and the
+flows each public method hands to its runner.
+
+Each public method checks its arguments (raising before any request), then hands a flow
+from ``_plans`` or ``_batch`` to the client's runner. ``AsyncLeapOCR`` (``_async_client``)
+is written by hand; ``LeapOCR`` (``_sync_client``) is generated from it by
+``scripts/unasync.py``. Nothing else differs between the two clients.
+"""
+
+from __future__ import annotations
+
+import collections
+import contextlib
+import os
+import random
+import time
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, TypeVar
+
+import httpx
+
+from . import __version__
+from . import _batch as batch
+from . import _constants as C
+from . import _plans as plans
+from ._batch import BatchEvent
+from ._sources import FileSource, open_source
+from ._steps import Plan
+from ._tls import tls_context
+from ._validation import (
+    CheckedOptions,
+    SubmitOptions,
+    base_url_hint,
+    check_base_url,
+    check_callback,
+    check_document_url,
+    check_file_name,
+    check_job_id,
+    check_options,
+    check_positive_int,
+    check_timeout,
+    check_wait,
+    without_password,
+)
+from .errors import ConfigurationError, ValidationError
+from .journal import Journal
+from .types import Job, JobResult, JobStatusInfo
+
+T = TypeVar("T")
+
+
+class _Secret:
+    """Holds the API key; its repr never shows it (so neither do tracebacks with locals)."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "<secret>"
+
+    __str__ = __repr__
+
+
+def _check_hook(name: str, value: object) -> None:
+    if value is not None and not callable(value):
+        raise ConfigurationError(f"{name} must be a callable or None, got {type(value).__name__}")
+
+
+class _ClientBase:
+    """Configuration shared by both clients."""
+
+    __module__ = "leapocr_sdk"  # help() shows the public package, not this module
+
+    def __init__(
+        self,
+        api_key: str | None,
+        *,
+        base_url: str | None,
+        timeout: float,
+        max_retries: int,
+        upload_concurrency: int,
+        allow_insecure_http: bool,
+        clock: Callable[[], float] | None,
+        rng: random.Random | None,
+    ) -> None:
+        key = api_key if api_key is not None else os.environ.get(C.API_KEY_ENV)
+        if not isinstance(key, str) or not key.strip():
+            raise ConfigurationError(
+                "no API key: pass api_key=... or set the LEAPOCR_API_KEY environment variable"
+            )
+        if any(ch.isspace() or not ch.isprintable() for ch in key.strip()):
+            raise ConfigurationError("the API key contains white space or control characters")
+        if not key.strip().isascii():  # never echoed: the message must not carry the key
+            raise ConfigurationError(
+                "the API key contains a non-ASCII character (a dash or quote pasted from a "
+                "web page?): copy the key again from the LeapOCR dashboard"
+            )
+        self._api_key = _Secret(key.strip())
+        if not isinstance(allow_insecure_http, bool):
+            raise ConfigurationError(
+                f"allow_insecure_http must be True or False, got {allow_insecure_http!r}"
+            )
+        _check_hook("clock", clock)
+        if rng is not None and not isinstance(rng, random.Random):
+            raise ConfigurationError(f"rng must be a random.Random, got {type(rng).__name__}")
+        url = base_url if base_url is not None else os.environ.get(C.BASE_URL_ENV) or None
+        self._base_url = check_base_url(
+            C.DEFAULT_BASE_URL if url is None else url, allow_insecure_http=allow_insecure_http
+        )
+        self._timeout = check_timeout(timeout)
+        self._closed = False
+        self._submitted: collections.OrderedDict[str, float] = collections.OrderedDict()
+        self._ctx = plans.Context(
+            max_retries=check_positive_int("max_retries", max_retries, minimum=0),
+            upload_concurrency=check_positive_int(
+                "upload_concurrency", upload_concurrency, minimum=1
+            ),
+            allow_insecure_http=allow_insecure_http,
+            clock=clock or time.monotonic,
+            rng=rng or random.Random(),  # noqa: S311 - jitter, not secrets
+            not_found_hint=base_url_hint(self._base_url),
+        )
+
+    @property
+    def base_url(self) -> str:
+        """The API root this client talks to (ending in ``/api/v1``)."""
+        return self._base_url
+
+    def _auth_headers(self) -> dict[str, str]:
+        return {
+            C.API_KEY_HEADER: self._api_key.reveal(),
+            "User-Agent": f"leapocr-sdk-python/{__version__}",
+        }
+
+    def _http_options(self) -> dict[str, Any]:
+        """Settings of the httpx clients the SDK creates (API and uploads)."""
+        limits = httpx.Limits(
+            max_connections=max(C.MAX_CONNECTIONS, self._ctx.upload_concurrency),
+            max_keepalive_connections=max(C.MAX_CONNECTIONS, self._ctx.upload_concurrency),
+        )
+        return {"timeout": self._timeout, "limits": limits, "verify": tls_context()}
+
+    def _runner_settings(self) -> dict[str, Any]:
+        """What both clients' runners take besides their own http client and sleep."""
+        return {"base_url": self._base_url, "headers": self._auth_headers, "timeout": self._timeout}
+
+    def _ensure_open(self) -> None:
+        if self._closed:
+            raise ConfigurationError(f"this {type(self).__name__} is closed: create a new client")
+
+    def __repr__(self) -> str:  # safe on a half-built client (tracebacks with locals)
+        base_url = getattr(self, "_base_url", None)
+        shown = None if base_url is None else without_password(base_url)
+        return f"{type(self).__name__}(base_url={shown!r})"
+
+    # Argument checks shared by both clients; each returns a ready-to-run flow.
+
+    def _process_url_plan(
+        self, url: str, file_name: str | None, options: SubmitOptions
+    ) -> Plan[Job]:
+        self._ensure_open()
+        url = check_document_url(url)
+        name = None if file_name is None else check_file_name(file_name)
+        return self._remembering(plans.process_url(self._ctx, url, name, options))
+
+    def _submit_options(self, keywords: Mapping[str, object]) -> SubmitOptions:
+        """The checked processing options among a public method's keywords.
+
+        ``process_url`` and ``process_file`` pass their ``locals()``: each keyword named
+        like a field of ``SubmitOptions`` is that option (a field a method does not take
+        keeps its default), so an option is listed once, in the signature, and never
+        relayed keyword by keyword.
+        """
+        self._ensure_open()
+        fields = SubmitOptions._fields
+        return check_options(**{name: keywords[name] for name in fields if name in keywords})
+
+    def _process_file_plan(
+        self,
+        source: FileSource,
+        options: SubmitOptions,
+        on_upload_progress: Callable[[int, int], object] | None,
+    ) -> Plan[Job]:
+        return self._remembering(plans.process_file(self._ctx, source, options, on_upload_progress))
+
+    def _remembering(self, submission: Plan[Job]) -> Plan[Job]:
+        """Run a submission and note when this client created the job (see ``_wait_plan``)."""
+        job = yield from submission
+        self._submitted[job.job_id] = self._ctx.clock()
+        while len(self._submitted) > C.REMEMBERED_SUBMISSIONS:
+            with contextlib.suppress(KeyError):
+                self._submitted.popitem(last=False)
+        return job
+
+    def _job_plan(self, flow: Callable[[plans.Context, str], Plan[T]], job_id: str) -> Plan[T]:
+        self._ensure_open()
+        return flow(self._ctx, check_job_id(job_id))
+
+    def _wait_plan(
+        self,
+        job_id: str,
+        poll_interval: float,
+        timeout: float,
+        on_progress: Callable[[JobStatusInfo], object] | None,
+    ) -> Plan[JobResult]:
+        self._ensure_open()
+        job_id = check_job_id(job_id)
+        interval, limit = check_wait(poll_interval, timeout)
+        check_callback("on_progress", on_progress)
+        # A job this client just submitted cannot be done yet: first poll one interval later.
+        submitted = self._submitted.get(job_id)
+        first_poll = None if submitted is None else submitted + interval
+        return plans.wait_until_done(self._ctx, job_id, interval, limit, on_progress, first_poll)
+
+    # --- many documents (``_batch``): the flows of process, process_many, as_completed ---
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # A client holds connections and the key: it never travels to another process.
+        return (_refuse_unpickled_client, (type(self).__name__,))
+
+    def _wait_flow(
+        self,
+        poll_interval: float,
+        timeout: float,
+        on_progress: Callable[[JobStatusInfo], object] | None,
+    ) -> Callable[[str, batch.StatusHook], Plan[JobResult]]:
+        """How to wait on a job (the settings are checked by the caller)."""
+
+        def wait(job_id: str, also: batch.StatusHook) -> Plan[JobResult]:
+            return self._wait_plan(job_id, poll_interval, timeout, _both(on_progress, also))
+
+        return wait
+
+    def _submission_flow(
+        self, options: CheckedOptions
+    ) -> Callable[[object, batch.UploadHook], Plan[Job]]:
+        """How to submit a source with ``options``: a URL with process_url, anything else
+        uploaded. Each source is checked when it is submitted (its errors end that
+        submission, not the caller's loop); a URL has no upload, so no upload progress."""
+
+        def submit(source: object, also: batch.UploadHook) -> Plan[Job]:
+            if batch.is_url(source):
+                plan = self._process_url_plan(str(source), options.file_name, options.submit)
+                return (yield from plan)
+            with open_source(source, options.file_name) as opened:
+                hook = _both(options.on_upload_progress, also)
+                return (yield from self._process_file_plan(opened, options.submit, hook))
+
+        return submit
+
+    def _process_plan(
+        self, source: object, options: CheckedOptions, wait: bool, delete: bool
+    ) -> tuple[Plan[Job], Plan[JobResult] | None, batch.JobHandle]:
+        """``process``'s submission, and (with ``wait``) the whole plan that submits, waits
+        and deletes, with the handle that says whether an interrupted job needs deleting."""
+        self._ensure_open()
+        submission = self._submission_flow(options)(source, None)
+        handle = batch.JobHandle()
+        if not _check_bool("wait", wait):
+            _check_no_delete(delete)
+            return submission, None, handle
+        wait_for = self._wait_flow(options.poll_interval, options.timeout, options.on_progress)
+        whole = batch.process(
+            self._ctx,
+            submission,
+            lambda job_id: wait_for(job_id, None),
+            _check_bool("delete", delete),
+            handle,
+        )
+        return submission, whole, handle
+
+    def _batch_plan(
+        self,
+        sources: Iterable[Any],
+        options: CheckedOptions,
+        settings: batch.BatchSettings,
+        delete: bool,
+        journal: Journal | str | os.PathLike[str] | None,
+    ) -> Plan[None]:
+        """The batch's plan; a journal it opens from a path is closed when the plan ends."""
+        self._ensure_open()
+        if isinstance(sources, str | bytes | os.PathLike) or not isinstance(sources, Iterable):
+            raise ValidationError(
+                "sources must be an iterable of documents (paths, URLs, bytes or file "
+                f"objects), got {type(sources).__name__}: for one document use process()"
+            )
+        if options.file_name is not None:
+            raise ValidationError("file_name names one document: process_many does not take it")
+        wait = self._wait_flow(options.poll_interval, options.timeout, options.on_progress)
+        submit = self._submission_flow(options)
+        opened = None
+        if isinstance(journal, str | os.PathLike):
+            journal = opened = Journal(journal)
+        elif journal is not None and not isinstance(journal, Journal):
+            raise ValidationError(
+                f"journal must be a file path or a Journal, got {type(journal).__name__}"
+            )
+        if journal is not None:
+            journal.bind_options(options.submit)
+        flows = batch.BatchFlows(submit=submit, wait=wait, delete=_check_bool("delete", delete))
+        plan = batch.process_many(self._ctx, sources, flows, settings, journal)
+        return plan if opened is None else _closing(plan, opened)
+
+    def _as_completed_plan(
+        self, job_ids: Iterable[str], concurrency: int, poll_interval: float, timeout: float
+    ) -> Plan[None]:
+        self._ensure_open()
+        _check_job_ids(job_ids)
+        check_wait(poll_interval, timeout)
+        wait = self._wait_flow(poll_interval, timeout, None)
+        limit = _whole_number("concurrency", concurrency, minimum=1)
+        return batch.as_completed(job_ids, wait, limit)
+
+
+def _closing(plan: Plan[None], journal: Journal) -> Plan[None]:
+    """``plan``, then ``journal`` closed: when the plan ends, fails or is closed."""
+    try:
+        yield from plan
+    finally:
+        journal.close()
+
+
+def _check_http_client(http_client: object, kind: type[httpx.Client | httpx.AsyncClient]) -> None:
+    if http_client is not None and not isinstance(http_client, kind):
+        other = ("AsyncLeapOCR", "AsyncClient") if kind is httpx.Client else ("LeapOCR", "Client")
+        raise ConfigurationError(
+            f"http_client must be an httpx.{kind.__name__} (use {other[0]} for an httpx.{other[1]})"
+        )
+
+
+def batch_settings(
+    *,
+    concurrency: object = C.DEFAULT_BATCH_CONCURRENCY,
+    submit_rate: object = None,
+    max_credits: object = None,
+    retry_failed: object = False,
+    on_event: Callable[[BatchEvent], object] | None = None,
+) -> batch.BatchSettings:
+    """process_many's own arguments, checked (ValidationError before any request)."""
+    if submit_rate is not None and (
+        isinstance(submit_rate, bool)
+        or not isinstance(submit_rate, int | float)
+        or not submit_rate > 0
+    ):
+        raise ValidationError(
+            f"submit_rate must be jobs per second > 0 or None, got {submit_rate!r}"
+        )
+    check_callback("on_event", on_event)
+    return batch.BatchSettings(
+        concurrency=_whole_number("concurrency", concurrency, minimum=1),
+        submit_rate=None if submit_rate is None else float(submit_rate),
+        max_credits=None if max_credits is None else _whole_number("max_credits", max_credits),
+        retry_failed=_check_bool("retry_failed", retry_failed),
+        on_event=on_event,
+    )
+
+
+def _whole_number(name: str, value: object, *, minimum: int = 0) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ValidationError(f"{name} must be a whole number >= {minimum}, got {value!r}")
+    return value
+
+
+def _both(first: Callable[..., object] | None, second: Callable[..., object] | None) -> Any:
+    """One callback calling ``first`` then ``second`` (either may be None)."""
+    if first is None or second is None:
+        return first or second
+
+    def both(*args: Any) -> None:
+        first(*args)
+        second(*args)
+
+    return both
+
+
+def _check_job_ids(job_ids: object) -> None:
+    if isinstance(job_ids, str | bytes) or not isinstance(job_ids, Iterable):
+        raise ValidationError(
+            f"job_ids must be an iterable of job ids (strings), got {type(job_ids).__name__}"
+        )
+
+
+def _check_bool(name: str, value: object) -> bool:
+    if not isinstance(value, bool):
+        raise ValidationError(f"{name} must be True or False, got {value!r}")
+    return value
+
+
+def _check_no_delete(delete: object) -> None:
+    if _check_bool("delete", delete):
+        raise ValidationError("delete=True needs wait=True: a job is deleted once its result is in")
+
+
+def _refuse_unpickled_client(kind: str) -> None:
+    raise ConfigurationError(
+        f"a {kind} cannot be sent to another process (it holds open connections): create "
+        f"a client in each worker, e.g. {kind}() reading LEAPOCR_API_KEY and LEAPOCR_BASE_URL"
+    )

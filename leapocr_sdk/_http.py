@@ -1,0 +1,239 @@
+"""The httpx glue both runners share: building requests, reading capped replies,
+redacting the key, mapping transport and step failures to the SDK's errors.
+
+The runners (``_runners`` blocking, ``_async_runner`` awaiting) keep only what differs
+between them: how a request is sent and waited for, how sleeps and parallel sub-flows
+run. Everything here is plain functions of requests, bytes and steps.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import re
+import threading
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import httpx
+
+from . import _constants as C
+from ._parsing import Reply
+from ._steps import Call, PutPart
+from .errors import (
+    APIConnectionError,
+    APITimeoutError,
+    ConfigurationError,
+    LeapOCRError,
+    ResponseTooLargeError,
+    UploadError,
+)
+
+logger = logging.getLogger("leapocr_sdk")
+
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+
+
+class CallbackFailed(Exception):
+    """Carries a user callback's exception through httpx and threads to the runner,
+    which throws the original into the flow."""
+
+    def __init__(self, error: Exception) -> None:
+        super().__init__(error)
+        self.error = error
+
+
+def call_back(callback: Callable[..., object], *args: Any) -> object:
+    """Call a user's callback; its exception travels as ``CallbackFailed``."""
+    try:
+        return callback(*args)
+    except Exception as exc:
+        raise CallbackFailed(exc) from exc
+
+
+def transport_error(exc: httpx.HTTPError, what: str) -> APIConnectionError:
+    """Map an httpx failure to the SDK's error, noting whether the request may have arrived."""
+    maybe_processed = not isinstance(exc, _NOT_SENT)
+    detail = str(exc) or type(exc).__name__
+    if isinstance(exc, httpx.TimeoutException):
+        return APITimeoutError(
+            f"{what}: no answer in time ({type(exc).__name__})",
+            may_have_been_processed=maybe_processed,
+        )
+    return APIConnectionError(f"{what}: {detail}", may_have_been_processed=maybe_processed)
+
+
+def step_error(step: Call | PutPart, exc: BaseException) -> LeapOCRError:
+    """The SDK's error for a step that failed outside httpx (a file, a URL, an encoding)."""
+    reason = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    if isinstance(step, PutPart):
+        number = step.part.part_number
+        return UploadError(f"part {number} could not be sent: {reason}", part_number=number)
+    return APIConnectionError(f"{step.method} {step.path}: the request could not be sent: {reason}")
+
+
+def out_of_time(what: str, timeout: float) -> APITimeoutError:
+    """The SDK's error for a request that outlived its whole-request budget."""
+    return APITimeoutError(
+        f"{what}: no answer in time (the whole request took more than {timeout:g}s)",
+        may_have_been_processed=True,
+    )
+
+
+def too_large(status_code: int, limit: int, what: str) -> ResponseTooLargeError:
+    """The SDK's error for a reply body over its limit (refused while reading)."""
+    return ResponseTooLargeError(
+        f"{what}: the reply body is larger than {limit} bytes (the SDK's limit): refused",
+        status_code=status_code,
+        limit=limit,
+    )
+
+
+@functools.lru_cache(maxsize=8)
+def _key_pattern(key: str) -> re.Pattern[bytes]:
+    """The key as sent, JSON-escaped (``\\u002d``) or percent-encoded (``%2D``), any mix."""
+    forms = []
+    for char in key:
+        code = ord(char)
+        forms.append(b"(?:%s|%%%02x|\\\\u%04x)" % (re.escape(char.encode()), code, code))
+    return re.compile(b"".join(forms), re.IGNORECASE)
+
+
+def redact(content: bytes, key: str | None) -> bytes:
+    """``content`` with every form of ``key`` replaced by ``<redacted>``."""
+    if not key or not content:
+        return content
+    return _key_pattern(key).sub(b"<redacted>", content)
+
+
+def request_budget(step_timeout: float | None, client_timeout: float) -> float:
+    """Seconds one request may take: the client's timeout, or the step's when smaller."""
+    if step_timeout is None:
+        return client_timeout
+    return max(min(step_timeout, client_timeout), 0.0)
+
+
+def step_budget(step: Call | PutPart, client_timeout: float) -> float:
+    """Seconds a step's request may take: a call, its budget; a part, the client's
+    timeout plus the time to send its bytes at ``MIN_UPLOAD_RATE``."""
+    if isinstance(step, PutPart):
+        return client_timeout + step.part.size / C.MIN_UPLOAD_RATE
+    return request_budget(step.timeout, client_timeout)
+
+
+def request_timeouts(step: Call | PutPart, client_timeout: float) -> httpx.Timeout:
+    """httpx's per-operation timeouts for a step's request (the runner bounds the whole).
+
+    A part's body may stall for at most the client's timeout: each write of at most
+    ``write_size(client_timeout)`` bytes must be taken by the storage host within it, so
+    a host that accepts the PUT and stops reading is given up on after ``timeout``, not
+    after the part's whole budget.
+    """
+    budget = step_budget(step, client_timeout)
+    if isinstance(step, PutPart):
+        return httpx.Timeout(budget, write=min(client_timeout, budget))
+    return httpx.Timeout(budget)
+
+
+def write_size(client_timeout: float) -> int:
+    """Bytes of a part body handed to httpx at once: what ``MIN_UPLOAD_RATE`` sends in the
+    client's timeout (at least ``UPLOAD_MIN_WRITE``, at most ``UPLOAD_CHUNK_SIZE``), so the
+    write timeout never refuses an upload faster than that rate."""
+    wanted = int(C.MIN_UPLOAD_RATE * client_timeout)
+    return max(C.UPLOAD_MIN_WRITE, min(C.UPLOAD_CHUNK_SIZE, wanted))
+
+
+def read_capped(
+    chunks: Iterator[bytes],
+    limit: int,
+    deadline: float,
+    on_late: Callable[[], Exception],
+    on_large: Callable[[], Exception],
+) -> bytes:
+    """Join ``chunks`` while they stay within ``limit`` bytes and ``deadline``."""
+    body = bytearray()
+    for chunk in chunks:
+        body += chunk
+        if len(body) > limit:
+            raise on_large()
+        if time.monotonic() > deadline:
+            raise on_late()
+    return bytes(body)
+
+
+def part_chunks(
+    step: PutPart, abort: threading.Event | None = None, size: int = C.UPLOAD_CHUNK_SIZE
+) -> Iterator[bytes]:
+    """The part's byte range, read from the source ``size`` bytes at a time as it is sent.
+
+    A failed read (a file that got shorter, a closed stream) becomes ``UploadError``;
+    a set ``abort`` stops the part before its next chunk.
+    """
+    part, sent = step.part, 0
+    while sent < part.size:
+        if abort is not None and abort.is_set():
+            raise Aborted
+        try:
+            chunk = step.source.read(part.start + sent, min(size, part.size - sent))
+        except Exception as exc:
+            raise step_error(step, exc) from exc
+        if not chunk:
+            raise step_error(step, OSError("the file became shorter while it was uploaded"))
+        sent += len(chunk)
+        yield chunk
+
+
+def to_reply(response: httpx.Response, content: bytes, key: str | None) -> Reply:
+    """The ``Reply`` a flow sees: status, headers and the body with the key redacted."""
+    if logger.isEnabledFor(logging.DEBUG):  # no string built when debug logging is off
+        logger.debug("%s -> %d", describe(response.request), response.status_code)
+    return Reply(response.status_code, response.headers, redact(content, key))
+
+
+def api_request(
+    client: httpx.Client | httpx.AsyncClient,
+    step: Call,
+    base_url: str,
+    auth: Callable[[], dict[str, str]],
+) -> httpx.Request:
+    """The API request for ``step``: the generated layer's path, params and body under the
+    base URL, plus the key. Redirects are never followed (see ``send``): the key stays on
+    the API host, even with a caller's own client."""
+    return client.build_request(
+        step.method,
+        base_url + step.path,
+        params=step.params,
+        json=step.json,
+        headers={**(step.headers or {}), **auth()},
+    )
+
+
+def part_request(
+    client: httpx.Client | httpx.AsyncClient, step: PutPart, content: Any
+) -> httpx.Request:
+    """A part's PUT: its byte range streamed from the source, an explicit Content-Length
+    (presigned storage refuses chunked bodies), and no API headers."""
+    return client.build_request(
+        "PUT", step.part.url, content=content, headers={"Content-Length": str(step.part.size)}
+    )
+
+
+def describe(request: httpx.Request) -> str:
+    """A request for errors and logs: method, host and path; never a presigned query."""
+    return f"{request.method} {request.url.host}{request.url.path}"
+
+
+def check_process(owner_pid: int, client: str) -> None:
+    """A client's connections belong to the process that made it (not a forked child)."""
+    if os.getpid() != owner_pid:
+        raise ConfigurationError(
+            f"this {client} was created in process {owner_pid} and is used in process "
+            f"{os.getpid()} (after fork): its connections belong to the parent. Create a "
+            "new client in the child process"
+        )
+
+
+class Aborted(Exception):
+    """A sub-flow stopped because a sibling failed (never seen by users)."""
