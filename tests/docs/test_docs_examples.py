@@ -10,6 +10,7 @@ session, cell after cell; ``<!-- docs-test: heavy -->`` (Ray) runs in ``make che
 
 from __future__ import annotations
 
+import concurrent.futures
 import os
 import shutil
 import subprocess
@@ -71,22 +72,46 @@ def run_page(
     return ran
 
 
-def page_param(page: Page) -> object:
-    marks = [pytest.mark.heavy] if page.kind == "heavy" else []
-    return pytest.param(page, id=page.name, marks=marks)
-
-
-@pytest.mark.parametrize("page", [page_param(p) for p in PAGES if p.programs])
-def test_every_python_block_runs(page: Page, tmp_path: Path) -> None:
+def run_in_own_emulator(page: Page, tmp_path: Path) -> list[Ran]:
     workdir = workdir_for(page, tmp_path)
     with LeapOCREmulator(processing_seconds=0.05) as emu:
         ran = run_page(page, workdir, emu)
+    assert emu.key_leaks == 0
+    return ran
+
+
+def check(page: Page, ran: list[Ran]) -> None:
     for outcome in ran:
         where = f"{page.name} line {outcome.line}"
         assert outcome.returncode == 0, f"{where}:\n{outcome.stderr}"
         assert "Traceback" not in outcome.stderr, where
         assert outcome.stdout.strip(), f"{where} printed nothing"
-    assert emu.key_leaks == 0
+
+
+PLAIN = [p for p in PAGES if p.programs and p.kind != "heavy"]
+HEAVY = [p for p in PAGES if p.programs and p.kind == "heavy"]
+
+
+@pytest.fixture(scope="module")
+def ran(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[Ran]]:
+    """Every page at once (a page's own blocks in order), each with its own emulator."""
+    with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:
+        running = {
+            page.name: pool.submit(run_in_own_emulator, page, tmp_path_factory.mktemp("docs"))
+            for page in PLAIN
+        }
+        return {name: future.result() for name, future in running.items()}
+
+
+@pytest.mark.parametrize("page", PLAIN, ids=[p.name for p in PLAIN])
+def test_every_python_block_runs(page: Page, ran: dict[str, list[Ran]]) -> None:
+    check(page, ran[page.name])
+
+
+@pytest.mark.heavy
+@pytest.mark.parametrize("page", HEAVY, ids=[p.name for p in HEAVY])
+def test_every_python_block_of_a_heavy_page_runs(page: Page, tmp_path: Path) -> None:
+    check(page, run_in_own_emulator(page, tmp_path))
 
 
 def test_each_integration_has_a_page_with_a_runnable_example() -> None:
