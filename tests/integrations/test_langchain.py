@@ -185,7 +185,7 @@ def test_a_given_client_is_used_and_left_open(
     assert len(leapocr_emulator.jobs) == 3
 
 
-def test_bytes_and_urls_are_named_in_metadata(
+def test_a_bytes_source_is_named_by_its_jobs_file_name(
     leapocr_emulator: LeapOCREmulator, leapocr_env: None, scans: Path, load: Load
 ) -> None:
     document = (scans / "b.pdf").read_bytes()
