@@ -11,8 +11,11 @@ COMPAT_REQS  := tests/compat/requirements.txt
 # The oldest dependency versions pyproject.toml allows, in their own environment (lower-bounds).
 LOWEST       := .lowest
 LOWEST_STAMP := $(LOWEST)/.installed
+# Ray (the `ray` extra, large) in its own environment, for check-slow.
+SLOW         := .slow
+SLOW_STAMP   := $(SLOW)/.installed
 
-.PHONY: install compat generate unasync unasync-check check lint types typing spec regen-diff test docs package lower-bounds demo bench bench-smoke soak clean
+.PHONY: install compat generate unasync unasync-check check check-slow chromium lint types typing spec regen-diff test docs package lower-bounds demo bench bench-smoke soak clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -93,6 +96,23 @@ lower-bounds: $(STAMP) $(LOWEST_STAMP)
 		| grep -iE '^(httpx|attrs|python-dateutil|sniffio|pypdf)=='
 	$(LOWEST)/bin/python -m pytest -q -p no:cacheprovider tests/sdk tests/test_end_to_end_2026.py
 
+$(SLOW_STAMP): pyproject.toml
+	rm -rf $(SLOW)
+	$(PYTHON) -m venv $(SLOW)
+	$(SLOW)/bin/python -m pip install --quiet -e '.[testing,ray]' 'pytest>=8'
+	touch $(SLOW_STAMP)
+
+## Headless Chromium for the docs site's checks (Debian's package; CI runs as root).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { apt-get update -q && apt-get install -y -q chromium; }
+
+## What needs a large extra or a browser (pytest marker `heavy`): LeapOCRMapper on a local
+## Ray cluster, and the built docs site in headless Chromium (no clipping at 1280 px, search).
+check-slow: $(STAMP) $(SLOW_STAMP) chromium
+	$(SLOW)/bin/python -m pytest -q -p no:cacheprovider -m heavy tests/integrations/test_ray.py tests/docs/test_docs_examples.py
+	$(BIN)/python -m pytest -q -p no:cacheprovider -m heavy \
+		tests/docs/test_site_in_browser.py tests/integrations/test_extras_from_wheel.py
+
 ## The README's main command: the offline demo on the embedded emulator (as `leapocr demo`).
 demo: $(STAMP)
 	$(BIN)/python scripts/demo.py
@@ -111,4 +131,4 @@ soak: $(STAMP)
 	LEAPOCR_SOAK_JOBS=500 $(BIN)/python -m pytest -q tests/reliability -k soak
 
 clean:
-	rm -rf $(VENV) $(COMPAT) $(LOWEST) site .mypy_cache .ruff_cache .pytest_cache .hypothesis
+	rm -rf $(VENV) $(COMPAT) $(LOWEST) $(SLOW) site .mypy_cache .ruff_cache .pytest_cache .hypothesis

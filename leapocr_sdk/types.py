@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from ._contract import MODEL_CATALOGUE, MODELS_BY_NAME
+
+if TYPE_CHECKING:
+    import pandas
 
 
 class Model(enum.StrEnum):
@@ -319,6 +322,86 @@ class JobResult:
             A dict of plain values (times as ISO 8601 strings), for ``json.dumps``.
         """
         return _jsonable(self)  # type: ignore[no-any-return]
+
+    def to_pandas(self) -> pandas.DataFrame:
+        """The pages as a ``pandas.DataFrame``, one row per page.
+
+        Columns: ``page_number``, ``text``, ``confidence``, ``width``, ``height``,
+        ``has_bounding_boxes`` (None where the service sent nothing). For one row per
+        document over many results, see ``leapocr_sdk.integrations.pandas.to_dataframe``.
+
+        Returns:
+            A ``pandas.DataFrame``, in page order.
+
+        Raises:
+            ModuleNotFoundError: pandas is not installed; the message names the extra
+                (``pip install 'leapocr-sdk[pandas]'``).
+
+        Example:
+            ```python
+            result.to_pandas()[["page_number", "confidence"]]
+            ```
+        """
+        from .integrations.pandas import page_frame
+
+        return page_frame(self)
+
+    def _repr_markdown_(self) -> str:
+        """A notebook's view: the job's facts and the first page, cut to a screen."""
+        return _notebook_view(self, html=False)
+
+    def _repr_html_(self) -> str:
+        """A notebook's view as HTML (every value escaped)."""
+        return _notebook_view(self, html=True)
+
+
+_NOTEBOOK_LINES = 30
+"""How much of the first page a notebook shows: lines, then characters."""
+_NOTEBOOK_CHARS = 2000
+
+
+def _notebook_view(result: JobResult, *, html: bool) -> str:
+    """The job's status, pages, credits and model, then the first page's markdown (or
+    the structured data's JSON), cut to ``_NOTEBOOK_LINES`` / ``_NOTEBOOK_CHARS``."""
+    import html as html_module
+    import json
+
+    total = result.total_pages if result.total_pages is not None else len(result.pages)
+    facts = [
+        ("status", result.status.value),
+        ("pages", f"{len(result.pages)} of {total}"),
+        ("credits", "unknown" if result.credits_used is None else str(result.credits_used)),
+        ("model", result.model or "unknown"),
+    ]
+    first = result.pages[0] if result.pages else None
+    if first is not None and first.text is not None:
+        body, what = first.text, f"page {first.page_number}"
+    elif result.data is not None:
+        body, what = json.dumps(result.data, indent=2, ensure_ascii=False), "data"
+    else:
+        body, what = "", "no pages"
+    lines = body.splitlines()
+    shown = "\n".join(lines[:_NOTEBOOK_LINES])[:_NOTEBOOK_CHARS]
+    cut = len(shown) < len(body.rstrip("\n"))
+    more = f"… ({len(body) - len(shown)} more characters)" if cut else ""
+    if html:
+        escape = html_module.escape
+        cells = "".join(f"<th>{escape(k)}</th><td>{escape(v)}</td>" for k, v in facts)
+        return (
+            f"<div><strong>LeapOCR job <code>{escape(result.job_id)}</code></strong>"
+            f"<table><tr>{cells}</tr></table>"
+            f"<p>{escape(what)}</p>"
+            f'<pre style="white-space: pre-wrap">{escape(shown)}</pre>'
+            + (f"<p><em>{escape(more)}</em></p>" if more else "")
+            + "</div>"
+        )
+    header = " · ".join(f"{k}: {v}" for k, v in facts)
+    fence = "```" + ("json" if what == "data" else "markdown")
+    # Page text goes in a fenced block: shown as written, never rendered as HTML.
+    safe = shown.replace("```", "` ` `")
+    return f"**LeapOCR job** `{result.job_id}` · {header}\n\n{what}:\n\n{fence}\n{safe}\n```\n" + (
+        f"\n*{more}*\n" if more else ""
+    )
 
 
 def _jsonable(value: Any) -> Any:

@@ -41,3 +41,36 @@ def test_import_loads_no_generated_layer_and_no_asyncio() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+INTEGRATION_FRAMEWORKS = ("langchain_core", "llama_index", "pandas", "numpy", "pyarrow", "ray")
+
+
+def test_no_integration_framework_loads_with_the_package() -> None:
+    """The optional extras (langchain, llamaindex, pandas, ray) load only when their own
+    module of ``leapocr_sdk.integrations`` is imported."""
+    code = (
+        "import sys\n"
+        "import leapocr_sdk, leapocr_sdk.integrations, leapocr_sdk.testing\n"
+        "from leapocr_sdk import *\n"
+        "from leapocr_sdk.testing import LeapOCREmulator, make_pdf\n"
+        "with LeapOCREmulator(processing_seconds=0.01) as emu:\n"
+        "    with LeapOCR(emu.api_key, base_url=emu.base_url) as client:\n"
+        "        result = client.process(make_pdf(['x']), poll_interval=0.01)\n"
+        "        result._repr_html_(), result._repr_markdown_(), result.to_dict()\n"
+        f"print(','.join(m for m in {INTEGRATION_FRAMEWORKS!r} if m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
+    loaded = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys, leapocr_sdk.integrations.langchain; "
+            "print('langchain_core' in sys.modules, 'pandas' in sys.modules)",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert loaded.stdout.split() == ["True", "False"]  # the test sees the import for real

@@ -4,6 +4,11 @@ Fixtures:
 
 - ``leapocr_emulator``: a started ``LeapOCREmulator`` (jobs take 0.05 s), stopped after
   the test; ``leapocr_emulator_factory(**kwargs)`` starts more with custom keywords.
+- ``leapocr_session_emulator``: one emulator for the whole test session (started on first
+  use, stopped at the end): cheaper for many tests, but its jobs, credits and faults are
+  shared, so count on it only what a test does itself.
+- ``leapocr_env``: ``LEAPOCR_API_KEY`` and ``LEAPOCR_BASE_URL`` set to ``leapocr_emulator``
+  for the test.
 - ``leapocr_client`` / ``async_leapocr_client``: a ``LeapOCR`` / ``AsyncLeapOCR`` bound to
   that emulator, closed after the test. Both also set ``LEAPOCR_API_KEY`` and
   ``LEAPOCR_BASE_URL`` for the test (monkeypatch), so code that builds its own client
@@ -69,6 +74,24 @@ def leapocr_emulator(
 ) -> LeapOCREmulator:
     """A started ``LeapOCREmulator`` (defaults, jobs take 0.05 s), stopped after the test."""
     return leapocr_emulator_factory()
+
+
+@pytest.fixture(scope="session")
+def leapocr_session_emulator() -> Iterator[LeapOCREmulator]:
+    """One started ``LeapOCREmulator`` for the whole session (jobs take 0.05 s).
+
+    Its state (jobs, credits, faults, recorded requests) is shared by every test that uses
+    it: count only what a test itself did (e.g. its own job ids), and reset any fault it
+    injects (``emu.reset_faults()``).
+    """
+    require_testing_extra()
+    from leapocr_sdk.testing.emulator import LeapOCREmulator
+
+    emulator = LeapOCREmulator(processing_seconds=0.05).start()
+    try:
+        yield emulator
+    finally:
+        emulator.stop()
 
 
 @pytest.fixture
