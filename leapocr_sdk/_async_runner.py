@@ -8,10 +8,11 @@ functions are welcome).
 from __future__ import annotations
 
 import asyncio
+import copy
 import inspect
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any, TypeVar, assert_never
+from typing import Any, Self, TypeVar, assert_never
 
 import httpx
 
@@ -21,6 +22,7 @@ from ._http import (
     api_request,
     check_process,
     describe,
+    network_hint,
     out_of_time,
     part_chunks,
     part_request,
@@ -79,6 +81,12 @@ class AsyncRunner:
         # See C.MAX_IN_FLIGHT: waiting here costs nothing and is not a timeout.
         self._api_gate = asyncio.Semaphore(C.MAX_IN_FLIGHT)
         self._upload_gate = asyncio.Semaphore(C.MAX_CONNECTIONS)
+
+    def with_timeout(self, timeout: float) -> Self:
+        """A runner sharing this one's clients and limits, with another request timeout."""
+        runner = copy.copy(self)
+        runner._timeout = timeout
+        return runner
 
     def check_loop(self) -> None:
         """Refuse a second event loop (or a forked child) with ConfigurationError."""
@@ -162,9 +170,9 @@ class AsyncRunner:
                 finally:
                     await response.aclose()
         except TimeoutError:
-            raise out_of_time(describe(request), budget) from None
+            raise out_of_time(describe(request), budget, network_hint(step)) from None
         except httpx.HTTPError as exc:
-            raise transport_error(exc, describe(request)) from None
+            raise transport_error(exc, describe(request), network_hint(step)) from None
         except (LeapOCRError, CallbackFailed):
             raise
         except Exception as exc:

@@ -15,11 +15,12 @@ import os
 import random
 import time
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any, TypeVar
+from typing import Any, Self, TypeVar
 
+import attrs
 import httpx
 
-from . import __version__
+from . import __version__, _logs
 from . import _batch as batch
 from . import _constants as C
 from . import _plans as plans
@@ -27,6 +28,7 @@ from ._batch import BatchEvent
 from ._sources import FileSource, open_source
 from ._steps import Plan
 from ._tls import tls_context
+from ._tracing import traced
 from ._validation import (
     CheckedOptions,
     SubmitOptions,
@@ -38,6 +40,7 @@ from ._validation import (
     check_job_id,
     check_options,
     check_positive_int,
+    check_request,
     check_timeout,
     check_wait,
     without_password,
@@ -88,6 +91,7 @@ class _ClientBase:
         clock: Callable[[], float] | None,
         rng: random.Random | None,
     ) -> None:
+        _logs.configure()
         key = api_key if api_key is not None else os.environ.get(C.API_KEY_ENV)
         if not isinstance(key, str) or not key.strip():
             raise ConfigurationError(
@@ -114,6 +118,7 @@ class _ClientBase:
         )
         self._timeout = check_timeout(timeout)
         self._closed = False
+        self._origin: _ClientBase = self  # with_options copies point at the client they share
         self._submitted: collections.OrderedDict[str, float] = collections.OrderedDict()
         self._ctx = plans.Context(
             max_retries=check_positive_int("max_retries", max_retries, minimum=0),
@@ -125,6 +130,58 @@ class _ClientBase:
             rng=rng or random.Random(),  # noqa: S311 - jitter, not secrets
             not_found_hint=base_url_hint(self._base_url),
         )
+
+    _runner: Any  # the client's runner (SyncRunner or AsyncRunner), set by each client
+    _owns_http: bool  # whether closing this client closes its API connections
+
+    def with_options(
+        self,
+        *,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+        upload_concurrency: int | None = None,
+    ) -> Self:
+        """A client of the same class with some settings changed, sharing this one's
+        connections: cheap enough to call for one request.
+
+        This client is unchanged. Closing the copy does not close the connections
+        (they stay this client's); closing this client closes the copy too.
+
+        Args:
+            timeout: seconds bounding each whole request (None: this client's).
+            max_retries: retries of 429, 5xx and connection failures (None: this client's).
+            upload_concurrency: upload parts sent at once (None: this client's).
+
+        Returns:
+            The copy, of this client's class.
+
+        Raises:
+            ConfigurationError: a setting out of range, or this client is closed.
+            TypeError: any other keyword.
+
+        Example:
+            ```python
+            quick = client.with_options(timeout=5, max_retries=0)  # the same connections
+            # quick.get_status(job_id) fails fast; client keeps its own settings
+            ```
+        """
+        self._ensure_open()
+        ctx = self._ctx
+        if max_retries is not None:
+            ctx = attrs.evolve(
+                ctx, max_retries=check_positive_int("max_retries", max_retries, minimum=0)
+            )
+        if upload_concurrency is not None:
+            concurrency = check_positive_int("upload_concurrency", upload_concurrency, minimum=1)
+            ctx = attrs.evolve(ctx, upload_concurrency=concurrency)
+        copy = object.__new__(type(self))
+        copy.__dict__.update(self.__dict__)
+        copy._ctx = ctx
+        copy._timeout = self._timeout if timeout is None else check_timeout(timeout)
+        copy._runner = self._runner.with_timeout(copy._timeout)
+        copy._owns_http = False
+        copy._origin = self._origin
+        return copy
 
     @property
     def base_url(self) -> str:
@@ -150,7 +207,7 @@ class _ClientBase:
         return {"base_url": self._base_url, "headers": self._auth_headers, "timeout": self._timeout}
 
     def _ensure_open(self) -> None:
-        if self._closed:
+        if self._closed or self._origin._closed:
             raise ConfigurationError(f"this {type(self).__name__} is closed: create a new client")
 
     def __repr__(self) -> str:  # safe on a half-built client (tracebacks with locals)
@@ -166,7 +223,8 @@ class _ClientBase:
         self._ensure_open()
         url = check_document_url(url)
         name = None if file_name is None else check_file_name(file_name)
-        return self._remembering(plans.process_url(self._ctx, url, name, options))
+        flow = self._remembering(plans.process_url(self._ctx, url, name, options))
+        return traced("process_url", flow, **{"leapocr.model": options.model})
 
     def _submit_options(self, keywords: Mapping[str, object]) -> SubmitOptions:
         """The checked processing options among a public method's keywords.
@@ -186,7 +244,8 @@ class _ClientBase:
         options: SubmitOptions,
         on_upload_progress: Callable[[int, int], object] | None,
     ) -> Plan[Job]:
-        return self._remembering(plans.process_file(self._ctx, source, options, on_upload_progress))
+        plan = plans.process_file(self._ctx, source, options, on_upload_progress)
+        return traced("process_file", self._remembering(plan), **{"leapocr.model": options.model})
 
     def _remembering(self, submission: Plan[Job]) -> Plan[Job]:
         """Run a submission and note when this client created the job (see ``_wait_plan``)."""
@@ -197,9 +256,17 @@ class _ClientBase:
                 self._submitted.popitem(last=False)
         return job
 
+    def _request_plan(
+        self, method: str, path: str, params: Mapping[str, Any] | None, body: Any
+    ) -> Plan[Any]:
+        self._ensure_open()
+        checked = check_request(method, path, params, body)
+        return traced("request", plans.request(self._ctx, checked, path, params, body))
+
     def _job_plan(self, flow: Callable[[plans.Context, str], Plan[T]], job_id: str) -> Plan[T]:
         self._ensure_open()
-        return flow(self._ctx, check_job_id(job_id))
+        job_id = check_job_id(job_id)
+        return traced(flow.__name__, flow(self._ctx, job_id), **{"leapocr.job_id": job_id})
 
     def _wait_plan(
         self,
@@ -215,7 +282,8 @@ class _ClientBase:
         # A job this client just submitted cannot be done yet: first poll one interval later.
         submitted = self._submitted.get(job_id)
         first_poll = None if submitted is None else submitted + interval
-        return plans.wait_until_done(self._ctx, job_id, interval, limit, on_progress, first_poll)
+        plan = plans.wait_until_done(self._ctx, job_id, interval, limit, on_progress, first_poll)
+        return traced("wait_until_done", plan, **{"leapocr.job_id": job_id})
 
     # --- many documents (``_batch``): the flows of process, process_many, as_completed ---
 
@@ -304,7 +372,7 @@ class _ClientBase:
             journal.bind_options(options.submit)
         flows = batch.BatchFlows(submit=submit, wait=wait, delete=_check_bool("delete", delete))
         plan = batch.process_many(self._ctx, sources, flows, settings, journal)
-        return plan if opened is None else _closing(plan, opened)
+        return traced("process_many", plan if opened is None else _closing(plan, opened))
 
     def _as_completed_plan(
         self, job_ids: Iterable[str], concurrency: int, poll_interval: float, timeout: float
@@ -314,7 +382,7 @@ class _ClientBase:
         check_wait(poll_interval, timeout)
         wait = self._wait_flow(poll_interval, timeout, None)
         limit = _whole_number("concurrency", concurrency, minimum=1)
-        return batch.as_completed(job_ids, wait, limit)
+        return traced("as_completed", batch.as_completed(job_ids, wait, limit))
 
 
 def _closing(plan: Plan[None], journal: Journal) -> Plan[None]:
@@ -325,11 +393,15 @@ def _closing(plan: Plan[None], journal: Journal) -> Plan[None]:
         journal.close()
 
 
-def _check_http_client(http_client: object, kind: type[httpx.Client | httpx.AsyncClient]) -> None:
+def _check_http_client(
+    http_client: object,
+    kind: type[httpx.Client | httpx.AsyncClient],
+    name: str = "http_client",
+) -> None:
     if http_client is not None and not isinstance(http_client, kind):
         other = ("AsyncLeapOCR", "AsyncClient") if kind is httpx.Client else ("LeapOCR", "Client")
         raise ConfigurationError(
-            f"http_client must be an httpx.{kind.__name__} (use {other[0]} for an httpx.{other[1]})"
+            f"{name} must be an httpx.{kind.__name__} (use {other[0]} for an httpx.{other[1]})"
         )
 
 

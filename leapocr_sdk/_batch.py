@@ -379,6 +379,7 @@ def process_many(
             if reply.status_code == 429:
                 hint = retry_after_seconds(reply.headers, now=ctx.wall_clock())
                 pause = throttle.rate_limited(ctx.clock(), hint)
+                logger.info("batch: HTTP 429 on %s; submissions paused for %.2fs", call.name, pause)
                 event("throttled", member, f"HTTP 429: submissions paused for {pause:.2f}s")
             elif call.name == ISSUES_A_JOB_ID and reply.status_code < 300 and journal:
                 with contextlib.suppress(LeapOCRError):  # the plan reports a bad answer

@@ -9,6 +9,7 @@ DEFAULT_BASE_URL = "https://api.leapocr.com" + API_ROOT
 API_KEY_ENV = "LEAPOCR_API_KEY"
 BASE_URL_ENV = "LEAPOCR_BASE_URL"
 API_KEY_HEADER = "X-API-Key"
+LOG_ENV = "LEAPOCR_LOG"  # "info" or "debug": a stderr handler on the leapocr_sdk logger
 
 DEFAULT_TIMEOUT = 60.0
 DEFAULT_MAX_RETRIES = 3
@@ -30,6 +31,8 @@ BACKOFF_JITTER = 0.25  # up to 25% of the delay is randomised away
 # Server-suggested waits (Retry-After, X-RateLimit-Reset) are honoured up to this cap.
 RETRY_AFTER_MAX = 60.0
 RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
+# client.request retries only these methods (sending one twice changes nothing more).
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 
 # Polling: the interval grows by POLL_GROWTH per poll up to POLL_CAP_FACTOR x the initial one.
 DEFAULT_POLL_INTERVAL = 2.0

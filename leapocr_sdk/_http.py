@@ -53,16 +53,25 @@ def call_back(callback: Callable[..., object], *args: Any) -> object:
         raise CallbackFailed(exc) from exc
 
 
-def transport_error(exc: httpx.HTTPError, what: str) -> APIConnectionError:
+def network_hint(step: Call | PutPart) -> str:
+    """What to check when a step's request did not get through: the API's address (the
+    base URL) or, for a part, the way to the storage host."""
+    if isinstance(step, PutPart):
+        return "check the network (a proxy or firewall?) to the upload host"
+    return f"check {C.BASE_URL_ENV} (or base_url=) and the network"
+
+
+def transport_error(exc: httpx.HTTPError, what: str, hint: str = "") -> APIConnectionError:
     """Map an httpx failure to the SDK's error, noting whether the request may have arrived."""
     maybe_processed = not isinstance(exc, _NOT_SENT)
     detail = str(exc) or type(exc).__name__
+    tail = f"; {hint}" if hint else ""
     if isinstance(exc, httpx.TimeoutException):
         return APITimeoutError(
-            f"{what}: no answer in time ({type(exc).__name__})",
+            f"{what}: no answer in time ({type(exc).__name__}){tail}",
             may_have_been_processed=maybe_processed,
         )
-    return APIConnectionError(f"{what}: {detail}", may_have_been_processed=maybe_processed)
+    return APIConnectionError(f"{what}: {detail}{tail}", may_have_been_processed=maybe_processed)
 
 
 def step_error(step: Call | PutPart, exc: BaseException) -> LeapOCRError:
@@ -74,10 +83,11 @@ def step_error(step: Call | PutPart, exc: BaseException) -> LeapOCRError:
     return APIConnectionError(f"{step.method} {step.path}: the request could not be sent: {reason}")
 
 
-def out_of_time(what: str, timeout: float) -> APITimeoutError:
+def out_of_time(what: str, timeout: float, hint: str = "") -> APITimeoutError:
     """The SDK's error for a request that outlived its whole-request budget."""
+    tail = f"; {hint}" if hint else ""
     return APITimeoutError(
-        f"{what}: no answer in time (the whole request took more than {timeout:g}s)",
+        f"{what}: no answer in time (the whole request took more than {timeout:g}s){tail}",
         may_have_been_processed=True,
     )
 
@@ -221,8 +231,12 @@ def part_request(
 
 
 def describe(request: httpx.Request) -> str:
-    """A request for errors and logs: method, host and path; never a presigned query."""
-    return f"{request.method} {request.url.host}{request.url.path}"
+    """A request for errors and logs: method, scheme, host, port and path; never the
+    query (a presigned signature) nor a password."""
+    url = request.url
+    host = f"[{url.host}]" if ":" in url.host else url.host
+    port = "" if url.port is None else f":{url.port}"
+    return f"{request.method} {url.scheme}://{host}{port}{url.path}"
 
 
 def check_process(owner_pid: int, client: str) -> None:

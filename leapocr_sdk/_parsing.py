@@ -116,10 +116,14 @@ def _header(headers: Mapping[str, str], name: str) -> str | None:
     return value
 
 
-def error_from_reply(reply: Reply, not_found_hint: str | None = None) -> APIError:
+def error_from_reply(
+    reply: Reply, not_found_hint: str | None = None, what_to_check: str | None = None
+) -> APIError:
     """The APIError subclass for an error reply, reading either error-body shape.
 
-    ``not_found_hint`` is added to a 404's message (the client's base URL looks wrong)."""
+    ``not_found_hint`` is added to a 404's message (the client's base URL looks wrong);
+    ``what_to_check`` replaces a 404's usual advice (check the job id) for a request that
+    names no job."""
     code: str | None = None
     message: str | None = None
     details: Any = None
@@ -158,9 +162,13 @@ def error_from_reply(reply: Reply, not_found_hint: str | None = None) -> APIErro
             remaining=_int(_header(reply.headers, "x-ratelimit-remaining")),
             reset=_float(_header(reply.headers, "x-ratelimit-reset")),
         )
-    return cls(
+    error = cls(
         message, status_code=reply.status_code, code=code, details=details, request_id=request_id
     )
+    if cls is NotFoundError and what_to_check:
+        error._hint = what_to_check
+        error.args = (error._describe(),)
+    return error
 
 
 def retry_after_seconds(headers: Mapping[str, str], *, now: float | None) -> float | None:
@@ -209,7 +217,7 @@ def parse_job(reply: Reply) -> Job:
         raise _unexpected(reply, "the submission's answer has no job_id")
     raw_status = body.get("status")
     status = JobStatus.PENDING if raw_status is None else parse_status_value(raw_status, reply)
-    return Job(job_id=job_id, status=status)
+    return Job(job_id=job_id, status=status, request_id=request_id_of(reply.headers))
 
 
 def parse_upload_ticket(reply: Reply, file_size: int) -> UploadTicket:
@@ -285,6 +293,7 @@ def status_from_body(body: Mapping[str, Any], job_id: str, reply: Reply) -> JobS
         created_at=_time(body.get("created_at")),
         completed_at=_time(body.get("completed_at")),
         deleted_at=_time(body.get("deleted_at")),
+        request_id=request_id_of(reply.headers),
     )
 
 
@@ -389,6 +398,7 @@ def assemble_result(
         total_pages=_int(body.get("total_pages")),
         created_at=_time(body.get("created_at")),
         completed_at=_time(body.get("completed_at")),
+        request_id=request_id_of(reply.headers),
     )
 
 

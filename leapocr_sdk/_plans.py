@@ -22,6 +22,7 @@ from ._parsing import (
     ResultChunk,
     UploadPart,
     assemble_result,
+    decode_json,
     decode_object,
     error_from_reply,
     is_deleted,
@@ -32,6 +33,7 @@ from ._parsing import (
     parse_status,
     parse_status_value,
     parse_upload_ticket,
+    request_id_of,
     status_from_body,
 )
 from ._polling import PollSchedule
@@ -113,7 +115,7 @@ def send(ctx: Context, call: Call, deadline: float | None = None) -> Plan[Reply]
             call = call._replace(timeout=max(deadline - ctx.clock(), C.DEADLINE_GRACE))
         failure: APIConnectionError | None = None
         try:
-            reply: Reply | None = yield call
+            reply: Reply | None = yield call._replace(attempt=attempt) if attempt else call
         except APIConnectionError as exc:
             if exc.may_have_been_processed and not call.idempotent:
                 raise type(exc)(
@@ -142,18 +144,43 @@ def send(ctx: Context, call: Call, deadline: float | None = None) -> Plan[Reply]
                 raise failure
             assert reply is not None
             return reply
-        if logger.isEnabledFor(logging.DEBUG):  # no string built when debug logging is off
-            what = str(failure) if reply is None else f"HTTP {reply.status_code}"
-            logger.debug("%s: %s; retry %d in %.2fs", call.name, what, attempt + 1, delay)
+        if logger.isEnabledFor(logging.INFO):  # no string built when logging is off
+            what = str(failure) if reply is None else _status_text(reply)
+            logger.info(
+                "%s %s: %s; retry %d of %d in %.2fs",
+                call.method,
+                call.path,
+                what,
+                attempt + 1,
+                ctx.max_retries,
+                delay,
+            )
         yield Sleep(delay)
         attempt += 1
+
+
+# What a 404 means for a request that names no job (others: check the job id).
+_WRONG_ADDRESS = f"the base URL does not lead to the API: check {C.BASE_URL_ENV} or base_url="
+_NOT_FOUND_ADVICE = {
+    "submit_url": _WRONG_ADDRESS,
+    "initiate_upload": _WRONG_ADDRESS,
+    "list_models": _WRONG_ADDRESS,
+    "complete_upload": "the upload's job is gone (expired or deleted): submit the file again",
+    "request": "check the path: it is relative to the base URL, e.g. /ocr/status/<job id>",
+}
+
+
+def _status_text(reply: Reply) -> str:
+    if reply.status_code == 429:
+        return "HTTP 429 (rate limited: backing off)"
+    return f"HTTP {reply.status_code}"
 
 
 def call_api(ctx: Context, call: Call, deadline: float | None = None) -> Plan[Reply]:
     """``send``, then raise the APIError subclass for any non-2xx reply."""
     reply = yield from send(ctx, call, deadline)
     if not 200 <= reply.status_code < 300:
-        raise error_from_reply(reply, ctx.not_found_hint)
+        raise error_from_reply(reply, ctx.not_found_hint, _NOT_FOUND_ADVICE.get(call.name))
     return reply
 
 
@@ -176,6 +203,7 @@ def process_url(ctx: Context, url: str, file_name: str | None, options: SubmitOp
     reply = yield from call_api(ctx, requests.submit_url(url, file_name, options))
     job = parse_job(reply)
     service_job_id(job.job_id, reply)
+    logger.info("job %s submitted: the document at %s", job.job_id, urlsplit(url).hostname)
     return job
 
 
@@ -235,14 +263,18 @@ def process_file(
         deleted = yield from discard_job(ctx, job_id)
         exc.add_note(f"the upload was not completed and {_fate(job_id, deleted)}")
         raise
-    return _completed_job(reply, job_id)
+    job = _completed_job(reply, job_id)
+    logger.info(
+        "job %s submitted: %s, %d bytes in %d parts", job_id, source.name, source.size, len(etags)
+    )
+    return job
 
 
 def _completed_job(reply: Reply, job_id: str) -> Job:
     try:
         job = parse_job(reply)
     except LeapOCRError:  # complete answered 2xx: the job exists whatever the body says
-        return Job(job_id=job_id, status=JobStatus.PENDING)
+        return Job(job_id=job_id, status=JobStatus.PENDING, request_id=request_id_of(reply.headers))
     return attrs.evolve(job, job_id=job_id)
 
 
@@ -288,7 +320,7 @@ def upload_part(
         reply: Reply | None = None
         failure: APIConnectionError | None = None  # the cause of a give-up (a timeout...)
         try:
-            reply = yield PutPart(part, source, progress)
+            reply = yield PutPart(part, source, progress, attempt)
         except APIConnectionError as exc:
             reason, failure = str(exc), exc
         else:
@@ -323,7 +355,15 @@ def upload_part(
                 status_code=status,
             ) from failure
         progress.update(part.part_number, 0)
-        logger.debug("part %d: %s; retry %d in %.2fs", part.part_number, reason, attempt + 1, delay)
+        logger.info(
+            "job %s part %d: %s; retry %d of %d in %.2fs",
+            job_id,
+            part.part_number,
+            reason,
+            attempt + 1,
+            ctx.max_retries,
+            delay,
+        )
         yield Sleep(delay)
         attempt += 1
 
@@ -605,10 +645,19 @@ def wait_until_done(
         if on_progress is not None:
             yield Notify(on_progress, info)
         if isinstance(outcome, JobResult):
+            logger.info(
+                "job %s finished %s: %d pages, %s credits",
+                job_id,
+                outcome.status.value,
+                len(outcome.pages),
+                "unknown" if outcome.credits_used is None else outcome.credits_used,
+            )
             return outcome
         match info.status:
             case JobStatus.FAILED:
-                raise JobFailedError(job_id, (yield from _failure_reason(ctx, info)))
+                reason = yield from _failure_reason(ctx, info)
+                logger.info("job %s failed: %s", job_id, reason or "no reason given")
+                raise JobFailedError(job_id, reason)
             case JobStatus.PENDING | JobStatus.PROCESSING:
                 pass
             case JobStatus.COMPLETED | JobStatus.PARTIALLY_DONE:
@@ -634,6 +683,7 @@ def _as_status(outcome: JobResult | JobStatusInfo) -> JobStatusInfo:
         progress=1.0,
         processed_pages=total,
         total_pages=total,
+        request_id=outcome.request_id,
     )
 
 
@@ -647,6 +697,22 @@ def delete_job(ctx: Context, job_id: str) -> Plan[None]:
 def list_models(ctx: Context) -> Plan[list[ModelInfo]]:
     reply = yield from call_api(ctx, requests.list_models())
     return parse_models(reply)
+
+
+def request(
+    ctx: Context, method: str, path: str, params: Mapping[str, Any] | None, body: Any
+) -> Plan[Any]:
+    """One request to any path under the base URL: its decoded JSON, None for no body.
+
+    Retried (429, 5xx, connection failures) only when the method is idempotent: a POST
+    or PATCH is sent once.
+    """
+    idempotent = method in C.IDEMPOTENT_METHODS
+    call = Call("request", method, path, params=params, json=body, idempotent=idempotent)
+    reply = yield from call_api(ctx if idempotent else attrs.evolve(ctx, max_retries=0), call)
+    if not reply.content.strip():
+        return None
+    return decode_json(reply)
 
 
 def health(ctx: Context) -> Plan[HealthStatus]:

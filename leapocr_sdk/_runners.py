@@ -17,6 +17,9 @@ The contract between flows (``_plans``) and runners
 - ``Call`` is bounded as a whole (connect, send and the whole reply) by the client's
   ``timeout`` or the step's own, whichever is smaller; its reply body is read up to
   ``Call.body_limit`` bytes (after decompression), then refused while reading.
+- ``PutPart`` is bounded as a whole by the client's ``timeout`` plus its size at
+  ``MIN_UPLOAD_RATE``, and while its body is written by the client's ``timeout``: each
+  write (``write_size``) must be taken by the storage host within it.
 - The API key is redacted from every reply body before a flow sees it (also in its
   JSON-escaped and percent-encoded forms), so no error built from a body can carry it.
 - User callbacks run where documented: ``Notify`` on the caller's thread (blocking
@@ -32,12 +35,13 @@ The contract between flows (``_plans``) and runners
 from __future__ import annotations
 
 import concurrent.futures
+import copy
 import os
 import queue
 import threading
 import time
 from collections.abc import Callable, Iterator
-from typing import Any, TypeVar, assert_never
+from typing import Any, Self, TypeVar, assert_never
 
 import httpx
 
@@ -49,6 +53,7 @@ from ._http import (
     call_back,
     check_process,
     describe,
+    network_hint,
     out_of_time,
     part_chunks,
     part_request,
@@ -144,6 +149,12 @@ class SyncRunner:
         self._timeout = timeout
         self._sleep = sleep or time.sleep
         self._pid = os.getpid()
+
+    def with_timeout(self, timeout: float) -> Self:
+        """A runner sharing this one's clients and limits, with another request timeout."""
+        runner = copy.copy(self)
+        runner._timeout = timeout
+        return runner
 
     def run(self, plan: Plan[T], abort: threading.Event | None = None) -> T:
         """Drive ``plan`` to its end; a set ``abort`` stops it before its next step."""
@@ -252,7 +263,7 @@ class SyncRunner:
             if not done.is_set():
                 cancel.set()
         if not finished:
-            raise out_of_time(describe(request), budget)
+            raise out_of_time(describe(request), budget, network_hint(step))
         ok, value = outcome[0]
         if not ok:
             raise value
@@ -274,15 +285,15 @@ class SyncRunner:
                     response.iter_bytes(),
                     limit,
                     deadline,
-                    lambda: out_of_time(describe(request), budget),
+                    lambda: out_of_time(describe(request), budget, network_hint(step)),
                     lambda: too_large(response.status_code, limit, describe(request)),
                 )
             finally:
                 response.close()
         except httpx.HTTPError as exc:
             if time.monotonic() >= deadline:
-                raise out_of_time(describe(request), budget) from None
-            raise transport_error(exc, describe(request)) from None
+                raise out_of_time(describe(request), budget, network_hint(step)) from None
+            raise transport_error(exc, describe(request), network_hint(step)) from None
         except (LeapOCRError, CallbackFailed, Aborted):
             raise
         except Exception as exc:

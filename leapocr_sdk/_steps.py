@@ -34,6 +34,8 @@ class Call(NamedTuple):
     timeout: float | None = None
     # Bytes of reply body read at most (after decompression); more is an error.
     body_limit: int = C.MAX_REPLY_BYTES
+    # Retries of this call made before this attempt (for traces).
+    attempt: int = 0
 
 
 class PutPart(NamedTuple):
@@ -42,6 +44,7 @@ class PutPart(NamedTuple):
     part: UploadPart
     source: FileSource
     progress: UploadProgress | None = None
+    attempt: int = 0  # retries of this part made before this attempt (for traces)
 
 
 class Sleep(NamedTuple):

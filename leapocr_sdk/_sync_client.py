@@ -7,9 +7,9 @@ from __future__ import annotations
 import os
 import random
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from types import TracebackType
-from typing import Any, Literal, Self, Unpack, overload
+from typing import TYPE_CHECKING, Any, Literal, Self, Unpack, overload
 
 import httpx
 
@@ -24,6 +24,7 @@ from ._base_client import (
 )
 from ._batch import BatchEvent, BatchSettings, DoneItem, FailedItem, SkippedItem
 from ._sources import FileInput, open_source
+from ._tracing import traced
 from ._validation import (
     CheckedOptions,
     DocumentOptions,
@@ -42,6 +43,9 @@ from .types import (
     OutputFormat,
     PageResult,
 )
+
+if TYPE_CHECKING:
+    from ._runners import SyncRunner
 
 
 class LeapOCR(_ClientBase):
@@ -66,6 +70,9 @@ class LeapOCR(_ClientBase):
             ``Retry-After`` honoured up to 60 s); other 4xx are never retried.
         http_client: your own ``httpx.Client`` for API calls (proxies, transports); used as
             is and not closed here. Uploads go through a separate plain client.
+        upload_http_client: your own ``httpx.Client`` for part uploads to their
+            presigned URLs (proxies, mTLS, event hooks); the API key is never sent on it,
+            and it is not closed here.
         upload_concurrency: upload parts sent at once.
         allow_insecure_http: allow plain ``http://`` to a remote host (the key would
             travel unencrypted).
@@ -87,6 +94,8 @@ class LeapOCR(_ClientBase):
         ```
     """
 
+    _runner: SyncRunner
+
     def __init__(
         self,
         api_key: str | None = None,
@@ -95,6 +104,7 @@ class LeapOCR(_ClientBase):
         timeout: float = C.DEFAULT_TIMEOUT,
         max_retries: int = C.DEFAULT_MAX_RETRIES,
         http_client: httpx.Client | None = None,
+        upload_http_client: httpx.Client | None = None,
         upload_concurrency: int = C.DEFAULT_UPLOAD_CONCURRENCY,
         allow_insecure_http: bool = False,
         sleep: Callable[[float], object] | None = None,
@@ -113,9 +123,11 @@ class LeapOCR(_ClientBase):
             rng=rng,
         )
         _check_http_client(http_client, httpx.Client)
+        _check_http_client(upload_http_client, httpx.Client, "upload_http_client")
         self._owns_http = http_client is None
         self._http = http_client or httpx.Client(**self._http_options())
-        self._upload_http: httpx.Client | None = None
+        self._owns_uploads = upload_http_client is None
+        self._upload_http: httpx.Client | None = upload_http_client
         self._upload_lock = threading.Lock()  # parts are sent from several threads at once
         from ._runners import SyncRunner  # imported on first use
 
@@ -416,6 +428,47 @@ class LeapOCR(_ClientBase):
         self._ensure_open()
         return self._runner.run(plans.list_models(self._ctx))
 
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+    ) -> Any:
+        """One request to any path under ``base_url``: for endpoints the SDK does not wrap.
+
+        Sent as the SDK's own calls are: the key in ``X-API-Key`` to the API only, the
+        whole request bounded by ``timeout``, the reply read up to the SDK's size limit,
+        errors raised as the ``APIError`` tree with the key redacted. Idempotent methods
+        (GET, HEAD, OPTIONS, PUT, DELETE) are retried like the SDK's calls; POST and
+        PATCH are sent once.
+
+        Args:
+            method: ``"GET"``, ``"POST"``, ``"PUT"``, ``"PATCH"``, ``"DELETE"``, ...
+            path: a path below the base URL, starting with one ``/`` (e.g.
+                ``f"/ocr/status/{job_id}"``); an absolute URL, ``..`` or a ``//host`` is
+                refused before any request.
+            params: query parameters.
+            json: a body sent as JSON.
+
+        Returns:
+            The reply's decoded JSON, or None when its body is empty.
+
+        Raises:
+            ValidationError: a bad method, path, ``params`` or ``json`` (nothing sent).
+            NotFoundError: no such path or object.
+            APIConnectionError: the service could not be reached (after the retries).
+            APIError: any other error answer of the service.
+            UnexpectedResponseError: a reply body that is not JSON.
+
+        Example:
+            ```python
+            status = client.request("GET", f"/ocr/status/{job.job_id}")
+            ```
+        """
+        return self._runner.run(self._request_plan(method, path, params, json))
+
     def health(self) -> HealthStatus:
         """The service's health (``GET /health``, asked once, no retries).
 
@@ -501,7 +554,7 @@ class LeapOCR(_ClientBase):
         if whole is None:
             return self._runner.run(submission)
         try:
-            return self._runner.run(whole)
+            return self._runner.run(traced("process", whole))
         except BaseException:
             if delete and handle.needs_delete:  # interrupted: the plan could not clean up
                 self._runner.run(plans.discard_job(self._ctx, handle.job_id or ""))
@@ -651,9 +704,11 @@ class LeapOCR(_ClientBase):
         if self._closed:
             return
         self._closed = True
+        if self._origin is not self:  # a with_options copy: the connections are its origin's
+            return
         if self._owns_http:
             self._http.close()
-        if self._upload_http is not None:
+        if self._upload_http is not None and self._owns_uploads:
             self._upload_http.close()
 
     def __enter__(self) -> Self:

@@ -18,7 +18,7 @@ import warnings
 from collections.abc import Callable, Iterable, Mapping
 from functools import partial
 from typing import Any, NamedTuple, TypedDict, cast
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from . import _constants as C
 from . import _contract
@@ -437,3 +437,49 @@ _FIELD_CHECKS: dict[str, Callable[[object], object]] = {
     "template_slug": _check_template_slug,
 }
 _OPTION_NAMES = frozenset(DocumentOptions.__annotations__)
+
+
+HTTP_METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"})
+
+
+def check_request(method: object, path: object, params: object, body: object) -> str:
+    """``client.request``'s arguments: the method (upper-cased and returned), a path
+    relative to the API root, query parameters as a mapping, a JSON-ready body."""
+    if not isinstance(method, str) or method.upper() not in HTTP_METHODS:
+        raise ValidationError(
+            f"method must be one of {', '.join(sorted(HTTP_METHODS))}, got {method!r}"
+        )
+    check_api_path(path)
+    if params is not None and not isinstance(params, Mapping):
+        raise ValidationError(f"params must be a mapping or None, got {type(params).__name__}")
+    if body is not None:
+        try:
+            json.dumps(body, allow_nan=False)
+        except (TypeError, ValueError) as exc:
+            raise ValidationError(f"json is not JSON-ready data: {exc}") from None
+    return method.upper()
+
+
+def check_api_path(path: object) -> str:
+    """A path below the API root (``/ocr/status/<id>``): nothing that could leave it."""
+    example = "e.g. '/ocr/status/<job id>'"
+    if not isinstance(path, str) or not path:
+        raise ValidationError(f"path must be a non-empty string ({example}), got {path!r}")
+    if not path.startswith("/") or path.startswith("//"):
+        raise ValidationError(
+            f"path {path[:200]!r} is not relative to the API: pass a path starting with one "
+            f"'/' ({example}); the base URL is the client's own"
+        )
+    if not path.isascii() or not path.isprintable() or any(c in path for c in " \\?#"):
+        raise ValidationError(
+            f"path {path[:200]!r} holds spaces, backslashes, '?', '#', control or non-ASCII "
+            "characters: percent-encode them, and pass a query as params="
+        )
+    for segment in path.split("/"):
+        decoded = unquote(segment)
+        if decoded in (".", "..") or "/" in decoded or "\\" in decoded:
+            raise ValidationError(
+                f"path {path[:200]!r} has a '.', '..' or encoded slash segment: refused (it "
+                "could lead out of the API)"
+            )
+    return path

@@ -16,23 +16,28 @@ from collections.abc import Sequence
 
 from ._cli.codes import (
     EXIT_API,
+    EXIT_BROKEN_PIPE,
     EXIT_INTERRUPTED,
     EXIT_JOB,
     EXIT_OK,
+    EXIT_TERMINATED,
     EXIT_USAGE,
     exit_code_for,
 )
 from ._cli.commands import COMMANDS
 from ._cli.messages import cli_message
 from ._cli.parser import build_parser
+from ._cli.signals import BROKEN_PIPE, Stopper, interrupted
 from ._cli.ui import Console, error_fields
 from .errors import LeapOCRError
 
 __all__ = [
     "EXIT_API",
+    "EXIT_BROKEN_PIPE",
     "EXIT_INTERRUPTED",
     "EXIT_JOB",
     "EXIT_OK",
+    "EXIT_TERMINATED",
     "EXIT_USAGE",
     "main",
 ]
@@ -46,17 +51,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         check_combinations(parser, args)
     except SystemExit as done:  # --help, --version, or a usage error (already printed)
         return done.code if isinstance(done.code, int) else EXIT_USAGE
-    console = make_console(args.mode)
+    stopper = Stopper()
+    console = make_console(args.mode, stopper)
     try:
-        return COMMANDS[args.command](args, console)
+        with stopper.signals_interrupt():
+            return COMMANDS[args.command](args, console)
     except (LeapOCRError, OSError) as error:
         return report(console, error)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as error:  # Ctrl-C, SIGTERM, or a closed stdout
+        stop = interrupted(error)
         if console.json_mode:
-            console.event("interrupted", exit_code=EXIT_INTERRUPTED)
-        else:
-            console.message("leapocr: interrupted")
-        return EXIT_INTERRUPTED
+            console.event("interrupted", exit_code=stop.exit_code, signal=stop.signal_name)
+        elif stop.signum != BROKEN_PIPE:  # quiet then, as other Unix tools are
+            console.message(f"leapocr: {stop.reason}")
+        return stop.exit_code
 
 
 def check_combinations(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
@@ -84,7 +92,7 @@ def check_combinations(parser: argparse.ArgumentParser, args: argparse.Namespace
             parser.error("--no-wait writes no result: it cannot be used with --out")
 
 
-def make_console(mode: str | None) -> Console:
+def make_console(mode: str | None, stopper: Stopper | None = None) -> Console:
     """Where each kind of output goes, from the flags and which streams are terminals.
 
     Events: for a person when stderr is a terminal (or with ``--human``), else JSON
@@ -92,12 +100,24 @@ def make_console(mode: str | None) -> Console:
     Records on stdout (status, models...): JSON lines unless stdout is a terminal.
     """
     if mode == "json":
-        return Console(sys.stdout, sys.stderr, json_mode=True, live=False, events_on_stdout=True)
+        return Console(
+            sys.stdout,
+            sys.stderr,
+            json_mode=True,
+            live=False,
+            events_on_stdout=True,
+            stopper=stopper,
+        )
     interactive = sys.stderr.isatty()
     json_events = mode == "json-events" or (mode is None and not interactive)
     records_json = False if mode == "human" else not sys.stdout.isatty()
     return Console(
-        sys.stdout, sys.stderr, json_mode=json_events, live=interactive, records_json=records_json
+        sys.stdout,
+        sys.stderr,
+        json_mode=json_events,
+        live=interactive,
+        records_json=records_json,
+        stopper=stopper,
     )
 
 

@@ -69,6 +69,8 @@ class ValidationError(LeapOCRError, ValueError):
 class APIError(LeapOCRError):
     """The API answered with an error status."""
 
+    _hint: str | None = None  # replaces the class's advice in the message, when set
+
     def __init__(
         self,
         message: str,
@@ -90,7 +92,7 @@ class APIError(LeapOCRError):
         if self.code:
             text += f" {self.code}"
         text += f": {self.message}"
-        hint = _HINTS.get(type(self).__name__)
+        hint = getattr(self, "_hint", None) or _HINTS.get(type(self).__name__)
         if hint:
             text += f" ({hint})"
         if self.request_id:

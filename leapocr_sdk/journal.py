@@ -119,6 +119,7 @@ class Journal:
         self.path = Path(path)
         self._lock = threading.Lock()
         self._options = "{}"
+        self._unsaved: set[str | None] = set()  # job ids whose result was not saved
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(
@@ -238,13 +239,37 @@ class Journal:
     def finished(self, key: str, job_id: str | None, credits: int, pages: int) -> None:
         """Record that the source is done: a later run skips it.
 
+        A job marked with ``not_saved`` stays ``submitted`` instead.
+
         Args:
             key: the row's key (``JournalEntry.key``).
             job_id: the job's id.
             credits: credits the job cost.
             pages: pages processed.
         """
-        self._update(key, state="done", job_id=job_id, credits=credits, pages=pages, error=None)
+        with self._lock:
+            unsaved = job_id in self._unsaved
+            self._unsaved.discard(job_id)
+        if not unsaved:
+            self._update(key, state="done", job_id=job_id, credits=credits, pages=pages, error=None)
+
+    def not_saved(self, job_id: str, reason: str) -> None:
+        """Record that a job's result could not be saved (a full disk, a permission).
+
+        Call it in your loop, before taking the next item: the source then stays
+        ``submitted`` instead of becoming ``done``, and a later run fetches its result
+        again from the job, without submitting (and paying for) it again.
+
+        Args:
+            job_id: the job's id (``BatchItem.job_id``).
+            reason: what went wrong, in a sentence (kept in the row's ``error``).
+        """
+        with self._lock:
+            self._unsaved.add(job_id)
+            self._db.execute(
+                "UPDATE sources SET error = ?, updated = ? WHERE job_id = ?",
+                (reason, time.time(), job_id),
+            )
 
     def set_outputs(self, job_id: str, paths: list[str]) -> None:
         """Record the files saved for a job's result; a later run's skipped item shows them.

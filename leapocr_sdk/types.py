@@ -138,10 +138,13 @@ class Job:
     Attributes:
         job_id: the job's id, for ``wait_until_done``, ``get_status``, ``delete_job``.
         status: its status when submitted (usually ``pending``).
+        request_id: the service's id of the request that answered (``X-Request-Id``
+            and kin, as errors carry it), for support tickets; None when absent.
     """
 
     job_id: str
     status: JobStatus
+    request_id: str | None = None
 
 
 @attrs.frozen
@@ -166,6 +169,7 @@ class JobStatusInfo:
         created_at: when the job was created.
         completed_at: when it finished.
         deleted_at: when it was deleted (its result is then gone).
+        request_id: the service's id of the request that answered; None when absent.
     """
 
     job_id: str
@@ -181,6 +185,7 @@ class JobStatusInfo:
     created_at: datetime | None = None
     completed_at: datetime | None = None
     deleted_at: datetime | None = None
+    request_id: str | None = None
 
 
 @attrs.frozen
@@ -286,6 +291,8 @@ class JobResult:
         total_pages: pages in the document.
         created_at: when the job was created.
         completed_at: when it finished.
+        request_id: the service's id of the last result request (a result of many pages
+            takes several); None when absent.
     """
 
     job_id: str
@@ -301,6 +308,7 @@ class JobResult:
     total_pages: int | None = None
     created_at: datetime | None = None
     completed_at: datetime | None = None
+    request_id: str | None = None
 
     @property
     def markdown(self) -> str:

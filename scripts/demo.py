@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""`make demo`: the same code as `leapocr demo` (leapocr_sdk/testing/demo.py).
+"""`make demo`: the same code as `leapocr demo` (leapocr_sdk/_cli/demo.py).
 
 `--real` (or LEAPOCR_DEMO_REAL=1) runs the same steps against the real service with
 LEAPOCR_API_KEY (this spends credits).
@@ -14,7 +14,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from leapocr_sdk.testing.demo import run_demo
+from leapocr_sdk._cli.demo import run_demo
 
 
 def main() -> int:

@@ -30,6 +30,8 @@ _UNASYNC = [
 _RENAMED = {"aclose": "close", "__aenter__": "__enter__", "__aexit__": "__exit__"}
 # Streams: plain methods returning async iterators (``async for``), not coroutines.
 _ITERATORS = {"process_many", "as_completed", "iter_pages"}
+# Plain methods on both clients: no I/O (``with_options`` returns a copy sharing connections).
+_PLAIN = {"with_options"}
 
 
 def unasync(text: str) -> str:
@@ -73,7 +75,7 @@ def test_signatures_and_docstrings_match(name: str) -> None:
     assert unasync(str(inspect.signature(concurrent))) == str(inspect.signature(blocking))
     assert unasync(inspect.getdoc(concurrent) or "") == unasync(inspect.getdoc(blocking) or "")
     assert not inspect.iscoroutinefunction(blocking)
-    is_stream = name in _ITERATORS
+    is_stream = name in _ITERATORS or name in _PLAIN
     assert inspect.iscoroutinefunction(concurrent) != is_stream or name == "__exit__"
 
 

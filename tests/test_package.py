@@ -14,10 +14,28 @@ def test_every_public_name_resolves() -> None:
     assert set(dir(leapocr_sdk)) >= set(leapocr_sdk.__all__)
 
 
+def test_without_a_tracer_provider_opentelemetry_is_never_imported() -> None:
+    """Installed or not, the SDK does not import OpenTelemetry: a client that runs a
+    traced operation (which fails here: nothing listens) leaves it unloaded."""
+    code = (
+        "import sys, socket\n"
+        "from leapocr_sdk import LeapOCR, APIConnectionError\n"
+        "s = socket.socket(); s.bind(('127.0.0.1', 0)); port = s.getsockname()[1]; s.close()\n"
+        "with LeapOCR('k', base_url=f'http://127.0.0.1:{port}/api/v1', max_retries=0) as c:\n"
+        "    try:\n"
+        "        c.get_status('job-1')\n"
+        "    except APIConnectionError:\n"
+        "        pass\n"
+        "print(sorted(m for m in sys.modules if m.startswith('opentelemetry')))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
 def test_import_loads_no_generated_layer_and_no_asyncio() -> None:
     code = (
         "import sys; from leapocr_sdk import LeapOCR, Model, OutputFormat; "
-        "heavy = [m for m in ('leapocr_sdk._generated', 'asyncio', 'dateutil') "
+        "heavy = [m for m in ('leapocr_sdk._generated', 'asyncio', 'dateutil', 'opentelemetry') "
         "if m in sys.modules]; "
         "print(','.join(heavy))"
     )

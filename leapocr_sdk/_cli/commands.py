@@ -3,35 +3,32 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
-import contextlib
 import importlib.util
 import json
-import signal
-import threading
-from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from dataclasses import replace
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
 from .._client import AsyncLeapOCR, LeapOCR
 from .._constants import JOURNAL_FILE_NAME
 from .._validation import SubmitOptions, compose_options
 from ..errors import ConfigurationError, ValidationError
-from ..types import JobResult, JobStatusInfo
+from ..types import JobResult, JobStatusInfo, OutputFormat
 from . import webhooks
-from .codes import EXIT_OK, EXIT_USAGE, worst
+from .codes import EXIT_JOB, EXIT_OK, EXIT_USAGE, worst
 from .inputs import STDIN, check_out_dir, problem_with, spool_stdin, temporary_directory
 from .process import (
     ProcessOptions,
     Summary,
+    check_outputs,
     expand_sources,
     process_batch,
     save,
     submit_all,
 )
-from .render import source_stem, unique_stems
+from .render import source_stem
+from .signals import BROKEN_PIPE, Interrupted, sigterm_interrupts
 from .ui import Console, HumanReporter, Item, JsonReporter, Reporter
 
 # process
@@ -47,9 +44,11 @@ def process(args: argparse.Namespace, console: Console) -> int:
     options = process_options(args)
     if args.sources.count(STDIN) > 1:
         raise ValidationError("'-' (stdin) can be given only once")
-    sources = expand_sources(args.sources, recursive=args.recursive)
+    inputs = expand_sources(args.sources, recursive=args.recursive)
+    if options.out_dir is not None:
+        check_outputs(inputs, options.out_dir, result_extension(options))
     with temporary_directory() as spool:
-        items = make_items(sources)
+        items = make_items(inputs)
         reporter = make_reporter(console, items, options)
         problems = [(item, problem_with(item.source)) for item in items]
         if any(problem for _, problem in problems):
@@ -66,15 +65,24 @@ def process(args: argparse.Namespace, console: Console) -> int:
         ]
         summary = Summary()
         try:
-            codes = asyncio.run(_process(args, items, options, reporter, summary))
+            codes = console.stopper.run(_process(args, items, options, reporter, summary))
+        except Interrupted as stop:
+            reporter.close()
+            if options.wait and (console.json_mode or stop.signum != BROKEN_PIPE):
+                say_summary(console, items, summary)
+            raise
         finally:
             reporter.close()
     if options.wait and len(items) > 1:
-        if console.json_mode:
-            console.event("summary", **summary.fields())
-        else:
-            console.message(f"{len(items)} documents: {summary.line(console.symbols.dot)}")
+        say_summary(console, items, summary)
     return worst(codes)
+
+
+def say_summary(console: Console, items: list[Item], summary: Summary) -> None:
+    if console.json_mode:
+        console.event("summary", **summary.fields())
+    else:
+        console.message(f"{len(items)} documents: {summary.line(console.symbols.dot)}")
 
 
 async def _process(
@@ -138,13 +146,25 @@ def load_schema(path: str) -> dict[str, Any]:
     return schema
 
 
-def make_items(sources: list[str]) -> list[Item]:
-    """The inputs, each with its output stem and a short label for progress lines."""
-    stems = unique_stems(["stdin" if source == STDIN else source for source in sources])
+def make_items(inputs: list[tuple[str, tuple[str, ...]]]) -> list[Item]:
+    """The inputs, each with where its result goes and a short label for progress lines."""
     return [
-        Item(index=index, source=source, stem=stem, label="(stdin)" if source == STDIN else source)
-        for index, (source, stem) in enumerate(zip(sources, stems, strict=True))
+        Item(
+            index=index,
+            source=source,
+            output=output,
+            label="(stdin)" if source == STDIN else source,
+        )
+        for index, (source, output) in enumerate(inputs)
     ]
+
+
+def result_extension(options: ProcessOptions) -> str:
+    """The extension results will have, as far as the options tell (a template: either)."""
+    submit = options.submit.submit
+    if submit.extract_bounding_boxes or submit.output_type is OutputFormat.STRUCTURED:
+        return ".json"
+    return ".md" if submit.output_type is OutputFormat.MARKDOWN else ".md|.json"
 
 
 def make_reporter(console: Console, items: list[Item], options: ProcessOptions) -> Reporter:
@@ -169,8 +189,21 @@ def client(args: argparse.Namespace) -> LeapOCR:
 
 
 def status(args: argparse.Namespace, console: Console) -> int:
+    """A job's status; a deleted job says so, with exit code 4 (its result is gone)."""
     with client(args) as leapocr:
         info = leapocr.get_status(args.job_id)
+    if info.deleted_at is not None:  # the service still shows its status before deletion
+        if console.records_json:
+            console.record(
+                "status",
+                job_id=info.job_id,
+                status="deleted",
+                deleted_at=info.deleted_at.isoformat(),
+            )
+        else:
+            when = info.deleted_at.isoformat(sep=" ", timespec="seconds")
+            console.output(f"{info.job_id}  deleted  at {when}: its result is gone\n")
+        return EXIT_JOB
     if console.records_json:
         console.record(
             "status",
@@ -187,6 +220,7 @@ def status(args: argparse.Namespace, console: Console) -> int:
 
 
 def status_line(info: JobStatusInfo) -> str:
+    """A job's status on one line, for a person."""
     text = f"{info.job_id}  {info.status.value}  {info.progress:.0%}"
     if info.total_pages:
         text += f"  ({info.processed_pages or 0}/{info.total_pages} pages)"
@@ -233,7 +267,7 @@ def show_result(
 
 
 def _job_item(job_id: str) -> Item:
-    return Item(index=0, source=job_id, stem=source_stem(job_id), label=job_id)
+    return Item(index=0, source=job_id, output=(source_stem(job_id),), label=job_id)
 
 
 def _job_reporter(args: argparse.Namespace, console: Console, item: Item) -> Reporter:
@@ -291,16 +325,15 @@ def emulator(args: argparse.Namespace, console: Console) -> int:
         processing_seconds=args.processing_seconds,
         credits=args.credits,
     )
-    with _sigterm_interrupts():  # until serve_forever takes over the signals
-        try:
-            emu.start()
-            announce(console, emu.base_url, emu.api_key)
-            for url in args.webhook:
-                secret = emu.add_webhook(url, secret=args.webhook_secret)
-                announce_webhook(console, url, secret)
-            emu.serve_forever()  # returns, stopped, on Ctrl-C or SIGTERM
-        except KeyboardInterrupt:
-            emu.stop()
+    try:  # SIGTERM raises Interrupted (see main) until serve_forever takes the signals over
+        emu.start()
+        announce(console, emu.base_url, emu.api_key)
+        for url in args.webhook:
+            secret = emu.add_webhook(url, secret=args.webhook_secret)
+            announce_webhook(console, url, secret)
+        emu.serve_forever()  # returns, stopped, on Ctrl-C or SIGTERM
+    except KeyboardInterrupt:
+        emu.stop()
     if console.records_json:
         console.record("stopped")
     else:
@@ -315,21 +348,9 @@ def _need_testing_extra(what: str) -> None:
         )
 
 
-@contextlib.contextmanager
-def _sigterm_interrupts() -> Iterator[None]:
-    """SIGTERM raises KeyboardInterrupt (as Ctrl-C does) while in the block."""
-
-    def interrupt(signum: int, frame: FrameType | None) -> None:
-        raise KeyboardInterrupt
-
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = signal.signal(signal.SIGTERM, interrupt)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
+def _sigterm_interrupts() -> AbstractContextManager[None]:
+    """SIGTERM raises ``KeyboardInterrupt`` in the block (``webhooks listen`` imports it)."""
+    return sigterm_interrupts()
 
 
 def announce(console: Console, base_url: str, api_key: str) -> None:
@@ -357,7 +378,7 @@ def announce_webhook(console: Console, url: str, secret: str) -> None:
 def demo(args: argparse.Namespace, console: Console) -> int:
     """``leapocr demo``: the emulator and the bundled sample, from the installed package."""
     _need_testing_extra("the demo")
-    from ..testing.demo import run_demo
+    from .demo import run_demo
 
     run_demo()
     return EXIT_OK

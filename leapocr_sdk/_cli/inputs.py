@@ -3,24 +3,31 @@
 Each input is checked on its own (a missing or unreadable file, a directory given as
 ``--out``'s file, a URL the service cannot fetch or a URL written as a file path), and
 all problems are reported together; nothing is submitted while any remains. ``-`` reads
-one document from stdin into a temporary file, so it is uploaded like any other file.
+one document from stdin into a temporary file, so it is uploaded like any other file; a
+stream longer than the service accepts is refused as soon as it passes the limit.
 """
 
 from __future__ import annotations
 
 import os
 import re
-import shutil
 import sys
 import tempfile
 from pathlib import Path
 from typing import BinaryIO
 
-from .._contract import FILE_TYPES, SNIFF_BYTES, describe_file_types, sniff_content_type
+from .._contract import (
+    FILE_TYPES,
+    MAX_FILE_SIZE,
+    SNIFF_BYTES,
+    describe_file_types,
+    sniff_content_type,
+)
 from .._sources import is_url
 from ..errors import ValidationError
 
 STDIN = "-"
+_COPY_CHUNK = 1024 * 1024
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:/")
 
 
@@ -65,9 +72,17 @@ def spool_stdin(directory: Path, stream: BinaryIO | None = None) -> Path:
         raise ValidationError(f"stdin does not hold a document: expected {describe_file_types()}")
     extension = next(kind.extensions[0] for kind in FILE_TYPES if kind.content_type == content_type)
     path = directory / f"stdin{extension}"
+    size = len(head)
     with path.open("wb") as handle:
         handle.write(head)
-        shutil.copyfileobj(source, handle)
+        while chunk := source.read(_COPY_CHUNK):
+            size += len(chunk)
+            if size > MAX_FILE_SIZE:  # refused now, not after reading all there is
+                raise ValidationError(
+                    f"stdin holds more than {MAX_FILE_SIZE} bytes; the service accepts at "
+                    f"most {MAX_FILE_SIZE} bytes (1 GiB): split the document into smaller ones"
+                )
+            handle.write(chunk)
     return path
 
 

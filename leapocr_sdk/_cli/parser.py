@@ -38,21 +38,31 @@ output:
     {"event": "skipped", "source": "c.pdf", "job_id": "...", "outputs": ["/.../c.md"]}
     {"event": "summary", "done": 1, "failed": 1, "skipped": 1, "pages": 3,
      "credits": 3, "seconds": 4.2}
+  and, when the command is stopped (Ctrl-C, SIGTERM, a closed stdout), one "kept"
+  event per job left on the service, the summary, then
+    {"event": "kept", "source": "d.pdf", "job_id": "...",
+     "message": "kept: run the same command again to collect its result"}
+    {"event": "interrupted", "exit_code": 143, "signal": "SIGTERM"}
   --json puts these events on stdout instead, each result (without --out) inside its
   "done" event as "result" (the single stream of leapocr-sdk 0.1).
 
 results:
   With --out DIR, each result is written to DIR/<name>.md (markdown) or
-  DIR/<name>.json (structured), <name> being the input's file name without its
-  extension (-2, -3... added when two inputs share a name; "stdin" for -). Without
-  --out, results go to stdout, each after a "==> source <==" line when there are
-  several. Markdown puts a "<!-- page N -->" line before each page. Structured output
-  is the document's JSON object.
+  DIR/<name>.json (structured). For a file or URL argument, <name> is its file name
+  without its extension ("stdin" for -). For a directory argument, the tree below it
+  is mirrored: docs/sub/a.pdf is written to DIR/sub/a.md. Names are kept as they are
+  (only what the file system refuses in a name is replaced by "_"). Two inputs that
+  would be written to one file (names compared ignoring case) are refused before
+  anything is submitted. Each file is written to a temporary file, then renamed: a
+  result is never half-written, and one that cannot be written fails its input (exit
+  code 2) and keeps its job. Without --out, results go to stdout, each after a
+  "==> source <==" line when there are several. Markdown puts a "<!-- page N -->" line
+  before each page. Structured output is the document's JSON object.
 
 checks:
   Before anything is submitted, every input is checked: a missing or unreadable file,
-  a URL that is not http(s), or an --out that is not a directory stops the command
-  with exit code 2, and no credit is spent.
+  a URL that is not http(s), an --out that is not a directory, or two inputs with one
+  output file stops the command with exit code 2, and no credit is spent.
 """
 
 
@@ -220,7 +230,10 @@ def _add_process(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         help="save these options as a template on the service for later jobs",
     )
     parser.add_argument(
-        "--out", metavar="DIR", help="write each result to DIR/<name>.md|.json (default: stdout)"
+        "--out",
+        metavar="DIR",
+        help="write each result to DIR/<name>.md|.json, mirroring the tree of a directory "
+        "argument (default: stdout)",
     )
     parser.add_argument(
         "--no-wait",
@@ -243,7 +256,8 @@ def _add_process(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     parser.add_argument(
         "--recursive",
         action="store_true",
-        help="for a directory, also process the files in its subdirectories",
+        help="for a directory, also process the files in its subdirectories (with --out, "
+        "their results go to the same subdirectories of DIR)",
     )
     resume = parser.add_argument_group(
         "resuming",

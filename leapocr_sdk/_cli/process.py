@@ -10,8 +10,10 @@ or loses the others.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import time
+from collections.abc import AsyncGenerator, AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
@@ -25,8 +27,18 @@ from ..errors import LeapOCRError, ValidationError
 from ..journal import Journal
 from ..types import Job, JobResult
 from .codes import EXIT_OK, exit_code_for
-from .render import render, write_output
+from .inputs import STDIN
+from .render import (
+    ResultNotWritten,
+    output_parts,
+    render,
+    shared_outputs,
+    write_output,
+)
 from .ui import Item, Reporter
+
+SETTLE_SECONDS = 10.0
+"""How long an interrupted ``process`` spends deleting its running jobs (``--delete``)."""
 
 
 @dataclass(frozen=True)
@@ -75,12 +87,16 @@ class Summary:
         }
 
 
-def expand_sources(sources: list[str], *, recursive: bool) -> list[str]:
-    """The inputs, each directory replaced by the supported documents in it (sorted)."""
-    expanded: list[str] = []
+def expand_sources(sources: list[str], *, recursive: bool) -> list[tuple[str, tuple[str, ...]]]:
+    """The inputs, each directory replaced by the supported documents in it (sorted); each
+    with where its result goes under ``--out`` (``render.output_parts``)."""
+    expanded: list[tuple[str, tuple[str, ...]]] = []
     for source in sources:
+        if source == STDIN:
+            expanded.append((source, ("stdin",)))
+            continue
         if is_url(source) or not os.path.isdir(source):
-            expanded.append(source)
+            expanded.append((source, output_parts(source)))
             continue
         found = sorted(_documents_in(Path(source), recursive=recursive))
         if not found:
@@ -89,8 +105,24 @@ def expand_sources(sources: list[str], *, recursive: bool) -> list[str]:
                 f"no documents in directory {source!r}{deeper}: "
                 f"expected {describe_file_types()} files ({', '.join(SUPPORTED_EXTENSIONS)})"
             )
-        expanded.extend(str(path) for path in found)
+        expanded.extend((str(path), output_parts(str(path), source)) for path in found)
     return expanded
+
+
+def check_outputs(inputs: list[tuple[str, tuple[str, ...]]], out_dir: Path, extension: str) -> None:
+    """Refuse inputs whose results would be written to one file (before any request)."""
+    shared = shared_outputs(inputs)
+    if not shared:
+        return
+    clashes = "; ".join(
+        f"{str(out_dir / (name + extension))!r} from " + " and ".join(map(repr, sources))
+        for name, sources in shared.items()
+    )
+    raise ValidationError(
+        f"several inputs would be written to the same file under --out: {clashes}. Rename "
+        "one, give the folder that holds them with --recursive (results then mirror its "
+        "tree), or process them with separate --out directories"
+    )
 
 
 def _documents_in(directory: Path, *, recursive: bool) -> list[Path]:
@@ -117,16 +149,26 @@ async def process_batch(
     reporter: Reporter,
     summary: Summary,
 ) -> list[int]:
-    """Process every input, ``options.concurrency`` at a time; their exit codes, in order."""
+    """Process every input, ``options.concurrency`` at a time; their exit codes, in order.
+
+    Cancelled (Ctrl-C, SIGTERM, a closed stdout: see ``signals``), it stops the batch (the
+    client deletes half-uploaded jobs), then settles the jobs still running: see
+    :func:`settle_running`.
+    """
     codes = [EXIT_OK] * len(items)
     sources = []
     for item in items:
         source = _Source(item.location or item.source)
         source.item = item
         sources.append(source)
+    running: dict[str, Item] = {}  # jobs started and not yet settled by this run
 
     def on_event(event: Any) -> None:
         item = event.source.item
+        if event.kind in ("submitted", "waiting") and event.job_id:
+            running.setdefault(event.job_id, item)
+        elif event.kind == "finished" and event.message is not None and event.job_id:
+            running.pop(event.job_id, None)  # failed: kept, and named in its error
         if event.kind == "uploading":
             reporter.uploading(item, event.sent, event.total)
         elif event.kind == "submitted":
@@ -140,31 +182,91 @@ async def process_batch(
             concurrency=options.concurrency, retry_failed=options.retry_failed, on_event=on_event
         )
         batch = client._process_many(sources, options.submit, settings, journal=journal)
-        async for done in batch:
-            item = done.source.item
-            if done.skipped:
-                summary.skipped += 1
-                reporter.skipped(item, done.job_id, done.outputs)
-                continue
-            error: LeapOCRError | OSError | None = done.error
-            if done.result is not None:
-                summary.pages += done.pages
-                summary.credits += done.credits
-                try:
-                    await finish(client, item, done.result, options, reporter, journal)
-                except (LeapOCRError, OSError) as exc:
-                    error = exc
-            if error is None:
-                summary.done += 1
-            else:
-                summary.failed += 1
-                codes[item.index] = exit_code_for(error)
-                job_id = done.job_id or getattr(error, "job_id", None)
-                reporter.failed(item, job_id, error, codes[item.index])
+        try:
+            async with _closing(batch):
+                async for done in batch:
+                    item = done.source.item
+                    if done.skipped:
+                        summary.skipped += 1
+                        reporter.skipped(item, done.job_id, done.outputs)
+                        continue
+                    error: LeapOCRError | OSError | None = done.error
+                    if done.result is not None:
+                        summary.pages += done.pages
+                        summary.credits += done.credits
+                        try:
+                            await finish(client, item, done.result, options, reporter, journal)
+                        except (LeapOCRError, OSError) as exc:
+                            error = exc
+                        running.pop(done.result.job_id, None)
+                    if error is None:
+                        summary.done += 1
+                    else:
+                        summary.failed += 1
+                        codes[item.index] = exit_code_for(error)
+                        job_id = done.job_id or getattr(error, "job_id", None)
+                        reporter.failed(item, job_id, error, codes[item.index])
+        except asyncio.CancelledError:
+            await settle_running(client, running, options, reporter, journal is not None)
+            raise
     finally:
         if journal is not None:
             journal.close()
     return codes
+
+
+@contextlib.asynccontextmanager
+async def _closing(batch: AsyncIterator[Any]) -> AsyncIterator[None]:
+    """Close the batch when the loop ends, also by cancellation (the client cleans up)."""
+    try:
+        yield
+    finally:
+        if isinstance(batch, AsyncGenerator):
+            await batch.aclose()
+
+
+async def settle_running(
+    client: AsyncLeapOCR,
+    running: dict[str, Item],
+    options: ProcessOptions,
+    reporter: Reporter,
+    journaled: bool,
+) -> None:
+    """After an interruption, what becomes of the jobs still running; each one is named.
+
+    With ``--delete`` and no journal they are deleted (at most ``SETTLE_SECONDS``); with a
+    journal they are kept for the next run of the same command, which collects them
+    without paying again; otherwise they are left, each with the command that fetches it.
+    """
+    task = asyncio.current_task()
+    stopped_twice = task is not None and task.cancelling() > 1  # cut the clean-up short
+    try:
+        if options.delete and not journaled and not stopped_twice:
+            await _delete_all(client, running, reporter)
+    finally:
+        for job_id, item in running.items():
+            if journaled:
+                then = " and delete it" if options.delete else ""
+                message = f"kept: run the same command again to collect its result{then}"
+            elif options.delete:
+                message = "could not be deleted: delete it with `leapocr delete JOB_ID`"
+            else:
+                message = "left running: fetch its result later with `leapocr result JOB_ID`"
+            reporter.kept(item, job_id, message.replace("JOB_ID", job_id))
+
+
+async def _delete_all(client: AsyncLeapOCR, running: dict[str, Item], reporter: Reporter) -> None:
+    """Delete the jobs in ``running`` together; those deleted leave it."""
+
+    async def delete(job_id: str, item: Item) -> None:
+        with contextlib.suppress(LeapOCRError):  # it stays in ``running``: named
+            await client.delete_job(job_id)
+            del running[job_id]
+            reporter.deleted(item, job_id)
+
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(SETTLE_SECONDS):
+            await asyncio.gather(*(delete(job_id, item) for job_id, item in list(running.items())))
 
 
 async def finish(
@@ -175,8 +277,19 @@ async def finish(
     reporter: Reporter,
     journal: Journal | None,
 ) -> None:
-    """Save a result (noting the file in the journal), then delete its job if asked."""
-    output = save(item, result, options.out_dir, reporter)
+    """Save a result (noting the file in the journal), then delete its job if asked.
+
+    A result that cannot be written is that input's failure (``ResultNotWritten``): its
+    job is kept, and the journal keeps the source ``submitted`` (not ``done``), so the
+    next run of the same command fetches the result again without paying for it again.
+    """
+    try:
+        output = save(item, result, options.out_dir, reporter)
+    except ResultNotWritten as exc:
+        if journal is not None:
+            exc.hint = "its job is kept: run the same command again to write it"
+            journal.not_saved(result.job_id, str(exc))
+        raise
     if journal is not None and output is not None:
         journal.set_outputs(result.job_id, [str(output.resolve())])
     if options.delete:
@@ -218,6 +331,8 @@ async def submit(
 def save(item: Item, result: JobResult, out_dir: Path | None, reporter: Reporter) -> Path | None:
     """Write the result to ``out_dir`` (or hand it to the reporter for stdout)."""
     rendered = render(result)
-    output = write_output(out_dir, item.stem, rendered) if out_dir is not None else None
+    output = (
+        write_output(out_dir, item.output, rendered, result.job_id) if out_dir is not None else None
+    )
     reporter.done(item, result, rendered, output)
     return output

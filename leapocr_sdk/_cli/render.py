@@ -23,7 +23,7 @@ from .._sources import is_url
 from ..types import JobResult, OutputFormat
 
 PAGE_MARKER = "<!-- page {number} -->"
-_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+_REFUSED = re.compile(r'[\x00-\x1f<>:"/\\|?*]' if os.name == "nt" else r"[\x00/]")
 
 
 @dataclass(frozen=True)
@@ -82,40 +82,104 @@ def _json_text(value: Any) -> str:
 
 
 def source_stem(source: str) -> str:
-    """A safe file stem for an input: the file name without its extension."""
+    """An input's file name without its extension (kept as it is, see ``safe_name``)."""
     if is_url(source):
         name = posixpath.basename(unquote(urlsplit(source).path))
     else:
         name = Path(source).name
-    stem = Path(name).stem if "." in name.strip(".") else name
-    stem = _UNSAFE.sub("_", stem).strip("._")
-    return stem or "document"
+    return safe_name(Path(name).stem if "." in name.strip(".") else name)
 
 
-def unique_stems(sources: list[str]) -> list[str]:
-    """One stem per input, ``-2``, ``-3``... added where two inputs share a name."""
-    taken: set[str] = set()
-    stems = []
-    for source in sources:
-        base = stem = source_stem(source)
-        count = 1
-        while stem.lower() in taken:  # case-insensitive file systems
-            count += 1
-            stem = f"{base}-{count}"
-        taken.add(stem.lower())
-        stems.append(stem)
-    return stems
+def safe_name(name: str) -> str:
+    """``name`` with only what the file system refuses in a file name replaced by ``_``.
+
+    That is ``/`` and NUL (and, on Windows, ``<>:"\\|?*``, control characters and
+    trailing dots or spaces); an empty name, ``.`` or ``..`` becomes ``document``.
+    """
+    name = _REFUSED.sub("_", name)
+    if os.name == "nt":
+        name = name.rstrip(". ")
+    return name if name not in ("", ".", "..") else "document"
 
 
-def write_output(directory: Path, stem: str, rendered: Rendered) -> Path:
-    """Write ``rendered`` to ``directory/stem.ext`` atomically; returns the path."""
-    directory.mkdir(parents=True, exist_ok=True)
-    path = directory / f"{stem}{rendered.extension}"
-    fd, temp = tempfile.mkstemp(prefix=f".{stem}.", suffix=".tmp", dir=directory)
+def output_parts(source: str, root: str | None = None) -> tuple[str, ...]:
+    """Where an input's result goes under ``--out``: path parts, the last one without its
+    extension.
+
+    A file found in a directory argument ``root`` keeps its place in the tree
+    (``root/sub/a.pdf``: ``("sub", "a")``); any other input is named by its file name
+    (``x/report.pdf`` and ``https://host/report.pdf``: ``("report",)``).
+    """
+    if root is None:
+        return (source_stem(source),)
+    relative = Path(source).relative_to(root)
+    return (*relative.parent.parts, source_stem(relative.name))
+
+
+def shared_outputs(outputs: list[tuple[str, tuple[str, ...]]]) -> dict[str, list[str]]:
+    """The outputs that several inputs would be written to: output -> its inputs.
+
+    ``outputs`` holds (input, output parts) pairs. Names are compared ignoring case (as
+    macOS and Windows file systems do), so a run is refused or accepted alike everywhere.
+    """
+    claims: dict[tuple[str, ...], list[tuple[str, tuple[str, ...]]]] = {}
+    for source, parts in outputs:
+        claims.setdefault(tuple(part.casefold() for part in parts), []).append((source, parts))
+    return {
+        "/".join(claimants[0][1]): [source for source, _ in claimants]
+        for claimants in claims.values()
+        if len(claimants) > 1
+    }
+
+
+class ResultNotWritten(OSError):
+    """A result could not be written to its file (a full disk, a permission, a name taken).
+
+    Its job is kept (``--delete`` does not delete it) and a journal does not count it as
+    done, so the result can still be fetched without paying again.
+    """
+
+    def __init__(self, path: Path, cause: OSError, job_id: str) -> None:
+        super().__init__(cause.errno, cause.strerror)
+        self.path = path
+        self.job_id = job_id
+        self.reason = cause.strerror or str(cause)
+        self.hint = f"fetch it later with `leapocr result {job_id} --out DIR`"
+
+    def __str__(self) -> str:
+        return (
+            f"cannot write the result of job {self.job_id} to {str(self.path)!r}: "
+            f"{self.reason}; {self.hint}"
+        )
+
+
+def write_output(directory: Path, name: tuple[str, ...], rendered: Rendered, job_id: str) -> Path:
+    """Write ``rendered`` to ``directory/<name>.ext`` completely, or not at all; its path.
+
+    ``name`` is the output's path parts under ``directory`` (``output_parts``); missing
+    folders are created.
+
+    The text goes to a temporary file in the same directory, is flushed to the disk, then
+    renamed over the final name, so the file is never seen half-written.
+
+    Raises:
+        ResultNotWritten: the directory or the file could not be written.
+    """
+    path = directory.joinpath(*name[:-1], name[-1] + rendered.extension)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise ResultNotWritten(path, exc, job_id) from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(rendered.text)
+            handle.flush()
+            os.fsync(handle.fileno())
         os.replace(temp, path)
+    except OSError as exc:
+        Path(temp).unlink(missing_ok=True)
+        raise ResultNotWritten(path, exc, job_id) from None
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise

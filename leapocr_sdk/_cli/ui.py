@@ -18,6 +18,7 @@ import to every command and ~1.2 ms per redraw against ~15 us here, for the same
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import threading
 import time
@@ -29,6 +30,7 @@ from ..errors import LeapOCRError
 from ..types import JobResult, JobStatus, JobStatusInfo
 from .messages import cli_message
 from .render import Rendered, result_format
+from .signals import BROKEN_PIPE, Stopper
 
 
 class Console:
@@ -37,6 +39,9 @@ class Console:
     ``json_mode``: events are JSON lines (on stderr, or on stdout with ``--json``).
     ``records_json``: records on stdout are JSON lines (stdout is not a terminal).
     ``events_on_stdout``: ``--json``, the old single-stream form.
+
+    A stream whose reader went away (``leapocr process ... | head``) stops the command
+    through ``stopper`` (see ``signals``); what is written to it afterwards is dropped.
     """
 
     def __init__(
@@ -48,6 +53,7 @@ class Console:
         live: bool,
         records_json: bool | None = None,
         events_on_stdout: bool = False,
+        stopper: Stopper | None = None,
     ) -> None:
         self.stdout = stdout
         self.stderr = stderr
@@ -57,6 +63,8 @@ class Console:
         self.live = live and not json_mode
         self.lock = threading.RLock()
         self.symbols = _symbols(stderr)
+        self.stopper = stopper if stopper is not None else Stopper()
+        self._closed: set[int] = set()  # id() of the streams found closed
 
     def event(self, kind: str, /, **fields: Any) -> None:
         """One JSON event on one line of stderr (stdout with ``--json``), None fields left out."""
@@ -69,21 +77,41 @@ class Console:
     def _json_line(self, stream: TextIO, kind: str, fields: dict[str, Any]) -> None:
         record = {"event": kind, **{k: v for k, v in fields.items() if v is not None}}
         line = json.dumps(record, ensure_ascii=False, default=str)
-        with self.lock:
-            stream.write(line + "\n")
-            stream.flush()
+        self._write(stream, line + "\n")
 
     def message(self, text: str) -> None:
         """A line for a person, on stderr."""
-        with self.lock:
-            self.stderr.write(text + "\n")
-            self.stderr.flush()
+        self._write(self.stderr, text + "\n")
 
     def output(self, text: str) -> None:
         """Result text on stdout, as is."""
+        self._write(self.stdout, text)
+
+    def _write(self, stream: TextIO, text: str) -> None:
         with self.lock:
-            self.stdout.write(text)
-            self.stdout.flush()
+            if id(stream) in self._closed:
+                return
+            try:
+                stream.write(text)
+                stream.flush()
+            except BrokenPipeError:
+                self._closed.add(id(stream))
+                _discard_output(stream)
+                self.stopper.stop(BROKEN_PIPE)
+
+
+def _discard_output(stream: TextIO) -> None:
+    """Point a closed pipe's descriptor at the null device, so that what is still
+    buffered for it (flushed again at exit) goes nowhere instead of raising."""
+    try:
+        fd = stream.fileno()
+    except (OSError, ValueError):  # not a real file (a test's capture)
+        return
+    null = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(null, fd)
+    finally:
+        os.close(null)
 
 
 @dataclass(frozen=True)
@@ -112,11 +140,14 @@ def _symbols(stream: TextIO) -> Symbols:
 
 @dataclass(frozen=True)
 class Item:
-    """One input of ``process``: its position, what was given, and its output stem."""
+    """One input of ``process``: its position, what was given, and where its result goes.
+
+    ``output``: the result's path parts under ``--out``, the last without its extension.
+    """
 
     index: int
     source: str
-    stem: str
+    output: tuple[str, ...]
     label: str
     location: str | None = None  # what is submitted, when not ``source`` (stdin's copy)
 
@@ -132,6 +163,7 @@ class Reporter(Protocol):
     ) -> None: ...
     def deleted(self, item: Item, job_id: str) -> None: ...
     def skipped(self, item: Item, job_id: str | None, outputs: tuple[str, ...]) -> None: ...
+    def kept(self, item: Item, job_id: str, message: str) -> None: ...
     def failed(
         self, item: Item, job_id: str | None, error: LeapOCRError | OSError, code: int
     ) -> None: ...
@@ -208,6 +240,9 @@ class JsonReporter:
         self._console.event(
             "skipped", source=item.source, job_id=job_id, outputs=list(outputs) or None
         )
+
+    def kept(self, item: Item, job_id: str, message: str) -> None:
+        self._console.event("kept", source=item.source, job_id=job_id, message=message)
 
     def failed(
         self, item: Item, job_id: str | None, error: LeapOCRError | OSError, code: int
@@ -316,6 +351,12 @@ class HumanReporter:
             parts += [f" {self._symbols.arrow} ", ", ".join(outputs)]
         with self._console.lock:
             self._finish(item, parts)
+
+    def kept(self, item: Item, job_id: str, message: str) -> None:
+        with self._console.lock:  # in full: it names the job and what to do
+            self._finish(
+                item, [f"{self._symbols.dot} ", item.label, f"  job {job_id} {message}"], cut=False
+            )
 
     def failed(
         self, item: Item, job_id: str | None, error: LeapOCRError | OSError, code: int

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -11,6 +12,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
+from leapocr_sdk._cli.render import source_stem
 from leapocr_sdk.testing import LeapOCREmulator, make_pdf
 from tests.cli.conftest import FAST, Run, cli_command, cli_env
 
@@ -107,10 +111,12 @@ def test_directories_mean_their_supported_files(
         str(Path("in") / "doc01.pdf"),
         str(Path("in") / "sub" / "doc00.pdf"),
     ]
-    assert sorted(p.name for p in (tmp_path / "deep").glob("*.md")) == [
-        "doc00-2.md",
+    assert sorted(
+        p.relative_to(tmp_path / "deep").as_posix() for p in outputs(tmp_path / "deep")
+    ) == [
         "doc00.md",
         "doc01.md",
+        "sub/doc00.md",
     ]
     (tmp_path / "empty").mkdir()
     empty = run_cli("process", "empty", *FAST)
@@ -152,3 +158,123 @@ def test_journal_options(tmp_path: Path, run_cli: Callable[..., Run], emu: LeapO
     again = run_cli("process", "doc00.pdf", "--journal", "state/j.sqlite", *FAST)
     assert [e["event"] for e in again.events] == ["skipped"]
     assert emu.count("initiate") == 3
+
+
+def test_a_result_that_cannot_be_written_is_kept_for_the_next_run(
+    tmp_path: Path, run_cli: Callable[..., Run], emu: LeapOCREmulator
+) -> None:
+    write_documents(tmp_path, 2)
+    # out/doc01.md is taken by a directory: renaming a file over it fails, even for root.
+    (tmp_path / "out" / "doc01.md").mkdir(parents=True)
+    (tmp_path / "out" / "doc01.md" / "keep").write_text("x")
+    command = ["process", "doc00.pdf", "doc01.pdf", "--out", "out", "--delete", *FAST]
+    first = run_cli(*command)
+    assert first.code == 2  # a local file that could not be written (see --help)
+    [error] = first.of("error")
+    assert error["source"] == "doc01.pdf"
+    assert str(Path("out") / "doc01.md") in error["message"]
+    assert "run the same command again" in error["message"]
+    job_id = error["job_id"]
+    assert emu.get_job(job_id).deleted_at is None  # its result is still to be had
+    assert {p.name for p in (tmp_path / "out").iterdir()} <= {
+        "doc00.md",
+        "doc01.md",
+        JOURNAL,
+        JOURNAL + "-wal",
+        JOURNAL + "-shm",
+    }  # no temporary file left behind
+    with sqlite3.connect(tmp_path / "out" / JOURNAL) as db:
+        states = dict(db.execute("SELECT job_id, state FROM sources").fetchall())
+    assert states[job_id] == "submitted"  # not done: nothing was written
+
+    shutil.rmtree(tmp_path / "out" / "doc01.md")
+    second = run_cli(*command)
+    assert second.code == 0, second.stderr
+    assert [e["source"] for e in second.of("skipped")] == ["doc00.pdf"]
+    [done] = second.of("done")
+    assert done["source"] == "doc01.pdf" and done["job_id"] == job_id  # collected, not redone
+    assert emu.count("initiate") == len(emu.jobs) == 2
+    text = (tmp_path / "out" / "doc01.md").read_text(encoding="utf-8")
+    assert text == "<!-- page 1 -->\ndocument 1\n"
+    assert all(job.deleted_at is not None for job in emu.jobs.values())
+
+
+def outputs(directory: Path) -> list[Path]:
+    """The result files under ``directory`` (not the journal)."""
+    return [p for p in directory.rglob("*") if p.is_file() and not p.name.startswith(".")]
+
+
+def test_recursive_out_mirrors_the_input_tree_whatever_the_argument_order(
+    tmp_path: Path, run_cli: Callable[..., Run], pdf: Callable[..., Path], emu: LeapOCREmulator
+) -> None:
+    tree = {
+        "left/a.pdf": "left a",
+        "left/sub/a.pdf": "left sub a",
+        "left/sub/deeper/scan 0 (copy).pdf": "a name kept as it is",
+        "right/b.pdf": "right b",
+        "right/sub/c.pdf": "right sub c",
+    }
+    for name, text in tree.items():
+        pdf(name, [text])
+    pdf("single/report 2026.pdf", ["a file argument"])
+    expected = {
+        "a.md": "left a",
+        "sub/a.md": "left sub a",
+        "sub/deeper/scan 0 (copy).md": "a name kept as it is",
+        "b.md": "right b",
+        "sub/c.md": "right sub c",
+        "report 2026.md": "a file argument",
+    }
+    for out, order in (("one", ["left", "right"]), ("two", ["right", "left"])):
+        run = run_cli(
+            "process", *order, "single/report 2026.pdf", "--recursive", "--out", out, *FAST
+        )
+        assert run.code == 0, run.stderr
+        written = {
+            p.relative_to(tmp_path / out).as_posix(): p.read_text(encoding="utf-8")
+            for p in outputs(tmp_path / out)
+        }
+        assert written == {name: f"<!-- page 1 -->\n{text}\n" for name, text in expected.items()}
+        done = {e["source"]: e["output"] for e in run.of("done")}
+        assert done[str(Path("left") / "sub" / "a.pdf")] == str(Path(out) / "sub" / "a.md")
+    assert emu.count("initiate") == 12
+
+
+def test_inputs_that_would_share_an_output_are_refused_before_any_request(
+    tmp_path: Path, run_cli: Callable[..., Run], pdf: Callable[..., Path], emu: LeapOCREmulator
+) -> None:
+    pdf("a/report.pdf", ["first"])
+    pdf("b/report.pdf", ["second"])
+    pdf("c/sub/report.pdf", ["third"])
+    pdf("c/Report.pdf", ["fourth"])
+    run = run_cli("process", "a/report.pdf", "b/report.pdf", "--out", "out", *FAST)
+    assert run.code == 2
+    [error] = run.of("error")
+    message = error["message"]
+    assert str(Path("out") / "report.md") in message
+    assert "a/report.pdf" in message and "b/report.pdf" in message
+    # Mirrored trees meet too: c/sub/report.pdf -> out/sub/report.md, but c/Report.pdf
+    # and a/report.pdf both want out/report.md (names differing only in case collide on
+    # macOS and Windows file systems, so they are refused everywhere).
+    tree = run_cli("process", "c", "a/report.pdf", "--recursive", "--out", "out", *FAST)
+    assert tree.code == 2
+    assert "Report.pdf" in tree.of("error")[0]["message"]
+    assert emu.requests == [] and not (tmp_path / "out").exists()
+    # Without --out (results on stdout) the same inputs are fine.
+    assert run_cli("process", "a/report.pdf", "b/report.pdf", *FAST).code == 0
+
+
+@pytest.mark.parametrize(
+    ("source", "stem"),
+    [
+        ("scans/scan 0 (copy).pdf", "scan 0 (copy)"),
+        ("archive.tar.pdf", "archive.tar"),
+        ("https://host/files/r%C3%A9sum%C3%A9%20final.pdf?x=1", "résumé final"),
+        ("https://host/files/a%00b.pdf", "a_b"),  # NUL: refused by every file system
+        ("https://host/files/a%2Fb.pdf", "b"),  # an encoded slash still ends a path
+        ("https://host/files/..", "document"),
+        ("https://host/", "document"),
+    ],
+)
+def test_output_names_keep_what_the_file_system_accepts(source: str, stem: str) -> None:
+    assert source_stem(source) == stem

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 from leapocr_sdk._contract import MODEL_CATALOGUE
@@ -83,3 +84,35 @@ def test_models_as_a_table(run_cli: Callable[..., Run]) -> None:
     lines = human.stdout.splitlines()
     assert lines[0].split()[:3] == ["MODEL", "NAME", "CREDITS/PAGE"]
     assert any(line.startswith("pro-v1") and " 3 " in line for line in lines)
+
+
+def test_status_of_a_deleted_job_says_deleted(
+    run_cli: Callable[..., Run],
+    pdf: Callable[..., Path],
+    emulator_factory: Callable[..., LeapOCREmulator],
+) -> None:
+    slow = emulator_factory(processing_seconds=30)
+    pdf()
+    submitted = run_cli("process", "invoice.pdf", "--no-wait", emu=slow)
+    job_id = str(submitted.events[0]["job_id"])
+    assert run_cli("delete", job_id, emu=slow).code == 0  # deleted while processing
+    deleted_at = slow.get_job(job_id).deleted_at
+    assert deleted_at is not None
+
+    status = run_cli("status", job_id, emu=slow)
+    assert status.code == 4  # the job is gone: as `result` and `wait` say
+    [record] = status.events
+    assert record["event"] == "status" and record["job_id"] == job_id
+    assert record["status"] == "deleted"
+    assert record["deleted_at"].startswith(
+        datetime.fromtimestamp(deleted_at, UTC).strftime("%Y-%m-%dT%H:%M")
+    )
+
+    human = run_cli("--human", "status", job_id, env={"COLUMNS": "200"}, emu=slow)
+    assert human.code == 4
+    line = human.stdout.strip()
+    assert line.startswith(f"{job_id}  deleted") and "processing" not in line
+
+    result = run_cli("result", job_id, emu=slow)
+    assert result.code == 4
+    assert result.of("error")[0]["error"] == "JobDeletedError"

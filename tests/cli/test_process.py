@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import os
@@ -15,6 +16,7 @@ from pathlib import Path
 import pytest
 from pytest_httpserver import HTTPServer
 
+from leapocr_sdk._contract import MAX_FILE_SIZE
 from leapocr_sdk.testing import LeapOCREmulator, make_pdf
 from tests.cli.conftest import FAST, PAGES, Run, cli_command, cli_env
 
@@ -267,17 +269,6 @@ def test_cheap_checks_come_before_any_request(
     assert emu.requests == []
 
 
-def test_same_names_get_distinct_outputs(
-    run_cli: Callable[..., Run], pdf: Callable[..., Path], tmp_path: Path
-) -> None:
-    pdf("a/report.pdf", ["first"])
-    pdf("b/report.pdf", ["second"])
-    run = run_cli("process", "a/report.pdf", "b/report.pdf", "--out", "out", *FAST)
-    assert run.code == 0
-    assert (tmp_path / "out" / "report.md").read_text(encoding="utf-8").endswith("first\n")
-    assert (tmp_path / "out" / "report-2.md").read_text(encoding="utf-8").endswith("second\n")
-
-
 def test_concurrency_is_bounded(
     run_cli: Callable[..., Run],
     pdf: Callable[..., Path],
@@ -429,3 +420,42 @@ def _read(fd: int) -> bytes:
         return os.read(fd, 65536)
     except OSError:  # EIO once the child has closed the terminal
         return b""
+
+
+def test_stdin_is_refused_at_the_size_limit_while_reading(
+    emu: LeapOCREmulator, tmp_path: Path
+) -> None:
+    # A stream that goes on past 1 GiB: the command stops reading at the limit.
+    spool = tmp_path / "spool"
+    spool.mkdir()
+    child = subprocess.Popen(
+        cli_command("process", "-", *FAST),
+        cwd=tmp_path,
+        env=cli_env(emu, TMPDIR=str(spool)),
+        stdin=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    assert child.stdin is not None and child.stderr is not None
+    chunk = bytes(1 << 20)
+    offered = MAX_FILE_SIZE + (256 << 20)
+    sent = 0
+    try:
+        child.stdin.write(make_pdf(["header"]))
+        while sent < offered:
+            child.stdin.write(chunk)
+            sent += len(chunk)
+    except BrokenPipeError:
+        pass  # the command stopped reading: what a bounded reader does
+    finally:
+        with contextlib.suppress(BrokenPipeError):
+            child.stdin.close()
+        stderr = child.stderr.read()
+        child.wait(timeout=120)
+    assert sent < offered, "the command read past the limit"
+    assert child.returncode == 2, stderr
+    [error] = [json.loads(line) for line in stderr.decode().splitlines()]
+    assert error["event"] == "error" and error["error"] == "ValidationError"
+    assert f"at most {MAX_FILE_SIZE} bytes" in error["message"]
+    assert emu.requests == []
+    assert list(spool.iterdir()) == []  # its copy of stdin is gone

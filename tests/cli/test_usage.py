@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import signal
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from leapocr_sdk import cli
+from leapocr_sdk._cli.signals import Interrupted
 from leapocr_sdk._contract import MODEL_CATALOGUE
 from leapocr_sdk.testing import LeapOCREmulator
 from tests.cli.conftest import FAST, Run
@@ -21,6 +23,13 @@ def test_exit_codes_are_named_constants() -> None:
         4,
         130,
     )
+    # A stop is 128 + its signal, as a shell reports it.
+    for signum, code in (
+        (signal.SIGINT, cli.EXIT_INTERRUPTED),
+        (signal.SIGPIPE, cli.EXIT_BROKEN_PIPE),
+        (signal.SIGTERM, cli.EXIT_TERMINATED),
+    ):
+        assert Interrupted(signum).exit_code == code
 
 
 def test_help_documents_exit_codes_and_output(main_in_process: Callable[..., Run]) -> None:

@@ -74,6 +74,8 @@ NEEDED = {  # valid values of the required arguments
     "process_many": ([GOOD_URL],),
     "as_completed": ([JOB],),
     "wait_many": ([JOB],),
+    "request": ("GET", "/ocr/models"),
+    "with_options": (),
 }
 
 
@@ -152,6 +154,16 @@ CONSTRUCTOR = [
     ctor("upload_concurrency-string", r"upload_concurrency must be", upload_concurrency="4"),
     ctor("http_client-wrong-type", r"http_client must be an httpx\.", http_client="client"),
     ctor("http_client-other-flavour", r"http_client must be an httpx\.", http_client=F("other")),
+    ctor(
+        "upload_http_client-wrong-type",
+        r"upload_http_client must be an httpx\.",
+        upload_http_client="client",
+    ),
+    ctor(
+        "upload_http_client-other-flavour",
+        r"upload_http_client must be an httpx\.",
+        upload_http_client=F("other"),
+    ),
     ctor("sleep-not-callable", "sleep must be a callable", sleep=5),
     ctor("clock-not-callable", "clock must be a callable", clock="now"),
     ctor("rng-wrong-type", r"rng must be a random\.Random", rng=42),
@@ -406,6 +418,43 @@ OTHERS = [
     *job_id_cases("delete_job"),
     call("list_models", "unexpected-argument", "positional argument", "pro-v1", _error=TypeError),
     call("health", "unexpected-argument", "positional argument", "now", _error=TypeError),
+    call("request", "method-unknown", "method must be one of", "BREW", "/ocr/models"),
+    call("request", "method-none", "method must be one of", None, "/ocr/models"),
+    call("request", "path-absolute", "not relative to the API", "GET", "https://x.example/a"),
+    call("request", "path-host", "not relative to the API", "GET", "//x.example/a"),
+    call("request", "path-dot-dot", r"'\.\.'", "GET", "/ocr/../../a"),
+    call("request", "path-query", r"pass a query as params=", "GET", "/ocr/models?a=1"),
+    call("request", "path-none", "path must be a non-empty string", "GET", None),
+    call("request", "params-list", "params must be a mapping", params=[("a", "b")]),
+    call("request", "json-not-json", "json is not JSON-ready data", json={"a": {1, 2}}),
+    call(
+        "with_options",
+        "timeout-zero",
+        TIMEOUT_HINT,
+        timeout=0,
+        _error=ConfigurationError,
+    ),
+    call(
+        "with_options",
+        "max_retries-negative",
+        "max_retries must be an integer >= 0",
+        max_retries=-1,
+        _error=ConfigurationError,
+    ),
+    call(
+        "with_options",
+        "upload_concurrency-zero",
+        "upload_concurrency must be an integer >= 1",
+        upload_concurrency=0,
+        _error=ConfigurationError,
+    ),
+    call(
+        "with_options",
+        "unexpected-keyword",
+        "unexpected keyword argument",
+        base_url="https://x.example/api/v1",
+        _error=TypeError,
+    ),
 ]
 PROCESS = [
     call("process", "source-missing", "missing 1 required", OMIT, _error=TypeError),

@@ -28,7 +28,7 @@ from pathlib import Path
 from .. import cli
 from .._client import LeapOCR
 from ..errors import ConfigurationError
-from .emulator import LeapOCREmulator
+from ..testing import LeapOCREmulator  # the testing extra: checked before this import
 
 SAMPLE_NAME = "sample-invoice.pdf"
 DEMO_KEY = "demo-key"
@@ -50,7 +50,7 @@ INVOICE_SCHEMA = {
 
 def sample_bytes() -> bytes:
     """The bundled 3-page sample invoice (a PDF with embedded text)."""
-    return resources.files(__package__).joinpath("data", SAMPLE_NAME).read_bytes()
+    return resources.files("leapocr_sdk.testing").joinpath("data", SAMPLE_NAME).read_bytes()
 
 
 class _Style:
