@@ -987,10 +987,15 @@ class LeapOCR(_ClientBase):
         return [items[job_id] for job_id in ids]
 
     def close(self) -> None:
-        """Close the connections this client opened (not a caller's own http_client)."""
+        """Close the connections this client opened (not a caller's own http_client).
+
+        Calls still running in other threads end at once with ``ConfigurationError``
+        (a batch among them cleans up first, see ``process_many``).
+        """
         if self._closed:
             return
         self._closed = True
+        self._runner.close()
         if self._owns_http:
             self._http.close()
         if self._upload_http is not None:
@@ -1548,10 +1553,12 @@ class AsyncLeapOCR(_ClientBase):
         return self._items(plan, opened)
 
     async def _items(self, plan: Plan[None], journal: Journal | None) -> AsyncIterator[BatchItem]:
+        items = self._runner.iterate(plan)  # an async generator: closed explicitly
         try:
-            async for item in self._runner.iterate(plan):
+            async for item in items:
                 yield item
         finally:
+            await items.aclose()  # a caller who stops: the batch cleans up first
             if journal is not None:
                 journal.close()
 
@@ -1623,10 +1630,15 @@ class AsyncLeapOCR(_ClientBase):
         return [items[job_id] for job_id in ids]
 
     async def aclose(self) -> None:
-        """Close the connections this client opened (not a caller's own http_client)."""
+        """Close the connections this client opened (not a caller's own http_client).
+
+        Calls still running in other threads end at once with ``ConfigurationError``
+        (a batch among them cleans up first, see ``process_many``).
+        """
         if self._closed:
             return
         self._closed = True
+        self._runner.close()
         if self._owns_http:
             await self._http.aclose()
         if self._upload_http is not None:
