@@ -30,7 +30,17 @@ from . import _constants as C
 from . import _requests as requests
 from ._parsing import Reply, parse_job, retry_after_seconds
 from ._plans import Context, _completed_job, call_api, discard_job
-from ._steps import Call, Emit, FlowGroup, NextFinished, Parallel, Plan, Sleep, StopGroup
+from ._steps import (
+    Call,
+    Emit,
+    Finished,
+    FlowGroup,
+    NextFinished,
+    Parallel,
+    Plan,
+    Sleep,
+    StopGroup,
+)
 from .errors import (
     APIConnectionError,
     ConflictError,
@@ -404,8 +414,10 @@ def process_many(
         if saved and flows.delete and item.job_id and not member.deleted:
             follow_ups.append(deleting(member, item.job_id))
 
+    handling: Finished | None = None  # a sub-flow's end being recorded (not emitted yet)
     try:
         while True:
+            handling = None
             if journal is not None and ctx.clock() - renewed >= C.JOURNAL_LEASE_RENEW:
                 journal.renew()
                 renewed = ctx.clock()
@@ -454,6 +466,7 @@ def process_many(
             finished = yield NextFinished(group, tuple(start), timeout)
             if finished is None:
                 continue
+            handling = finished
             (phase, member), value, error = finished
             if phase == "deleted":
                 continue  # a failed delete is logged (the result is saved)
@@ -472,6 +485,7 @@ def process_many(
                 if item is None:
                     continue  # its job is gone with its result unsaved: submitted again
                 spent += item.credits
+            handling = None
             yield from emit(member, item)
     except BaseException as stop:
         handed = list(group.running.values())
@@ -484,6 +498,7 @@ def process_many(
             ctx,
             stop,
             group,
+            [] if handling is None else [handling],
             [tag for tag, _ in not_started],
             emitted,
             flows.delete,
@@ -516,6 +531,7 @@ def _submit_plan(ctx: Context, member: _Member, submit: Plan[Job]) -> Plan[Job]:
         member.issued, member.completing = None, False
     if member.stale is not None:
         yield from discard_job(ctx, member.stale)
+    member.deleted = False  # what was deleted is the earlier run's job, not this one's
     return (yield from submit)
 
 
@@ -530,6 +546,7 @@ def _stop(
     ctx: Context,
     stop: BaseException,
     group: FlowGroup,
+    ended: list[Finished],
     not_started: list[Any],
     emitted: _Member | None,
     delete: bool,
@@ -545,6 +562,7 @@ def _stop(
     notes, in a ``stopped`` event and in the journal.
     """
     stopped, abandoned = yield StopGroup(group, C.BATCH_STOP_WAIT)
+    stopped = [*ended, *stopped]  # ``ended``: a sub-flow that ended as the batch stopped
     usable = journal is not None and not isinstance(stop, JournalError)
     to_delete: list[tuple[_Member, str]] = []
     kept: list[tuple[_Member, str]] = []
