@@ -10,7 +10,12 @@ Job creations are paced by a ``Throttle``: at most ``submit_rate`` per second, a
 the spacing between submissions, which shrinks again with each success).
 
 With a journal (``journal.Journal``), each source's state is written as it changes, so a
-batch run again after a crash never submits (and pays for) a document twice.
+batch run again after a crash, or alongside another run, never submits (and pays for) a
+document twice; each source is claimed (a lease) before its job is created.
+
+Stopped early, the plan is handed the stop (never closed over): see ``process_many``
+and ``_stop``. With a journal a job is deleted (``delete``) only once its result was
+handed out and recorded.
 """
 
 from __future__ import annotations

@@ -877,6 +877,14 @@ class LeapOCR(_ClientBase):
         ``journal`` the batch is resumable: run it again after a crash and finished
         sources are skipped, submitted ones waited on, failed ones resubmitted only with
         ``retry_failed=True``; an item counts as done once your loop takes the next one.
+        Overlapping runs on one journal never submit a document twice (a source another
+        run holds is skipped, ``held_by`` says who).
+
+        Stopped early (``break``, an exception in the loop, Ctrl-C, a cancelled task, a
+        closed client), the batch deletes every half-uploaded job and, with ``delete``
+        and no journal, every job it started (with a journal they are kept for the next
+        run), names in a warning every job it leaves, then re-raises: within about
+        ``BATCH_STOP_WAIT + CLEANUP_TIMEOUT`` (11) seconds.
 
         Args:
             sources: an iterable of paths, URLs, ``bytes`` or binary file objects.
@@ -899,6 +907,7 @@ class LeapOCR(_ClientBase):
         Raises:
             ValidationError: a bad argument or option (before any request); errors of
                 single documents are items, not raised.
+            JournalError: the journal cannot be used (the batch is cleaned up first).
 
         Example:
             ```python
@@ -1517,6 +1526,14 @@ class AsyncLeapOCR(_ClientBase):
         ``journal`` the batch is resumable: run it again after a crash and finished
         sources are skipped, submitted ones waited on, failed ones resubmitted only with
         ``retry_failed=True``; an item counts as done once your loop takes the next one.
+        Overlapping runs on one journal never submit a document twice (a source another
+        run holds is skipped, ``held_by`` says who).
+
+        Stopped early (``break``, an exception in the loop, Ctrl-C, a cancelled task, a
+        closed client), the batch deletes every half-uploaded job and, with ``delete``
+        and no journal, every job it started (with a journal they are kept for the next
+        run), names in a warning every job it leaves, then re-raises: within about
+        ``BATCH_STOP_WAIT + CLEANUP_TIMEOUT`` (11) seconds.
 
         Args:
             sources: an iterable of paths, URLs, ``bytes`` or binary file objects.
@@ -1539,6 +1556,7 @@ class AsyncLeapOCR(_ClientBase):
         Raises:
             ValidationError: a bad argument or option (before any request); errors of
                 single documents are items, not raised.
+            JournalError: the journal cannot be used (the batch is cleaned up first).
 
         Example:
             ```python
