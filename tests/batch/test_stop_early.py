@@ -298,3 +298,42 @@ def test_events_name_the_jobs_kept(emu: LeapOCREmulator, client: Any) -> None:
     stopped = [event for event in events if event.kind == "stopped"]
     assert {event.job_id for event in stopped} == set(left(emu))
     assert all(event.message for event in stopped)
+
+
+def test_jobs_that_could_not_be_deleted_are_named(
+    leapocr_emulator_factory: Any, make_client: Any
+) -> None:
+    emu = leapocr_emulator_factory(processing_seconds=0.3)
+    client = make_client(api_key=emu.api_key, base_url=emu.base_url, real_sleep=True)
+    emu.faults.slow("upload_part", 3.0, count=2)  # two half-uploaded when it stops
+    batch = client.process_many(documents(4), concurrency=4, delete=True, **FAST)
+    assert next(batch).ok
+    emu.faults.fail("delete", 503, count=100)  # the service refuses every delete now
+    with pytest.warns(UserWarning, match="could not be deleted") as caught:
+        batch.close()
+    still = left(emu)
+    assert len(still) >= 2  # the half-uploaded ones at least
+    assert all(job_id in str(caught[0].message) for job_id in still)
+    assert "delete_job" in str(caught[0].message)
+
+
+def test_a_result_that_could_not_be_saved_is_fetched_again(
+    emu: LeapOCREmulator, client: Any, tmp_path: Path
+) -> None:
+    paths = []
+    for n in range(3):
+        paths.append(tmp_path / f"doc{n}.pdf")
+        paths[-1].write_bytes(make_pdf([f"document {n}"]))
+    with Journal(tmp_path / "batch.sqlite") as journal:
+        unsaved = None
+        for item in client.process_many(paths, delete=True, journal=journal, **FAST):
+            if unsaved is None:  # writing its output failed (a full disk, say)
+                unsaved = item
+                journal.not_saved(item.job_id, "the output could not be written")
+        assert unsaved is not None
+        assert emu.get_job(unsaved.job_id).deleted_at is None  # not deleted: not saved
+        again = list(client.process_many(paths, delete=True, journal=journal, **FAST))
+    fetched = [item for item in again if not item.skipped]
+    assert [item.job_id for item in fetched] == [unsaved.job_id]  # fetched, not paid again
+    assert fetched[0].result.markdown == unsaved.result.markdown
+    assert emu.count("initiate") == 3 and left(emu) == []
