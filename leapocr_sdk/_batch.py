@@ -259,7 +259,8 @@ def watched(
     API reply to ``on_reply`` before the plan sees it.
 
     A step's failure, an interrupt or a cancellation is thrown into ``plan`` (which
-    cleans up); so is an error of ``on_step`` itself (the step is then not performed).
+    cleans up); so is an SDK error of ``on_step`` (the step is then not performed) or
+    of ``on_reply`` (the plan does not see the reply).
     """
     result: Any = None
     error: BaseException | None = None
@@ -279,7 +280,10 @@ def watched(
             result, error = None, exc
             continue
         if isinstance(step, Call) and isinstance(result, Reply):
-            on_reply(step, result)
+            try:
+                on_reply(step, result)
+            except LeapOCRError as exc:  # a journal that cannot record it: the plan cleans up
+                result, error = None, exc
 
 
 # --- a batch -------------------------------------------------------------------------
@@ -380,8 +384,8 @@ def process_many(
             elif call.name == ISSUES_A_JOB_ID and reply.status_code < 300:
                 with contextlib.suppress(LeapOCRError):  # the plan reports a bad answer
                     member.issued = parse_job(reply).job_id
-                    if journal is not None and member.key:
-                        journal.job_issued(member.key, member.issued)
+                if member.issued and journal is not None and member.key:
+                    journal.job_issued(member.key, member.issued)
             elif call.name == DELETES_A_JOB and reply.status_code < 300:
                 member.deleted = True
 
