@@ -174,7 +174,7 @@ def test_a_run_killed_during_a_step_is_finished_by_the_next(
     leapocr_emulator_factory: Any, make_client: Any, tmp_path: Path, step: str
 ) -> None:
     emu = leapocr_emulator_factory(processing_seconds=0.1)
-    emu.faults.slow(step, 5.0, count=3)  # holds the request so that the kill lands there
+    emu.faults.slow(step, 3.0, count=3)  # holds the request so that the kill lands there
     paths = write_documents(tmp_path, 3)
     journal = tmp_path / "batch.sqlite"
     child = subprocess.Popen(
@@ -198,7 +198,7 @@ def test_a_run_killed_during_a_step_is_finished_by_the_next(
     finally:
         child.kill()
     first_jobs = {job_id for _, job_id in states(journal).values()}
-    time.sleep(5.5)  # the emulator answers the held requests of the dead run
+    time.sleep(3.5)  # the emulator answers the held requests of the dead run
     client = make_client(api_key=emu.api_key, base_url=emu.base_url, real_sleep=True)
     items = list(client.process_many(paths, journal=journal, delete=True, **FAST))
     assert len(items) == 3 and all(item.ok for item in items), [i.error for i in items]

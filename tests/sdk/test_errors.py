@@ -74,7 +74,9 @@ def test_one_tree():
         if isinstance(getattr(leapocr_sdk, name), type)
         and issubclass(getattr(leapocr_sdk, name), BaseException)
     ]
-    assert len(classes) == 23  # with JobDeletedError, WebhookVerificationError, NotResubmittedError,
+    assert (
+        len(classes) == 23
+    )  # with JobDeletedError, WebhookVerificationError, NotResubmittedError,
     # JournalError
     assert all(issubclass(cls, LeapOCRError) for cls in classes)
     assert issubclass(ValidationError, ValueError)
