@@ -12,17 +12,20 @@ import os
 import random
 import threading
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Sequence
 from types import TracebackType
 from typing import Any, Literal, Self, TypeVar, overload
 
+import attrs
 import httpx
 
 from . import __version__
 from . import _batch as batch
 from . import _constants as C
 from . import _plans as plans
+from . import _pricing as pricing
 from ._batch import BatchEvent, BatchItem
+from ._pages import check_pages, cut, renumbered
 from ._runners import SyncRunner
 from ._sources import FileInput, FileSource, open_source
 from ._steps import Plan
@@ -55,6 +58,7 @@ from .types import (
 )
 
 T = TypeVar("T")
+P = TypeVar("P")  # the Python type of a schema, and of JobResult.parsed
 
 
 class _Secret:
@@ -123,6 +127,8 @@ class _ClientBase:
         self._timeout = check_timeout(timeout)
         self._closed = False
         self._submitted: collections.OrderedDict[str, float] = collections.OrderedDict()
+        # Jobs submitted with pages=: the original page numbers of the cut document's pages.
+        self._selections: collections.OrderedDict[str, tuple[int, ...]] = collections.OrderedDict()
         self._ctx = plans.Context(
             max_retries=check_positive_int("max_retries", max_retries, minimum=0),
             upload_concurrency=check_positive_int(
@@ -185,17 +191,50 @@ class _ClientBase:
         source: FileSource,
         options: SubmitOptions,
         on_upload_progress: Callable[[int, int], object] | None,
+        selection: tuple[int, ...] | None = None,
     ) -> Plan[Job]:
-        return self._remembering(plans.process_file(self._ctx, source, options, on_upload_progress))
+        plan = plans.process_file(self._ctx, source, options, on_upload_progress)
+        return self._remembering(plan, selection)
 
-    def _remembering(self, submission: Plan[Job]) -> Plan[Job]:
-        """Run a submission and note when this client created the job (see ``_wait_plan``)."""
+    def _remembering(
+        self, submission: Plan[Job], selection: tuple[int, ...] | None = None
+    ) -> Plan[Job]:
+        """Run a submission and note when this client created the job (see ``_wait_plan``),
+        and the pages it was cut to (see ``_renumbering``)."""
         job = yield from submission
         self._submitted[job.job_id] = self._ctx.clock()
-        while len(self._submitted) > C.REMEMBERED_SUBMISSIONS:
-            with contextlib.suppress(KeyError):
-                self._submitted.popitem(last=False)
+        if selection is not None:
+            self._selections[job.job_id] = selection
+        for memory in (self._submitted, self._selections):
+            while len(memory) > C.REMEMBERED_SUBMISSIONS:
+                with contextlib.suppress(KeyError):
+                    memory.popitem(last=False)
         return job
+
+    @contextlib.contextmanager
+    def _open_document(
+        self, file: object, file_name: str | None, selection: tuple[int, ...] | None
+    ) -> Iterator[FileSource]:
+        """The document to upload: the file itself, or (``pages=``) a temporary PDF of the
+        selected pages only."""
+        with open_source(file, file_name) as opened:
+            if selection is None:
+                yield opened
+                return
+            selected = cut(opened, selection)
+        with selected:
+            yield selected
+
+    def _renumbering(self, job_id: str, plan: Plan[JobResult]) -> Plan[JobResult]:
+        """``plan``'s result, its pages numbered as in the original document when the job
+        was submitted with ``pages=``."""
+        result = yield from plan
+        selection = self._selections.get(job_id)
+        return result if selection is None else renumbered(result, selection)
+
+    def _result_plan(self, job_id: str) -> Plan[JobResult]:
+        plan = self._job_plan(plans.get_result, job_id)
+        return self._renumbering(job_id, plan)
 
     def _job_plan(self, flow: Callable[[plans.Context, str], Plan[T]], job_id: str) -> Plan[T]:
         self._ensure_open()
@@ -215,7 +254,8 @@ class _ClientBase:
         # A job this client just submitted cannot be done yet: first poll one interval later.
         submitted = self._submitted.get(job_id)
         first_poll = None if submitted is None else submitted + interval
-        return plans.wait_until_done(self._ctx, job_id, interval, limit, on_progress, first_poll)
+        plan = plans.wait_until_done(self._ctx, job_id, interval, limit, on_progress, first_poll)
+        return self._renumbering(job_id, plan)
 
     # --- many documents (``_batch``): the flows of process, process_many, as_completed ---
 
@@ -233,20 +273,27 @@ class _ClientBase:
         on_progress = options.pop("on_progress", None)
         check_wait(poll_interval, timeout)
         check_callback("on_progress", on_progress)
+        schema = options.get("schema")
+        schema_type = schema if isinstance(schema, type) else None
 
         def wait(job_id: str, also: batch.StatusHook) -> Plan[JobResult]:
-            return self._wait_plan(job_id, poll_interval, timeout, _both(on_progress, also))
+            plan = self._wait_plan(job_id, poll_interval, timeout, _both(on_progress, also))
+            return plan if schema_type is None else _typed(plan, schema_type)
 
         return wait
 
     def _submission_flow(
         self, options: dict[str, Any]
-    ) -> tuple[Callable[[object, batch.UploadHook], Plan[Job]], SubmitOptions]:
+    ) -> tuple[
+        Callable[[object, batch.UploadHook], Plan[Job]], SubmitOptions, tuple[int, ...] | None
+    ]:
         """How to submit a source with ``options`` (a URL with process_url, anything else
-        uploaded), and the checked options. Options are checked here, once; each source
-        when it is submitted (its errors end that submission, not the caller's loop)."""
+        uploaded), the checked options and the ``pages=`` selection. Options are checked
+        here, once; each source when it is submitted (its errors end that submission, not
+        the caller's loop)."""
         file_name = options.pop("file_name", None)
         on_upload_progress = options.pop("on_upload_progress", None)
+        selection = check_pages(options.pop("pages", None))
         options = {**SubmitOptions()._asdict(), **options}
         try:
             checked = self._file_options(on_upload_progress, **options)
@@ -256,16 +303,21 @@ class _ClientBase:
 
         def submit(source: object, also: batch.UploadHook) -> Plan[Job]:
             if batch.is_url(source):
+                if selection is not None:
+                    raise ValidationError(
+                        "pages= cuts a local PDF, and this source is a URL: download the "
+                        "document and pass its path, or drop pages="
+                    )
                 try:
                     plan = self._process_url_plan(str(source), **url_options)
                 except TypeError as exc:
                     raise ValidationError(f"an option process_url does not take: {exc}") from None
                 return (yield from plan)
-            with open_source(source, file_name) as opened:
+            with self._open_document(source, file_name, selection) as opened:
                 hook = _both(on_upload_progress, also)
-                return (yield from self._process_file_plan(opened, checked, hook))
+                return (yield from self._process_file_plan(opened, checked, hook, selection))
 
-        return submit, checked
+        return submit, checked, selection
 
     def _batch_plan(
         self,
@@ -286,7 +338,7 @@ class _ClientBase:
             raise ValidationError("file_name names one document: process_many does not take it")
         options = dict(options)
         wait = self._wait_flow(options)
-        submit, checked = self._submission_flow(options)
+        submit, checked, selection = self._submission_flow(options)
         opened = None
         if isinstance(journal, str | os.PathLike):
             journal = opened = Journal(journal)
@@ -295,8 +347,18 @@ class _ClientBase:
                 f"journal must be a file path or a Journal, got {type(journal).__name__}"
             )
         if journal is not None:
-            journal.bind_options(checked)
-        flows = batch.BatchFlows(submit=submit, wait=wait, delete=delete)
+            bound: dict[str, Any] = checked._asdict()
+            if selection is not None:  # another selection is another document
+                bound["pages"] = list(selection)
+            journal.bind_options(bound)
+        price = pricing.job_page_price(checked)
+        flows = batch.BatchFlows(
+            submit=submit,
+            wait=wait,
+            delete=delete,
+            estimate=lambda source: _estimate(source, selection, price),
+            price=price,
+        )
         return batch.process_many(self._ctx, sources, flows, settings, journal), opened
 
     def _as_completed_plan(
@@ -333,6 +395,34 @@ def _batch_settings(
         retry_failed=_check_bool("retry_failed", retry_failed),
         on_event=on_event,
     )
+
+
+def _estimate(source: object, selection: tuple[int, ...] | None, price: int | None) -> int | None:
+    """A batch document's estimated price (None when its pages or price are unknown before
+    it is submitted: a URL, a PDF without the ``pdf`` extra, a template's job)."""
+    if price is None:
+        return None
+    if selection is not None:
+        return len(selection) * price
+    if batch.is_url(source) or not isinstance(source, str | os.PathLike | bytes):
+        return None  # a file object is read once, by its upload
+    try:
+        with open_source(source, None) as opened:
+            pages = pricing.count_pages(opened)
+    except ValidationError:
+        return None  # its submission reports what is wrong with it
+    return pricing.estimate_for(pages, price)
+
+
+def _given(**options: Any) -> dict[str, Any]:
+    """The keyword arguments that were given (not None)."""
+    return {name: value for name, value in options.items() if value is not None}
+
+
+def _typed(plan: Plan[JobResult], schema_type: type[Any]) -> Plan[JobResult]:
+    """``plan``'s result, carrying the type it was submitted with (for ``parsed``)."""
+    result = yield from plan
+    return attrs.evolve(result, schema_type=schema_type)
 
 
 def _whole_number(name: str, value: object, *, minimum: int = 0) -> int:
@@ -477,7 +567,7 @@ class LeapOCR(_ClientBase):
         output_type: OutputFormat | str | None = None,
         model: Model | str | None = None,
         instruction: str | None = None,
-        schema: dict[str, Any] | None = None,
+        schema: dict[str, Any] | type[Any] | None = None,
         template_slug: str | None = None,
         extract_bounding_boxes: bool = False,
         save_as_template: bool = False,
@@ -495,7 +585,10 @@ class LeapOCR(_ClientBase):
             model: e.g. ``Model.STANDARD_V2`` (default, 1 credit a page) or
                 ``Model.PRO_V2`` (3); any other model name passes through as a string.
             instruction: at most 100 characters of guidance; may go with a schema.
-            schema: a JSON schema (dict) of the fields to extract; means structured output.
+            schema: the fields to extract: a Pydantic model class, a dataclass, a
+                ``TypedDict`` (these three need the ``pydantic`` extra) or a JSON schema
+                dict; means structured output (each page then costs the model's
+                surcharge more).
             template_slug: a template saved on the service; it carries its own format,
                 model, schema and instruction, so it excludes all four.
             extract_bounding_boxes: also locate each block of text on its page
@@ -544,11 +637,12 @@ class LeapOCR(_ClientBase):
         output_type: OutputFormat | str | None = None,
         model: Model | str | None = None,
         instruction: str | None = None,
-        schema: dict[str, Any] | None = None,
+        schema: dict[str, Any] | type[Any] | None = None,
         template_slug: str | None = None,
         extract_bounding_boxes: bool = False,
         save_as_template: bool = False,
         on_upload_progress: Callable[[int, int], object] | None = None,
+        pages: str | Sequence[int] | None = None,
     ) -> Job:
         """Upload a local document in parts and start its job.
 
@@ -570,7 +664,10 @@ class LeapOCR(_ClientBase):
             model: e.g. ``Model.STANDARD_V2`` (default, 1 credit a page) or
                 ``Model.PRO_V2`` (3); any other model name passes through as a string.
             instruction: at most 100 characters of guidance; may go with a schema.
-            schema: a JSON schema (dict) of the fields to extract; means structured output.
+            schema: the fields to extract: a Pydantic model class, a dataclass, a
+                ``TypedDict`` (these three need the ``pydantic`` extra) or a JSON schema
+                dict; means structured output (each page then costs the model's
+                surcharge more).
             template_slug: a template saved on the service; it carries its own format,
                 model, schema and instruction, so it excludes all four.
             extract_bounding_boxes: also locate each block of text on its page
@@ -578,13 +675,18 @@ class LeapOCR(_ClientBase):
             save_as_template: save these options as a template on the service.
             on_upload_progress: called as ``(bytes_sent, total_bytes)`` while uploading;
                 an exception it raises stops the upload (the job is deleted).
+            pages: only these pages of a PDF, e.g. ``"1-3,7"`` or ``[2, 4]`` (1-based):
+                the PDF is cut locally to a temporary file (needs the ``pdf`` extra) and
+                only those pages are uploaded and paid for; results of this client's
+                ``wait_until_done`` and ``get_result`` number them as in the original.
 
         Returns:
             The submitted ``Job`` (``job_id``, ``status``), not yet done.
 
         Raises:
             ValidationError: a bad argument or option (found before any request: nothing
-                is sent and no credit spent).
+                is sent and no credit spent), e.g. ``pages`` beyond the document's end,
+                ``pages`` of an image, or a Python type as ``schema`` without pydantic.
             InsufficientCreditsError: the account has too few credits for the job.
             AuthenticationError: the API key was refused.
             RateLimitError: still rate limited after ``max_retries`` retries.
@@ -614,8 +716,9 @@ class LeapOCR(_ClientBase):
             extract_bounding_boxes=extract_bounding_boxes,
             save_as_template=save_as_template,
         )
-        with open_source(file, file_name) as source:
-            plan = self._process_file_plan(source, options, on_upload_progress)
+        selection = check_pages(pages)
+        with self._open_document(file, file_name, selection) as source:
+            plan = self._process_file_plan(source, options, on_upload_progress, selection)
             return self._runner.run(plan)
 
     def get_status(self, job_id: str) -> JobStatusInfo:
@@ -660,7 +763,7 @@ class LeapOCR(_ClientBase):
             APIError: any other error answer of the service.
             UnexpectedResponseError: a result page the SDK cannot read.
         """
-        return self._runner.run(self._job_plan(plans.get_result, job_id))
+        return self._runner.run(self._result_plan(job_id))
 
     def iter_pages(self, job_id: str) -> Iterator[PageResult]:
         """The finished job's pages, in order, as they arrive; the job id is checked at the
@@ -792,17 +895,50 @@ class LeapOCR(_ClientBase):
 
     @overload
     def process(
-        self, source: object, *, wait: Literal[True] = ..., delete: bool = ..., **options: Any
+        self,
+        source: object,
+        *,
+        schema: type[P],
+        wait: Literal[True] = ...,
+        delete: bool = ...,
+        pages: str | Sequence[int] | None = ...,
+        **options: Any,
+    ) -> JobResult[P]: ...
+
+    @overload
+    def process(
+        self,
+        source: object,
+        *,
+        schema: dict[str, Any] | None = ...,
+        wait: Literal[True] = ...,
+        delete: bool = ...,
+        pages: str | Sequence[int] | None = ...,
+        **options: Any,
     ) -> JobResult: ...
 
     @overload
     def process(
-        self, source: object, *, wait: Literal[False], delete: bool = ..., **options: Any
+        self,
+        source: object,
+        *,
+        wait: Literal[False],
+        delete: bool = ...,
+        schema: dict[str, Any] | type[Any] | None = ...,
+        pages: str | Sequence[int] | None = ...,
+        **options: Any,
     ) -> Job: ...
 
     def process(
-        self, source: object, *, wait: bool = True, delete: bool = False, **options: Any
-    ) -> JobResult | Job:
+        self,
+        source: object,
+        *,
+        wait: bool = True,
+        delete: bool = False,
+        schema: dict[str, Any] | type[Any] | None = None,
+        pages: str | Sequence[int] | None = None,
+        **options: Any,
+    ) -> JobResult[Any] | Job:
         """Submit one document, wait for it and return its result.
 
         With ``delete=True`` the job is deleted afterwards, also when the wait fails,
@@ -813,8 +949,13 @@ class LeapOCR(_ClientBase):
                 with ``process_url``).
             wait: ``False`` returns the submitted ``Job`` at once.
             delete: delete the job once its result is in (needs ``wait=True``).
+            schema: the fields to extract: a Pydantic model class, a dataclass or a
+                ``TypedDict`` (needs the ``pydantic`` extra; ``result.parsed`` is then an
+                instance of it), or a JSON schema dict (``result.parsed`` is the dict).
+            pages: only these pages of a local PDF (``"1-3,7"`` or ``[2, 4]``; needs the
+                ``pdf`` extra); the result numbers them as in the original document.
             **options: the options of ``process_file`` / ``process_url`` (``output_type``,
-                ``model``, ``schema``, ``file_name``, ...) and ``wait_until_done``'s
+                ``model``, ``instruction``, ``file_name``, ...) and ``wait_until_done``'s
                 ``poll_interval``, ``timeout``, ``on_progress``.
 
         Returns:
@@ -835,6 +976,7 @@ class LeapOCR(_ClientBase):
             ```
         """
         self._ensure_open()
+        options = {**options, **_given(schema=schema, pages=pages)}
         wait_for = self._wait_flow(options)
         submission = self._submission_flow(options)[0](source, None)
         if not _check_bool("wait", wait):
@@ -886,15 +1028,23 @@ class LeapOCR(_ClientBase):
             delete: delete each job once its result is in.
             journal: a SQLite file path or a ``Journal``: makes the batch resumable.
             retry_failed: resubmit sources the journal records as failed.
-            max_credits: stop submitting once the credits spent reach this (documents in
-                flight still finish).
+            max_credits: a budget: each document's price is estimated before it is
+                submitted (pages x the price of a page with the job's options), and a
+                document whose estimate, added to the credits spent and reserved by the
+                documents in flight, would pass the budget is not submitted (its item's
+                error is ``CreditBudgetExceededError``) and the batch submits nothing
+                more. A document whose pages cannot be counted beforehand (a URL, a PDF
+                without the ``pdf`` extra, a template's job) goes alone and is counted
+                from its first status: it alone may pass the budget.
             on_event: called with a ``BatchEvent`` (``uploading``, ``submitted``,
                 ``waiting``, ``throttled``, ``finished``) per source.
-            **options: the processing and waiting options of ``process``.
+            **options: the processing and waiting options of ``process`` (``schema``
+                types give each result its ``parsed``; ``pages`` applies to every PDF).
 
         Returns:
             An iterator (``async for`` on ``AsyncLeapOCR``) of ``BatchItem``s: ``source``,
-            ``job_id``, ``result`` or ``error``, ``credits``, ``skipped``, ``outputs``.
+            ``job_id``, ``result`` or ``error``, ``credits``, ``estimated_credits``,
+            ``skipped``, ``outputs``.
 
         Raises:
             ValidationError: a bad argument or option (before any request); errors of
@@ -1112,7 +1262,7 @@ class AsyncLeapOCR(_ClientBase):
         output_type: OutputFormat | str | None = None,
         model: Model | str | None = None,
         instruction: str | None = None,
-        schema: dict[str, Any] | None = None,
+        schema: dict[str, Any] | type[Any] | None = None,
         template_slug: str | None = None,
         extract_bounding_boxes: bool = False,
         save_as_template: bool = False,
@@ -1130,7 +1280,10 @@ class AsyncLeapOCR(_ClientBase):
             model: e.g. ``Model.STANDARD_V2`` (default, 1 credit a page) or
                 ``Model.PRO_V2`` (3); any other model name passes through as a string.
             instruction: at most 100 characters of guidance; may go with a schema.
-            schema: a JSON schema (dict) of the fields to extract; means structured output.
+            schema: the fields to extract: a Pydantic model class, a dataclass, a
+                ``TypedDict`` (these three need the ``pydantic`` extra) or a JSON schema
+                dict; means structured output (each page then costs the model's
+                surcharge more).
             template_slug: a template saved on the service; it carries its own format,
                 model, schema and instruction, so it excludes all four.
             extract_bounding_boxes: also locate each block of text on its page
@@ -1179,11 +1332,12 @@ class AsyncLeapOCR(_ClientBase):
         output_type: OutputFormat | str | None = None,
         model: Model | str | None = None,
         instruction: str | None = None,
-        schema: dict[str, Any] | None = None,
+        schema: dict[str, Any] | type[Any] | None = None,
         template_slug: str | None = None,
         extract_bounding_boxes: bool = False,
         save_as_template: bool = False,
         on_upload_progress: Callable[[int, int], object] | None = None,
+        pages: str | Sequence[int] | None = None,
     ) -> Job:
         """Upload a local document in parts and start its job.
 
@@ -1205,7 +1359,10 @@ class AsyncLeapOCR(_ClientBase):
             model: e.g. ``Model.STANDARD_V2`` (default, 1 credit a page) or
                 ``Model.PRO_V2`` (3); any other model name passes through as a string.
             instruction: at most 100 characters of guidance; may go with a schema.
-            schema: a JSON schema (dict) of the fields to extract; means structured output.
+            schema: the fields to extract: a Pydantic model class, a dataclass, a
+                ``TypedDict`` (these three need the ``pydantic`` extra) or a JSON schema
+                dict; means structured output (each page then costs the model's
+                surcharge more).
             template_slug: a template saved on the service; it carries its own format,
                 model, schema and instruction, so it excludes all four.
             extract_bounding_boxes: also locate each block of text on its page
@@ -1213,13 +1370,18 @@ class AsyncLeapOCR(_ClientBase):
             save_as_template: save these options as a template on the service.
             on_upload_progress: called as ``(bytes_sent, total_bytes)`` while uploading;
                 an exception it raises stops the upload (the job is deleted).
+            pages: only these pages of a PDF, e.g. ``"1-3,7"`` or ``[2, 4]`` (1-based):
+                the PDF is cut locally to a temporary file (needs the ``pdf`` extra) and
+                only those pages are uploaded and paid for; results of this client's
+                ``wait_until_done`` and ``get_result`` number them as in the original.
 
         Returns:
             The submitted ``Job`` (``job_id``, ``status``), not yet done.
 
         Raises:
             ValidationError: a bad argument or option (found before any request: nothing
-                is sent and no credit spent).
+                is sent and no credit spent), e.g. ``pages`` beyond the document's end,
+                ``pages`` of an image, or a Python type as ``schema`` without pydantic.
             InsufficientCreditsError: the account has too few credits for the job.
             AuthenticationError: the API key was refused.
             RateLimitError: still rate limited after ``max_retries`` retries.
@@ -1249,8 +1411,9 @@ class AsyncLeapOCR(_ClientBase):
             extract_bounding_boxes=extract_bounding_boxes,
             save_as_template=save_as_template,
         )
-        with open_source(file, file_name) as source:
-            plan = self._process_file_plan(source, options, on_upload_progress)
+        selection = check_pages(pages)
+        with self._open_document(file, file_name, selection) as source:
+            plan = self._process_file_plan(source, options, on_upload_progress, selection)
             return await self._runner.run(plan)
 
     async def get_status(self, job_id: str) -> JobStatusInfo:
@@ -1295,7 +1458,7 @@ class AsyncLeapOCR(_ClientBase):
             APIError: any other error answer of the service.
             UnexpectedResponseError: a result page the SDK cannot read.
         """
-        return await self._runner.run(self._job_plan(plans.get_result, job_id))
+        return await self._runner.run(self._result_plan(job_id))
 
     def iter_pages(self, job_id: str) -> AsyncIterator[PageResult]:
         """The finished job's pages, in order, as they arrive; the job id is checked at the
@@ -1427,17 +1590,50 @@ class AsyncLeapOCR(_ClientBase):
 
     @overload
     async def process(
-        self, source: object, *, wait: Literal[True] = ..., delete: bool = ..., **options: Any
+        self,
+        source: object,
+        *,
+        schema: type[P],
+        wait: Literal[True] = ...,
+        delete: bool = ...,
+        pages: str | Sequence[int] | None = ...,
+        **options: Any,
+    ) -> JobResult[P]: ...
+
+    @overload
+    async def process(
+        self,
+        source: object,
+        *,
+        schema: dict[str, Any] | None = ...,
+        wait: Literal[True] = ...,
+        delete: bool = ...,
+        pages: str | Sequence[int] | None = ...,
+        **options: Any,
     ) -> JobResult: ...
 
     @overload
     async def process(
-        self, source: object, *, wait: Literal[False], delete: bool = ..., **options: Any
+        self,
+        source: object,
+        *,
+        wait: Literal[False],
+        delete: bool = ...,
+        schema: dict[str, Any] | type[Any] | None = ...,
+        pages: str | Sequence[int] | None = ...,
+        **options: Any,
     ) -> Job: ...
 
     async def process(
-        self, source: object, *, wait: bool = True, delete: bool = False, **options: Any
-    ) -> JobResult | Job:
+        self,
+        source: object,
+        *,
+        wait: bool = True,
+        delete: bool = False,
+        schema: dict[str, Any] | type[Any] | None = None,
+        pages: str | Sequence[int] | None = None,
+        **options: Any,
+    ) -> JobResult[Any] | Job:
         """Submit one document, wait for it and return its result.
 
         With ``delete=True`` the job is deleted afterwards, also when the wait fails,
@@ -1448,8 +1644,13 @@ class AsyncLeapOCR(_ClientBase):
                 with ``process_url``).
             wait: ``False`` returns the submitted ``Job`` at once.
             delete: delete the job once its result is in (needs ``wait=True``).
+            schema: the fields to extract: a Pydantic model class, a dataclass or a
+                ``TypedDict`` (needs the ``pydantic`` extra; ``result.parsed`` is then an
+                instance of it), or a JSON schema dict (``result.parsed`` is the dict).
+            pages: only these pages of a local PDF (``"1-3,7"`` or ``[2, 4]``; needs the
+                ``pdf`` extra); the result numbers them as in the original document.
             **options: the options of ``process_file`` / ``process_url`` (``output_type``,
-                ``model``, ``schema``, ``file_name``, ...) and ``wait_until_done``'s
+                ``model``, ``instruction``, ``file_name``, ...) and ``wait_until_done``'s
                 ``poll_interval``, ``timeout``, ``on_progress``.
 
         Returns:
@@ -1470,6 +1671,7 @@ class AsyncLeapOCR(_ClientBase):
             ```
         """
         self._ensure_open()
+        options = {**options, **_given(schema=schema, pages=pages)}
         wait_for = self._wait_flow(options)
         submission = self._submission_flow(options)[0](source, None)
         if not _check_bool("wait", wait):
@@ -1521,15 +1723,23 @@ class AsyncLeapOCR(_ClientBase):
             delete: delete each job once its result is in.
             journal: a SQLite file path or a ``Journal``: makes the batch resumable.
             retry_failed: resubmit sources the journal records as failed.
-            max_credits: stop submitting once the credits spent reach this (documents in
-                flight still finish).
+            max_credits: a budget: each document's price is estimated before it is
+                submitted (pages x the price of a page with the job's options), and a
+                document whose estimate, added to the credits spent and reserved by the
+                documents in flight, would pass the budget is not submitted (its item's
+                error is ``CreditBudgetExceededError``) and the batch submits nothing
+                more. A document whose pages cannot be counted beforehand (a URL, a PDF
+                without the ``pdf`` extra, a template's job) goes alone and is counted
+                from its first status: it alone may pass the budget.
             on_event: called with a ``BatchEvent`` (``uploading``, ``submitted``,
                 ``waiting``, ``throttled``, ``finished``) per source.
-            **options: the processing and waiting options of ``process``.
+            **options: the processing and waiting options of ``process`` (``schema``
+                types give each result its ``parsed``; ``pages`` applies to every PDF).
 
         Returns:
             An iterator (``async for`` on ``AsyncLeapOCR``) of ``BatchItem``s: ``source``,
-            ``job_id``, ``result`` or ``error``, ``credits``, ``skipped``, ``outputs``.
+            ``job_id``, ``result`` or ``error``, ``credits``, ``estimated_credits``,
+            ``skipped``, ``outputs``.
 
         Raises:
             ValidationError: a bad argument or option (before any request); errors of

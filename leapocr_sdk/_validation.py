@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import enum
 import ipaddress
-import json
 import math
 import re
 import warnings
-from collections.abc import Mapping
 from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 from . import _constants as C
 from . import _contract
+from ._schemas import check_schema
 from .errors import ConfigurationError, ValidationError
 from .types import Model, OutputFormat
 
@@ -109,8 +108,9 @@ def check_options(
         )
     elif fmt is OutputFormat.STRUCTURED and options.schema is None:
         raise ValidationError(
-            "output_type='structured' needs a schema (a JSON schema dict of the fields to "
-            "extract) or a template_slug: pass schema={...}, or use output_type='markdown'"
+            "output_type='structured' needs a schema (a Pydantic model, dataclass, TypedDict "
+            "or JSON schema dict of the fields to extract) or a template_slug: pass "
+            "schema=..., or use output_type='markdown'"
         )
     elif fmt is OutputFormat.MARKDOWN and options.schema is not None:
         raise ValidationError(
@@ -170,22 +170,9 @@ def _check_instruction(value: object) -> str | None:
 
 
 def _check_schema(value: object) -> dict[str, Any] | None:
-    if value is None:
-        return None
-    if not isinstance(value, Mapping):
-        raise ValidationError(
-            "schema must be a JSON object (a dict such as {'type': 'object', 'properties': ...}), "
-            f"got {type(value).__name__}"
-        )
-    if not value:
-        raise ValidationError("schema is empty: pass None to process without one")
-    try:
-        json.dumps(value, allow_nan=False)
-    except (TypeError, ValueError) as exc:
-        raise ValidationError(f"schema must be JSON-serialisable: {exc}") from None
-    if not all(isinstance(key, str) for key in value):
-        raise ValidationError("schema keys must be strings")
-    return dict(value)
+    """The JSON schema to send: a dict as given, or the schema of a Python type."""
+    checked = check_schema(value)
+    return None if checked is None else checked[0]
 
 
 def _check_template_slug(value: object) -> str | None:

@@ -168,7 +168,7 @@ def test_model_and_instruction_are_sent(
     run = run_cli(*args, *FAST)
     assert run.code == 0
     [done] = run.of("done")
-    assert done["credits_used"] == 6  # 2 pages x 3 credits
+    assert done["credits_used"] == 10  # 2 pages x (3 credits + the v1 instruction surcharge 2)
     [job] = emu.jobs.values()
     assert (job.model, job.instructions, job.result_format) == (
         "pro-v1",
