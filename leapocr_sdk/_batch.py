@@ -427,12 +427,11 @@ def process_many(
 
 
 def _admit(budget: CreditBudget, member: _Member, flows: BatchFlows) -> str:
-    """The budget's verdict on submitting ``member`` (its estimate is asked once)."""
-    if budget.limit is None:
-        return CreditBudget.ADMIT
+    """The budget's verdict on submitting ``member`` (its estimate is asked once: it is
+    reported on its item, with or without a budget)."""
     if member.reservation is not None:  # resubmitted after a 429: already reserved
         return CreditBudget.ADMIT
-    if member.estimate is None:
+    if member.estimate is None and flows.price is not None:
         member.estimate = flows.estimate(member.source)
     verdict, member.reservation = budget.admit(member.estimate, flows.price)
     return verdict

@@ -153,7 +153,7 @@ def cut(source: FileSource, selection: Sequence[int]) -> FileSource:
         raise ValidationError(f"pages= needs pypdf, an optional extra: {PDF_EXTRA}") from None
     try:
         total = len(reader.pages)
-    except Exception as exc:  # noqa: BLE001 - any pypdf failure reads as "cannot read"
+    except Exception as exc:  # any pypdf failure reads as "cannot read"
         raise ValidationError(
             f"cannot read the pages of {source.name!r} to select some: {exc}. Drop pages= "
             "to send the whole document"

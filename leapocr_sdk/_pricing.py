@@ -58,7 +58,7 @@ def count_pages(source: FileSource) -> int | None:
         return None
     try:
         return len(reader.pages)
-    except Exception:  # noqa: BLE001 - a damaged PDF: the service will say what it thinks
+    except Exception:  # a damaged PDF: the service will say what it thinks
         return None
 
 

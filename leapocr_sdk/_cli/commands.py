@@ -6,22 +6,22 @@ import argparse
 import asyncio
 import contextlib
 import importlib.util
-import json
 import signal
 import threading
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 from types import FrameType
-from typing import Any
 
 from .._client import AsyncLeapOCR, LeapOCR
 from .._constants import JOURNAL_FILE_NAME
+from .._pages import check_pages
 from .._validation import check_options
 from ..errors import ConfigurationError, ValidationError
 from ..types import JobResult, JobStatusInfo
 from . import webhooks
 from .codes import EXIT_OK, EXIT_USAGE, worst
+from .estimate import estimate, load_schema
 from .inputs import STDIN, check_out_dir, problem_with, spool_stdin, temporary_directory
 from .process import (
     ProcessOptions,
@@ -98,6 +98,8 @@ async def _process(
 def process_options(args: argparse.Namespace) -> ProcessOptions:
     """The checked options of ``process`` (ValidationError before any request)."""
     schema = load_schema(args.schema) if args.schema else None
+    if args.pages is not None:
+        check_pages(args.pages)
     return ProcessOptions(
         submit=check_options(
             output_type=args.output_type,
@@ -116,6 +118,9 @@ def process_options(args: argparse.Namespace) -> ProcessOptions:
         timeout=args.timeout,
         journal=journal_path(args),
         retry_failed=args.retry_failed,
+        pages=args.pages,
+        max_credits=args.max_credits,
+        submit_rate=args.submit_rate,
     )
 
 
@@ -126,21 +131,6 @@ def journal_path(args: argparse.Namespace) -> Path | None:
     if args.journal:
         return Path(args.journal)
     return Path(args.out) / JOURNAL_FILE_NAME if args.out else None
-
-
-def load_schema(path: str) -> dict[str, Any]:
-    """The JSON object in the ``--schema`` file."""
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ValidationError(f"cannot read --schema {path!r}: {exc.strerror or exc}") from None
-    try:
-        schema = json.loads(text)
-    except ValueError as exc:
-        raise ValidationError(f"--schema {path!r} is not valid JSON: {exc}") from None
-    if not isinstance(schema, dict):
-        raise ValidationError(f"--schema {path!r} must hold a JSON object (a JSON schema)")
-    return schema
 
 
 def make_items(sources: list[str]) -> list[Item]:
@@ -268,6 +258,7 @@ def models(args: argparse.Namespace, console: Console) -> int:
                 name=model.name,
                 display_name=model.display_name,
                 credits_per_page=model.credits_per_page,
+                surcharge_per_page=model.surcharge_per_page,
                 description=model.description,
             )
         return EXIT_OK
@@ -385,6 +376,7 @@ COMMANDS = {
     "result": result,
     "delete": delete,
     "models": models,
+    "estimate": estimate,
     "emulator": emulator,
     "webhooks": webhooks.run,
 }

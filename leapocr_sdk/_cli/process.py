@@ -40,10 +40,16 @@ class ProcessOptions:
     timeout: float
     journal: Path | None = None
     retry_failed: bool = False
+    pages: str | None = None
+    max_credits: int | None = None
+    submit_rate: float | None = None
 
     def submit_options(self) -> dict[str, Any]:
         """The processing options as the client's keywords."""
-        return self.submit._asdict()
+        options = self.submit._asdict()
+        if self.pages is not None:
+            options["pages"] = self.pages
+        return options
 
 
 @dataclass
@@ -55,6 +61,7 @@ class Summary:
     skipped: int = 0
     pages: int = 0
     credits: int = 0
+    estimated: int = 0  # the documents' estimated prices, where they were known
     started: float = field(default_factory=time.monotonic)
 
     def line(self, dot: str = "·") -> str:
@@ -62,9 +69,8 @@ class Summary:
         counts = f"{self.done} ok, {self.failed} failed"
         if self.skipped:
             counts += f", {self.skipped} done earlier"
-        return (
-            f"{counts} {dot} {self.pages} pages {dot} {self.credits} credits {dot} {seconds:.1f} s"
-        )
+        credits = f"{self.credits} credits (estimated {self.estimated})"
+        return f"{counts} {dot} {self.pages} pages {dot} {credits} {dot} {seconds:.1f} s"
 
     def fields(self) -> dict[str, Any]:
         return {
@@ -73,6 +79,7 @@ class Summary:
             "skipped": self.skipped,
             "pages": self.pages,
             "credits": self.credits,
+            "estimated_credits": self.estimated,
             "seconds": round(time.monotonic() - self.started, 3),
         }
 
@@ -143,6 +150,8 @@ async def process_batch(
             concurrency=options.concurrency,
             journal=journal,
             retry_failed=options.retry_failed,
+            max_credits=options.max_credits,
+            submit_rate=options.submit_rate,
             on_event=on_event,
             poll_interval=options.poll_interval,
             timeout=options.timeout,
@@ -155,6 +164,7 @@ async def process_batch(
                 reporter.skipped(item, done.job_id, done.outputs)
                 continue
             error: LeapOCRError | OSError | None = done.error
+            summary.estimated += done.estimated_credits or 0
             if done.result is not None:
                 summary.pages += done.pages
                 summary.credits += done.credits
