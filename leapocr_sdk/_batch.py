@@ -395,6 +395,11 @@ def process_many(
                 start.append(submission(member))
             if not start and not group:
                 if not budget.is_open() or (exhausted and not queued):
+                    while queued:  # taken from the sources, never submitted: said so
+                        member = queued.popleft()
+                        refused = _refused(member, budget)
+                        event("finished", member, str(refused.error))
+                        yield Emit(refused)
                     return
                 if timeout is not None:  # nothing runs: just wait for the throttle
                     yield Sleep(timeout)
@@ -438,8 +443,7 @@ def _admit(budget: CreditBudget, member: _Member, flows: BatchFlows) -> str:
 
 
 def _refused(member: _Member, budget: CreditBudget) -> BatchItem:
-    estimate = member.estimate if member.estimate is not None else 0
-    error = CreditBudgetExceededError(estimate, max(0, budget.remaining or 0))
+    error = CreditBudgetExceededError(member.estimate, max(0, budget.remaining or 0))
     return BatchItem(member.source, None, None, error, estimated_credits=member.estimate)
 
 

@@ -271,17 +271,22 @@ class CreditBudgetExceededError(LeapOCRError):
     would pass the budget. Nothing was sent for it, and the batch submits nothing more.
 
     Attributes:
-        estimated_credits: the document's estimated price (pages x price per page).
+        estimated_credits: the document's estimated price (pages x price per page), or
+            None when it was not known (the budget was used up before it came up).
         remaining: the credits of the budget not yet spent or reserved.
     """
 
-    def __init__(self, estimated_credits: int, remaining: int) -> None:
+    def __init__(self, estimated_credits: int | None, remaining: int) -> None:
         self.estimated_credits = estimated_credits
         self.remaining = remaining
+        cost = (
+            "its price is not known before it is sent"
+            if estimated_credits is None
+            else f"it would cost about {estimated_credits} credits"
+        )
         super().__init__(
-            f"not submitted: the document would cost about {estimated_credits} credits and "
-            f"only {remaining} of max_credits remain (spent or reserved by documents in "
-            "flight). Raise max_credits, or process it on its own"
+            f"not submitted: {cost}, and {remaining} of max_credits remain (not spent nor "
+            "reserved by documents in flight). Raise max_credits, or process it on its own"
         )
 
 

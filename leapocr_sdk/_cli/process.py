@@ -19,7 +19,7 @@ from typing import Any
 from .._client import AsyncLeapOCR
 from .._contract import SUPPORTED_EXTENSIONS, describe_file_types
 from .._validation import SubmitOptions
-from ..errors import LeapOCRError, ValidationError
+from ..errors import CreditBudgetExceededError, LeapOCRError, ValidationError
 from ..journal import Journal
 from ..types import Job, JobResult
 from .codes import EXIT_OK, exit_code_for
@@ -144,6 +144,7 @@ async def process_batch(
             reporter.waiting(item, event.status)
 
     journal = Journal(options.journal) if options.journal is not None else None
+    seen: set[int] = set()
     try:
         batch = client.process_many(
             sources,
@@ -159,13 +160,14 @@ async def process_batch(
         )
         async for done in batch:
             item = done.source.item
+            seen.add(item.index)
             if done.skipped:
                 summary.skipped += 1
                 reporter.skipped(item, done.job_id, done.outputs)
                 continue
             error: LeapOCRError | OSError | None = done.error
-            summary.estimated += done.estimated_credits or 0
             if done.result is not None:
+                summary.estimated += done.estimated_credits or 0
                 summary.pages += done.pages
                 summary.credits += done.credits
                 try:
@@ -179,6 +181,12 @@ async def process_batch(
                 codes[item.index] = exit_code_for(error)
                 job_id = done.job_id or getattr(error, "job_id", None)
                 reporter.failed(item, job_id, error, codes[item.index])
+        for item in items:  # --max-credits stopped the batch before these: say so
+            if item.index not in seen:
+                error = CreditBudgetExceededError(None, 0)
+                summary.failed += 1
+                codes[item.index] = exit_code_for(error)
+                reporter.failed(item, None, error, codes[item.index])
     finally:
         if journal is not None:
             journal.close()

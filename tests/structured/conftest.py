@@ -48,9 +48,7 @@ def sent() -> Sent:
 
 
 @pytest.fixture
-def client(
-    emu: LeapOCREmulator, make_client: Any, flavor: str, sent: Sent
-) -> Iterator[Any]:
+def client(emu: LeapOCREmulator, make_client: Any, flavor: str, sent: Sent) -> Iterator[Any]:
     """A client of the test's flavour whose API requests are kept in ``sent``."""
     if flavor == "sync":
         http: Any = httpx.Client(event_hooks={"request": [sent.keep]})

@@ -102,9 +102,7 @@ def test_a_markdown_result_has_nothing_to_parse(client: Any) -> None:
         result.parsed  # noqa: B018
 
 
-def test_bad_schema_types_are_refused_before_any_request(
-    client: Any, emu: LeapOCREmulator
-) -> None:
+def test_bad_schema_types_are_refused_before_any_request(client: Any, emu: LeapOCREmulator) -> None:
     with pytest.raises(ValidationError, match="recursive"):
         client.process(invoice_pdf(), schema=Node)
     with pytest.raises(ValidationError, match="Pydantic model class, a dataclass or a TypedDict"):
