@@ -3,13 +3,44 @@ runs them: a real subprocess against the emulator."""
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from leapocr_sdk.testing import LeapOCREmulator, make_pdf
 
-from ..cli.conftest import FAST, Run, emu, emulator_factory, run_cli  # noqa: F401 - fixtures
+from ..cli.conftest import API_KEY, FAST, Run, cli_command, cli_env
 from .models import INVOICE_PAGES
+
+
+@pytest.fixture
+def cli_emu(leapocr_emulator_factory: Any) -> LeapOCREmulator:
+    return leapocr_emulator_factory(api_key=API_KEY, processing_seconds=0.1, credits=10_000)
+
+
+@pytest.fixture
+def run_cli(cli_emu: LeapOCREmulator, tmp_path: Path) -> Callable[..., Run]:
+    """Run ``leapocr`` in a subprocess, in ``tmp_path``, against ``cli_emu``."""
+
+    def run(*args: str) -> Run:
+        done = subprocess.run(
+            cli_command(*args),
+            cwd=tmp_path,
+            env=cli_env(cli_emu),
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            timeout=60,
+        )
+        for stream in (done.stdout, done.stderr):
+            assert API_KEY not in stream, "the API key was printed"
+        return Run(done.returncode, done.stdout, done.stderr)
+
+    return run
+
 
 MODELS_PY = """
 from pydantic import BaseModel
@@ -28,7 +59,7 @@ def _write(tmp_path: Path, name: str, pages: list[str]) -> Path:
 
 
 def test_estimate_prints_pages_and_credits_and_sends_nothing(
-    run_cli: Callable[..., Run], emu: LeapOCREmulator, tmp_path: Path
+    run_cli: Callable[..., Run], cli_emu: LeapOCREmulator, tmp_path: Path
 ) -> None:
     _write(tmp_path, "a.pdf", INVOICE_PAGES)  # 3 pages
     _write(tmp_path, "b.pdf", ["one", "two", "three", "four", "five"])
@@ -60,11 +91,11 @@ def test_estimate_prints_pages_and_credits_and_sends_nothing(
     run = run_cli("estimate", "b.pdf", "--pages", "2-3", "--instruction", "totals", "--human")
     assert run.code == 0
     assert run.stdout.splitlines()[-1].split() == ["total", "2", "4"]  # v2: 1 + 1 a page
-    assert emu.requests == []
+    assert cli_emu.requests == []
 
 
 def test_estimate_refuses_what_it_cannot_count(
-    run_cli: Callable[..., Run], emu: LeapOCREmulator, tmp_path: Path
+    run_cli: Callable[..., Run], cli_emu: LeapOCREmulator, tmp_path: Path
 ) -> None:
     _write(tmp_path, "b.pdf", ["one", "two"])
     run = run_cli("estimate", "b.pdf", "--pages", "3")
@@ -73,11 +104,11 @@ def test_estimate_refuses_what_it_cannot_count(
     assert run.code == 2 and "local files only" in run.stderr
     run = run_cli("estimate", "b.pdf", "--schema", "nowhere:Thing")
     assert run.code == 2 and "cannot import 'nowhere'" in run.stderr
-    assert emu.requests == []
+    assert cli_emu.requests == []
 
 
 def test_process_with_a_python_schema_pages_and_a_budget(
-    run_cli: Callable[..., Run], emu: LeapOCREmulator, tmp_path: Path
+    run_cli: Callable[..., Run], cli_emu: LeapOCREmulator, tmp_path: Path
 ) -> None:
     for number in range(4):
         _write(tmp_path, f"inv{number}.pdf", INVOICE_PAGES)
@@ -99,7 +130,7 @@ def test_process_with_a_python_schema_pages_and_a_budget(
     assert (summary["credits"], summary["estimated_credits"]) == (8, 8)
     assert (summary["done"], summary["failed"]) == (2, 2)
     assert run.code == errors[0]["exit_code"] != 0
-    assert len(emu.jobs) == 2
-    assert all(job.total_pages == 2 for job in emu.jobs.values())
+    assert len(cli_emu.jobs) == 2
+    assert all(job.total_pages == 2 for job in cli_emu.jobs.values())
     written = sorted(p.name for p in (tmp_path / "out").glob("*.json"))
     assert len(written) == 2
