@@ -12,7 +12,7 @@ COMPAT_REQS  := tests/compat/requirements.txt
 LOWEST       := .lowest
 LOWEST_STAMP := $(LOWEST)/.installed
 
-.PHONY: install compat generate check lint types spec regen-diff test docs package lower-bounds demo bench bench-smoke soak clean
+.PHONY: install compat generate check lint types typing spec regen-diff test docs package lower-bounds demo bench bench-smoke soak clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,7 +36,7 @@ generate: $(STAMP)
 
 ## Lint, strict types, spec validation, regeneration diff, the docs site, tests, the package,
 ## lower bounds.
-check: lint types spec regen-diff docs test package lower-bounds
+check: lint types typing spec regen-diff docs test package lower-bounds
 
 lint: $(STAMP)
 	$(BIN)/ruff check leapocr_sdk tests scripts
@@ -44,6 +44,11 @@ lint: $(STAMP)
 
 types: $(STAMP)
 	$(BIN)/mypy --strict leapocr_sdk
+
+## What users' type checkers see: tests/typing/ under mypy --strict and pyright (assert_type).
+typing: $(STAMP)
+	$(BIN)/mypy --strict tests/typing
+	$(BIN)/pyright --pythonpath $(BIN)/python tests/typing
 
 spec: $(STAMP)
 	$(BIN)/openapi-spec-validator openapi.yaml
