@@ -10,6 +10,7 @@ original document's numbers.
 from __future__ import annotations
 
 import io
+import logging
 import re
 import tempfile
 from collections.abc import Sequence
@@ -128,8 +129,16 @@ def _pypdf(what: str) -> Any:
 
 
 def pdf_reader(source: FileSource) -> Any:
-    """A ``pypdf.PdfReader`` over ``source`` (raises ImportError without pypdf)."""
+    """A ``pypdf.PdfReader`` over ``source`` (raises ImportError without pypdf).
+
+    pypdf logs what it repairs; without logging configured, Python would print those
+    warnings on stderr (where the command line writes JSON events): a ``NullHandler`` on
+    its logger keeps them for applications that configure logging, as libraries should.
+    """
     pypdf = _pypdf("pypdf")
+    logger = logging.getLogger("pypdf")
+    if not any(isinstance(handler, logging.NullHandler) for handler in logger.handlers):
+        logger.addHandler(logging.NullHandler())
     stream = io.BufferedReader(_SourceReader(source), buffer_size=1 << 16)
     return pypdf.PdfReader(stream)
 
@@ -149,10 +158,9 @@ def cut(source: FileSource, selection: Sequence[int]) -> FileSource:
         )
     try:
         reader = pdf_reader(source)
+        total = len(reader.pages)
     except ImportError:
         raise ValidationError(f"pages= needs pypdf, an optional extra: {PDF_EXTRA}") from None
-    try:
-        total = len(reader.pages)
     except Exception as exc:  # any pypdf failure reads as "cannot read"
         raise ValidationError(
             f"cannot read the pages of {source.name!r} to select some: {exc}. Drop pages= "

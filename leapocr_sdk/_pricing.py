@@ -53,12 +53,10 @@ def count_pages(source: FileSource) -> int | None:
     except ImportError:  # pragma: no cover - _pages itself needs nothing at import
         return None
     try:
-        reader = pdf_reader(source)
+        return len(pdf_reader(source).pages)
     except ImportError:
         return None
-    try:
-        return len(reader.pages)
-    except Exception:  # a damaged PDF: the service will say what it thinks
+    except Exception:  # a damaged PDF: the service will say what it thinks of it
         return None
 
 

@@ -147,3 +147,21 @@ def test_memory_stays_bounded_while_cutting_a_large_pdf(tmp_path: Path) -> None:
         tracemalloc.stop()
     assert size < 64 * 1024
     assert peak < 8 * 1024 * 1024, f"peak {peak} bytes while cutting a 64 MiB PDF"
+
+
+def test_a_damaged_pdf_is_refused_by_pages_and_not_counted(
+    client: Any, emu: LeapOCREmulator, tmp_path: Path
+) -> None:
+    """A file that starts like a PDF but is cut short: pages= says so before any request,
+    and a batch's estimate leaves it unknown instead of failing the batch."""
+    damaged = tmp_path / "damaged.pdf"
+    damaged.write_bytes(make_pdf(FIVE)[:200])
+    with pytest.raises(ValidationError, match="cannot read the pages of 'damaged.pdf'"):
+        client.process(damaged, pages="1")
+    assert emu.requests == []
+    from leapocr_sdk._pricing import count_pages
+
+    with open_source(damaged, None) as source:
+        assert count_pages(source) is None
+    (item,) = client.process_many([damaged], max_credits=100, **FAST)
+    assert item.estimated_credits is None and item.job_id is not None  # sent, counted later

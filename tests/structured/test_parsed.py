@@ -5,6 +5,7 @@ emulator and comes back as an instance via ``.parsed``; a result that does not f
 from __future__ import annotations
 
 import datetime
+import json
 from typing import Any
 
 import pytest
@@ -34,6 +35,8 @@ def test_a_pydantic_model_with_nested_objects_comes_back_as_an_instance(
     )
     assert result.parse(Invoice) == invoice
     assert result.schema_type is Invoice
+    assert "schema_type" not in result.to_dict()  # JSON-ready data only
+    json.dumps(result.to_dict())
     # The job was sent the type's self-contained schema, and charged as structured.
     (job,) = emu.jobs.values()
     assert job.schema is not None and "$defs" not in job.schema
