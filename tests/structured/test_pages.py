@@ -156,7 +156,7 @@ def test_a_damaged_pdf_is_refused_by_pages_and_not_counted(
     and a batch's estimate leaves it unknown instead of failing the batch."""
     damaged = tmp_path / "damaged.pdf"
     damaged.write_bytes(make_pdf(FIVE)[:200])
-    with pytest.raises(ValidationError, match="cannot read the pages of 'damaged.pdf'"):
+    with pytest.raises(ValidationError, match=r"cannot read the pages of 'damaged\.pdf'"):
         client.process(damaged, pages="1")
     assert emu.requests == []
     from leapocr_sdk._pricing import count_pages
