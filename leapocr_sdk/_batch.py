@@ -281,7 +281,8 @@ class _Member:
     key: str | None = None
     job_id: str | None = None
     rate_limited: int = 0  # submissions refused with 429 after their retries (resubmitted)
-    estimate: int | None = None  # its estimated price, once asked (max_credits)
+    estimate: int | None = None  # its estimated price (None: unknown before it is sent)
+    estimated: bool = False  # whether the estimate was asked
     reservation: Reservation | None = None  # its credits held in the budget
 
 
@@ -410,8 +411,9 @@ def process_many(
             (phase, member), value, error = finished
             if phase == "submitted":
                 item = _after_submission(member, value, error, journal, throttle, queued)
-                if item is not None and not _may_have_started(error):
-                    budget.settle(member.reservation, 0)  # no job: nothing to pay
+                if item is not None:  # no job (nothing to pay), or maybe one: its estimate
+                    held = member.estimate if _may_have_started(error) else None
+                    budget.settle(member.reservation, held or 0)
                     member.reservation = None
                 if item is None:
                     if error is None:
@@ -436,8 +438,9 @@ def _admit(budget: CreditBudget, member: _Member, flows: BatchFlows) -> str:
     reported on its item, with or without a budget)."""
     if member.reservation is not None:  # resubmitted after a 429: already reserved
         return CreditBudget.ADMIT
-    if member.estimate is None and flows.price is not None:
+    if not member.estimated and flows.price is not None:
         member.estimate = flows.estimate(member.source)
+        member.estimated = True
     verdict, member.reservation = budget.admit(member.estimate, flows.price)
     return verdict
 

@@ -102,3 +102,21 @@ def test_a_document_of_unknown_pages_is_counted_from_its_status(
     (refused,) = [item for item in items if not item.ok]  # ...and its item says so
     assert isinstance(refused.error, CreditBudgetExceededError)
     assert refused.source == urls[2] and refused.error.estimated_credits is None
+
+
+def test_a_lost_answer_does_not_leave_the_budget_waiting(
+    make_client: Any, leapocr_emulator_factory: Any, httpserver: Any
+) -> None:
+    """A URL submission whose answer is lost may have created a job: its item is an
+    error, its reservation is released (unknown price), and the next URL still goes."""
+    for name in ("a", "b"):
+        httpserver.expect_request(f"/{name}.pdf").respond_with_data(
+            make_pdf(["Total Amount: 1"]), content_type="application/pdf"
+        )
+    emu: LeapOCREmulator = leapocr_emulator_factory(processing_seconds=0.05, credits=1000)
+    emu.faults.drop("submit_url", after_handling=True)
+    client = make_client(api_key=emu.api_key, base_url=emu.base_url, real_sleep=True)
+    urls = [httpserver.url_for(f"/{name}.pdf") for name in ("a", "b")]
+    items = list(client.process_many(urls, max_credits=100, concurrency=2, **FAST))
+    assert [item.ok for item in items] == [False, True]
+    assert items[0].error is not None and items[1].source == urls[1]
