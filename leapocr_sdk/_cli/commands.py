@@ -262,12 +262,16 @@ def models(args: argparse.Namespace, console: Console) -> int:
                 description=model.description,
             )
         return EXIT_OK
-    rows = [("MODEL", "NAME", "CREDITS/PAGE", "DESCRIPTION")]
-    rows += [(m.name, m.display_name, str(m.credits_per_page), m.description) for m in available]
-    widths = [max(len(row[column]) for row in rows) for column in range(3)]
-    for name, display, credits, description in rows:
+    rows = [("MODEL", "NAME", "CREDITS/PAGE", "+STRUCTURED", "DESCRIPTION")]
+    rows += [
+        (m.name, m.display_name, str(m.credits_per_page), f"+{m.surcharge_per_page}", m.description)
+        for m in available
+    ]
+    widths = [max(len(row[column]) for row in rows) for column in range(4)]
+    for name, display, credits, surcharge, description in rows:
         console.output(
-            f"{name:<{widths[0]}}  {display:<{widths[1]}}  {credits:>{widths[2]}}  {description}\n"
+            f"{name:<{widths[0]}}  {display:<{widths[1]}}  {credits:>{widths[2]}}  "
+            f"{surcharge:>{widths[3]}}  {description}\n"
         )
     return EXIT_OK
 

@@ -134,3 +134,22 @@ def test_process_with_a_python_schema_pages_and_a_budget(
     assert all(job.total_pages == 2 for job in cli_emu.jobs.values())
     written = sorted(p.name for p in (tmp_path / "out").glob("*.json"))
     assert len(written) == 2
+
+
+def test_models_show_the_surcharge(run_cli: Callable[..., Run]) -> None:
+    run = run_cli("models", "--json-events")
+    surcharges = {m["name"]: m["surcharge_per_page"] for m in run.of("model")}
+    assert surcharges == {
+        "standard-v2": 1,
+        "pro-v2": 1,
+        "standard-v1": 2,
+        "english-pro-v1": 2,
+        "pro-v1": 2,
+    }
+    human = run_cli("models", "--human")
+    assert human.stdout.splitlines()[0].split()[:4] == [
+        "MODEL",
+        "NAME",
+        "CREDITS/PAGE",
+        "+STRUCTURED",
+    ]
