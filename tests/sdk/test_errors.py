@@ -74,7 +74,9 @@ def test_one_tree():
         if isinstance(getattr(leapocr_sdk, name), type)
         and issubclass(getattr(leapocr_sdk, name), BaseException)
     ]
-    assert len(classes) == 22  # with JobDeletedError, WebhookVerificationError, NotResubmittedError
+    # with JobDeletedError, WebhookVerificationError, NotResubmittedError,
+    # CreditBudgetExceededError and ResultParseError
+    assert len(classes) == 24
     assert all(issubclass(cls, LeapOCRError) for cls in classes)
     assert issubclass(ValidationError, ValueError)
     assert issubclass(APITimeoutError, APIConnectionError)
