@@ -25,10 +25,10 @@ from . import _constants as C
 from . import _plans as plans
 from . import _pricing as pricing
 from ._batch import BatchEvent, BatchItem
-from ._pages import check_pages, cut, renumbered
+from ._pages import check_pages, cut, renumbered, renumbered_page
 from ._runners import SyncRunner
 from ._sources import FileInput, FileSource, open_source
-from ._steps import Plan
+from ._steps import Emit, Plan
 from ._tls import tls_context
 from ._validation import (
     SubmitOptions,
@@ -236,6 +236,15 @@ class _ClientBase:
         plan = self._job_plan(plans.get_result, job_id)
         return self._renumbering(job_id, plan)
 
+    def _pages_plan(self, job_id: str) -> Plan[None]:
+        """``iter_pages``' flow, each page numbered as in the original document when the
+        job was submitted with ``pages=``."""
+        plan = self._job_plan(plans.result_pages, job_id)
+        selection = self._selections.get(job_id)
+        if selection is None:
+            return plan
+        return _mapped_emits(plan, lambda page: renumbered_page(page, selection))
+
     def _job_plan(self, flow: Callable[[plans.Context, str], Plan[T]], job_id: str) -> Plan[T]:
         self._ensure_open()
         return flow(self._ctx, check_job_id(job_id))
@@ -412,6 +421,23 @@ def _estimate(source: object, selection: tuple[int, ...] | None, price: int | No
     except ValidationError:
         return None  # its submission reports what is wrong with it
     return pricing.estimate_for(pages, price)
+
+
+def _mapped_emits(plan: Plan[T], change: Callable[[Any], Any]) -> Plan[T]:
+    """``plan`` unchanged, but every value it emits passed through ``change``."""
+    result: Any = None
+    error: BaseException | None = None
+    while True:
+        try:
+            step = plan.throw(error) if error is not None else plan.send(result)
+        except StopIteration as stop:
+            return stop.value  # type: ignore[no-any-return]
+        if isinstance(step, Emit):
+            step = Emit(change(step.value))
+        try:
+            result, error = (yield step), None
+        except BaseException as exc:  # a step's failure or an interrupt: the plan decides
+            result, error = None, exc
 
 
 def _given(**options: Any) -> dict[str, Any]:
@@ -677,8 +703,9 @@ class LeapOCR(_ClientBase):
                 an exception it raises stops the upload (the job is deleted).
             pages: only these pages of a PDF, e.g. ``"1-3,7"`` or ``[2, 4]`` (1-based):
                 the PDF is cut locally to a temporary file (needs the ``pdf`` extra) and
-                only those pages are uploaded and paid for; results of this client's
-                ``wait_until_done`` and ``get_result`` number them as in the original.
+                only those pages are uploaded and paid for; this client's
+                ``wait_until_done``, ``get_result`` and ``iter_pages`` number them as in
+                the original.
 
         Returns:
             The submitted ``Job`` (``job_id``, ``status``), not yet done.
@@ -794,7 +821,7 @@ class LeapOCR(_ClientBase):
             >>> for page in client.iter_pages(job.job_id):  # doctest: +SKIP
             ...     print(page.page_number, len(page.text or ""))
         """
-        return self._runner.iterate(self._job_plan(plans.result_pages, job_id))
+        return self._runner.iterate(self._pages_plan(job_id))
 
     def wait_until_done(
         self,
@@ -1372,8 +1399,9 @@ class AsyncLeapOCR(_ClientBase):
                 an exception it raises stops the upload (the job is deleted).
             pages: only these pages of a PDF, e.g. ``"1-3,7"`` or ``[2, 4]`` (1-based):
                 the PDF is cut locally to a temporary file (needs the ``pdf`` extra) and
-                only those pages are uploaded and paid for; results of this client's
-                ``wait_until_done`` and ``get_result`` number them as in the original.
+                only those pages are uploaded and paid for; this client's
+                ``wait_until_done``, ``get_result`` and ``iter_pages`` number them as in
+                the original.
 
         Returns:
             The submitted ``Job`` (``job_id``, ``status``), not yet done.
@@ -1489,7 +1517,7 @@ class AsyncLeapOCR(_ClientBase):
             >>> async for page in client.iter_pages(job.job_id):  # doctest: +SKIP
             ...     print(page.page_number, len(page.text or ""))
         """
-        return self._runner.iterate(self._job_plan(plans.result_pages, job_id))
+        return self._runner.iterate(self._pages_plan(job_id))
 
     async def wait_until_done(
         self,

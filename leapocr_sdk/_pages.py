@@ -20,7 +20,7 @@ import attrs
 
 from ._sources import FileSource, _StreamSource
 from .errors import ValidationError
-from .types import JobResult
+from .types import JobResult, PageResult
 
 PDF_EXTRA = "pip install 'leapocr-sdk[pdf]'"
 _RANGE = re.compile(r"^\s*(\d+)\s*(?:-\s*(\d+)\s*)?$")
@@ -193,10 +193,12 @@ def cut(source: FileSource, selection: Sequence[int]) -> FileSource:
 
 def renumbered(result: JobResult[Any], selection: Sequence[int]) -> JobResult[Any]:
     """``result`` with page ``k`` of the cut document numbered ``selection[k - 1]``."""
-    pages = tuple(
-        attrs.evolve(page, page_number=selection[page.page_number - 1])
-        if 1 <= page.page_number <= len(selection)
-        else page
-        for page in result.pages
-    )
+    pages = tuple(renumbered_page(page, selection) for page in result.pages)
     return attrs.evolve(result, pages=pages)
+
+
+def renumbered_page(page: PageResult, selection: Sequence[int]) -> PageResult:
+    """Page ``k`` of the cut document numbered ``selection[k - 1]``."""
+    if 1 <= page.page_number <= len(selection):
+        return attrs.evolve(page, page_number=selection[page.page_number - 1])
+    return page

@@ -49,6 +49,7 @@ def test_process_file_then_wait_and_get_result_renumber_too(client: Any, five_pa
     assert [page.text for page in result.pages] == ["Page one", "Page three", "Page five"]
     again = client.get_result(job.job_id)
     assert [page.page_number for page in again.pages] == [1, 3, 5]
+    assert [page.page_number for page in client.iter_pages(job.job_id)] == [1, 3, 5]
 
 
 def test_process_many_cuts_every_pdf(client: Any, five_pages: Path, tmp_path: Path) -> None:
