@@ -28,10 +28,12 @@ from . import _constants as C
 from ._operations import COMPLETE, INITIATE, SUBMIT_URL
 from ._parsing import Reply, parse_job, retry_after_seconds
 from ._plans import Context, discard_job
+from ._pricing import CreditBudget, Reservation
 from ._sources import is_url as is_url  # re-exported for the clients
 from ._steps import Call, Emit, FlowGroup, NextFinished, Plan, Sleep
 from .errors import (
     APIConnectionError,
+    CreditBudgetExceededError,
     JobFailedError,
     LeapOCRError,
     NotFoundError,
@@ -58,7 +60,9 @@ class BatchItem:
         result: the ``JobResult`` when it succeeded in this run.
         error: the ``LeapOCRError`` when it failed (``JobFailedError``, ``UploadError``,
             ``NotResubmittedError``, ...).
-        credits: credits this run spent on it.
+        credits: credits this run spent on it (the service's ``credits_used``).
+        estimated_credits: its price as estimated before it was submitted (pages x
+            the price of a page), or None when that could not be known beforehand.
         skipped: True for a source a journal shows as done in an earlier run.
         outputs: for a skipped source, the paths recorded with ``Journal.set_outputs``.
     """
@@ -70,6 +74,7 @@ class BatchItem:
     credits: int = 0
     skipped: bool = False
     outputs: tuple[str, ...] = ()
+    estimated_credits: int | None = None
 
     @property
     def ok(self) -> bool:
@@ -315,6 +320,10 @@ class BatchFlows:
     submit: Callable[[Any, UploadHook], Plan[Job]]
     wait: Callable[[str, StatusHook], Plan[JobResult]]
     delete: bool
+    # max_credits: a source's estimated price before it is submitted (None: unknown),
+    # and the price of one of its pages (None: set by the service).
+    estimate: Callable[[Any], int | None] = lambda source: None
+    price: int | None = None
 
 
 @attrs.frozen
@@ -334,6 +343,9 @@ class _Member:
     key: str | None = None
     job_id: str | None = None
     rate_limited: int = 0  # submissions refused with 429 after their retries (resubmitted)
+    estimate: int | None = None  # its estimated price (None: unknown before it is sent)
+    estimated: bool = False  # whether the estimate was asked
+    reservation: Reservation | None = None  # its credits held in the budget
 
 
 def process_many(
@@ -345,15 +357,17 @@ def process_many(
 ) -> Plan[None]:
     """Emit one ``BatchItem`` per source as it finishes; see the module docstring.
 
-    ``journal`` is a ``journal.Journal`` or None. Stops pulling new sources once the
-    credits spent reach ``settings.max_credits`` (running documents still finish).
+    ``journal`` is a ``journal.Journal`` or None. With ``settings.max_credits``, a
+    ``CreditBudget`` admits each source before it is submitted (``_pricing``): spent +
+    reserved never passes the budget as far as estimates go; once a source does not
+    fit, it is emitted with ``CreditBudgetExceededError`` and nothing more is submitted.
     """
     throttle = Throttle(settings.submit_rate)
+    budget = CreditBudget(settings.max_credits)
     group = FlowGroup()
     pending: Iterator[Any] = iter(sources)
     queued: collections.deque[_Member] = collections.deque()  # to submit, before new ones
     follow_ups: list[tuple[Any, Plan[Any]]] = []
-    spent = 0
     exhausted = False
 
     def event(kind: str, member: _Member, message: str | None = None, **facts: Any) -> None:
@@ -366,9 +380,13 @@ def process_many(
         return lambda sent, total: event("uploading", member, sent=sent, total=total)
 
     def polled(member: _Member) -> StatusHook:
-        if settings.on_event is None:
+        def hook(info: JobStatusInfo) -> None:
+            budget.learn_pages(member.reservation, info.total_pages or None)
+            event("waiting", member, status=info)
+
+        if settings.on_event is None and settings.max_credits is None:
             return None
-        return lambda info: event("waiting", member, status=info)
+        return hook
 
     def watch(member: _Member, plan: Plan[T]) -> Plan[T]:
         def on_step(step: Any) -> None:
@@ -403,7 +421,7 @@ def process_many(
             # Fill the free slots: follow-ups first, then queued and new sources.
             start, follow_ups = follow_ups, []
             timeout: float | None = None
-            budget_left = settings.max_credits is None or spent < settings.max_credits
+            budget_left = budget.is_open()
             while budget_left and len(group) + len(start) < settings.concurrency:
                 if not queued:
                     if exhausted:
@@ -426,12 +444,26 @@ def process_many(
                 if delay > 0:
                     timeout = delay
                     break
+                verdict = _admit(budget, queued[0], flows)
+                if verdict == CreditBudget.WAIT:
+                    break  # an unknown price is in flight: wait for it to finish
                 member = queued.popleft()
+                if verdict == CreditBudget.REFUSE:
+                    refused = _refused(member, budget)
+                    event("finished", member, str(refused.error))
+                    yield Emit(refused)
+                    budget_left = False
+                    break
                 if journal is not None and member.key is not None:
                     journal.submitting(member.key)
                 start.append(submission(member))
             if not start and not group:
-                if not budget_left or (exhausted and not queued):
+                if not budget.is_open() or (exhausted and not queued):
+                    while queued:  # taken from the sources, never submitted: said so
+                        member = queued.popleft()
+                        refused = _refused(member, budget)
+                        event("finished", member, str(refused.error))
+                        yield Emit(refused)
                     return
                 if timeout is not None:  # nothing runs: just wait for the throttle
                     yield Sleep(timeout)
@@ -442,6 +474,10 @@ def process_many(
             (phase, member), value, error = finished
             if phase == "submitted":
                 item = _after_submission(member, value, error, journal, throttle, queued)
+                if item is not None:  # no job (nothing to pay), or maybe one: its estimate
+                    held = member.estimate if _may_have_started(error) else None
+                    budget.settle(member.reservation, held or 0)
+                    member.reservation = None
                 if item is None:
                     if error is None:
                         member.job_id = value.job_id
@@ -450,13 +486,36 @@ def process_many(
                     continue
             else:
                 item = _after_wait(member, value, error, journal)
-                spent += item.credits
+                budget.settle(member.reservation, item.credits)
+            item = attrs.evolve(item, estimated_credits=member.estimate)
             event("finished", member, None if error is None else str(error))
             yield Emit(item)
             if journal is not None and member.key is not None and item.result is not None:
                 journal.finished(member.key, item.job_id, item.credits, item.pages)
     finally:
         group.close()
+
+
+def _admit(budget: CreditBudget, member: _Member, flows: BatchFlows) -> str:
+    """The budget's verdict on submitting ``member`` (its estimate is asked once: it is
+    reported on its item, with or without a budget)."""
+    if member.reservation is not None:  # resubmitted after a 429: already reserved
+        return CreditBudget.ADMIT
+    if not member.estimated and flows.price is not None:
+        member.estimate = flows.estimate(member.source)
+        member.estimated = True
+    verdict, member.reservation = budget.admit(member.estimate, flows.price)
+    return verdict
+
+
+def _refused(member: _Member, budget: CreditBudget) -> FailedItem:
+    error = CreditBudgetExceededError(member.estimate, max(0, budget.remaining or 0))
+    return FailedItem(member.source, None, None, error, estimated_credits=member.estimate)
+
+
+def _may_have_started(error: BaseException | None) -> bool:
+    """Whether a failed submission may still have created (and be billing) a job."""
+    return isinstance(error, APIConnectionError) and error.may_have_been_processed
 
 
 def _decide(journal: Journal | None, member: _Member, retry_failed: bool) -> BatchItem | str | None:
