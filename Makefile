@@ -59,7 +59,7 @@ types: $(STAMP)
 ## What users' type checkers infer from the public API (tests/typing), under mypy and pyright.
 typing: $(STAMP)
 	$(BIN)/mypy --strict tests/typing
-	$(BIN)/pyright --pythonpath $(BIN)/python tests/typing/check_public_types.py
+	$(BIN)/pyright --pythonpath $(BIN)/python tests/typing
 
 spec: $(STAMP)
 	$(BIN)/openapi-spec-validator openapi.yaml

@@ -14,9 +14,9 @@ from __future__ import annotations
 import os
 import random
 import threading
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Literal, Self, Unpack, overload
+from typing import TYPE_CHECKING, Any, Literal, Self, TypeVar, Unpack, overload
 
 import httpx
 
@@ -30,12 +30,14 @@ from ._base_client import (
     batch_settings,
 )
 from ._batch import BatchEvent, BatchSettings, DoneItem, FailedItem, SkippedItem
-from ._sources import FileInput, open_source
+from ._pages import check_pages
+from ._sources import FileInput
 from ._tracing import traced
 from ._validation import (
     CheckedOptions,
     DocumentOptions,
     JobOptions,
+    _TypedDocumentOptions,
     check_callback,
     compose_options,
 )
@@ -53,6 +55,8 @@ from .types import (
 
 if TYPE_CHECKING:
     from ._async_runner import AsyncRunner
+
+P = TypeVar("P")  # the Python type of a schema, and of JobResult.parsed
 
 
 class AsyncLeapOCR(_ClientBase):
@@ -206,7 +210,7 @@ class AsyncLeapOCR(_ClientBase):
         output_type: OutputFormat | str | None = None,
         model: Model | str | None = None,
         instruction: str | None = None,
-        schema: dict[str, Any] | None = None,
+        schema: dict[str, Any] | type[Any] | None = None,
         template_slug: str | None = None,
         extract_bounding_boxes: bool = False,
         save_as_template: bool = False,
@@ -224,7 +228,10 @@ class AsyncLeapOCR(_ClientBase):
             model: e.g. ``Model.STANDARD_V2`` (default, 1 credit a page) or
                 ``Model.PRO_V2`` (3); any other model name passes through as a string.
             instruction: at most 100 characters of guidance; may go with a schema.
-            schema: a JSON schema (dict) of the fields to extract; means structured output.
+            schema: the fields to extract: a Pydantic model class, a dataclass, a
+                ``TypedDict`` (these three need the ``pydantic`` extra) or a JSON schema
+                dict; means structured output (each page then costs the model's
+                surcharge more).
             template_slug: a template saved on the service; it carries its own format,
                 model, schema and instruction, so it excludes all four.
             extract_bounding_boxes: also locate each block of text on its page
@@ -262,11 +269,12 @@ class AsyncLeapOCR(_ClientBase):
         output_type: OutputFormat | str | None = None,
         model: Model | str | None = None,
         instruction: str | None = None,
-        schema: dict[str, Any] | None = None,
+        schema: dict[str, Any] | type[Any] | None = None,
         template_slug: str | None = None,
         extract_bounding_boxes: bool = False,
         save_as_template: bool = False,
         on_upload_progress: Callable[[int, int], object] | None = None,
+        pages: str | Sequence[int] | None = None,
     ) -> Job:
         """Upload a local document in parts and start its job.
 
@@ -288,7 +296,10 @@ class AsyncLeapOCR(_ClientBase):
             model: e.g. ``Model.STANDARD_V2`` (default, 1 credit a page) or
                 ``Model.PRO_V2`` (3); any other model name passes through as a string.
             instruction: at most 100 characters of guidance; may go with a schema.
-            schema: a JSON schema (dict) of the fields to extract; means structured output.
+            schema: the fields to extract: a Pydantic model class, a dataclass, a
+                ``TypedDict`` (these three need the ``pydantic`` extra) or a JSON schema
+                dict; means structured output (each page then costs the model's
+                surcharge more).
             template_slug: a template saved on the service; it carries its own format,
                 model, schema and instruction, so it excludes all four.
             extract_bounding_boxes: also locate each block of text on its page
@@ -296,13 +307,19 @@ class AsyncLeapOCR(_ClientBase):
             save_as_template: save these options as a template on the service.
             on_upload_progress: called as ``(bytes_sent, total_bytes)`` while uploading;
                 an exception it raises stops the upload (the job is deleted).
+            pages: only these pages of a PDF, e.g. ``"1-3,7"`` or ``[2, 4]`` (1-based):
+                the PDF is cut locally to a temporary file (needs the ``pdf`` extra) and
+                only those pages are uploaded and paid for; this client's
+                ``wait_until_done``, ``get_result`` and ``iter_pages`` number them as in
+                the original.
 
         Returns:
             The submitted ``Job`` (``job_id``, ``status``), not yet done.
 
         Raises:
             ValidationError: a bad argument or option (found before any request: nothing
-                is sent and no credit spent).
+                is sent and no credit spent), e.g. ``pages`` beyond the document's end,
+                ``pages`` of an image, or a Python type as ``schema`` without pydantic.
             InsufficientCreditsError: the account has too few credits for the job.
             AuthenticationError: the API key was refused.
             RateLimitError: still rate limited after ``max_retries`` retries.
@@ -324,8 +341,9 @@ class AsyncLeapOCR(_ClientBase):
         """
         options = self._submit_options(locals())  # the keywords above, checked
         check_callback("on_upload_progress", on_upload_progress)
-        with open_source(file, file_name) as source:
-            plan = self._process_file_plan(source, options, on_upload_progress)
+        selection = check_pages(pages)
+        with self._open_document(file, file_name, selection) as source:
+            plan = self._process_file_plan(source, options, on_upload_progress, selection)
             return await self._runner.run(plan)
 
     async def get_status(self, job_id: str) -> JobStatusInfo:
@@ -370,7 +388,7 @@ class AsyncLeapOCR(_ClientBase):
             APIError: any other error answer of the service.
             UnexpectedResponseError: a result page the SDK cannot read.
         """
-        return await self._runner.run(self._job_plan(plans.get_result, job_id))
+        return await self._runner.run(self._result_plan(job_id))
 
     def iter_pages(self, job_id: str) -> AsyncIterator[PageResult]:
         """The finished job's pages, in order, as they arrive; the job id is checked at the
@@ -401,7 +419,7 @@ class AsyncLeapOCR(_ClientBase):
             >>> async for page in client.iter_pages(job.job_id):  # doctest: +SKIP
             ...     print(page.page_number, len(page.text or ""))
         """
-        return self._runner.iterate(self._job_plan(plans.result_pages, job_id))
+        return self._runner.iterate(self._pages_plan(job_id))
 
     async def wait_until_done(
         self,
@@ -541,6 +559,19 @@ class AsyncLeapOCR(_ClientBase):
 
     # --- many documents ---------------------------------------------------------------
 
+    # A schema type gives a JobResult of that type. It overlaps the next overload (a
+    # DocumentOptions dict may hold a type too): given as the keyword, the type wins.
+    @overload
+    async def process(  # type: ignore[overload-overlap]  # pyright: ignore[reportOverlappingOverload]
+        self,
+        source: object,
+        *,
+        schema: type[P],
+        wait: Literal[True] = ...,
+        delete: bool = ...,
+        **options: Unpack[_TypedDocumentOptions],
+    ) -> JobResult[P]: ...
+
     @overload
     async def process(
         self,
@@ -568,7 +599,7 @@ class AsyncLeapOCR(_ClientBase):
         wait: bool = True,
         delete: bool = False,
         **options: Unpack[DocumentOptions],
-    ) -> JobResult | Job:
+    ) -> JobResult[Any] | Job:
         """Submit one document, wait for it and return its result.
 
         With ``delete=True`` the job is deleted afterwards, also when the wait fails,
@@ -580,8 +611,13 @@ class AsyncLeapOCR(_ClientBase):
             wait: ``False`` returns the submitted ``Job`` at once.
             delete: delete the job once its result is in (needs ``wait=True``).
             **options: the options of ``process_file`` / ``process_url`` (``output_type``,
-                ``model``, ``schema``, ``file_name``, ...) and ``wait_until_done``'s
-                ``poll_interval``, ``timeout``, ``on_progress`` (``DocumentOptions``).
+                ``model``, ``schema``, ``pages``, ``file_name``, ...) and
+                ``wait_until_done``'s ``poll_interval``, ``timeout``, ``on_progress``
+                (``DocumentOptions``). ``schema`` may be a Pydantic model class, a
+                dataclass or a ``TypedDict`` (the ``pydantic`` extra): ``result.parsed``
+                is then an instance of it (the dict itself for a JSON schema dict).
+                ``pages`` (``"1-3,7"`` or ``[2, 4]``; the ``pdf`` extra) sends only those
+                pages of a local PDF; the result numbers them as in the original.
 
         Returns:
             The ``JobResult`` (or the ``Job`` with ``wait=False``).
@@ -607,7 +643,7 @@ class AsyncLeapOCR(_ClientBase):
 
     async def _process(
         self, source: object, options: CheckedOptions, wait: bool = True, delete: bool = False
-    ) -> JobResult | Job:
+    ) -> JobResult[Any] | Job:
         """``process`` with its options already checked (``compose_options``)."""
         submission, whole, handle = self._process_plan(source, options, wait, delete)
         if whole is None:
@@ -657,17 +693,24 @@ class AsyncLeapOCR(_ClientBase):
             delete: delete each job once its result is in.
             journal: a SQLite file path or a ``Journal``: makes the batch resumable.
             retry_failed: resubmit sources the journal records as failed.
-            max_credits: stop submitting once the credits spent reach this (documents in
-                flight still finish).
+            max_credits: a budget: each document's price is estimated before it is
+                submitted (pages x the price of a page with the job's options), and a
+                document whose estimate, added to the credits spent and reserved by the
+                documents in flight, would pass the budget is not submitted (its item's
+                error is ``CreditBudgetExceededError``) and the batch submits nothing
+                more. A document whose pages cannot be counted beforehand (a URL, a PDF
+                without the ``pdf`` extra, a template's job) goes alone and is counted
+                from its first status: it alone may pass the budget.
             on_event: called with a ``BatchEvent`` (``uploading``, ``submitted``,
                 ``waiting``, ``throttled``, ``finished``, ``held``, ``stopped``) per source.
             **options: the processing and waiting options of ``process``, but
-                ``file_name`` (``JobOptions``).
+                ``file_name`` (``JobOptions``): ``schema`` types give each result its
+                ``parsed``; ``pages`` applies to every PDF.
 
         Returns:
             An iterator (``async for`` on ``AsyncLeapOCR``) of ``BatchItem``s: ``source``,
-            ``job_id``, ``result`` or ``error``, ``credits``, ``skipped``, ``outputs``,
-            ``held_by``.
+            ``job_id``, ``result`` or ``error``, ``credits``, ``estimated_credits``,
+            ``skipped``, ``outputs``, ``held_by``.
 
         Raises:
             ValidationError: a bad argument or option (before any request); errors of

@@ -14,7 +14,7 @@ import contextlib
 import os
 import random
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, Self, TypeVar
 
 import attrs
@@ -24,9 +24,11 @@ from . import __version__, _logs
 from . import _batch as batch
 from . import _constants as C
 from . import _plans as plans
+from . import _pricing as pricing
 from ._batch import BatchEvent
+from ._pages import cut, renumbered, renumbered_page
 from ._sources import FileSource, open_source
-from ._steps import Plan
+from ._steps import Emit, Plan
 from ._tls import tls_context
 from ._tracing import traced
 from ._validation import (
@@ -120,6 +122,8 @@ class _ClientBase:
         self._closed = False
         self._origin: _ClientBase = self  # with_options copies point at the client they share
         self._submitted: collections.OrderedDict[str, float] = collections.OrderedDict()
+        # Jobs submitted with pages=: the original page numbers of the cut document's pages.
+        self._selections: collections.OrderedDict[str, tuple[int, ...]] = collections.OrderedDict()
         self._ctx = plans.Context(
             max_retries=check_positive_int("max_retries", max_retries, minimum=0),
             upload_concurrency=check_positive_int(
@@ -243,18 +247,61 @@ class _ClientBase:
         source: FileSource,
         options: SubmitOptions,
         on_upload_progress: Callable[[int, int], object] | None,
+        selection: tuple[int, ...] | None = None,
     ) -> Plan[Job]:
-        plan = plans.process_file(self._ctx, source, options, on_upload_progress)
-        return traced("process_file", self._remembering(plan), **{"leapocr.model": options.model})
+        plan = self._remembering(
+            plans.process_file(self._ctx, source, options, on_upload_progress), selection
+        )
+        return traced("process_file", plan, **{"leapocr.model": options.model})
 
-    def _remembering(self, submission: Plan[Job]) -> Plan[Job]:
-        """Run a submission and note when this client created the job (see ``_wait_plan``)."""
+    def _remembering(
+        self, submission: Plan[Job], selection: tuple[int, ...] | None = None
+    ) -> Plan[Job]:
+        """Run a submission and note when this client created the job (see ``_wait_plan``),
+        and the pages it was cut to (see ``_renumbering``)."""
         job = yield from submission
         self._submitted[job.job_id] = self._ctx.clock()
-        while len(self._submitted) > C.REMEMBERED_SUBMISSIONS:
-            with contextlib.suppress(KeyError):
-                self._submitted.popitem(last=False)
+        if selection is not None:
+            self._selections[job.job_id] = selection
+        for memory in (self._submitted, self._selections):
+            while len(memory) > C.REMEMBERED_SUBMISSIONS:
+                with contextlib.suppress(KeyError):
+                    memory.popitem(last=False)
         return job
+
+    @contextlib.contextmanager
+    def _open_document(
+        self, file: object, file_name: str | None, selection: tuple[int, ...] | None
+    ) -> Iterator[FileSource]:
+        """The document to upload: the file itself, or (``pages=``) a temporary PDF of the
+        selected pages only."""
+        with open_source(file, file_name) as opened:
+            if selection is None:
+                yield opened
+                return
+            selected = cut(opened, selection)
+        with selected:
+            yield selected
+
+    def _renumbering(self, job_id: str, plan: Plan[JobResult]) -> Plan[JobResult]:
+        """``plan``'s result, its pages numbered as in the original document when the job
+        was submitted with ``pages=``."""
+        result = yield from plan
+        selection = self._selections.get(job_id)
+        return result if selection is None else renumbered(result, selection)
+
+    def _result_plan(self, job_id: str) -> Plan[JobResult]:
+        """``get_result``'s flow, numbered as in the original document (``pages=``)."""
+        return self._renumbering(job_id, self._job_plan(plans.get_result, job_id))
+
+    def _pages_plan(self, job_id: str) -> Plan[None]:
+        """``iter_pages``' flow, each page numbered as in the original document when the
+        job was submitted with ``pages=``."""
+        plan = self._job_plan(plans.result_pages, job_id)
+        selection = self._selections.get(job_id)
+        if selection is None:
+            return plan
+        return _mapped_emits(plan, lambda page: renumbered_page(page, selection))
 
     def _request_plan(
         self, method: str, path: str, params: Mapping[str, Any] | None, body: Any
@@ -283,6 +330,7 @@ class _ClientBase:
         submitted = self._submitted.get(job_id)
         first_poll = None if submitted is None else submitted + interval
         plan = plans.wait_until_done(self._ctx, job_id, interval, limit, on_progress, first_poll)
+        plan = self._renumbering(job_id, plan)
         return traced("wait_until_done", plan, **{"leapocr.job_id": job_id})
 
     # --- many documents (``_batch``): the flows of process, process_many, as_completed ---
@@ -296,11 +344,14 @@ class _ClientBase:
         poll_interval: float,
         timeout: float,
         on_progress: Callable[[JobStatusInfo], object] | None,
+        schema_type: type[Any] | None = None,
     ) -> Callable[[str, batch.StatusHook], Plan[JobResult]]:
-        """How to wait on a job (the settings are checked by the caller)."""
+        """How to wait on a job (the settings are checked by the caller); its result
+        carries ``schema_type`` (for ``parsed``) when one is given."""
 
         def wait(job_id: str, also: batch.StatusHook) -> Plan[JobResult]:
-            return self._wait_plan(job_id, poll_interval, timeout, _both(on_progress, also))
+            plan = self._wait_plan(job_id, poll_interval, timeout, _both(on_progress, also))
+            return plan if schema_type is None else _typed(plan, schema_type)
 
         return wait
 
@@ -308,16 +359,24 @@ class _ClientBase:
         self, options: CheckedOptions
     ) -> Callable[[object, batch.UploadHook], Plan[Job]]:
         """How to submit a source with ``options``: a URL with process_url, anything else
-        uploaded. Each source is checked when it is submitted (its errors end that
-        submission, not the caller's loop); a URL has no upload, so no upload progress."""
+        uploaded (cut to ``options.pages`` first, if given). Each source is checked when it
+        is submitted (its errors end that submission, not the caller's loop); a URL has no
+        upload, so no upload progress."""
+        selection = options.pages
 
         def submit(source: object, also: batch.UploadHook) -> Plan[Job]:
             if batch.is_url(source):
+                if selection is not None:
+                    raise ValidationError(
+                        "pages= cuts a local PDF, and this source is a URL: download the "
+                        "document and pass its path, or drop pages="
+                    )
                 plan = self._process_url_plan(str(source), options.file_name, options.submit)
                 return (yield from plan)
-            with open_source(source, options.file_name) as opened:
+            with self._open_document(source, options.file_name, selection) as opened:
                 hook = _both(options.on_upload_progress, also)
-                return (yield from self._process_file_plan(opened, options.submit, hook))
+                plan = self._process_file_plan(opened, options.submit, hook, selection)
+                return (yield from plan)
 
         return submit
 
@@ -332,7 +391,9 @@ class _ClientBase:
         if not _check_bool("wait", wait):
             _check_no_delete(delete)
             return submission, None, handle
-        wait_for = self._wait_flow(options.poll_interval, options.timeout, options.on_progress)
+        wait_for = self._wait_flow(
+            options.poll_interval, options.timeout, options.on_progress, options.schema_type
+        )
         whole = batch.process(
             self._ctx,
             submission,
@@ -359,7 +420,9 @@ class _ClientBase:
             )
         if options.file_name is not None:
             raise ValidationError("file_name names one document: process_many does not take it")
-        wait = self._wait_flow(options.poll_interval, options.timeout, options.on_progress)
+        wait = self._wait_flow(
+            options.poll_interval, options.timeout, options.on_progress, options.schema_type
+        )
         submit = self._submission_flow(options)
         opened = None
         if isinstance(journal, str | os.PathLike):
@@ -369,8 +432,18 @@ class _ClientBase:
                 f"journal must be a file path or a Journal, got {type(journal).__name__}"
             )
         if journal is not None:
-            journal.bind_options(options.submit)
-        flows = batch.BatchFlows(submit=submit, wait=wait, delete=_check_bool("delete", delete))
+            bound: dict[str, Any] = options.submit._asdict()
+            if options.pages is not None:  # another selection is another document
+                bound["pages"] = list(options.pages)
+            journal.bind_options(bound)
+        price = pricing.job_page_price(options.submit)
+        flows = batch.BatchFlows(
+            submit=submit,
+            wait=wait,
+            delete=_check_bool("delete", delete),
+            estimate=lambda source: _estimate(source, options.pages, price),
+            price=price,
+        )
         plan = batch.process_many(self._ctx, sources, flows, settings, journal)
         return traced("process_many", plan if opened is None else _closing(plan, opened))
 
@@ -430,6 +503,46 @@ def batch_settings(
         retry_failed=_check_bool("retry_failed", retry_failed),
         on_event=on_event,
     )
+
+
+def _estimate(source: object, selection: tuple[int, ...] | None, price: int | None) -> int | None:
+    """A batch document's estimated price (None when its pages or price are unknown before
+    it is submitted: a URL, a PDF without the ``pdf`` extra, a template's job)."""
+    if price is None:
+        return None
+    if selection is not None:
+        return len(selection) * price
+    if batch.is_url(source) or not isinstance(source, str | os.PathLike | bytes):
+        return None  # a file object is read once, by its upload
+    try:
+        with open_source(source, None) as opened:
+            pages = pricing.count_pages(opened)
+    except ValidationError:
+        return None  # its submission reports what is wrong with it
+    return pricing.estimate_for(pages, price)
+
+
+def _mapped_emits(plan: Plan[T], change: Callable[[Any], Any]) -> Plan[T]:
+    """``plan`` unchanged, but every value it emits passed through ``change``."""
+    result: Any = None
+    error: BaseException | None = None
+    while True:
+        try:
+            step = plan.throw(error) if error is not None else plan.send(result)
+        except StopIteration as stop:
+            return stop.value  # type: ignore[no-any-return]
+        if isinstance(step, Emit):
+            step = Emit(change(step.value))
+        try:
+            result, error = (yield step), None
+        except BaseException as exc:  # a step's failure or an interrupt: the plan decides
+            result, error = None, exc
+
+
+def _typed(plan: Plan[JobResult], schema_type: type[Any]) -> Plan[JobResult]:
+    """``plan``'s result, carrying the type it was submitted with (for ``parsed``)."""
+    result = yield from plan
+    return attrs.evolve(result, schema_type=schema_type)
 
 
 def _whole_number(name: str, value: object, *, minimum: int = 0) -> int:

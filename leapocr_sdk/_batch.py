@@ -36,6 +36,7 @@ from . import _requests as requests
 from ._operations import COMPLETE, DELETE, INITIATE, SUBMIT_URL
 from ._parsing import Reply, parse_job, retry_after_seconds
 from ._plans import Context, _completed_job, call_api, discard_job
+from ._pricing import CreditBudget, Reservation
 from ._sources import is_url as is_url  # re-exported for the clients
 from ._steps import (
     Call,
@@ -52,6 +53,7 @@ from ._steps import (
 from .errors import (
     APIConnectionError,
     ConflictError,
+    CreditBudgetExceededError,
     JobDeletedError,
     JobFailedError,
     JournalError,
@@ -82,7 +84,9 @@ class BatchItem:
         result: the ``JobResult`` when it succeeded in this run.
         error: the ``LeapOCRError`` when it failed (``JobFailedError``, ``UploadError``,
             ``NotResubmittedError``, ...).
-        credits: credits this run spent on it.
+        credits: credits this run spent on it (the service's ``credits_used``).
+        estimated_credits: its price as estimated before it was submitted (pages x
+            the price of a page), or None when that could not be known beforehand.
         skipped: True for a source a journal shows as done in an earlier run, or as
             held by another run (``held_by``).
         outputs: for a skipped source, the paths recorded with ``Journal.set_outputs``.
@@ -99,6 +103,7 @@ class BatchItem:
     skipped: bool = False
     outputs: tuple[str, ...] = ()
     held_by: str | None = None
+    estimated_credits: int | None = None
 
     @property
     def ok(self) -> bool:
@@ -361,6 +366,10 @@ class BatchFlows:
     submit: Callable[[Any, UploadHook], Plan[Job]]
     wait: Callable[[str, StatusHook], Plan[JobResult]]
     delete: bool
+    # max_credits: a source's estimated price before it is submitted (None: unknown),
+    # and the price of one of its pages (None: set by the service).
+    estimate: Callable[[Any], int | None] = lambda source: None
+    price: int | None = None
 
 
 @attrs.frozen
@@ -386,6 +395,9 @@ class _Member:
     resume: tuple[str, list[tuple[int, str]]] | None = None  # an earlier run's complete
     rate_limited: int = 0  # submissions refused with 429 after their retries (resubmitted)
     duplicates: list[Any] = attrs.Factory(list)  # the same document given again
+    estimate: int | None = None  # its estimated price (None: unknown before it is sent)
+    estimated: bool = False  # whether the estimate was asked
+    reservation: Reservation | None = None  # its credits held in the budget
 
 
 def process_many(
@@ -397,8 +409,10 @@ def process_many(
 ) -> Plan[None]:
     """Emit one ``BatchItem`` per source as it finishes; see the module docstring.
 
-    ``journal`` is a ``journal.Journal`` or None. Stops pulling new sources once the
-    credits spent reach ``settings.max_credits`` (running documents still finish).
+    ``journal`` is a ``journal.Journal`` or None. With ``settings.max_credits``, a
+    ``CreditBudget`` admits each source before it is submitted (``_pricing``): spent +
+    reserved never passes the budget as far as estimates go; once a source does not
+    fit, it is emitted with ``CreditBudgetExceededError`` and nothing more is submitted.
 
     Stopped early (the caller's stop, ``CallerStopped``, an interrupt, a cancellation, a
     ``JournalError``...), the plan stops its documents in flight (``StopGroup``: each
@@ -406,6 +420,7 @@ def process_many(
     every job it leaves on the service, then re-raises.
     """
     throttle = Throttle(settings.submit_rate)
+    budget = CreditBudget(settings.max_credits)
     group = FlowGroup()
     pending: Iterator[Any] = iter(sources)
     queued: collections.deque[_Member] = collections.deque()  # to submit, before new ones
@@ -413,7 +428,6 @@ def process_many(
     in_batch: dict[str, _Member] = {}  # journaled sources of this batch not yet emitted
     emitted: _Member | None = None  # its item was handed out; done once the loop goes on
     start: list[tuple[Any, Plan[Any]]] = []
-    spent = 0
     exhausted = False
     renewed = ctx.clock()
     # With a journal, a job is deleted only once its result was handed out and recorded
@@ -430,9 +444,13 @@ def process_many(
         return lambda sent, total: event("uploading", member, sent=sent, total=total)
 
     def polled(member: _Member) -> StatusHook:
-        if settings.on_event is None:
+        def hook(info: JobStatusInfo) -> None:
+            budget.learn_pages(member.reservation, info.total_pages or None)
+            event("waiting", member, status=info)
+
+        if settings.on_event is None and settings.max_credits is None:
             return None
-        return lambda info: event("waiting", member, status=info)
+        return hook
 
     def watch(member: _Member, plan: Plan[T]) -> Plan[T]:
         def on_step(step: Any) -> None:
@@ -499,7 +517,7 @@ def process_many(
             # Fill the free slots: follow-ups first, then queued and new sources.
             start, follow_ups = follow_ups, []
             timeout: float | None = None if journal is None else C.JOURNAL_LEASE_RENEW
-            budget_left = settings.max_credits is None or spent < settings.max_credits
+            budget_left = budget.is_open()
             while budget_left and len(group) + len(start) < settings.concurrency:
                 if not queued:
                     if exhausted:
@@ -528,12 +546,26 @@ def process_many(
                 if delay > 0:
                     timeout = delay if timeout is None else min(timeout, delay)
                     break
+                verdict = _admit(budget, queued[0], flows)
+                if verdict == CreditBudget.WAIT:
+                    break  # an unknown price is in flight: wait for it to finish
                 member = queued.popleft()
+                if verdict == CreditBudget.REFUSE:
+                    refused = _refused(member, budget)
+                    event("finished", member, str(refused.error))
+                    yield Emit(refused)
+                    budget_left = False
+                    break
                 if journal is not None and member.key is not None:
                     journal.submitting(member.key)
                 start.append(submission(member))
             if not start and not group:
-                if not budget_left or (exhausted and not queued):
+                if not budget.is_open() or (exhausted and not queued):
+                    while queued:  # taken from the sources, never submitted: said so
+                        member = queued.popleft()
+                        refused = _refused(member, budget)
+                        event("finished", member, str(refused.error))
+                        yield Emit(refused)
                     return
                 if timeout is not None:  # nothing runs: just wait for the throttle
                     yield Sleep(timeout)
@@ -547,6 +579,10 @@ def process_many(
                 continue  # a failed delete is logged (the result is saved)
             if phase == "submitted":
                 item = _after_submission(member, value, error, journal, throttle, queued)
+                if item is not None:  # no job (nothing to pay), or maybe one: its estimate
+                    held = member.estimate if _may_have_started(error) else None
+                    budget.settle(member.reservation, held or 0)
+                    member.reservation = None
                 if item is None:
                     if error is None:
                         member.job_id = value.job_id
@@ -559,7 +595,8 @@ def process_many(
                 item = _after_wait(member, value, error, journal, queued)
                 if item is None:
                     continue  # its job is gone with its result unsaved: submitted again
-                spent += item.credits
+                budget.settle(member.reservation, item.credits)
+            item = attrs.evolve(item, estimated_credits=member.estimate)
             handling = None
             yield from emit(member, item)
     except BaseException as stop:
@@ -719,6 +756,28 @@ def _stop(
         stop.add_note(message)
     logger.warning("%s", message)
     warnings.warn(message, UserWarning, stacklevel=2)
+
+
+def _admit(budget: CreditBudget, member: _Member, flows: BatchFlows) -> str:
+    """The budget's verdict on submitting ``member`` (its estimate is asked once: it is
+    reported on its item, with or without a budget)."""
+    if member.reservation is not None:  # resubmitted after a 429: already reserved
+        return CreditBudget.ADMIT
+    if not member.estimated and flows.price is not None:
+        member.estimate = flows.estimate(member.source)
+        member.estimated = True
+    verdict, member.reservation = budget.admit(member.estimate, flows.price)
+    return verdict
+
+
+def _refused(member: _Member, budget: CreditBudget) -> FailedItem:
+    error = CreditBudgetExceededError(member.estimate, max(0, budget.remaining or 0))
+    return FailedItem(member.source, None, None, error, estimated_credits=member.estimate)
+
+
+def _may_have_started(error: BaseException | None) -> bool:
+    """Whether a failed submission may still have created (and be billing) a job."""
+    return isinstance(error, APIConnectionError) and error.may_have_been_processed
 
 
 def _decide(

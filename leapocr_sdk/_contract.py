@@ -3,7 +3,10 @@
 Standard library only: ``leapocr_sdk.testing`` imports this without httpx or attrs. Each
 fact is written here once (the 2026 contract, as the specs in ``tests/data/`` state it):
 
-- the model catalogue (name, generation, display name, credits per page, description);
+- the model catalogue (name, generation, display name, credits per page, description,
+  surcharge per page for structured output or instructions) and the bounding-box
+  surcharge, with ``page_price`` combining them (the one price rule of the SDK, its CLI
+  and the emulator);
 - the output formats the service accepts, and the one it dropped;
 - the limits of the request fields;
 - the document types it accepts, recognised by their first bytes;
@@ -23,19 +26,64 @@ class ModelSpec(NamedTuple):
     display_name: str
     credits_per_page: int
     description: str
+    surcharge_per_page: int  # structured output or instructions, per page
 
 
 # The v2 models are the documented choice (the official SDKs default to standard-v2); the
 # v1 models come from the 2025 reference and are still accepted.
+# Surcharges (docs/guides/structured.md, "Prices"): +1 a page on the v2 models (the
+# service's pricing page, 2026), +2 on the v1 models (the same page, 2025); the service's
+# GET /ocr/models reports the same figure as surcharge_per_page.
 MODEL_CATALOGUE: tuple[ModelSpec, ...] = (
-    ModelSpec("standard-v2", 2, "Standard v2", 1, "Fast, accurate, handles all cases (default)"),
-    ModelSpec("pro-v2", 2, "Pro v2", 3, "Highest quality, handles all cases"),
-    ModelSpec("standard-v1", 1, "Standard v1", 1, "Baseline model, handles all cases"),
-    ModelSpec("english-pro-v1", 1, "English Pro v1", 2, "Premium quality, English documents only"),
-    ModelSpec("pro-v1", 1, "Pro v1", 3, "High quality, handles all cases"),
+    ModelSpec("standard-v2", 2, "Standard v2", 1, "Fast, accurate, handles all cases (default)", 1),
+    ModelSpec("pro-v2", 2, "Pro v2", 3, "Highest quality, handles all cases", 1),
+    ModelSpec("standard-v1", 1, "Standard v1", 1, "Baseline model, handles all cases", 2),
+    ModelSpec(
+        "english-pro-v1", 1, "English Pro v1", 2, "Premium quality, English documents only", 2
+    ),
+    ModelSpec("pro-v1", 1, "Pro v1", 3, "High quality, handles all cases", 2),
 )
 MODELS_BY_NAME: dict[str, ModelSpec] = {spec.name: spec for spec in MODEL_CATALOGUE}
 DEFAULT_MODEL = "standard-v2"
+# Bounding boxes (extract_bounding_boxes): +1 a page on every model (the product page).
+BOUNDING_BOX_SURCHARGE_PER_PAGE = 1
+
+
+def page_price(
+    credits_per_page: int, surcharge_per_page: int, *, structured: bool, bounding_boxes: bool
+) -> int:
+    """Credits one page costs: the model's base price, its surcharge when the job has
+    structured output or an instruction (once, whichever or both), and the bounding-box
+    surcharge when blocks are located."""
+    price = credits_per_page
+    if structured:
+        price += surcharge_per_page
+    if bounding_boxes:
+        price += BOUNDING_BOX_SURCHARGE_PER_PAGE
+    return price
+
+
+def catalogue_page_price(model: str, *, structured: bool, bounding_boxes: bool) -> int | None:
+    """``page_price`` for a model of the catalogue; None for any other model name (priced
+    on the service only)."""
+    spec = MODELS_BY_NAME.get(model)
+    if spec is None:
+        return None
+    return page_price(
+        spec.credits_per_page,
+        spec.surcharge_per_page,
+        structured=structured,
+        bounding_boxes=bounding_boxes,
+    )
+
+
+# The dearest page of the catalogue (pro-v1, structured, with bounding boxes): what a job
+# whose price is set on the service (a template, a model outside the catalogue) is
+# counted at before its real charge is known.
+MAX_CATALOGUE_PAGE_PRICE = max(
+    page_price(s.credits_per_page, s.surcharge_per_page, structured=True, bounding_boxes=True)
+    for s in MODEL_CATALOGUE
+)
 
 # Output formats: what the service accepts today, and the 2025 one it refuses since 2026.
 FORMAT_MARKDOWN = "markdown"

@@ -455,6 +455,7 @@ def parse_models(reply: Reply) -> list[ModelInfo]:
                 display_name=_str(raw.get("display_name")) or name,
                 credits_per_page=_int(raw.get("credits_per_page")) or 0,
                 description=_str(raw.get("description")) or "",
+                surcharge_per_page=_int(raw.get("surcharge_per_page")) or 0,
             )
         )
     return models

@@ -15,13 +15,14 @@ import json
 import math
 import re
 import warnings
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import partial
 from typing import Any, NamedTuple, TypedDict, cast
 from urllib.parse import unquote, urlsplit
 
 from . import _constants as C
 from . import _contract
+from ._schemas import check_schema
 from .errors import ConfigurationError, ValidationError
 from .types import JobStatusInfo, Model, OutputFormat
 
@@ -42,13 +43,34 @@ class SubmitOptions(NamedTuple):
     output_type: OutputFormat | None = None
     model: str | None = None
     instruction: str | None = None
-    schema: dict[str, Any] | None = None
+    schema: dict[str, Any] | None = None  # the JSON schema sent (a type's, once checked)
     template_slug: str | None = None
     extract_bounding_boxes: bool = False
     save_as_template: bool = False
 
 
-class JobOptions(TypedDict, total=False):
+class _ProcessingOptions(TypedDict, total=False):
+    """The options of ``process`` and ``process_many`` but ``schema`` and ``file_name``.
+
+    ``process(..., schema=Invoice)`` takes ``schema`` as a keyword of its own beside these
+    (its overloads type the result by it: ``JobResult[Invoice]``), so they are listed once
+    here for both; ``JobOptions`` and ``DocumentOptions`` add ``schema``.
+    """
+
+    output_type: OutputFormat | str | None
+    model: Model | str | None
+    instruction: str | None
+    template_slug: str | None
+    extract_bounding_boxes: bool
+    save_as_template: bool
+    on_upload_progress: Callable[[int, int], object] | None
+    pages: str | Sequence[int] | None
+    poll_interval: float
+    timeout: float
+    on_progress: Callable[[JobStatusInfo], object] | None
+
+
+class JobOptions(_ProcessingOptions, total=False):
     """The options ``process_many`` takes as keywords: how each document is processed,
     and how it is waited for.
 
@@ -59,27 +81,21 @@ class JobOptions(TypedDict, total=False):
         output_type: as in ``process_file``.
         model: as in ``process_file``.
         instruction: as in ``process_file``.
-        schema: as in ``process_file``.
+        schema: as in ``process_file``: a JSON schema dict, or a Pydantic model class,
+            dataclass or ``TypedDict`` (the ``pydantic`` extra), whose instance each
+            result's ``parsed`` then is.
         template_slug: as in ``process_file``.
         extract_bounding_boxes: as in ``process_file``.
         save_as_template: as in ``process_file``.
         on_upload_progress: as in ``process_file`` (uploads only; a URL has none).
+        pages: as in ``process_file``: only these pages of each local PDF (a URL source
+            is refused).
         poll_interval: as in ``wait_until_done``.
         timeout: as in ``wait_until_done``.
         on_progress: as in ``wait_until_done``.
     """
 
-    output_type: OutputFormat | str | None
-    model: Model | str | None
-    instruction: str | None
-    schema: dict[str, Any] | None
-    template_slug: str | None
-    extract_bounding_boxes: bool
-    save_as_template: bool
-    on_upload_progress: Callable[[int, int], object] | None
-    poll_interval: float
-    timeout: float
-    on_progress: Callable[[JobStatusInfo], object] | None
+    schema: dict[str, Any] | type[Any] | None
 
 
 class DocumentOptions(JobOptions, total=False):
@@ -92,8 +108,20 @@ class DocumentOptions(JobOptions, total=False):
     file_name: str | None
 
 
+class _TypedDocumentOptions(_ProcessingOptions, total=False):
+    """``DocumentOptions`` but ``schema``: what ``process(..., schema=SomeType)`` takes
+    beside that keyword (type checkers only)."""
+
+    file_name: str | None
+
+
 class CheckedOptions(NamedTuple):
-    """The options of ``process`` / ``process_many``, checked once (``compose_options``)."""
+    """The options of ``process`` / ``process_many``, checked once (``compose_options``).
+
+    ``submit.schema`` is the JSON schema sent; ``schema_type`` the Python type it was made
+    from (None for a dict), which results are parsed as; ``pages`` the ``pages=``
+    selection (sorted 1-based page numbers; None: every page).
+    """
 
     submit: SubmitOptions
     file_name: str | None = None
@@ -101,6 +129,8 @@ class CheckedOptions(NamedTuple):
     poll_interval: float = C.DEFAULT_POLL_INTERVAL
     timeout: float = C.DEFAULT_WAIT_TIMEOUT
     on_progress: Callable[[JobStatusInfo], object] | None = None
+    schema_type: type[Any] | None = None
+    pages: tuple[int, ...] | None = None
 
 
 def check_job_id(job_id: object) -> str:
@@ -165,8 +195,9 @@ def check_options(**options: object) -> SubmitOptions:
         )
     elif fmt is OutputFormat.STRUCTURED and checked.schema is None:
         raise ValidationError(
-            "output_type='structured' needs a schema (a JSON schema dict of the fields to "
-            "extract) or a template_slug: pass schema={...}, or use output_type='markdown'"
+            "output_type='structured' needs a schema (a Pydantic model, dataclass, TypedDict "
+            "or JSON schema dict of the fields to extract) or a template_slug: pass "
+            "schema=..., or use output_type='markdown'"
         )
     elif fmt is OutputFormat.MARKDOWN and checked.schema is not None:
         raise ValidationError(
@@ -190,6 +221,9 @@ def compose_options(options: Mapping[str, object], *, one_document: bool) -> Che
     check_callback("on_upload_progress", on_upload_progress)
     check_callback("on_progress", on_progress)
     file_name = options.get("file_name")
+    schema = options.get("schema")
+    from ._pages import check_pages  # _pages reads sources, which import this module
+
     return CheckedOptions(
         submit=submit,
         file_name=None if file_name is None else check_file_name(file_name),
@@ -197,6 +231,8 @@ def compose_options(options: Mapping[str, object], *, one_document: bool) -> Che
         poll_interval=poll_interval,
         timeout=timeout,
         on_progress=cast("Callable[[JobStatusInfo], object] | None", on_progress),
+        schema_type=schema if isinstance(schema, type) else None,
+        pages=check_pages(options.get("pages")),
     )
 
 
@@ -259,22 +295,9 @@ def _check_instruction(value: object) -> str | None:
 
 
 def _check_schema(value: object) -> dict[str, Any] | None:
-    if value is None:
-        return None
-    if not isinstance(value, Mapping):
-        raise ValidationError(
-            "schema must be a JSON object (a dict such as {'type': 'object', 'properties': ...}), "
-            f"got {type(value).__name__}"
-        )
-    if not value:
-        raise ValidationError("schema is empty: pass None to process without one")
-    try:
-        json.dumps(value, allow_nan=False)
-    except (TypeError, ValueError) as exc:
-        raise ValidationError(f"schema must be JSON-serialisable: {exc}") from None
-    if not all(isinstance(key, str) for key in value):
-        raise ValidationError("schema keys must be strings")
-    return dict(value)
+    """The JSON schema to send: a dict as given, or the schema of a Python type."""
+    checked = check_schema(value)
+    return None if checked is None else checked[0]
 
 
 def _check_template_slug(value: object) -> str | None:

@@ -25,7 +25,9 @@
     ├── JobDeletedError               the job was deleted: its result is gone
     ├── WebhookVerificationError      a webhook delivery failed verification (answer 400)
     ├── NotResubmittedError           a batch journal shows an earlier attempt: not resent
-    └── JournalError                  a batch journal cannot be opened, read or written
+    ├── JournalError                  a batch journal cannot be opened, read or written
+    ├── CreditBudgetExceededError     a batch's max_credits cannot cover the next document
+    └── ResultParseError              a result's data does not validate as the schema's type
 
 No exception carries the API key: messages are built from status codes, bodies and
 URLs, never from request headers.
@@ -290,6 +292,53 @@ class JournalError(LeapOCRError):
     ``process_many``). Its message names the file and what to do (free space, choose
     another path, or run without a journal).
     """
+
+
+class CreditBudgetExceededError(LeapOCRError):
+    """``process_many(max_credits=...)`` did not submit this document: its estimated
+    price, added to the credits spent and reserved by the batch's documents in flight,
+    would pass the budget. Nothing was sent for it, and the batch submits nothing more.
+
+    Attributes:
+        estimated_credits: the document's estimated price (pages x price per page), or
+            None when it was not known (the budget was used up before it came up).
+        remaining: the credits of the budget not yet spent or reserved.
+    """
+
+    def __init__(self, estimated_credits: int | None, remaining: int) -> None:
+        self.estimated_credits = estimated_credits
+        self.remaining = remaining
+        cost = (
+            "its price is not known before it is sent"
+            if estimated_credits is None
+            else f"it would cost about {estimated_credits} credits"
+        )
+        super().__init__(
+            f"not submitted: {cost}, and {remaining} of max_credits remain (not spent nor "
+            "reserved by documents in flight). Raise max_credits, or process it on its own"
+        )
+
+
+class ResultParseError(LeapOCRError):
+    """A result's structured ``data`` does not validate as the requested Python type.
+
+    Raised by ``JobResult.parse`` and ``JobResult.parsed`` instead of the validation
+    library's own exception; the data is kept.
+
+    Attributes:
+        job_id: the job whose result it is.
+        data: the result's ``data`` as the service sent it (None if it sent none).
+        errors: the validation errors, one dict each (``loc``, ``msg``, ``type``), as
+            pydantic reports them.
+    """
+
+    def __init__(
+        self, message: str, *, job_id: str, data: Any, errors: list[dict[str, Any]]
+    ) -> None:
+        self.job_id = job_id
+        self.data = data
+        self.errors = errors
+        super().__init__(message)
 
 
 _HINTS = {

@@ -4,14 +4,21 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import attrs
 
-from ._contract import MODEL_CATALOGUE, MODELS_BY_NAME
+from ._contract import MODEL_CATALOGUE, MODELS_BY_NAME, catalogue_page_price
 
 if TYPE_CHECKING:
     import pandas
+    from typing_extensions import TypeVar as TypeVarWithDefault
+
+    # A bare ``JobResult`` (get_result, wait_until_done) holds a dict.
+    ParsedT = TypeVarWithDefault("ParsedT", default=dict[str, Any])
+else:
+    ParsedT = TypeVar("ParsedT")
+U = TypeVar("U")
 
 
 class Model(enum.StrEnum):
@@ -35,6 +42,13 @@ class Model(enum.StrEnum):
         return MODELS_BY_NAME[self.value].credits_per_page
 
     @property
+    def surcharge_per_page(self) -> int:
+        """Credits added per page for structured output or an instruction (once for both):
+        1 on the v2 models (the service's pricing page, 2026), 2 on the v1 models (its
+        2025 version)."""
+        return MODELS_BY_NAME[self.value].surcharge_per_page
+
+    @property
     def display_name(self) -> str:
         """The model's human-readable name."""
         return MODELS_BY_NAME[self.value].display_name
@@ -56,7 +70,13 @@ class Model(enum.StrEnum):
             A ``ModelInfo`` from the built-in catalogue (no request).
         """
         spec = MODELS_BY_NAME[self.value]
-        return ModelInfo(spec.name, spec.display_name, spec.credits_per_page, spec.description)
+        return ModelInfo(
+            spec.name,
+            spec.display_name,
+            spec.credits_per_page,
+            spec.description,
+            surcharge_per_page=spec.surcharge_per_page,
+        )
 
 
 def builtin_models() -> list[ModelInfo]:
@@ -99,23 +119,45 @@ class JobStatus(enum.StrEnum):
         return self in (JobStatus.COMPLETED, JobStatus.PARTIALLY_DONE, JobStatus.FAILED)
 
 
-def estimate_credits(pages: int, model: Model | str = Model.STANDARD_V2) -> int:
-    """Credits a document of ``pages`` pages costs with ``model``, computed offline.
+def estimate_credits(
+    pages: int,
+    model: Model | str = Model.STANDARD_V2,
+    *,
+    output_type: OutputFormat | str | None = None,
+    schema: object = None,
+    instruction: str | None = None,
+    extract_bounding_boxes: bool = False,
+) -> int:
+    """Credits a document of ``pages`` pages costs, computed offline from the catalogue.
+
+    A page costs the model's ``credits_per_page``, plus its ``surcharge_per_page`` when
+    the job has structured output (``output_type="structured"`` or a ``schema``) or an
+    ``instruction`` (once, whichever or both), plus 1 with ``extract_bounding_boxes``.
+    Jobs with a ``template_slug`` are priced on the service from the template's options:
+    estimate them with the template's model and options.
 
     Args:
         pages: the number of pages (a whole number >= 0).
         model: a ``Model`` or a built-in model name (default ``standard-v2``).
+        output_type: ``"structured"`` adds the surcharge (as a ``schema`` does).
+        schema: any schema (a dict or a type): structured output, so the surcharge.
+        instruction: an instruction adds the surcharge too.
+        extract_bounding_boxes: adds 1 credit a page.
 
     Returns:
-        ``pages`` times the model's credits per page.
+        ``pages`` times the price of a page.
 
     Raises:
-        ValidationError: ``pages`` is not a whole number >= 0, or ``model`` is a custom
-            name (priced on the service: look it up with ``list_models()``).
+        ValidationError: ``pages`` is not a whole number >= 0, ``output_type`` is not a
+            format, or ``model`` is a custom name (priced on the service: look it up with
+            ``list_models()``).
 
     Example:
         ```python
-        estimate_credits(12, Model.PRO_V2)  # 36
+        estimate_credits(10)  # 10: standard-v2, markdown
+        estimate_credits(10, schema=Invoice)  # 20
+        estimate_credits(10, Model.PRO_V2, schema=Invoice, extract_bounding_boxes=True)  # 50
+        estimate_credits(10, Model.STANDARD_V1, instruction="Only the totals")  # 30
         ```
     """
     from .errors import ValidationError  # a ValueError too
@@ -128,7 +170,26 @@ def estimate_credits(pages: int, model: Model | str = Model.STANDARD_V2) -> int:
         raise ValidationError(
             f"no built-in price for model {model!r}: see list_models() for its credits_per_page"
         ) from None
-    return pages * known.credits_per_page
+    try:
+        fmt = None if output_type is None else OutputFormat(output_type)
+    except ValueError:
+        raise ValidationError(
+            f"output_type must be 'markdown' or 'structured', got {output_type!r}"
+        ) from None
+    if not isinstance(extract_bounding_boxes, bool):
+        raise ValidationError(
+            f"extract_bounding_boxes must be True or False, got {extract_bounding_boxes!r}"
+        )
+    structured = (
+        fmt in (OutputFormat.STRUCTURED, OutputFormat.PER_PAGE_STRUCTURED)
+        or schema is not None
+        or bool(instruction)
+    )
+    price = catalogue_page_price(
+        known.value, structured=structured, bounding_boxes=extract_bounding_boxes
+    )
+    assert price is not None  # a Model is in the catalogue
+    return pages * price
 
 
 @attrs.frozen
@@ -270,11 +331,12 @@ class PageResult:
 
 
 @attrs.frozen
-class JobResult:
+class JobResult(Generic[ParsedT]):
     """A finished job's result, every page in page order.
 
     A ``partially_done`` job comes back like a completed one: check ``status`` and
-    compare ``len(pages)`` with ``total_pages``.
+    compare ``len(pages)`` with ``total_pages``. Generic in the type ``parsed`` returns:
+    ``process(..., schema=Invoice)`` gives a ``JobResult[Invoice]``.
 
     Attributes:
         job_id: the job's id.
@@ -293,6 +355,8 @@ class JobResult:
         completed_at: when it finished.
         request_id: the service's id of the last result request (a result of many pages
             takes several); None when absent.
+        schema_type: the Python type the job was submitted with (``schema=Invoice``),
+            which ``parsed`` validates ``data`` as; None for a dict schema or none.
     """
 
     job_id: str
@@ -309,11 +373,66 @@ class JobResult:
     created_at: datetime | None = None
     completed_at: datetime | None = None
     request_id: str | None = None
+    schema_type: type[ParsedT] | None = attrs.field(
+        default=None, kw_only=True, eq=False, repr=False, metadata={"json": False}
+    )
 
     @property
     def markdown(self) -> str:
         """Every page's text joined by blank lines (empty for structured results)."""
         return "\n\n".join(page.text for page in self.pages if page.text is not None)
+
+    def parse(self, type_: type[U]) -> U:
+        """The result's ``data`` validated as ``type_`` (needs the ``pydantic`` extra).
+
+        Args:
+            type_: a Pydantic v2 model class, a dataclass type or a ``TypedDict`` type.
+
+        Returns:
+            An instance of the model or dataclass (a dict for a ``TypedDict``).
+
+        Raises:
+            ResultParseError: ``data`` does not fit ``type_`` (its ``errors`` say where;
+                ``data`` is kept), or the result has no structured data.
+            ValidationError: ``type_`` is none of those types, or pydantic is not
+                installed (``pip install 'leapocr-sdk[pydantic]'``).
+
+        Example:
+            ```python
+            invoice = result.parse(Invoice)
+            ```
+        """
+        from ._schemas import parse_data
+
+        self._require_data(type_)
+        return parse_data(self.data, type_, self.job_id)
+
+    @property
+    def parsed(self) -> ParsedT:
+        """``data`` as the type the job was submitted with (``schema=Invoice``: an
+        ``Invoice``), or ``data`` itself for a dict schema.
+
+        Raises ``ResultParseError`` when the data does not fit the type, or when the result
+        has no structured data (a markdown job).
+        """
+        if self.schema_type is None:
+            self._require_data(dict)
+            return self.data  # type: ignore[return-value]
+        return self.parse(self.schema_type)
+
+    def _require_data(self, type_: object) -> None:
+        if self.data is None:
+            from .errors import ResultParseError
+
+            raise ResultParseError(
+                f"job {self.job_id} has no structured data to read as "
+                f"{getattr(type_, '__qualname__', type_)} (result format "
+                f"{self.result_format or 'unknown'}): submit it with a schema, or read "
+                ".markdown",
+                job_id=self.job_id,
+                data=None,
+                errors=[],
+            )
 
     def to_dict(self) -> dict[str, Any]:
         """The whole result as JSON-ready data.
@@ -360,7 +479,7 @@ _NOTEBOOK_LINES = 30
 _NOTEBOOK_CHARS = 2000
 
 
-def _notebook_view(result: JobResult, *, html: bool) -> str:
+def _notebook_view(result: JobResult[Any], *, html: bool) -> str:
     """The job's status, pages, credits and model, then the first page's markdown (or
     the structured data's JSON), cut to ``_NOTEBOOK_LINES`` / ``_NOTEBOOK_CHARS``."""
     import html as html_module
@@ -407,7 +526,9 @@ def _notebook_view(result: JobResult, *, html: bool) -> str:
 def _jsonable(value: Any) -> Any:
     if attrs.has(type(value)):
         return {
-            field.name: _jsonable(getattr(value, field.name)) for field in attrs.fields(type(value))
+            field.name: _jsonable(getattr(value, field.name))
+            for field in attrs.fields(type(value))
+            if field.metadata.get("json", True)
         }
     if isinstance(value, enum.Enum):
         return value.value
@@ -448,9 +569,12 @@ class ModelInfo:
         display_name: the human-readable name.
         credits_per_page: credits charged per page.
         description: what the model is for.
+        surcharge_per_page: credits added per page for structured output or an
+            instruction (the service's ``surcharge_per_page``; 0 when it sends none).
     """
 
     name: str
     display_name: str
     credits_per_page: int
     description: str
+    surcharge_per_page: int = 0

@@ -25,6 +25,7 @@ from leapocr_sdk import (
     Model,
     ValidationError,
     builtin_models,
+    estimate_credits,
 )
 from leapocr_sdk.testing import IMAGE_PAGE_MARKER, LeapOCREmulator, make_pdf
 
@@ -78,7 +79,9 @@ def test_standard_v2_with_bounding_boxes_and_a_saved_template(
     )
     result = client.wait_until_done(job.job_id, poll_interval=0.02, timeout=20)
     assert result.model == "standard-v2" and result.result_format == "markdown"
-    assert result.credits_used == len(PAGES) * Model.STANDARD_V2.credits_per_page
+    # Bounding boxes cost 1 credit a page more (the product page).
+    assert result.credits_used == len(PAGES) * (Model.STANDARD_V2.credits_per_page + 1)
+    assert result.credits_used == estimate_credits(len(PAGES), extract_bounding_boxes=True)
     assert result.file_name == "invoice.pdf"
     assert result.completed_at is not None and result.completed_at.tzinfo is not None
     assert [page.text for page in result.pages] == PAGES
@@ -130,7 +133,7 @@ def test_structured_with_schema_and_instruction_then_a_template(
     result = client.wait_until_done(job.job_id, poll_interval=0.02, timeout=20)
     assert result.result_format == "structured"
     assert result.data == {"invoice_number": "INV-2026-7", "total_amount": 99.5}
-    assert result.credits_used == len(PAGES) * 3
+    assert result.credits_used == len(PAGES) * (3 + 1)  # pro-v2 with its structured surcharge
     emu.add_template("invoices", name="Invoice Extractor", schema=SCHEMA)
     job = client.process_file(make_pdf(PAGES), template_slug="invoices")
     result = client.wait_until_done(job.job_id, poll_interval=0.02, timeout=20)

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
-import json
 from contextlib import AbstractContextManager
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 from .._client import AsyncLeapOCR, LeapOCR
 from .._constants import JOURNAL_FILE_NAME
@@ -17,6 +15,7 @@ from ..errors import ConfigurationError, ValidationError
 from ..types import JobResult, JobStatusInfo, OutputFormat
 from . import webhooks
 from .codes import EXIT_JOB, EXIT_OK, EXIT_USAGE, worst
+from .estimate import estimate, load_schema
 from .inputs import STDIN, check_out_dir, problem_with, spool_stdin, temporary_directory
 from .process import (
     ProcessOptions,
@@ -110,7 +109,9 @@ def process_options(args: argparse.Namespace) -> ProcessOptions:
     chosen = {name: getattr(args, name) for name in SubmitOptions._fields}
     waiting = {"poll_interval": args.poll_interval, "timeout": args.timeout}
     return ProcessOptions(
-        submit=compose_options({**chosen, "schema": schema, **waiting}, one_document=False),
+        submit=compose_options(
+            {**chosen, "schema": schema, "pages": args.pages, **waiting}, one_document=False
+        ),
         out_dir=Path(args.out) if args.out else None,
         wait=args.wait,
         delete=args.delete,
@@ -119,6 +120,8 @@ def process_options(args: argparse.Namespace) -> ProcessOptions:
         timeout=args.timeout,
         journal=journal_path(args),
         retry_failed=args.retry_failed,
+        max_credits=args.max_credits,
+        submit_rate=args.submit_rate,
     )
 
 
@@ -129,21 +132,6 @@ def journal_path(args: argparse.Namespace) -> Path | None:
     if args.journal:
         return Path(args.journal)
     return Path(args.out) / JOURNAL_FILE_NAME if args.out else None
-
-
-def load_schema(path: str) -> dict[str, Any]:
-    """The JSON object in the ``--schema`` file."""
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ValidationError(f"cannot read --schema {path!r}: {exc.strerror or exc}") from None
-    try:
-        schema = json.loads(text)
-    except ValueError as exc:
-        raise ValidationError(f"--schema {path!r} is not valid JSON: {exc}") from None
-    if not isinstance(schema, dict):
-        raise ValidationError(f"--schema {path!r} must hold a JSON object (a JSON schema)")
-    return schema
 
 
 def make_items(inputs: list[tuple[str, tuple[str, ...]]]) -> list[Item]:
@@ -297,15 +285,20 @@ def models(args: argparse.Namespace, console: Console) -> int:
                 name=model.name,
                 display_name=model.display_name,
                 credits_per_page=model.credits_per_page,
+                surcharge_per_page=model.surcharge_per_page,
                 description=model.description,
             )
         return EXIT_OK
-    rows = [("MODEL", "NAME", "CREDITS/PAGE", "DESCRIPTION")]
-    rows += [(m.name, m.display_name, str(m.credits_per_page), m.description) for m in available]
-    widths = [max(len(row[column]) for row in rows) for column in range(3)]
-    for name, display, credits, description in rows:
+    rows = [("MODEL", "NAME", "CREDITS/PAGE", "+STRUCTURED", "DESCRIPTION")]
+    rows += [
+        (m.name, m.display_name, str(m.credits_per_page), f"+{m.surcharge_per_page}", m.description)
+        for m in available
+    ]
+    widths = [max(len(row[column]) for row in rows) for column in range(4)]
+    for name, display, credits, surcharge, description in rows:
         console.output(
-            f"{name:<{widths[0]}}  {display:<{widths[1]}}  {credits:>{widths[2]}}  {description}\n"
+            f"{name:<{widths[0]}}  {display:<{widths[1]}}  {credits:>{widths[2]}}  "
+            f"{surcharge:>{widths[3]}}  {description}\n"
         )
     return EXIT_OK
 
@@ -401,6 +394,7 @@ COMMANDS = {
     "result": result,
     "delete": delete,
     "models": models,
+    "estimate": estimate,
     "emulator": emulator,
     "webhooks": webhooks.run,
 }

@@ -78,6 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_global_options(parser, defaults=True)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     _add_process(commands)
+    _add_estimate(commands)
     _add_job_command(commands, "status", "show a job's status and progress")
     wait = _add_job_command(commands, "wait", "wait for a job to finish, then print its result")
     wait.add_argument(
@@ -95,6 +96,63 @@ def build_parser() -> argparse.ArgumentParser:
     webhooks.add_parser(commands)
     _add_completion(commands)
     return parser
+
+
+def _add_job_options(parser: argparse.ArgumentParser) -> None:
+    """The options that set a job's format, model and price (process and estimate)."""
+    parser.add_argument(
+        "--format",
+        dest="output_type",
+        choices=[OutputFormat.MARKDOWN.value, OutputFormat.STRUCTURED.value],
+        help="result format (default: markdown, or structured with --schema)",
+    )
+    parser.add_argument(
+        "--model",
+        help=f"processing model (default: {DEFAULT_MODEL}): "
+        + ", ".join(
+            f"{spec.name} ({spec.credits_per_page} cr/page, +{spec.surcharge_per_page} "
+            "structured or with an instruction)"
+            for spec in MODEL_CATALOGUE
+        ),
+    )
+    parser.add_argument(
+        "--instruction", metavar="TEXT", help="what to extract, in words (up to 100 characters)"
+    )
+    parser.add_argument(
+        "--schema",
+        metavar="FILE.json|module:Class",
+        help="the fields to extract: a JSON schema file, or a Pydantic model, dataclass or "
+        "TypedDict as module:Class (imported from the current directory too; needs the "
+        "pydantic extra)",
+    )
+
+
+def _add_pages_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--pages",
+        metavar="LIST",
+        help="only these pages of each PDF, e.g. 1-3,7: the PDF is cut locally and only "
+        "they are sent and paid for (needs the pdf extra)",
+    )
+
+
+def _add_estimate(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = _subcommand(
+        commands,
+        "estimate",
+        "print the pages and credits of documents, without sending anything",
+        description="Count each local document's pages and price them with the model's\n"
+        "credits per page and its surcharges (structured output or an instruction, bounding\n"
+        "boxes), from the built-in catalogue. Nothing is sent.",
+    )
+    parser.add_argument("files", nargs="+", metavar="FILE", help="local PDFs or images")
+    _add_job_options(parser)
+    parser.add_argument(
+        "--extract-bounding-boxes",
+        action="store_true",
+        help="price bounding boxes too (+1 credit a page)",
+    )
+    _add_pages_option(parser)
 
 
 def _add_global_options(parser: argparse.ArgumentParser, *, defaults: bool) -> None:
@@ -195,23 +253,7 @@ def _add_process(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         metavar="FILE_OR_URL",
         help="local documents, directories (every supported file in them) or http(s) URLs",
     )
-    parser.add_argument(
-        "--format",
-        dest="output_type",
-        choices=[OutputFormat.MARKDOWN.value, OutputFormat.STRUCTURED.value],
-        help="result format (default: markdown, or structured with --schema)",
-    )
-    parser.add_argument(
-        "--model",
-        help=f"processing model (default: {DEFAULT_MODEL}): "
-        + ", ".join(f"{spec.name} ({spec.credits_per_page} cr/page)" for spec in MODEL_CATALOGUE),
-    )
-    parser.add_argument(
-        "--instruction", metavar="TEXT", help="what to extract, in words (up to 100 characters)"
-    )
-    parser.add_argument(
-        "--schema", metavar="FILE.json", help="a JSON schema file describing the fields to extract"
-    )
+    _add_job_options(parser)
     parser.add_argument(
         "--template",
         dest="template_slug",
@@ -222,7 +264,21 @@ def _add_process(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     parser.add_argument(
         "--extract-bounding-boxes",
         action="store_true",
-        help="also locate each block of text on its page (in the JSON output)",
+        help="also locate each block of text on its page (in the JSON output; +1 credit a page)",
+    )
+    _add_pages_option(parser)
+    parser.add_argument(
+        "--max-credits",
+        type=_non_negative_int,
+        metavar="N",
+        help="a budget: a document whose estimated price would take the credits spent and "
+        "reserved by the documents in flight past N is not submitted, and nothing more is",
+    )
+    parser.add_argument(
+        "--submit-rate",
+        type=_positive_float,
+        metavar="R",
+        help="at most R job creations per second (default: no cap; 429s slow it down anyway)",
     )
     parser.add_argument(
         "--save-as-template",

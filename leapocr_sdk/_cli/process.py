@@ -26,7 +26,7 @@ from .._client import AsyncLeapOCR
 from .._contract import SUPPORTED_EXTENSIONS, describe_file_types
 from .._sources import is_url
 from .._validation import CheckedOptions
-from ..errors import LeapOCRError, ValidationError
+from ..errors import CreditBudgetExceededError, LeapOCRError, ValidationError
 from ..journal import Journal
 from ..types import Job, JobResult
 from .codes import EXIT_OK, exit_code_for
@@ -57,6 +57,8 @@ class ProcessOptions:
     timeout: float
     journal: Path | None = None
     retry_failed: bool = False
+    max_credits: int | None = None
+    submit_rate: float | None = None
 
 
 @dataclass
@@ -68,6 +70,7 @@ class Summary:
     skipped: int = 0
     pages: int = 0
     credits: int = 0
+    estimated: int = 0  # the documents' estimated prices, where they were known
     started: float = field(default_factory=time.monotonic)
 
     def line(self, dot: str = "·") -> str:
@@ -75,9 +78,8 @@ class Summary:
         counts = f"{self.done} ok, {self.failed} failed"
         if self.skipped:
             counts += f", {self.skipped} done earlier"
-        return (
-            f"{counts} {dot} {self.pages} pages {dot} {self.credits} credits {dot} {seconds:.1f} s"
-        )
+        credits = f"{self.credits} credits (estimated {self.estimated})"
+        return f"{counts} {dot} {self.pages} pages {dot} {credits} {dot} {seconds:.1f} s"
 
     def fields(self) -> dict[str, Any]:
         return {
@@ -86,6 +88,7 @@ class Summary:
             "skipped": self.skipped,
             "pages": self.pages,
             "credits": self.credits,
+            "estimated_credits": self.estimated,
             "seconds": round(time.monotonic() - self.started, 3),
         }
 
@@ -180,21 +183,28 @@ async def process_batch(
             reporter.waiting(item, event.status)
 
     journal = Journal(options.journal) if options.journal is not None else None
+    seen: set[int] = set()
     try:
         settings = batch_settings(
-            concurrency=options.concurrency, retry_failed=options.retry_failed, on_event=on_event
+            concurrency=options.concurrency,
+            submit_rate=options.submit_rate,
+            max_credits=options.max_credits,
+            retry_failed=options.retry_failed,
+            on_event=on_event,
         )
         batch = client._process_many(sources, options.submit, settings, journal=journal)
         try:
             async with _jobs_named_here(), _closing(batch):
                 async for done in batch:
                     item = done.source.item
+                    seen.add(item.index)
                     if done.skipped:
                         summary.skipped += 1
                         reporter.skipped(item, done.job_id, done.outputs)
                         continue
                     error: LeapOCRError | OSError | None = done.error
                     if done.result is not None:
+                        summary.estimated += done.estimated_credits or 0
                         summary.pages += done.pages
                         summary.credits += done.credits
                         try:
@@ -212,6 +222,12 @@ async def process_batch(
         except asyncio.CancelledError:
             await settle_running(client, running, options, reporter, journal is not None)
             raise
+        for item in items:  # --max-credits stopped the batch before these: say so
+            if item.index not in seen:
+                unsent = CreditBudgetExceededError(None, 0)
+                summary.failed += 1
+                codes[item.index] = exit_code_for(unsent)
+                reporter.failed(item, None, unsent, codes[item.index])
     finally:
         if journal is not None:
             journal.close()

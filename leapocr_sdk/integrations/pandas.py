@@ -68,7 +68,7 @@ def to_dataframe(items: Iterable[JobResult | BatchItem]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=[*DOCUMENT_COLUMNS, *data_columns])
 
 
-def page_frame(result: JobResult) -> pd.DataFrame:
+def page_frame(result: JobResult[Any]) -> pd.DataFrame:
     """``JobResult.to_pandas()``: one row per page."""
     rows = [
         {

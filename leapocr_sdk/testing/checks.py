@@ -159,7 +159,7 @@ class RequestChecks(Service):
                 f"Unknown model {name!r}",
                 details={"field": "model", "allowed_values": known},
             )
-        if not self.store.can_afford(model.credits_per_page):
+        if not self.store.can_afford(self.store.page_price(model, options)):
             return error(402, "Insufficient credits")
         return model, options
 

@@ -49,10 +49,15 @@ Behaviour where the service leaves room (the emulator's decisions):
   downloaded to a temporary file too (``file_name`` names it, else the URL's last path
   segment). What a document really is comes from its first bytes, not from
   ``content_type``.
-- Credits are charged (pages x credits per page) when a job completes, or for the pages
-  already processed when it is deleted early; failed jobs cost nothing. The balance
-  never goes below 0. Submissions and ``complete`` answer 402 (``LESS_CREDITS``) when it
-  can't pay for one page of the chosen model.
+- Credits are charged as the service prices a page (the model's credits per page, plus
+  its surcharge for structured output or instructions, plus 1 for bounding boxes: the
+  SDK's catalogue) when a job completes, or for the pages already processed when it is
+  deleted early; failed jobs cost nothing. Once a document's pages are known its whole
+  price is reserved, and what running jobs reserve is not available to others.
+  Submissions and ``complete`` answer 402 (``LESS_CREDITS``) when the available balance
+  can't pay for one page; ``complete`` of a one-part document answers 402 when it
+  can't pay for all its pages, and any other document that cannot be paid for fails
+  with a ``LESS_CREDITS`` message when read. The balance never goes below 0.
 - Error bodies are ``{"code", "error": {"message"}, "details"}`` with the service's codes:
   400 ``VALIDATION_ERROR`` (a field; ``BAD_REQUEST`` for a body that is not JSON, a job id
   that is not a UUID, bad ``page``/``limit``), 401 ``AUTHENTICATION_ERROR``, 402
@@ -181,9 +186,9 @@ class LeapOCREmulator:
         api_key: the key expected in ``X-API-Key`` (default ``test-key``).
         host: the address to listen on (default 127.0.0.1).
         port: the port (0, the default: a free port; see ``port`` once started).
-        credits: the credit balance (None: unlimited). A job is charged pages x the
-            model's credits per page when it completes; a submission the balance can't
-            cover for one page is refused with 402.
+        credits: the credit balance (None: unlimited). A job is charged pages x its
+            price per page (with surcharges) when it completes; a submission the balance
+            can't cover is refused with 402 ``LESS_CREDITS``.
         rate_limit: at most this many API requests per ``rate_window`` seconds (fixed
             window), with ``X-RateLimit-*`` headers and 429; None disables it.
         rate_window: the rate limit's window, in seconds.
@@ -452,6 +457,7 @@ class LeapOCREmulator:
         display_name: str | None = None,
         description: str = "Custom model",
         priority: int = 10,
+        surcharge_per_page: int = 0,
     ) -> None:
         """Register a custom model (unknown model names are refused with 400).
 
@@ -461,8 +467,11 @@ class LeapOCREmulator:
             display_name: its human-readable name (default: ``name``).
             description: what ``list_models()`` says about it.
             priority: its place in the model list (lower first).
+            surcharge_per_page: added per page for structured output or instructions.
         """
-        model = ModelEntry(name, display_name or name, description, credits_per_page, 0, priority)
+        model = ModelEntry(
+            name, display_name or name, description, credits_per_page, surcharge_per_page, priority
+        )
         self._store.add_model(model)
 
     def add_template(

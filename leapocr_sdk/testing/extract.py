@@ -280,12 +280,49 @@ def key_values(text: str) -> dict[str, str]:
 
 
 def _types(prop: Any) -> list[str]:
-    kind = prop.get("type") if isinstance(prop, Mapping) else None
-    if isinstance(kind, str):
-        return [kind]
-    if isinstance(kind, list):
-        return [k for k in kind if isinstance(k, str)]
-    return []
+    """The JSON types a property allows (``anyOf`` / ``oneOf`` branches included)."""
+    if not isinstance(prop, Mapping):
+        return []
+    kind = prop.get("type")
+    kinds = [kind] if isinstance(kind, str) else [k for k in kind or [] if isinstance(k, str)]
+    for branch in (*prop.get("anyOf", ()), *prop.get("oneOf", ())):
+        kinds += [k for k in _types(branch) if k not in kinds]
+    return kinds
+
+
+def _branch(prop: Any, kind: str) -> Mapping[str, Any]:
+    """The part of ``prop`` (itself or an ``anyOf`` / ``oneOf`` branch) of type ``kind``."""
+    if not isinstance(prop, Mapping):
+        return {}
+    for branch in (prop, *prop.get("anyOf", ()), *prop.get("oneOf", ())):
+        if isinstance(branch, Mapping) and kind in _types(branch):
+            return branch
+    return {}
+
+
+def _value(pairs: dict[str, str], name: str, prop: Any) -> Any:
+    """A property's value: an object or list of objects is filled from the same lines
+    (null / empty when none of its fields is found), an enum keeps a listed value."""
+    kinds = _types(prop)
+    if "object" in kinds and isinstance(_branch(prop, "object").get("properties"), Mapping):
+        nested = _fill(pairs, _branch(prop, "object"))
+        return nested if any(v not in (None, []) for v in nested.values()) else None
+    raw = pairs.get(_normalise_key(name).replace(" ", "_"))
+    if "array" in kinds:
+        items = _branch(prop, "array").get("items")
+        if isinstance(items, Mapping) and "object" in _types(items):
+            element = _value(pairs, name, items)
+            return [] if element is None else [element]
+        if raw is None:
+            return []
+        return [_cast(part.strip(), _types(items)) for part in raw.split(",") if part.strip()]
+    if raw is None:
+        return None
+    allowed = [v for v in (prop.get("enum") or ()) if isinstance(v, str)]
+    allowed += [v for b in prop.get("anyOf", ()) for v in b.get("enum", ()) if isinstance(v, str)]
+    if allowed:
+        return next((v for v in allowed if v.lower() == raw.lower()), None)
+    return _cast(raw, kinds)
 
 
 def _cast(value: str, kinds: list[str]) -> Any:
@@ -313,15 +350,20 @@ def extract_fields(text: str, schema: Mapping[str, Any] | None) -> dict[str, Any
     A property matches a line case-insensitively with ``_`` and ``-`` read as spaces
     (``invoice_number`` matches ``Invoice Number: INV-1``); unmatched properties are
     null. Values are cast to number / integer / boolean when the property's type says
-    so and the text parses (null when it doesn't). Without a schema (or without
-    ``properties``) every ``Key: value`` line of the page is returned.
+    so and the text parses (null when it doesn't); an ``enum`` property keeps only a listed
+    value. A nested object (or a list of objects: one element) is filled from the same
+    lines by its own properties; a list of scalars splits its line's value at commas.
+    Without a schema (or without ``properties``) every ``Key: value`` line is returned.
     """
     pairs = key_values(text)
     properties = schema.get("properties") if schema else None
     if not isinstance(properties, Mapping):
         return dict(pairs)
-    result: dict[str, Any] = {}
-    for name, prop in properties.items():
-        raw = pairs.get(_normalise_key(str(name)).replace(" ", "_"))
-        result[str(name)] = None if raw is None else _cast(raw, _types(prop))
-    return result
+    return _fill(pairs, schema or {})
+
+
+def _fill(pairs: dict[str, str], schema: Mapping[str, Any]) -> dict[str, Any]:
+    properties = schema.get("properties")
+    if not isinstance(properties, Mapping):
+        return {}
+    return {str(name): _value(pairs, str(name), prop) for name, prop in properties.items()}

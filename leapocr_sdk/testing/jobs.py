@@ -24,7 +24,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from .._contract import FORMAT_MARKDOWN, FORMAT_STRUCTURED, MODEL_CATALOGUE
+from .._contract import (
+    FORMAT_MARKDOWN,
+    FORMAT_STRUCTURED,
+    LESS_CREDITS,
+    MODEL_CATALOGUE,
+    page_price,
+)
 from .extract import DocumentError, PageContent, extract_fields, read_document
 
 __all__ = [
@@ -80,7 +86,14 @@ class Template:
 
 def _catalogue_models() -> list[ModelEntry]:
     return [
-        ModelEntry(spec.name, spec.display_name, spec.description, spec.credits_per_page, 0, rank)
+        ModelEntry(
+            spec.name,
+            spec.display_name,
+            spec.description,
+            spec.credits_per_page,
+            spec.surcharge_per_page,
+            rank,
+        )
         for rank, spec in enumerate(MODEL_CATALOGUE, start=1)
     ]
 
@@ -124,7 +137,7 @@ class JobRecord:
     source: str  # "upload" or "url"
     file_name: str
     model: str
-    credits_per_page: int
+    credits_per_page: int  # the job's price of a page: the model's, plus its surcharges
     result_format: str
     created_at: float
     duration: float
@@ -149,6 +162,7 @@ class JobRecord:
     frozen: tuple[str, int] | None = None  # (status, processed_pages) at deletion
     credits_used: int = 0
     charged: bool = False
+    reserved: int = 0  # credits held for the job from when its page count is known
     complete_calls: int = 0
 
     @property
@@ -363,18 +377,67 @@ class JobStore:
             self.settle()
             self._credits = value
 
+    @staticmethod
+    def page_price(model: ModelEntry, options: dict[str, Any]) -> int:
+        """A page's price for a job of ``model`` with ``options`` (as the service prices
+        it, from the same catalogue facts as the SDK: ``_contract.page_price``)."""
+        structured = (
+            options.get("result_format") == FORMAT_STRUCTURED
+            or bool(options.get("schema"))
+            or bool(options.get("instructions"))
+        )
+        return page_price(
+            model.credits_per_page,
+            model.surcharge_per_page,
+            structured=structured,
+            bounding_boxes=bool(options.get("extract_bounding_boxes")),
+        )
+
+    def _available(self) -> int | None:
+        """The balance less the credits reserved by unfinished jobs (None: unlimited)."""
+        if self._credits is None:
+            return None
+        held = sum(job.reserved for job in self.jobs.values() if not job.charged)
+        return self._credits - held
+
     def can_afford(self, credits_per_page: int) -> bool:
-        """Whether the balance covers at least one page at ``credits_per_page``."""
+        """Whether the balance, less what running jobs hold, covers one page at
+        ``credits_per_page``."""
         with self.lock:
             self.settle()
-            return self._credits is None or (
-                self._credits > 0 and self._credits >= credits_per_page
-            )
+            available = self._available()
+            return available is None or (available > 0 and available >= credits_per_page)
+
+    @property
+    def limited(self) -> bool:
+        """Whether the balance is finite (reservations matter)."""
+        with self.lock:
+            return self._credits is not None
+
+    def reserve(self, job: JobRecord, pages: int) -> str | None:
+        """Hold the job's whole price (pages x its page price) once its pages are known;
+        the service's refusal message (``LESS_CREDITS``) when the balance cannot cover
+        it, else None."""
+        with self.lock:
+            if job.charged or job.reserved:
+                return None
+            self.settle()
+            cost = pages * job.credits_per_page
+            available = self._available()
+            if available is not None and cost > available:
+                return (
+                    f"Insufficient credits ({LESS_CREDITS}): the document's {pages} pages "
+                    f"cost {cost} credits at {job.credits_per_page} a page, and "
+                    f"{max(0, available)} are available"
+                )
+            job.reserved = cost
+            return None
 
     def _charge(self, job: JobRecord, pages: int) -> None:
         if job.charged:
             return
         job.charged = True
+        job.reserved = 0
         job.credits_used = pages * job.credits_per_page
         if self._credits is not None:
             self._credits = max(0, self._credits - job.credits_used)
@@ -398,7 +461,7 @@ class JobStore:
                 source=source,
                 file_name=file_name,
                 model=model.name,
-                credits_per_page=model.credits_per_page,
+                credits_per_page=self.page_price(model, options),
                 created_at=time.time(),
                 duration=self._duration(),
                 **options,
@@ -436,6 +499,11 @@ class JobStore:
             if job is None or job.deleted_at is not None:
                 self.remove_file(path)
                 return
+            refusal = self.reserve(job, len(pages))
+            if refusal is not None:  # the balance cannot cover every page: nothing is done
+                self.remove_file(path)
+                self.fail(job_id, refusal, size=size)
+                return
             job.file_size = size
             job.file_path = path if self._keep_files else None
             job.pages = pages
@@ -452,6 +520,14 @@ class JobStore:
             job.ready_wall = time.time()
         if not self._keep_files:
             self.remove_file(path)
+
+    def count_pages(self, path: str) -> int | None:
+        """Pages of the document at ``path`` (read once and kept: its ``ingest`` reads it
+        from the cache); None when it cannot be read (its ``ingest`` fails the job)."""
+        try:
+            return len(self._read_once(path))
+        except (OSError, DocumentError):
+            return None
 
     def _read_once(self, path: str) -> list[PageContent]:
         """``read_document``, once per distinct content (the last READ_CACHE_SIZE kept)."""
@@ -482,6 +558,7 @@ class JobStore:
             job.error_message = message
             job.failed_at = time.time()
             job.charged = True  # failed jobs cost nothing
+            job.reserved = 0
 
     def delete(self, job: JobRecord) -> None:
         """Redact the job's content and freeze its state."""

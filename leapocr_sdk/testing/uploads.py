@@ -107,11 +107,26 @@ class UploadStore(RequestChecks):
                 return problem
             if not self.store.can_afford(job.credits_per_page):
                 return error(402, "Insufficient credits")
+            refusal = self._reserve_single_part(job, upload, given)
+            if refusal is not None:
+                return refusal
             part_paths = [upload.received[number][1] for number, _ in given]
             upload.completed_with = given
             upload.received.clear()
         self.submit(lambda: self._assemble(job.id, part_paths))
         return self._completed(job)
+
+    def _reserve_single_part(
+        self, job: JobRecord, upload: Upload, given: list[tuple[int, str]]
+    ) -> HttpReply | None:
+        """With a finite balance, a one-part document's pages are counted at ``complete``
+        and its whole price reserved, or the job refused with 402 ``LESS_CREDITS`` (other
+        documents are counted when read, and fail with that message)."""
+        if not self.store.limited or len(given) != 1:
+            return None
+        pages = self.store.count_pages(upload.received[given[0][0]][1])
+        refusal = None if pages is None else self.store.reserve(job, pages)
+        return None if refusal is None else error(402, refusal)
 
     def _assemble(self, job_id: str, part_paths: list[str]) -> None:
         """Join the parts into one document file (off the request path) and read it."""

@@ -133,7 +133,7 @@ def test_summary_line_and_a_second_run_skips_everything(
     assert first.code == 4
     line = first.stderr.strip().splitlines()[-1]
     assert re.fullmatch(
-        r"3 documents: 2 ok, 1 failed · 2 pages · 2 credits · \d+\.\d s",
+        r"3 documents: 2 ok, 1 failed · 2 pages · 2 credits \(estimated 2\) · \d+\.\d s",
         line,
     ), line
     second = run_cli(*args)

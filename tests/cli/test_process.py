@@ -177,7 +177,7 @@ def test_model_and_instruction_are_sent(
     run = run_cli(*args, *FAST)
     assert run.code == 0
     [done] = run.of("done")
-    assert done["credits_used"] == 6  # 2 pages x 3 credits
+    assert done["credits_used"] == 10  # 2 pages x (3 credits + the v1 instruction surcharge 2)
     [job] = emu.jobs.values()
     assert (job.model, job.instructions, job.result_format) == (
         "pro-v1",
@@ -407,7 +407,7 @@ def test_progress_bars_on_a_terminal(
     assert "\x1b[" in text  # redrawn in place
     assert "✓ one.pdf" in text and "2 pages · 2 credits" in text
     assert "scans/2026/no…me-invoice.pdf" in text  # shortened in the middle
-    assert "2 documents: 2 ok, 0 failed · 4 pages · 4 credits · " in text
+    assert "2 documents: 2 ok, 0 failed · 4 pages · 4 credits (estimated 4) · " in text
     lines = re.sub(r"\x1b\[[0-9;]*[A-Za-z]", "", text).replace("\r", "\n").split("\n")
     assert max(len(line) for line in lines) < 80  # fits an 80-column terminal
     assert '"event"' not in text  # a person's output, not JSON

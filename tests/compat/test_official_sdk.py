@@ -84,9 +84,9 @@ def test_official_sdk_runs_unchanged(
     assert seen["templated_pages"] == [{"source": "web"}]
     assert emu.get_job(seen["templated_job"]).template_name == "Remote fields"
     assert seen["structured_pages"] == [{"key": "value one"}, {"key": None}]
-    assert seen["structured_credits"] == 6  # pro-v2: 3 credits a page
+    assert seen["structured_credits"] == 8  # pro-v2 structured: (3 + 1) credits a page
     assert seen["deleted"]["id"] == seen["file_job"] and seen["deleted"]["deleted_at"]
-    assert emu.credits == 100 - 2 - 1 - 6 - 1
+    assert emu.credits == 100 - 2 - 1 - 8 - 2  # the template is structured: 1 + 1 a page
 
     # What the official SDK sent: its own header spelling, and ETags without quotes.
     records = emu.requests

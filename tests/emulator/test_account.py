@@ -11,7 +11,16 @@ import pytest
 from leapocr_sdk.testing import LeapOCREmulator
 from tests.openapi_checks import conform
 
-from .conftest import TLS, api_client, assert_error, initiate, raw, upload, wait_result
+from .conftest import (
+    TLS,
+    api_client,
+    assert_error,
+    initiate,
+    put_parts,
+    raw,
+    upload,
+    wait_result,
+)
 
 JOB = "0b7e7c4e-8f1a-4c5e-9d55-5f1c1f6f1a11"
 
@@ -113,9 +122,19 @@ def test_insufficient_credits(make_emu: Callable[..., LeapOCREmulator], invoice_
             "/ocr/uploads/url", json={"url": "http://127.0.0.1:1/a.pdf", "model": "pro-v1"}
         )
         assert_error(response, 402, "LESS_CREDITS")
-        job_id = upload(http, invoice_pdf)  # standard-v2 (the default) is affordable
+        # One standard-v2 page is affordable, but not the document's 3: complete refuses it.
+        started = initiate(http, len(invoice_pdf))
+        response = http.post(
+            f"/ocr/uploads/{started['job_id']}/complete",
+            json={"parts": put_parts(invoice_pdf, started)},
+        )
+        assert_error(response, 402, "LESS_CREDITS")
+        assert "3 pages cost 3 credits" in response.json()["error"]["message"]
+        assert emulator.credits == 2  # nothing charged
+        emulator.credits = 3
+        job_id = upload(http, invoice_pdf)  # now it is covered exactly
         wait_result(http, job_id)
-        assert emulator.credits == 0  # 3 pages charged, the balance never goes below zero
+        assert emulator.credits == 0
         response = http.post(
             "/ocr/uploads/direct",
             json={"file_name": "a.pdf", "content_type": "application/pdf", "file_size": 10},

@@ -261,7 +261,7 @@ def test_template_jobs_take_the_templates_options(
         "total_amount": 1234.56,
     }
     assert result["pages"][0]["has_bounding_boxes"] is True
-    assert result["credits_used"] == 9
+    assert result["credits_used"] == 15  # 3 pages x (pro-v2 3 + structured 1 + boxes 1)
     status = matches_2026(conform(client.get(f"/ocr/status/{job_id}")), "status.Response")
     assert status["template_name"] == "Invoice Extractor"
     view = emu.get_job(job_id)

@@ -201,6 +201,9 @@ def option_cases(method: str) -> list[Case]:
         call(method, "schema-nan", "schema must be JSON-serialisable", schema={"a": math.nan}),
         call(method, "schema-object", "schema must be JSON-serialisable", schema={"a": object()}),
         call(method, "schema-int-keys", "schema keys must be strings", schema={1: "x"}),
+        call(
+            method, "schema-plain-type", "a dataclass or a TypedDict, got the type int", schema=int
+        ),
         call(method, "template_slug-empty", "template_slug must be a non-empty", template_slug=""),
         call(method, "template_slug-blank", "template_slug must be a non-empty", template_slug=" "),
         call(method, "template_slug-wrong-type", "template_slug must be", template_slug=7),
@@ -329,6 +332,9 @@ PROCESS_FILE = [
         on_upload_progress="print",
     ),
     *option_cases("process_file"),
+    call("process_file", "pages-zero", "not a range of pages from 1 up", F("pdf"), pages="0"),
+    call("process_file", "pages-words", "not a page selection", F("pdf"), pages="first"),
+    call("process_file", "pages-beyond", "beyond the", F("pdf"), pages="1-99"),
 ]
 
 ID_HINT = r"use the job_id returned by process_file\(\) or process_url\(\)"
@@ -467,6 +473,8 @@ PROCESS = [
     call("process", "unknown-option", "unknown processing option", colour="blue"),
     call("process", "bad-model", "model", model="no such model!"),
     call("process", "poll_interval-zero", "poll_interval " + WAIT_HINT, poll_interval=0),
+    call("process", "schema-list", "schema must be a JSON object", schema=[{"type": "object"}]),
+    call("process", "pages-float", "1-based page numbers", pages=[1.5]),
 ]
 
 PROCESS_MANY = [

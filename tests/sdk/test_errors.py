@@ -76,9 +76,9 @@ def test_one_tree():
         if isinstance(getattr(leapocr_sdk, name), type)
         and issubclass(getattr(leapocr_sdk, name), BaseException)
     ]
-    # With JobDeletedError, WebhookVerificationError, NotResubmittedError, ResponseTooLargeError,
-    # JournalError.
-    assert len(classes) == 24
+    # With JobDeletedError, WebhookVerificationError, NotResubmittedError,
+    # ResponseTooLargeError, JournalError, CreditBudgetExceededError and ResultParseError.
+    assert len(classes) == 26
     assert all(issubclass(cls, LeapOCRError) for cls in classes)
     assert issubclass(ValidationError, ValueError)
     assert issubclass(APITimeoutError, APIConnectionError)
