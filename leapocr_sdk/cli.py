@@ -99,24 +99,20 @@ def make_console(mode: str | None, stopper: Stopper | None = None) -> Console:
     lines on stderr (``--json-events`` anywhere; ``--json``: on stdout, as in 0.1).
     Records on stdout (status, models...): JSON lines unless stdout is a terminal.
     """
-    if mode == "json":
-        return Console(
-            sys.stdout,
-            sys.stderr,
-            json_mode=True,
-            live=False,
-            events_on_stdout=True,
-            stopper=stopper,
-        )
-    interactive = sys.stderr.isatty()
-    json_events = mode == "json-events" or (mode is None and not interactive)
-    records_json = False if mode == "human" else not sys.stdout.isatty()
+    if mode == "json":  # the 0.1 single stream: events and records as JSON, on stdout
+        json_events = records_json = True
+        live = False
+    else:
+        live = sys.stderr.isatty()
+        json_events = mode == "json-events" or (mode is None and not live)
+        records_json = False if mode == "human" else not sys.stdout.isatty()
     return Console(
         sys.stdout,
         sys.stderr,
         json_mode=json_events,
-        live=interactive,
+        live=live,
         records_json=records_json,
+        events_on_stdout=mode == "json",
         stopper=stopper,
     )
 

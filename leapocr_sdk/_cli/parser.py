@@ -81,14 +81,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_estimate(commands)
     _add_job_command(commands, "status", "show a job's status and progress")
     wait = _add_job_command(commands, "wait", "wait for a job to finish, then print its result")
-    wait.add_argument(
-        "--out", metavar="DIR", help="write the result to DIR/<job id>.md|.json (default: stdout)"
-    )
+    _add_job_out(wait)
     _add_waiting_options(wait)
-    result = _add_job_command(commands, "result", "fetch a finished job's result")
-    result.add_argument(
-        "--out", metavar="DIR", help="write the result to DIR/<job id>.md|.json (default: stdout)"
-    )
+    _add_job_out(_add_job_command(commands, "result", "fetch a finished job's result"))
     _add_job_command(commands, "delete", "delete a job and redact its content")
     _subcommand(commands, "models", "list the processing models and their credit cost")
     _add_emulator(commands)
@@ -189,16 +184,25 @@ def _add_global_options(parser: argparse.ArgumentParser, *, defaults: bool) -> N
         default=False if defaults else argparse.SUPPRESS,
         help="allow an http:// base URL other than localhost (the key then travels unencrypted)",
     )
-    modes = group.add_mutually_exclusive_group()
-    for flag, text in (
+    _add_modes(
+        group,
         (
             "json-events",
             "events as JSON lines on stderr (the default when stderr is not a terminal)",
         ),
         ("human", "events for a person on stderr, even when it is not a terminal"),
         ("json", "events as JSON lines on stdout, results inside them (the 0.1 behaviour)"),
-    ):
-        modes.add_argument(
+        default=default,
+    )
+
+
+def _add_modes(
+    container: argparse._ActionsContainer, *modes: tuple[str, str], default: object
+) -> None:
+    """Mutually exclusive ``--FLAG`` switches, each setting ``mode`` to ``FLAG``."""
+    group = container.add_mutually_exclusive_group()
+    for flag, text in modes:
+        group.add_argument(
             f"--{flag}",
             dest="mode",
             action="store_const",
@@ -235,6 +239,12 @@ def _add_job_command(
     parser = _subcommand(commands, name, summary)
     parser.add_argument("job_id", metavar="JOB_ID")
     return parser
+
+
+def _add_job_out(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--out", metavar="DIR", help="write the result to DIR/<job id>.md|.json (default: stdout)"
+    )
 
 
 def _add_process(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -436,16 +446,12 @@ def _add_emulator(commands: argparse._SubParsersAction[argparse.ArgumentParser])
         metavar="S",
         help="sign webhook deliveries with S instead of a generated secret",
     )
-    modes = parser.add_mutually_exclusive_group()
-    for flag in ("json", "human"):
-        modes.add_argument(
-            f"--{flag}",
-            dest="mode",
-            action="store_const",
-            const=flag,
-            default=argparse.SUPPRESS,
-            help=f"print the addresses as {'JSON' if flag == 'json' else 'text'}",
-        )
+    _add_modes(
+        parser,
+        ("json", "print the addresses as JSON"),
+        ("human", "print the addresses as text"),
+        default=argparse.SUPPRESS,
+    )
 
 
 def _number(text: str, kind: type[int] | type[float]) -> float:

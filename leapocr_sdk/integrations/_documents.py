@@ -2,7 +2,9 @@
 
 Pure functions of public types (``JobResult``, ``PageResult``, ``BatchItem``); the one
 exception is the fetch of a result a journal shows as done in an earlier run (no credit:
-the job is finished), written once for both clients.
+the job is finished), written once for both clients. Also the small pieces both of an
+integration's blocking and async methods use: a client the caller gave or one made for
+the call (``scoped_client``), and a call's result or its ``LeapOCRError``.
 """
 
 from __future__ import annotations
@@ -11,9 +13,10 @@ import importlib
 import json
 import os
 import warnings
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import nullcontext
 from types import ModuleType
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from ..errors import LeapOCRError, ValidationError
 
@@ -25,6 +28,9 @@ Mode = Literal["page", "single"]
 OnError = Literal["raise", "skip"]
 MODES: tuple[str, ...] = ("page", "single")
 ON_ERROR: tuple[str, ...] = ("raise", "skip")
+
+T = TypeVar("T")
+Client = TypeVar("Client")
 
 
 def require(module: str, extra: str) -> ModuleType:
@@ -111,12 +117,16 @@ def documents(source: object, result: JobResult, mode: str) -> list[tuple[str, d
 
 
 def failed(item: BatchItem, error: LeapOCRError, on_error: str) -> None:
-    """Raise a failed source's error (``on_error="raise"``) or warn and go on."""
+    """Raise a failed source's error (``on_error="raise"``) or warn and go on.
+
+    Called by a loader's ``_documents``, itself called by the loader's (async)
+    generator: the warning names the line that asked the generator for documents.
+    """
     name = source_name(item.source)
     if on_error == "raise":
         error.add_note(f"source: {name}")
         raise error
-    warnings.warn(f"LeapOCR skipped {name}: {error}", UserWarning, stacklevel=3)
+    warnings.warn(f"LeapOCR skipped {name}: {error}", UserWarning, stacklevel=4)
 
 
 def to_fetch(item: BatchItem) -> str | None:
@@ -143,6 +153,30 @@ def outcome(
     if fetched is not None:
         return fetched
     return ValidationError(f"{source_name(item.source)}: the batch gave no result")
+
+
+def scoped_client(
+    client: Client | None, make: Callable[[], Client]
+) -> nullcontext[Client] | Client:
+    """For ``with`` / ``async with``: the caller's ``client``, used as is and left open,
+    or a new one from ``make``, closed when the block ends."""
+    return nullcontext(client) if client is not None else make()
+
+
+def result_or_error(call: Callable[..., T], *args: Any) -> T | LeapOCRError:
+    """``call(*args)``, or the ``LeapOCRError`` it raised."""
+    try:
+        return call(*args)
+    except LeapOCRError as exc:
+        return exc
+
+
+async def aresult_or_error(awaitable: Awaitable[T]) -> T | LeapOCRError:
+    """``await awaitable``, or the ``LeapOCRError`` it raised."""
+    try:
+        return await awaitable
+    except LeapOCRError as exc:
+        return exc
 
 
 def close(items: Iterator[Any]) -> None:

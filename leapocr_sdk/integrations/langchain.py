@@ -20,12 +20,15 @@ from ._documents import (
     Mode,
     OnError,
     aclose,
+    aresult_or_error,
     check_choice,
     close,
     documents,
     failed,
     outcome,
     require,
+    result_or_error,
+    scoped_client,
     to_fetch,
 )
 
@@ -38,6 +41,7 @@ from .. import AsyncLeapOCR, LeapOCR  # noqa: E402
 from ..errors import ConfigurationError, LeapOCRError  # noqa: E402
 
 if TYPE_CHECKING:
+    from .. import BatchItem
     from ..journal import Journal
     from ..types import JobResult
 
@@ -104,16 +108,21 @@ class LeapOCRLoader(BaseLoader):
                 f"client must be a LeapOCR or an AsyncLeapOCR, got {type(client).__name__}"
             )
         self._client = client
-        self._journal = journal
-        self._concurrency = concurrency
-        self._options = options
+        # What process_many is given, by the blocking and the async loader alike.
+        self._batch_options: dict[str, Any] = {
+            "concurrency": concurrency,
+            "journal": journal,
+            **options,
+        }
 
-    def _documents(self, item_source: object, result: JobResult | LeapOCRError) -> list[Document]:
+    def _documents(self, item: BatchItem, result: JobResult | LeapOCRError) -> list[Document]:
+        """One finished source's documents; for a failed one, raise or warn (``on_error``)."""
         if isinstance(result, LeapOCRError):
+            failed(item, result, self._on_error)
             return []
         return [
             Document(page_content=content, metadata=meta)
-            for content, meta in documents(item_source, result, self._mode)
+            for content, meta in documents(item.source, result, self._mode)
         ]
 
     def lazy_load(self) -> Iterator[Document]:
@@ -131,32 +140,15 @@ class LeapOCRLoader(BaseLoader):
             raise ConfigurationError(
                 "this loader holds an AsyncLeapOCR: use alazy_load()/aload(), or pass a LeapOCR"
             )
-        client = self._client if self._client is not None else LeapOCR()
-        try:
-            items = client.process_many(
-                self._sources,
-                concurrency=self._concurrency,
-                journal=self._journal,
-                **self._options,
-            )
+        with scoped_client(self._client, LeapOCR) as client:
+            items = client.process_many(self._sources, **self._batch_options)
             try:
                 for item in items:
-                    fetched: JobResult | LeapOCRError | None = None
                     job_id = to_fetch(item)
-                    if job_id is not None:
-                        try:
-                            fetched = client.get_result(job_id)
-                        except LeapOCRError as exc:
-                            fetched = exc
-                    result = outcome(item, fetched)
-                    if isinstance(result, LeapOCRError):
-                        failed(item, result, self._on_error)
-                    yield from self._documents(item.source, result)
+                    fetched = None if job_id is None else result_or_error(client.get_result, job_id)
+                    yield from self._documents(item, outcome(item, fetched))
             finally:
                 close(items)
-        finally:
-            if self._client is None:
-                client.close()
 
     async def alazy_load(self) -> AsyncIterator[Document]:
         """Yield the documents as each source finishes (``AsyncLeapOCR``).
@@ -177,30 +169,17 @@ class LeapOCRLoader(BaseLoader):
             finally:
                 await asyncio.to_thread(close, iterator)  # the batch's clean-up may block
             return
-        client = self._client if self._client is not None else AsyncLeapOCR()
-        try:
-            items = client.process_many(
-                self._sources,
-                concurrency=self._concurrency,
-                journal=self._journal,
-                **self._options,
-            )
+        async with scoped_client(self._client, AsyncLeapOCR) as client:
+            items = client.process_many(self._sources, **self._batch_options)
             try:
                 async for item in items:
-                    fetched: JobResult | LeapOCRError | None = None
                     job_id = to_fetch(item)
-                    if job_id is not None:
-                        try:
-                            fetched = await client.get_result(job_id)
-                        except LeapOCRError as exc:
-                            fetched = exc
-                    result = outcome(item, fetched)
-                    if isinstance(result, LeapOCRError):
-                        failed(item, result, self._on_error)
-                    for doc in self._documents(item.source, result):
+                    fetched = (
+                        None
+                        if job_id is None
+                        else await aresult_or_error(client.get_result(job_id))
+                    )
+                    for doc in self._documents(item, outcome(item, fetched)):
                         yield doc
             finally:
                 await aclose(items)
-        finally:
-            if self._client is None:
-                await client.aclose()

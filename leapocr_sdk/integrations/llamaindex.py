@@ -15,7 +15,7 @@ import asyncio
 import os
 from typing import TYPE_CHECKING, Any
 
-from ._documents import aclose, close, documents, outcome, require
+from ._documents import aclose, close, documents, outcome, require, scoped_client
 
 require("llama_index.core", "llamaindex")
 
@@ -94,17 +94,13 @@ class LeapOCRReader(BaseReader):
                 "this reader holds an AsyncLeapOCR: use aload_data(), or pass a LeapOCR"
             )
         source = os.fspath(file_path)
-        client = self._client if self._client is not None else LeapOCR()
-        try:
+        with scoped_client(self._client, LeapOCR) as client:
             items = client.process_many([source], concurrency=1, **self._options)
             try:
                 (item,) = items  # no journal: one item, never a skipped one
             finally:
                 close(items)
-            return self._documents(source, outcome(item), extra_info)
-        finally:
-            if self._client is None:
-                client.close()
+        return self._documents(source, outcome(item), extra_info)
 
     async def aload_data(
         self, file_path: str | os.PathLike[str], extra_info: dict[str, Any] | None = None
@@ -124,14 +120,10 @@ class LeapOCRReader(BaseReader):
         if isinstance(self._client, LeapOCR):
             return await asyncio.to_thread(self.load_data, file_path, extra_info)
         source = os.fspath(file_path)
-        client = self._client if self._client is not None else AsyncLeapOCR()
-        try:
+        async with scoped_client(self._client, AsyncLeapOCR) as client:
             items = client.process_many([source], concurrency=1, **self._options)
             try:
                 got = [item async for item in items]
             finally:
                 await aclose(items)
-            return self._documents(source, outcome(got[0]), extra_info)
-        finally:
-            if self._client is None:
-                await client.aclose()
+        return self._documents(source, outcome(got[0]), extra_info)

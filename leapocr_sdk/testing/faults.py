@@ -15,7 +15,7 @@ import time
 from collections import defaultdict, deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from .._operations import OPERATIONS
 
@@ -26,6 +26,7 @@ UNKNOWN = "unknown"
 # The route names: the operations' (leapocr_sdk._operations) and ``unknown``.
 ROUTES = frozenset([*(operation.name for operation in OPERATIONS), UNKNOWN])
 MalformedKind = Literal["truncated", "non_json"]
+_Fault = TypeVar("_Fault")
 
 
 @dataclass(frozen=True)
@@ -111,9 +112,9 @@ class Faults:
             raw = body
         if content_type is None:
             content_type = "text/plain" if isinstance(body, str | bytes) else "application/json"
-        failure = Failure(status, raw, content_type, dict(headers or {}))
-        with self._lock:
-            self._failures[_check_route(route)].extend([failure] * _check_count(count))
+        self._queue(
+            self._failures, route, Failure(status, raw, content_type, dict(headers or {})), count
+        )
 
     def fail_every(
         self, route: str, status: int, *, every: int, headers: Mapping[str, str] | None = None
@@ -149,8 +150,7 @@ class Faults:
         Raises:
             ValueError: an unknown route, or ``count`` < 1.
         """
-        with self._lock:
-            self._drops[_check_route(route)].extend([after_handling] * _check_count(count))
+        self._queue(self._drops, route, after_handling, count)
 
     def slow(self, route: str, seconds: float, *, count: int = 1) -> None:
         """Sleep ``seconds`` before answering the next ``count`` requests of ``route``.
@@ -163,8 +163,7 @@ class Faults:
         Raises:
             ValueError: an unknown route, or ``count`` < 1.
         """
-        with self._lock:
-            self._slow[_check_route(route)].extend([float(seconds)] * _check_count(count))
+        self._queue(self._slow, route, float(seconds), count)
 
     def malformed(self, route: str, *, count: int = 1, kind: MalformedKind = "truncated") -> None:
         """Answer the next ``count`` requests of ``route`` with 200 and a broken body.
@@ -182,8 +181,7 @@ class Faults:
         """
         if kind not in ("truncated", "non_json"):
             raise ValueError("kind must be 'truncated' or 'non_json'")
-        with self._lock:
-            self._malformed[_check_route(route)].extend([kind] * _check_count(count))
+        self._queue(self._malformed, route, kind, count)
 
     def set_latency(self, seconds: float, route: str | None = None) -> None:
         """Add ``seconds`` before every request of a route, until ``reset``.
@@ -238,15 +236,28 @@ class Faults:
             self._urls_expired_at = None
             self._issue_expired_urls = False
 
+    def _queue(
+        self, queues: defaultdict[str, deque[_Fault]], route: str, fault: _Fault, count: int
+    ) -> None:
+        """Queue ``count`` copies of a one-shot fault for ``route`` (checked first)."""
+        route, count = _check_route(route), _check_count(count)
+        with self._lock:
+            queues[route].extend([fault] * count)
+
     # -- consuming (used by the server) --------------------------------------------------
 
     @staticmethod
-    def _take(queues: Mapping[str, deque[Any]], route: str) -> Any:
+    def _take(queues: Mapping[str, deque[_Fault]], route: str) -> _Fault | None:
+        """The next fault queued for ``route``, else for ``*`` (call with the lock held)."""
         for key in (route, "*"):
             queue = queues.get(key)
             if queue:
                 return queue.popleft()
         return None
+
+    def _take_locked(self, queues: Mapping[str, deque[_Fault]], route: str) -> _Fault | None:
+        with self._lock:
+            return self._take(queues, route)
 
     def take_failure(self, route: str) -> Failure | None:
         """Consume the canned answer due for a request of ``route`` (server side).
@@ -258,7 +269,7 @@ class Faults:
             The ``Failure`` to answer with, or None to handle the request.
         """
         with self._lock:
-            failure: Failure | None = self._take(self._failures, route)
+            failure = self._take(self._failures, route)
             if failure is not None:
                 return failure
             for key in (route, "*"):
@@ -279,9 +290,7 @@ class Faults:
         Returns:
             None: no drop; False: drop before handling; True: drop after handling.
         """
-        with self._lock:
-            after: bool | None = self._take(self._drops, route)
-            return after
+        return self._take_locked(self._drops, route)
 
     def take_slow(self, route: str) -> float:
         """Consume the delay due for a request of ``route`` (server side).
@@ -292,9 +301,7 @@ class Faults:
         Returns:
             Seconds to sleep before answering (0.0: none).
         """
-        with self._lock:
-            seconds: float | None = self._take(self._slow, route)
-            return seconds or 0.0
+        return self._take_locked(self._slow, route) or 0.0
 
     def take_malformed(self, route: str) -> MalformedKind | None:
         """Consume the broken body due for a request of ``route`` (server side).
@@ -305,9 +312,7 @@ class Faults:
         Returns:
             ``truncated``, ``non_json``, or None for a normal body.
         """
-        with self._lock:
-            kind: MalformedKind | None = self._take(self._malformed, route)
-            return kind
+        return self._take_locked(self._malformed, route)
 
     def latency(self, route: str) -> float:
         """The standing latency of ``route`` (server side).
