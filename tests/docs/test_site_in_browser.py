@@ -13,11 +13,13 @@ Set ``LEAPOCR_SCREENSHOTS=DIR`` to also save 1280 px screenshots of both pages t
 
 from __future__ import annotations
 
+import contextlib
 import http.server
 import json
 import os
 import queue
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -164,7 +166,9 @@ def chromium() -> str:
 def run_check(server: SiteServer, query: str) -> dict[str, Any]:
     """Open the check page in Chromium until it reports (or 60 s pass)."""
     url = f"http://127.0.0.1:{server.server_address[1]}/__check__.html?{query}"
-    with tempfile.TemporaryDirectory() as profile:
+    # Chromium's helper processes may still write to the profile after the browser exits:
+    # its whole process group is stopped, and the profile removed whatever is left.
+    with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as profile:
         browser = subprocess.Popen(
             [
                 chromium(),
@@ -175,16 +179,18 @@ def run_check(server: SiteServer, query: str) -> dict[str, Any]:
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
+            start_new_session=True,
         )
         try:
             return server.reports.get(timeout=60)
         finally:
-            browser.terminate()
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(browser.pid, signal.SIGTERM)
             browser.wait(timeout=30)
 
 
 def screenshot(server: SiteServer, page: str, out: Path) -> None:
-    with tempfile.TemporaryDirectory() as profile:
+    with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as profile:
         subprocess.run(
             [
                 chromium(),
