@@ -442,10 +442,12 @@ class JobStore:
         if self._credits is not None:
             self._credits = max(0, self._credits - job.credits_used)
 
-    def settle(self, job: JobRecord | None = None) -> None:
-        """Charge ``job`` (or every job) if it has completed since the last look."""
+    def settle(self, job: JobRecord | None = None, now: float | None = None) -> None:
+        """Charge ``job`` (or every job) if it has completed since the last look (by
+        ``now``: a caller that then shows the job's state passes the instant it shows, so
+        a job is never shown completed and not yet charged)."""
         with self.lock:
-            now = self.clock()
+            now = self.clock() if now is None else now
             for each in [job] if job is not None else list(self.jobs.values()):
                 if not each.charged and each.progress(now)[0] == "completed":
                     self._charge(each, each.total_pages)
@@ -578,8 +580,9 @@ class JobStore:
 
     def view(self, job: JobRecord) -> JobView:
         with self.lock:
-            self.settle(job)
-            status, processed = job.progress(self.clock())
+            now = self.clock()
+            self.settle(job, now)
+            status, processed = job.progress(now)
             return JobView(
                 id=job.id,
                 status=status,

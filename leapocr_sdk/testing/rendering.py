@@ -23,8 +23,8 @@ class Rendering(RequestChecks):
 
         The shown status is the real one unless a fault overrides it.
         """
-        self.store.settle(job)
         now = self.store.clock()
+        self.store.settle(job, now)
         real, processed = job.progress(now)
         return self.faults.status_override(job.id) or real, real, processed, now
 

@@ -113,6 +113,30 @@ def test_credits_are_charged_per_page_by_model(
     assert emulator.get_job(job_id).credits_used == 3 * cost
 
 
+def test_a_job_shown_completed_is_already_charged(
+    make_emu: Callable[..., LeapOCREmulator], invoice_pdf: bytes
+) -> None:
+    # The job store's clock steps a whole job's duration at every reading: a reply that
+    # read it once to charge and again to show the state would show a job completed and
+    # not charged (credits_used 0).
+    emulator = make_emu(credits=100, processing_seconds=60)
+    store = emulator._store
+    with api_client(emulator) as http:
+        job_id = upload(http, invoice_pdf)
+        job = store.jobs[job_id]
+        deadline = time.monotonic() + 10
+        while job.ready_at is None:  # read (its pages known) off the request path
+            assert time.monotonic() < deadline, "the document was never read"
+            time.sleep(0.01)
+        ready, readings = job.ready_at, iter(range(1, 1000))
+        store.clock = lambda: ready + job.duration * next(readings) - 1
+        shown = [emulator.get_job(job_id) for _ in range(2)]
+        replies = [http.get(f"/ocr/result/{job_id}").json() for _ in range(2)]
+    assert [view.status for view in shown] == ["processing", "completed"]
+    assert [view.credits_used for view in shown] == [0, 3]
+    assert [reply["credits_used"] for reply in replies] == [3, 3]
+
+
 def test_insufficient_credits(make_emu: Callable[..., LeapOCREmulator], invoice_pdf: bytes) -> None:
     emulator = make_emu(credits=4)
     with api_client(emulator) as http:

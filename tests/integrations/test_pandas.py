@@ -69,7 +69,8 @@ def test_to_dataframe_has_one_row_per_document_with_data_flattened(
     assert [Path(r["source"]).name for r in rows] == ["a.pdf", "b.pdf", "broken.pdf"]
     assert rows[0]["status"] == "completed" and rows[0]["pages"] == 2
     assert rows[0]["data.invoice_number"] == "A-1" and rows[0]["data.total"] == 10.5
-    assert rows[1]["credits"] == 1 and rows[1]["data.invoice_number"] == "B-2"
+    # One page of standard-v2 with a schema: 1 credit and the structured surcharge, 1.
+    assert rows[1]["credits"] == 2 and rows[1]["data.invoice_number"] == "B-2"
     assert rows[1]["job_id"] in leapocr_emulator.jobs
     assert rows[2]["status"] == "failed" and rows[2]["pages"] == 0 and rows[2]["credits"] == 0
     assert "could not be read" in rows[2]["error"]
