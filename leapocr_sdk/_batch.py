@@ -683,6 +683,8 @@ def _stop(
     left: list[tuple[_Member, str]] = []
 
     def started(member: _Member, job_id: str) -> None:
+        if any(job_id == named for _, named in kept + left + to_delete):
+            return  # met twice (e.g. handed out and still being waited on): named once
         if usable:
             kept.append((member, job_id))
         elif delete:
@@ -719,6 +721,7 @@ def _stop(
         for phase, member in abandoned
         if (member.job_id or member.issued) and not member.deleted
     ]
+    to_delete = list({job_id: (member, job_id) for member, job_id in to_delete}.values())
     discards = tuple(discard_job(ctx, job_id, interrupted=True) for _, job_id in to_delete)
     outcomes: list[bool] = (yield Parallel(discards, limit=len(discards))) if discards else []
     failed = [pair for pair, ok in zip(to_delete, outcomes, strict=True) if not ok]
