@@ -640,6 +640,14 @@ class AsyncLeapOCR(_ClientBase):
         ``journal`` the batch is resumable: run it again after a crash and finished
         sources are skipped, submitted ones waited on, failed ones resubmitted only with
         ``retry_failed=True``; an item counts as done once your loop takes the next one.
+        Overlapping runs on one journal never submit a document twice (a source another
+        run holds is skipped, ``held_by`` says who).
+
+        Stopped early (``break``, an exception in the loop, Ctrl-C, a cancelled task, a
+        closed client), the batch deletes every half-uploaded job and, with ``delete``
+        and no journal, every job it started (with a journal they are kept for the next
+        run), names in a warning every job it leaves, then re-raises: within about
+        ``BATCH_STOP_WAIT + CLEANUP_TIMEOUT`` (11) seconds.
 
         Args:
             sources: an iterable of paths, URLs, ``bytes`` or binary file objects.
@@ -652,17 +660,19 @@ class AsyncLeapOCR(_ClientBase):
             max_credits: stop submitting once the credits spent reach this (documents in
                 flight still finish).
             on_event: called with a ``BatchEvent`` (``uploading``, ``submitted``,
-                ``waiting``, ``throttled``, ``finished``) per source.
+                ``waiting``, ``throttled``, ``finished``, ``held``, ``stopped``) per source.
             **options: the processing and waiting options of ``process``, but
                 ``file_name`` (``JobOptions``).
 
         Returns:
             An iterator (``async for`` on ``AsyncLeapOCR``) of ``BatchItem``s: ``source``,
-            ``job_id``, ``result`` or ``error``, ``credits``, ``skipped``, ``outputs``.
+            ``job_id``, ``result`` or ``error``, ``credits``, ``skipped``, ``outputs``,
+            ``held_by``.
 
         Raises:
             ValidationError: a bad argument or option (before any request); errors of
                 single documents are items, not raised.
+            JournalError: the journal cannot be used (the batch is cleaned up first).
 
         Example:
             ```python
@@ -759,10 +769,16 @@ class AsyncLeapOCR(_ClientBase):
         return [items[job_id] for job_id in ids]
 
     async def aclose(self) -> None:
-        """Close the connections this client opened (not a caller's own http_client)."""
+        """Close the connections this client opened (not a caller's own http_client).
+
+        Calls still running in other threads or tasks end at once with
+        ``ConfigurationError`` (a batch among them cleans up first, see ``process_many``),
+        also those of its ``with_options`` copies; closing a copy leaves this client open.
+        """
         if self._closed:
             return
         self._closed = True
+        self._runner.close()  # a copy's runner: only the copy's calls (and its copies')
         if self._origin is not self:  # a with_options copy: the connections are its origin's
             return
         if self._owns_http:

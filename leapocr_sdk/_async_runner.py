@@ -11,7 +11,8 @@ import asyncio
 import copy
 import inspect
 import os
-from collections.abc import AsyncIterator, Awaitable, Callable
+import weakref
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from typing import Any, Self, TypeVar, assert_never
 
 import httpx
@@ -21,6 +22,7 @@ from ._http import (
     CallbackFailed,
     api_request,
     check_process,
+    closed_error,
     describe,
     network_hint,
     out_of_time,
@@ -37,6 +39,7 @@ from ._http import (
 from ._parsing import Reply
 from ._steps import (
     Call,
+    CallerStopped,
     Emit,
     Finished,
     FlowGroup,
@@ -47,6 +50,7 @@ from ._steps import (
     PutPart,
     Sleep,
     Step,
+    StopGroup,
     finished,
 )
 from .errors import ConfigurationError, LeapOCRError
@@ -75,18 +79,40 @@ class AsyncRunner:
         self._base_url = base_url
         self._headers = headers
         self._timeout = timeout
-        self._sleep = sleep or asyncio.sleep
+        self._sleep = sleep
         self._pid = os.getpid()
+        self._closed = False
+        self._sleepers: set[asyncio.Future[None]] = set()
+        self._copies: weakref.WeakSet[AsyncRunner] = weakref.WeakSet()
         self._loop: asyncio.AbstractEventLoop | None = None
         # See C.MAX_IN_FLIGHT: waiting here costs nothing and is not a timeout.
         self._api_gate = asyncio.Semaphore(C.MAX_IN_FLIGHT)
         self._upload_gate = asyncio.Semaphore(C.MAX_CONNECTIONS)
 
     def with_timeout(self, timeout: float) -> Self:
-        """A runner sharing this one's clients and limits, with another request timeout."""
+        """A runner sharing this one's clients and limits, with another request timeout.
+
+        Closing this runner closes the copy too (its sleeps end at once); closing the copy
+        leaves this one open.
+        """
         runner = copy.copy(self)
         runner._timeout = timeout
+        runner._closed = self._closed
+        runner._sleepers = set()
+        runner._copies = weakref.WeakSet()
+        self._copies.add(runner)
         return runner
+
+    def close(self) -> None:
+        """Refuse every step from now on; flows sleeping end at once with
+        ``ConfigurationError`` (those in a request end when its connection closes).
+        Copies made by ``with_timeout`` are closed too."""
+        self._closed = True
+        for sleeper in self._sleepers:
+            if not sleeper.done():
+                sleeper.set_exception(closed_error("AsyncLeapOCR client"))
+        for runner in list(self._copies):
+            runner.close()
 
     def check_loop(self) -> None:
         """Refuse a second event loop (or a forked child) with ConfigurationError."""
@@ -122,19 +148,35 @@ class AsyncRunner:
                 result, error = None, exc
 
     async def _perform(self, step: Step) -> Any:
+        if self._closed and not isinstance(step, Emit | StopGroup):
+            raise closed_error("AsyncLeapOCR client")
         if isinstance(step, Call):
             return await self._call(step)
         if isinstance(step, PutPart):
             return await self._put(step)
         if isinstance(step, Sleep):
-            return await self._sleep(step.seconds)
+            return await self._pause(step.seconds)
         if isinstance(step, Notify):
             return await _call_back(step.callback, step.argument)
         if isinstance(step, Parallel):
             return await self._parallel(step)
-        if isinstance(step, NextFinished | Emit):
+        if isinstance(step, NextFinished | StopGroup | Emit):
             return await self._batch_step(step)
         assert_never(step)
+
+    async def _pause(self, seconds: float) -> object:
+        if self._sleep is not None:  # a caller's own sleep (tests): as it is
+            return await self._sleep(seconds)
+        loop = asyncio.get_running_loop()
+        sleeper: asyncio.Future[None] = loop.create_future()
+        timer = loop.call_later(max(0.0, seconds), _settle, sleeper)
+        self._sleepers.add(sleeper)
+        try:
+            await sleeper
+            return None
+        finally:
+            timer.cancel()
+            self._sleepers.discard(sleeper)
 
     async def _call(self, step: Call) -> Reply:
         try:
@@ -172,10 +214,14 @@ class AsyncRunner:
         except TimeoutError:
             raise out_of_time(describe(request), budget, network_hint(step)) from None
         except httpx.HTTPError as exc:
+            if self._closed:
+                raise closed_error("AsyncLeapOCR client") from None
             raise transport_error(exc, describe(request), network_hint(step)) from None
         except (LeapOCRError, CallbackFailed):
             raise
         except Exception as exc:
+            if self._closed:
+                raise closed_error("AsyncLeapOCR client") from None
             raise step_error(step, exc) from None
         return to_reply(response, bytes(body), self._headers().get(C.API_KEY_HEADER))
 
@@ -210,49 +256,54 @@ class AsyncRunner:
 
     # --- batches (``_batch``): sub-flows handed back as they finish, items to the caller ---
 
-    async def iterate(self, plan: Plan[Any]) -> AsyncIterator[Any]:
+    async def iterate(self, plan: Plan[Any]) -> AsyncGenerator[Any, None]:
         """Drive ``plan`` like ``run``, yielding each ``Emit`` step's value to the caller.
 
-        Closing the iterator (``break`` then ``aclose``, cancellation) closes the plan,
-        which cancels its sub-flows; they have ended when ``aclose`` returns.
+        When the caller stops (``aclose``, or the event loop finalising a generator left
+        after ``break``) the stop is thrown into the plan as ``CallerStopped``; a
+        cancellation reaches it as ``CancelledError``. Either way the plan stops its
+        sub-flows and cleans up (bounded) before this iterator ends.
         """
         self.check_loop()
         result: Any = None
         error: BaseException | None = None
-        groups: list[FlowGroup] = []
-        try:
-            while True:
-                try:
-                    step = plan.throw(error) if error is not None else plan.send(result)
-                except StopIteration:
+        stopping: BaseException | None = None
+        while True:
+            try:
+                step = plan.throw(error) if error is not None else plan.send(result)
+            except StopIteration:
+                return
+            except CallerStopped as exc:
+                if exc is stopping:
                     return
-                if isinstance(step, Emit):
-                    result, error = None, None
-                    yield step.value
-                    continue
-                if isinstance(step, NextFinished) and step.group not in groups:
-                    groups.append(step.group)
-                try:
-                    result, error = await self._perform(step), None
-                except CallbackFailed as failed:
-                    result, error = None, failed.error
-                except BaseException as exc:  # as in run(): the flow decides
-                    result, error = None, exc
-        finally:
-            plan.close()
-            for group in groups:
-                if group.state:  # the tasks the plan's close cancelled
-                    await asyncio.gather(*group.state, return_exceptions=True)
+                raise
+            if isinstance(step, Emit):
+                result, error = None, None
+                if stopping is None:
+                    try:
+                        yield step.value
+                    except GeneratorExit:  # the caller stopped: the plan cleans up
+                        stopping = error = CallerStopped()
+                    except BaseException as exc:  # thrown in by the caller: the same
+                        stopping = error = exc
+                continue
+            try:
+                result, error = await self._perform(step), None
+            except CallbackFailed as failed:
+                result, error = None, failed.error
+            except BaseException as exc:  # as in run(): the flow decides
+                result, error = None, exc
 
-    async def _batch_step(self, step: NextFinished | Emit) -> Finished | None:
+    async def _batch_step(self, step: NextFinished | StopGroup | Emit) -> Any:
         if isinstance(step, Emit):
             raise TypeError("a plan that emits items must be driven with iterate(), not run()")
         group = step.group
+        if isinstance(step, StopGroup):
+            return await _stop(group, step.timeout)
         if group.closer is None:
 
             def cancel_all() -> None:
-                group.state = list(group.running)
-                for task in group.state:
+                for task in group.running:
                     task.cancel()
 
             group.closer = cancel_all
@@ -267,6 +318,33 @@ class AsyncRunner:
             return None
         task = next(task for task in group.running if task in done)  # oldest first
         return finished(group, task, None if task.cancelled() else task.exception())
+
+
+async def _stop(group: FlowGroup, timeout: float) -> tuple[list[Finished], list[Any]]:
+    """Cancel every sub-flow of ``group`` (each cleans up), wait up to ``timeout``."""
+    tasks = list(group.running)
+    for task in tasks:
+        task.cancel()
+    if tasks:
+        await asyncio.wait(tasks, timeout=timeout)
+    ended = []
+    for task in tasks:
+        if task.done():
+            tag = group.running.pop(task)
+            if task.cancelled():
+                ended.append(Finished(tag, None, asyncio.CancelledError()))
+            elif (error := task.exception()) is not None:
+                ended.append(Finished(tag, None, error))
+            else:
+                ended.append(Finished(tag, task.result(), None))
+    abandoned = list(group.running.values())
+    group.running.clear()
+    return ended, abandoned
+
+
+def _settle(sleeper: asyncio.Future[None]) -> None:
+    if not sleeper.done():
+        sleeper.set_result(None)
 
 
 async def _call_back(callback: Callable[..., object], *args: Any) -> object:

@@ -10,33 +10,57 @@ Job creations are paced by a ``Throttle``: at most ``submit_rate`` per second, a
 the spacing between submissions, which shrinks again with each success).
 
 With a journal (``journal.Journal``), each source's state is written as it changes, so a
-batch run again after a crash never submits (and pays for) a document twice.
+batch run again after a crash, or alongside another run, never submits (and pays for) a
+document twice; each source is claimed (a lease) before its job is created.
+
+Stopped early, the plan is handed the stop (never closed over): see ``process_many``
+and ``_stop``. With a journal a job is deleted (``delete``) only once its result was
+handed out and recorded.
 """
 
 from __future__ import annotations
 
 import collections
 import contextlib
+import json
 import logging
 import threading
+import warnings
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import attrs
 
 from . import _constants as C
-from ._operations import COMPLETE, INITIATE, SUBMIT_URL
+from . import _requests as requests
+from ._operations import COMPLETE, DELETE, INITIATE, SUBMIT_URL
 from ._parsing import Reply, parse_job, retry_after_seconds
-from ._plans import Context, discard_job
+from ._plans import Context, _completed_job, call_api, discard_job
 from ._sources import is_url as is_url  # re-exported for the clients
-from ._steps import Call, Emit, FlowGroup, NextFinished, Plan, Sleep
+from ._steps import (
+    Call,
+    CallerStopped,
+    Emit,
+    Finished,
+    FlowGroup,
+    NextFinished,
+    Parallel,
+    Plan,
+    Sleep,
+    StopGroup,
+)
 from .errors import (
     APIConnectionError,
+    ConflictError,
+    JobDeletedError,
     JobFailedError,
+    JournalError,
     LeapOCRError,
     NotFoundError,
     NotResubmittedError,
     RateLimitError,
+    UnexpectedResponseError,
+    ValidationError,
 )
 from .types import Job, JobResult, JobStatusInfo
 
@@ -59,8 +83,12 @@ class BatchItem:
         error: the ``LeapOCRError`` when it failed (``JobFailedError``, ``UploadError``,
             ``NotResubmittedError``, ...).
         credits: credits this run spent on it.
-        skipped: True for a source a journal shows as done in an earlier run.
+        skipped: True for a source a journal shows as done in an earlier run, or as
+            held by another run (``held_by``).
         outputs: for a skipped source, the paths recorded with ``Journal.set_outputs``.
+        held_by: for a source another run of the same journal is processing now (an
+            overlapping run), who holds it: not submitted twice; run again once that
+            run ended (a run that died gives its sources up when its lease runs out).
     """
 
     source: Any
@@ -70,6 +98,7 @@ class BatchItem:
     credits: int = 0
     skipped: bool = False
     outputs: tuple[str, ...] = ()
+    held_by: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -156,8 +185,12 @@ class BatchEvent:
     Attributes:
         kind: ``uploading`` (``sent`` of ``total`` bytes uploaded), ``submitted`` (the job
             ``job_id`` started), ``waiting`` (the job's ``status`` at a poll),
-            ``throttled`` (a submission met a 429 and the batch slows down: ``message``)
-            or ``finished`` (its ``BatchItem`` is next; ``message``: the error, if any).
+            ``throttled`` (a submission met a 429 and the batch slows down: ``message``),
+            ``finished`` (its ``BatchItem`` is next; ``message``: the error, if any),
+            ``held`` (another run of the journal holds it: ``message`` says who) or
+            ``stopped`` (the batch was stopped early and left the job ``job_id`` on the
+            service, kept for the next run or not deleted: ``message`` says which and
+            how to collect or delete it).
         source: the source as given.
         job_id: its job's id, once known.
         message: a sentence for ``throttled`` and failed ``finished`` events.
@@ -277,6 +310,9 @@ class Throttle:
 # cannot have cost anything and is safe to send again.
 STARTS_A_JOB = frozenset({SUBMIT_URL.name, COMPLETE.name})
 ISSUES_A_JOB_ID = INITIATE.name
+DELETES_A_JOB = DELETE.name
+# How the warning (and log record) naming the jobs a stopped batch leaves begins.
+STOPPED_EARLY = "leapocr: the batch was stopped early"
 
 
 def watched(
@@ -285,7 +321,12 @@ def watched(
     on_reply: Callable[[Call, Reply], object],
 ) -> Plan[T]:
     """``plan`` unchanged, each step shown to ``on_step`` before it is performed and each
-    API reply to ``on_reply`` before the plan sees it."""
+    API reply to ``on_reply`` before the plan sees it.
+
+    A step's failure, an interrupt or a cancellation is thrown into ``plan`` (which
+    cleans up); so is an SDK error of ``on_step`` (the step is then not performed) or
+    of ``on_reply`` (the plan does not see the reply).
+    """
     result: Any = None
     error: BaseException | None = None
     while True:
@@ -293,16 +334,21 @@ def watched(
             step = plan.throw(error) if error is not None else plan.send(result)
         except StopIteration as stop:
             return stop.value  # type: ignore[no-any-return]
-        on_step(step)
+        try:
+            on_step(step)
+        except LeapOCRError as exc:  # a journal that cannot record it: not sent
+            result, error = None, exc
+            continue
         try:
             result, error = (yield step), None
-        except LeapOCRError as exc:
+        except BaseException as exc:  # the plan decides (and cleans up)
             result, error = None, exc
-        except BaseException:
-            plan.close()
-            raise
+            continue
         if isinstance(step, Call) and isinstance(result, Reply):
-            on_reply(step, result)
+            try:
+                on_reply(step, result)
+            except LeapOCRError as exc:  # a journal that cannot record it: the plan cleans up
+                result, error = None, exc
 
 
 # --- a batch -------------------------------------------------------------------------
@@ -332,8 +378,14 @@ class _Member:
 
     source: Any
     key: str | None = None
-    job_id: str | None = None
+    job_id: str | None = None  # the job started (its submission answered)
+    issued: str | None = None  # the job id ``initiate`` returned (before it started)
+    completing: bool = False  # the request that starts the job was sent
+    deleted: bool = False  # its job was deleted (by its own clean-up or the batch)
+    stale: str | None = None  # a half-uploaded job of an earlier run, deleted first
+    resume: tuple[str, list[tuple[int, str]]] | None = None  # an earlier run's complete
     rate_limited: int = 0  # submissions refused with 429 after their retries (resubmitted)
+    duplicates: list[Any] = attrs.Factory(list)  # the same document given again
 
 
 def process_many(
@@ -347,14 +399,26 @@ def process_many(
 
     ``journal`` is a ``journal.Journal`` or None. Stops pulling new sources once the
     credits spent reach ``settings.max_credits`` (running documents still finish).
+
+    Stopped early (the caller's stop, ``CallerStopped``, an interrupt, a cancellation, a
+    ``JournalError``...), the plan stops its documents in flight (``StopGroup``: each
+    deletes its own half-uploaded job), deletes the jobs it must (``_stop``), names
+    every job it leaves on the service, then re-raises.
     """
     throttle = Throttle(settings.submit_rate)
     group = FlowGroup()
     pending: Iterator[Any] = iter(sources)
     queued: collections.deque[_Member] = collections.deque()  # to submit, before new ones
     follow_ups: list[tuple[Any, Plan[Any]]] = []
+    in_batch: dict[str, _Member] = {}  # journaled sources of this batch not yet emitted
+    emitted: _Member | None = None  # its item was handed out; done once the loop goes on
+    start: list[tuple[Any, Plan[Any]]] = []
     spent = 0
     exhausted = False
+    renewed = ctx.clock()
+    # With a journal, a job is deleted only once its result was handed out and recorded
+    # (a later run could not collect a result deleted before it was saved).
+    delete_in_wait = flows.delete and journal is None
 
     def event(kind: str, member: _Member, message: str | None = None, **facts: Any) -> None:
         if settings.on_event is not None:
@@ -372,8 +436,10 @@ def process_many(
 
     def watch(member: _Member, plan: Plan[T]) -> Plan[T]:
         def on_step(step: Any) -> None:
-            if isinstance(step, Call) and step.name in STARTS_A_JOB and journal and member.key:
-                journal.sent(member.key)
+            if isinstance(step, Call) and step.name in STARTS_A_JOB:
+                if journal is not None and member.key:
+                    journal.sent(member.key, _parts_of(step))
+                member.completing = True
 
         def on_reply(call: Call, reply: Reply) -> None:
             if reply.status_code == 429:
@@ -381,28 +447,58 @@ def process_many(
                 pause = throttle.rate_limited(ctx.clock(), hint)
                 logger.info("batch: HTTP 429 on %s; submissions paused for %.2fs", call.name, pause)
                 event("throttled", member, f"HTTP 429: submissions paused for {pause:.2f}s")
-            elif call.name == ISSUES_A_JOB_ID and reply.status_code < 300 and journal:
+            elif call.name == ISSUES_A_JOB_ID and reply.status_code < 300:
                 with contextlib.suppress(LeapOCRError):  # the plan reports a bad answer
-                    if member.key:
-                        journal.job_issued(member.key, parse_job(reply).job_id)
+                    member.issued = parse_job(reply).job_id
+                if member.issued and journal is not None and member.key:
+                    journal.job_issued(member.key, member.issued)
+            elif call.name == DELETES_A_JOB and reply.status_code < 300:
+                member.deleted = True
 
         return watched(plan, on_step, on_reply)
 
     def submission(member: _Member) -> tuple[Any, Plan[Any]]:
         throttle.started(ctx.clock())
-        return ("submitted", member), watch(member, flows.submit(member.source, uploading(member)))
+        plan = _submit_plan(ctx, member, flows.submit(member.source, uploading(member)))
+        return ("submitted", member), watch(member, plan)
 
     def waiting(member: _Member, job_id: str) -> tuple[Any, Plan[Any]]:
         member.job_id = job_id
         hook = polled(member)
-        plan = wait_then_delete(ctx, job_id, lambda job: flows.wait(job, hook), flows.delete)
+        plan = wait_then_delete(ctx, job_id, lambda job: flows.wait(job, hook), delete_in_wait)
         return ("waited", member), watch(member, plan)  # its 429s slow submissions too
 
+    def deleting(member: _Member, job_id: str) -> tuple[Any, Plan[Any]]:
+        return ("deleted", member), watch(member, discard_job(ctx, job_id))
+
+    def emit(member: _Member, item: BatchItem) -> Plan[None]:
+        """Hand out ``item`` (and one per duplicate of its source); record it once the
+        caller's loop goes on, then delete its job when asked."""
+        nonlocal emitted
+        event("finished", member, None if item.error is None else str(item.error))
+        emitted = member
+        yield Emit(item)
+        for duplicate in member.duplicates:
+            yield Emit(attrs.evolve(item, source=duplicate, credits=0))
+        emitted = None
+        if member.key is not None:
+            in_batch.pop(member.key, None)
+        if journal is None or member.key is None or item.result is None:
+            return
+        saved = journal.finished(member.key, item.job_id, item.credits, item.pages)
+        if saved and flows.delete and item.job_id and not member.deleted:
+            follow_ups.append(deleting(member, item.job_id))
+
+    handling: Finished | None = None  # a sub-flow's end being recorded (not emitted yet)
     try:
         while True:
+            handling = None
+            if journal is not None and ctx.clock() - renewed >= C.JOURNAL_LEASE_RENEW:
+                journal.renew()
+                renewed = ctx.clock()
             # Fill the free slots: follow-ups first, then queued and new sources.
             start, follow_ups = follow_ups, []
-            timeout: float | None = None
+            timeout: float | None = None if journal is None else C.JOURNAL_LEASE_RENEW
             budget_left = settings.max_credits is None or spent < settings.max_credits
             while budget_left and len(group) + len(start) < settings.concurrency:
                 if not queued:
@@ -414,17 +510,23 @@ def process_many(
                         exhausted = True
                         break
                     member = _Member(source)
-                    decision = _decide(journal, member, settings.retry_failed)
+                    decision = _decide(journal, member, settings.retry_failed, in_batch)
                     if isinstance(decision, BatchItem):
+                        if decision.held_by is not None:
+                            event("held", member, decision.held_by)
                         yield Emit(decision)
                         continue
+                    if decision is _DUPLICATE:
+                        continue
+                    if member.key is not None:
+                        in_batch[member.key] = member
                     if isinstance(decision, str):
                         start.append(waiting(member, decision))
                         continue
                     queued.append(member)
                 delay = throttle.delay(ctx.clock())
                 if delay > 0:
-                    timeout = delay
+                    timeout = delay if timeout is None else min(timeout, delay)
                     break
                 member = queued.popleft()
                 if journal is not None and member.key is not None:
@@ -439,7 +541,10 @@ def process_many(
             finished = yield NextFinished(group, tuple(start), timeout)
             if finished is None:
                 continue
+            handling = finished
             (phase, member), value, error = finished
+            if phase == "deleted":
+                continue  # a failed delete is logged (the result is saved)
             if phase == "submitted":
                 item = _after_submission(member, value, error, journal, throttle, queued)
                 if item is None:
@@ -447,33 +552,205 @@ def process_many(
                         member.job_id = value.job_id
                         event("submitted", member)
                         follow_ups.append(waiting(member, value.job_id))
+                    elif member.issued and not member.deleted and not member.completing:
+                        follow_ups.append(deleting(member, member.issued))
                     continue
             else:
-                item = _after_wait(member, value, error, journal)
+                item = _after_wait(member, value, error, journal, queued)
+                if item is None:
+                    continue  # its job is gone with its result unsaved: submitted again
                 spent += item.credits
-            event("finished", member, None if error is None else str(error))
-            yield Emit(item)
-            if journal is not None and member.key is not None and item.result is not None:
-                journal.finished(member.key, item.job_id, item.credits, item.pages)
+            handling = None
+            yield from emit(member, item)
+    except BaseException as stop:
+        handed = list(group.running.values())
+        not_started = [
+            (tag, plan) for tag, plan in [*start, *follow_ups] if not any(t is tag for t in handed)
+        ]
+        for _, plan in not_started:
+            plan.close()  # never started: their members are accounted for in _stop
+        yield from _stop(
+            ctx,
+            stop,
+            group,
+            [] if handling is None else [handling],
+            [tag for tag, _ in not_started],
+            emitted,
+            flows.delete,
+            journal,
+            settings.on_event,
+        )
+        raise
     finally:
         group.close()
+        if journal is not None:
+            with contextlib.suppress(JournalError):
+                journal.release()  # the run ends: another may take what is left
 
 
-def _decide(journal: Journal | None, member: _Member, retry_failed: bool) -> BatchItem | str | None:
+_DUPLICATE = object()
+
+
+def _submit_plan(ctx: Context, member: _Member, submit: Plan[Job]) -> Plan[Job]:
+    """A source's submission; first, what an earlier run left: its half-uploaded job is
+    deleted, or its upload's ``complete`` (journaled with its parts) is sent again."""
+    if member.resume is not None:
+        job_id, parts = member.resume
+        member.issued = job_id
+        try:
+            reply = yield from call_api(ctx, requests.complete_upload(job_id, parts))
+        except (NotFoundError, ConflictError, UnexpectedResponseError):
+            yield from discard_job(ctx, job_id)  # gone, or not completable: start afresh
+        else:
+            return _completed_job(reply, job_id)
+        member.issued, member.completing = None, False
+    if member.stale is not None:
+        yield from discard_job(ctx, member.stale)
+    member.deleted = False  # what was deleted is the earlier run's job, not this one's
+    return (yield from submit)
+
+
+def _parts_of(call: Call) -> str | None:
+    """The parts a ``complete`` call sends, as JSON (journaled: a later run resends it)."""
+    if call.name != COMPLETE.name or not isinstance(call.json, dict):
+        return None
+    return json.dumps(call.json.get("parts"))
+
+
+def _stop(
+    ctx: Context,
+    stop: BaseException,
+    group: FlowGroup,
+    ended: list[Finished],
+    not_started: list[Any],
+    emitted: _Member | None,
+    delete: bool,
+    journal: Journal | None,
+    on_event: Callable[[BatchEvent], object] | None,
+) -> Plan[None]:
+    """Clean up a batch stopped early; see ``process_many``.
+
+    Half-uploaded jobs (``complete`` never sent) are deleted. A job that started, or may
+    have: with a usable journal it is kept (it is journaled; the next run waits on it
+    and deletes it once its result is saved, with ``delete``); without one it is deleted
+    with ``delete``, else left. Every job left is named in a warning, in the error's
+    notes, in a ``stopped`` event and in the journal.
+    """
+    stopped, abandoned = yield StopGroup(group, C.BATCH_STOP_WAIT)
+    stopped = [*ended, *stopped]  # ``ended``: a sub-flow that ended as the batch stopped
+    usable = journal is not None and not isinstance(stop, JournalError)
+    to_delete: list[tuple[_Member, str]] = []
+    kept: list[tuple[_Member, str]] = []
+    left: list[tuple[_Member, str]] = []
+
+    def started(member: _Member, job_id: str) -> None:
+        if usable:
+            kept.append((member, job_id))
+        elif delete:
+            to_delete.append((member, job_id))
+        else:
+            left.append((member, job_id))
+
+    for (phase, member), value, _error in stopped:
+        if phase == "submitted" and isinstance(value, Job):
+            member.job_id = value.job_id
+            if usable and member.key is not None:
+                with contextlib.suppress(JournalError):
+                    journal.submitted(member.key, value.job_id)  # type: ignore[union-attr]
+            started(member, value.job_id)
+        elif phase == "submitted" and member.issued and not member.deleted:
+            if member.completing:
+                started(member, member.issued)  # complete went out: it may have started
+            else:
+                to_delete.append((member, member.issued))
+        elif phase in ("waited", "deleted") and member.job_id and not member.deleted:
+            if phase == "deleted":
+                to_delete.append((member, member.job_id))
+            else:
+                started(member, member.job_id)
+    for phase, member in not_started:
+        if phase == "waited" and member.job_id:
+            started(member, member.job_id)
+        elif phase == "deleted" and member.job_id and not member.deleted:
+            to_delete.append((member, member.job_id))
+    if emitted is not None and emitted.job_id and not emitted.deleted:
+        started(emitted, emitted.job_id)  # handed out, but the caller did not go on
+    unsure = [
+        (member, member.job_id or member.issued or "?")
+        for phase, member in abandoned
+        if (member.job_id or member.issued) and not member.deleted
+    ]
+    discards = tuple(discard_job(ctx, job_id, interrupted=True) for _, job_id in to_delete)
+    outcomes: list[bool] = (yield Parallel(discards, limit=len(discards))) if discards else []
+    failed = [pair for pair, ok in zip(to_delete, outcomes, strict=True) if not ok]
+
+    lines = []
+    if kept:
+        lines.append(
+            f"{len(kept)} job(s) kept for the next run (recorded in the journal "
+            f"{str(getattr(journal, 'path', ''))!r}; run the same process_many(..., "
+            "journal=...) or `leapocr process` command again to collect them): "
+            + ", ".join(job_id for _, job_id in kept)
+        )
+    if left:
+        lines.append(
+            f"{len(left)} job(s) still on the service (collect them with "
+            "client.get_result(job_id) or `leapocr result JOB_ID`; delete them with "
+            "client.delete_job(job_id)): " + ", ".join(job_id for _, job_id in left)
+        )
+    if failed or unsure:
+        lines.append(
+            f"{len(failed) + len(unsure)} job(s) could not be deleted or stopped in time "
+            "(delete them with client.delete_job(job_id) or `leapocr delete JOB_ID`): "
+            + ", ".join(job_id for _, job_id in failed + unsure)
+        )
+    for member, job_id in failed + unsure:
+        if usable and member.key is not None:
+            with contextlib.suppress(JournalError):  # the next run deletes it
+                journal.failed(member.key, "submitting", job_id, "not deleted when stopped")  # type: ignore[union-attr]
+    if not lines:
+        return
+    message = f"{STOPPED_EARLY}; " + "; ".join(lines)
+    if on_event is not None:
+        for member, job_id in kept + left + failed + unsure:
+            with contextlib.suppress(Exception):
+                on_event(BatchEvent("stopped", member.source, job_id, message))
+    if not isinstance(stop, CallerStopped):
+        stop.add_note(message)
+    logger.warning("%s", message)
+    warnings.warn(message, UserWarning, stacklevel=2)
+
+
+def _decide(
+    journal: Journal | None, member: _Member, retry_failed: bool, in_batch: dict[str, _Member]
+) -> BatchItem | str | object | None:
     """What to do with a new source: a ``BatchItem`` to emit as is, a job id to wait on,
-    or None to submit it."""
+    ``_DUPLICATE`` (the same document is in flight in this batch), or None to submit it."""
     if journal is None:
         return None
-    entry = journal.lookup(member.source)
+    entry = journal.claim(member.source)
     if entry is None:
         return None  # not journaled (a file object), or unreadable: submit and see
+    if entry.key in in_batch:
+        in_batch[entry.key].duplicates.append(member.source)
+        return _DUPLICATE
     member.key = entry.key
+    if entry.held_by is not None:
+        return SkippedItem(
+            member.source, entry.job_id, None, None, skipped=True, held_by=entry.held_by
+        )
     if entry.state == "done":
         return SkippedItem(
             member.source, entry.job_id, None, None, skipped=True, outputs=entry.outputs
         )
     if entry.state == "submitted" and entry.job_id:
         return entry.job_id
+    if entry.state == "submitting" and entry.job_id:
+        member.stale = entry.job_id  # half-uploaded by a run that was killed
+        return None
+    if entry.state == "sent" and entry.job_id and entry.parts is not None:
+        member.resume = (entry.job_id, entry.parts)  # killed during complete: send it again
+        return None
     if entry.state in ("failed", "sent") and not retry_failed:
         return FailedItem(member.source, entry.job_id, None, NotResubmittedError(entry.describe()))
     return None
@@ -500,30 +777,42 @@ def _after_submission(
         queued.append(member)
         return None
     assert isinstance(error, LeapOCRError)
-    job_id = getattr(error, "job_id", None)
+    if isinstance(error, JournalError):
+        raise error
+    job_id = getattr(error, "job_id", None) or member.issued
     uncertain = isinstance(error, APIConnectionError) and error.may_have_been_processed
     # Uncertain: the row stays "sent" if the request that starts a job went out (the next
     # run reports it), else "submitting" (nothing was billed: the next run resends it).
     if journal is not None and key is not None and not uncertain:
-        journal.failed(key, "failed", job_id, str(error))
+        if isinstance(error, ValidationError) and member.issued is None:
+            journal.refused(key)  # refused here, before any request: checked again next run
+        else:
+            journal.failed(key, "failed", job_id, str(error))
     return FailedItem(member.source, job_id, None, error)
 
 
 def _after_wait(
-    member: _Member, result: JobResult | None, error: BaseException | None, journal: Journal | None
-) -> BatchItem:
+    member: _Member,
+    result: JobResult | None,
+    error: BaseException | None,
+    journal: Journal | None,
+    queued: collections.deque[_Member],
+) -> BatchItem | None:
     if error is None:
         assert result is not None
         return DoneItem(
             member.source, member.job_id, result, None, credits=result.credits_used or 0
         )
     assert isinstance(error, LeapOCRError)
-    if (
-        journal is not None
-        and member.key is not None
-        and isinstance(error, JobFailedError | NotFoundError)
-    ):
-        journal.failed(member.key, "failed", member.job_id, str(error))
+    if journal is not None and member.key is not None:
+        if isinstance(error, JobDeletedError | NotFoundError) and not member.deleted:
+            # An earlier run's job, gone before its result was saved: the result is lost,
+            # so the document is submitted again (the only way to have it).
+            member.job_id = None
+            queued.append(member)
+            return None
+        if isinstance(error, JobFailedError):
+            journal.failed(member.key, "failed", member.job_id, str(error))
     # Anything else (a wait timeout, the network): the job stays journaled as submitted,
     # and the next run waits on it again instead of paying for it twice.
     return FailedItem(member.source, member.job_id, None, error)

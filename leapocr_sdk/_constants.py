@@ -70,6 +70,18 @@ THROTTLE_MAX_SPACING = 5.0
 THROTTLE_RECOVERY = 0.5
 # A submission refused with 429 after all its retries goes back in the queue this often.
 BATCH_RATE_LIMIT_RESUBMITS = 20
+# A batch stopped early (break, an exception in the caller's loop, Ctrl-C, a cancelled
+# task, a closed client) waits this long for its documents in flight to stop (each
+# deletes its own half-uploaded job), then deletes the jobs it must (one request each,
+# at once, bounded by CLEANUP_TIMEOUT): a stop takes at most about
+# BATCH_STOP_WAIT + CLEANUP_TIMEOUT seconds, usually well under one.
+BATCH_STOP_WAIT = 6.0
+# A journaled batch claims each source before submitting it: a lease held by its run
+# (pid, host and a random token) for this many seconds, renewed every
+# JOURNAL_LEASE_RENEW seconds while the run lives. Another run skips a source whose
+# lease is held, and takes it over once the lease ran out or its owner is gone.
+JOURNAL_LEASE = 120.0
+JOURNAL_LEASE_RENEW = 30.0
 # The CLI's journal, in its --out directory.
 JOURNAL_FILE_NAME = ".leapocr-journal.sqlite"
 

@@ -21,7 +21,7 @@ import httpx
 
 from . import _constants as C
 from ._parsing import Reply
-from ._steps import Call, PutPart
+from ._steps import Call, Interrupted, PutPart
 from .errors import (
     APIConnectionError,
     APITimeoutError,
@@ -179,12 +179,12 @@ def part_chunks(
     """The part's byte range, read from the source ``size`` bytes at a time as it is sent.
 
     A failed read (a file that got shorter, a closed stream) becomes ``UploadError``;
-    a set ``abort`` stops the part before its next chunk.
+    a set ``abort`` stops the part before its next chunk (``Interrupted``).
     """
     part, sent = step.part, 0
     while sent < part.size:
         if abort is not None and abort.is_set():
-            raise Aborted
+            raise Interrupted
         try:
             chunk = step.source.read(part.start + sent, min(size, part.size - sent))
         except Exception as exc:
@@ -249,5 +249,6 @@ def check_process(owner_pid: int, client: str) -> None:
         )
 
 
-class Aborted(Exception):
-    """A sub-flow stopped because a sibling failed (never seen by users)."""
+def closed_error(client: str) -> ConfigurationError:
+    """What a step of a closed client raises (also to flows waiting when it closed)."""
+    return ConfigurationError(f"this {client} is closed: create a new client")

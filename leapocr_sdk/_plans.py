@@ -49,6 +49,7 @@ from .errors import (
     JobFailedError,
     JobNotReadyError,
     LeapOCRError,
+    NotFoundError,
     ResponseTooLargeError,
     UnexpectedResponseError,
     UploadError,
@@ -370,7 +371,8 @@ def upload_part(
 
 
 def discard_job(ctx: Context, job_id: str, *, interrupted: bool = False) -> Plan[bool]:
-    """Delete a job that cannot be completed; True when it is gone.
+    """Delete a job that cannot be completed; True when it is gone (also when the service
+    no longer knows it: a delete sent before, whose answer was not awaited).
 
     Bounded by ``CLEANUP_TIMEOUT``; after an interrupt, one attempt without retries.
     """
@@ -378,6 +380,8 @@ def discard_job(ctx: Context, job_id: str, *, interrupted: bool = False) -> Plan
         ctx = attrs.evolve(ctx, max_retries=0)
     try:
         yield from call_api(ctx, requests.delete_job(job_id), ctx.clock() + C.CLEANUP_TIMEOUT)
+    except NotFoundError:
+        return True
     except (LeapOCRError, OutOfTime) as exc:
         logger.warning("could not delete half-uploaded job %s: %s", job_id, exc)
         return False

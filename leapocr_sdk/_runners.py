@@ -28,6 +28,12 @@ The contract between flows (``_plans``) and runners
   at a time, on the async client on the event loop.
 - ``Parallel``: on the first failure (or an interrupt) no new sub-flow starts and the
   running ones stop before their next chunk or step; the failure is raised at once.
+- Batches (``iterate``): a caller who stops early (``break``, ``close``, an exception in
+  the loop, garbage collection, ``aclose``), an interrupt or a cancellation is *thrown
+  into* the batch plan, never closed over it: the plan stops its sub-flows
+  (``StopGroup``: each is interrupted and runs its own clean-up), performs its clean-up
+  steps and re-raises; the runner then ends. A closed client refuses every step with
+  ``ConfigurationError``, and steps waiting when it closes (a sleep, a request) end at once.
 - Dispatch over the step types ends in ``assert_never``: a new step type fails type
   checking until both runners perform it.
 """
@@ -40,6 +46,7 @@ import os
 import queue
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterator
 from typing import Any, Self, TypeVar, assert_never
 
@@ -47,11 +54,11 @@ import httpx
 
 from . import _constants as C
 from ._http import (
-    Aborted,
     CallbackFailed,
     api_request,
     call_back,
     check_process,
+    closed_error,
     describe,
     network_hint,
     out_of_time,
@@ -69,8 +76,11 @@ from ._http import (
 from ._parsing import Reply
 from ._steps import (
     Call,
+    CallerStopped,
     Emit,
     Finished,
+    FlowGroup,
+    Interrupted,
     NextFinished,
     Notify,
     Parallel,
@@ -78,6 +88,7 @@ from ._steps import (
     PutPart,
     Sleep,
     Step,
+    StopGroup,
     finished,
 )
 from .errors import LeapOCRError
@@ -129,6 +140,10 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_new_workers_after_fork)
 
 
+# How often a blocked wait looks whether its batch is stopping or its client closed.
+_TICK = 0.05
+
+
 class SyncRunner:
     """Performs steps with an ``httpx.Client``, ``time.sleep`` and a thread pool."""
 
@@ -147,17 +162,45 @@ class SyncRunner:
         self._base_url = base_url
         self._headers = headers
         self._timeout = timeout
-        self._sleep = sleep or time.sleep
+        self._sleep = sleep
         self._pid = os.getpid()
+        self._closed = threading.Event()
+        self._copies: weakref.WeakSet[SyncRunner] = weakref.WeakSet()
+        self._copies_lock = threading.Lock()
+
+    def close(self) -> None:
+        """Refuse every step from now on; flows waiting (a sleep, a request) end at once
+        with ``ConfigurationError``. Copies made by ``with_timeout`` are closed too."""
+        self._closed.set()
+        with self._copies_lock:
+            copies = list(self._copies)
+        for runner in copies:
+            runner.close()
+
+    def _check_open(self) -> None:
+        if self._closed.is_set():
+            raise closed_error("LeapOCR client")
 
     def with_timeout(self, timeout: float) -> Self:
-        """A runner sharing this one's clients and limits, with another request timeout."""
+        """A runner sharing this one's clients and limits, with another request timeout.
+
+        Closing this runner closes the copy too (its waits end at once); closing the copy
+        leaves this one open.
+        """
         runner = copy.copy(self)
         runner._timeout = timeout
+        runner._closed = threading.Event()
+        runner._copies = weakref.WeakSet()
+        runner._copies_lock = threading.Lock()
+        with self._copies_lock:
+            self._copies.add(runner)
+        if self._closed.is_set():
+            runner._closed.set()
         return runner
 
     def run(self, plan: Plan[T], abort: threading.Event | None = None) -> T:
-        """Drive ``plan`` to its end; a set ``abort`` stops it before its next step."""
+        """Drive ``plan`` to its end. Once ``abort`` is set, ``Interrupted`` is thrown into
+        the plan (once) and its clean-up steps are performed."""
         check_process(self._pid, "LeapOCR client")
         result: Any = None
         error: BaseException | None = None
@@ -167,39 +210,55 @@ class SyncRunner:
             except StopIteration as stop:
                 return stop.value  # type: ignore[no-any-return]
             if abort is not None and abort.is_set():
-                plan.close()
-                raise Aborted
+                abort = None  # thrown once: what the plan does next is its clean-up
+                result, error = None, Interrupted()
+                continue
             try:
                 result, error = self._perform(step, abort), None
-            except Aborted:
-                plan.close()
-                raise
             except CallbackFailed as failed:
                 result, error = None, failed.error
             except BaseException as exc:  # SDK errors, interrupts: the flow decides
+                if isinstance(exc, Interrupted):
+                    abort = None
                 result, error = None, exc
 
-    def _perform(self, step: Step, abort: threading.Event | None) -> Any:
+    def _perform(self, step: Step, abort: threading.Event | None = None) -> Any:
+        if not isinstance(step, Emit | StopGroup):
+            self._check_open()
         if isinstance(step, Call):
-            return self._call(step)
+            return self._call(step, abort)
         if isinstance(step, PutPart):
             return self._put(step, abort)
         if isinstance(step, Sleep):
-            return self._sleep(step.seconds)
+            return self._pause(step.seconds, abort)
         if isinstance(step, Notify):
             return call_back(step.callback, step.argument)
         if isinstance(step, Parallel):
-            return self._parallel(step)
-        if isinstance(step, NextFinished | Emit):
+            return self._parallel(step, abort)
+        if isinstance(step, NextFinished | StopGroup | Emit):
             return self._batch_step(step)
         assert_never(step)
 
-    def _call(self, step: Call) -> Reply:
+    def _pause(self, seconds: float, abort: threading.Event | None) -> object:
+        if self._sleep is not None:  # a caller's own sleep (tests): as it is
+            return self._sleep(seconds)
+        deadline = time.monotonic() + seconds
+        while (remaining := deadline - time.monotonic()) > 0:
+            if self._closed.wait(min(remaining, _TICK)):
+                raise closed_error("LeapOCR client")
+            if abort is not None and abort.is_set():
+                raise Interrupted
+        return None
+
+    def _call(self, step: Call, abort: threading.Event | None) -> Reply:
         try:
             request = api_request(self._api, step, self._base_url, self._headers)
         except Exception as exc:
             raise step_error(step, exc) from None
-        return self._send(self._api, request, step, step.body_limit)
+        # A request that creates a job is waited on when the batch stops: its answer
+        # names the job to clean up.
+        abort = abort if step.idempotent else None
+        return self._send(self._api, request, step, step.body_limit, None, abort)
 
     def _put(self, step: PutPart, abort: threading.Event | None) -> Reply:
         uploads = self._uploads()
@@ -209,7 +268,7 @@ class SyncRunner:
             request = part_request(uploads, step, chunks)
         except Exception as exc:
             raise step_error(step, exc) from None
-        return self._send(uploads, request, step, C.MAX_REPLY_BYTES, cancel)
+        return self._send(uploads, request, step, C.MAX_REPLY_BYTES, cancel, abort)
 
     @staticmethod
     def _progressed(
@@ -218,7 +277,7 @@ class SyncRunner:
         sent = 0
         for chunk in part_chunks(step, abort, size):
             if cancel.is_set():
-                raise Aborted
+                raise Interrupted
             sent += len(chunk)
             if step.progress is not None:
                 call_back(step.progress.update, step.part.part_number, sent)
@@ -231,6 +290,7 @@ class SyncRunner:
         step: Call | PutPart,
         limit: int,
         cancel: threading.Event | None = None,
+        abort: threading.Event | None = None,
     ) -> Reply:
         """Perform ``request`` in a helper thread and wait for it at most its budget.
 
@@ -238,7 +298,8 @@ class SyncRunner:
         (headers included) would hold a blocking call for as long as it likes. The wait
         here is the bound; an abandoned exchange is told to stop (``cancel``), stops at
         its next chunk or read timeout, and its connection is dropped. Waiting here also
-        keeps Ctrl-C prompt.
+        keeps Ctrl-C prompt, and ends the wait when the batch stops (``abort``) or the
+        client closes.
         """
         budget = step_budget(step, self._timeout)
         deadline = time.monotonic() + budget
@@ -258,7 +319,7 @@ class SyncRunner:
 
         _WORKERS.run(exchange)
         try:
-            finished = done.wait(budget)
+            finished = self._wait_for(done, deadline, abort)
         finally:
             if not done.is_set():
                 cancel.set()
@@ -266,8 +327,26 @@ class SyncRunner:
             raise out_of_time(describe(request), budget, network_hint(step))
         ok, value = outcome[0]
         if not ok:
+            if self._closed.is_set() and isinstance(value, LeapOCRError):
+                raise closed_error("LeapOCR client") from None
             raise value
         return value  # type: ignore[no-any-return]
+
+    def _wait_for(
+        self, done: threading.Event, deadline: float, abort: threading.Event | None
+    ) -> bool:
+        """Wait for ``done`` until ``deadline``; ``Interrupted`` once ``abort`` is set,
+        ``ConfigurationError`` once the client is closed."""
+        while True:
+            remaining = deadline - time.monotonic()
+            if done.wait(max(0.0, min(remaining, _TICK))):
+                return True
+            if self._closed.is_set():
+                raise closed_error("LeapOCR client")
+            if abort is not None and abort.is_set():
+                raise Interrupted
+            if remaining <= 0:
+                return False
 
     def _exchange(
         self,
@@ -294,13 +373,13 @@ class SyncRunner:
             if time.monotonic() >= deadline:
                 raise out_of_time(describe(request), budget, network_hint(step)) from None
             raise transport_error(exc, describe(request), network_hint(step)) from None
-        except (LeapOCRError, CallbackFailed, Aborted):
+        except (LeapOCRError, CallbackFailed):
             raise
         except Exception as exc:
             raise step_error(step, exc) from None
         return to_reply(response, content, self._headers().get(C.API_KEY_HEADER))
 
-    def _parallel(self, step: Parallel) -> list[Any]:
+    def _parallel(self, step: Parallel, outer: threading.Event | None = None) -> list[Any]:
         if not step.plans:
             return []
         workers = max(1, min(step.limit, len(step.plans)))
@@ -310,7 +389,7 @@ class SyncRunner:
         def guarded(plan: Plan[Any]) -> Any:
             try:
                 return self.run(plan, abort)
-            except Aborted:
+            except Interrupted:
                 raise
             except BaseException as exc:
                 failures.append(exc)
@@ -320,10 +399,16 @@ class SyncRunner:
         pool = concurrent.futures.ThreadPoolExecutor(workers, "leapocr-upload")
         try:
             futures = [pool.submit(guarded, plan) for plan in step.plans]
-            concurrent.futures.wait(futures, return_when=concurrent.futures.FIRST_EXCEPTION)
-            if failures:
-                raise failures[0]
-            return [future.result() for future in futures]
+            while True:
+                _, running = concurrent.futures.wait(
+                    futures, _TICK, concurrent.futures.FIRST_EXCEPTION
+                )
+                if failures:
+                    raise failures[0]
+                if not running:
+                    return [future.result() for future in futures]
+                if outer is not None and outer.is_set():  # the batch stops: so do the parts
+                    raise Interrupted
         finally:
             # On a failure or an interrupt (Ctrl-C lands here, in the caller's thread):
             # queued parts never start, running ones stop before their next chunk, and
@@ -336,37 +421,48 @@ class SyncRunner:
     def iterate(self, plan: Plan[Any]) -> Iterator[Any]:
         """Drive ``plan`` like ``run``, yielding each ``Emit`` step's value to the caller.
 
-        Closing the iterator (``break``, garbage collection) closes the plan, which stops
-        its sub-flows.
+        When the caller stops (``break``, ``close()``, an exception in its loop, garbage
+        collection) the stop is thrown into the plan as ``CallerStopped``: the plan stops
+        its sub-flows and cleans up (bounded) before this iterator ends.
         """
         check_process(self._pid, "LeapOCR client")
         result: Any = None
         error: BaseException | None = None
-        try:
-            while True:
-                try:
-                    step = plan.throw(error) if error is not None else plan.send(result)
-                except StopIteration:
+        stopping: BaseException | None = None
+        while True:
+            try:
+                step = plan.throw(error) if error is not None else plan.send(result)
+            except StopIteration:
+                return
+            except CallerStopped as exc:
+                if exc is stopping:
                     return
-                if isinstance(step, Emit):
-                    result, error = None, None
-                    yield step.value
-                    continue
-                try:
-                    result, error = self._perform(step, None), None
-                except CallbackFailed as failed:
-                    result, error = None, failed.error
-                except BaseException as exc:  # as in run(): the flow decides
-                    result, error = None, exc
-        finally:
-            plan.close()
+                raise
+            if isinstance(step, Emit):
+                result, error = None, None
+                if stopping is None:
+                    try:
+                        yield step.value
+                    except GeneratorExit:  # the caller stopped: the plan cleans up
+                        stopping = error = CallerStopped()
+                    except BaseException as exc:  # thrown in by the caller: the same
+                        stopping = error = exc
+                continue
+            try:
+                result, error = self._perform(step), None
+            except CallbackFailed as failed:
+                result, error = None, failed.error
+            except BaseException as exc:  # as in run(): the flow decides
+                result, error = None, exc
 
-    def _batch_step(self, step: NextFinished | Emit) -> Finished | None:
+    def _batch_step(self, step: NextFinished | StopGroup | Emit) -> Any:
         if isinstance(step, Emit):
             raise TypeError("a plan that emits items must be driven with iterate(), not run()")
         import concurrent.futures  # only batches and uploads need a thread pool
 
         group = step.group
+        if isinstance(step, StopGroup):
+            return self._stop(group, step.timeout)
         if group.state is None:
             pool = concurrent.futures.ThreadPoolExecutor(C.MAX_CONNECTIONS, "leapocr-batch")
             abort = threading.Event()
@@ -374,7 +470,7 @@ class SyncRunner:
             group.closer = lambda: _stop_group(pool, abort)
         pool, abort = group.state
         for tag, plan in step.start:
-            group.running[pool.submit(self._run_member, plan, abort)] = tag
+            group.running[pool.submit(self.run, plan, abort)] = tag
         if not group.running:
             return None
         done, _ = concurrent.futures.wait(
@@ -385,13 +481,29 @@ class SyncRunner:
         future = next(future for future in group.running if future in done)  # oldest first
         return finished(group, future, future.exception())
 
-    def _run_member(self, plan: Plan[Any], abort: threading.Event) -> Any:
-        try:
-            return self.run(plan, abort)
-        except Aborted:
-            return None
+    @staticmethod
+    def _stop(group: FlowGroup, timeout: float) -> tuple[list[Finished], list[Any]]:
+        if group.state is None:
+            return [], []
+        pool, abort = group.state
+        _stop_group(pool, abort)  # queued sub-flows never start; running ones are interrupted
+        futures = list(group.running)
+        concurrent.futures.wait(futures, timeout)
+        ended = []
+        for future in futures:
+            if future.done():
+                tag = group.running.pop(future)
+                if future.cancelled():
+                    ended.append(Finished(tag, None, Interrupted()))
+                elif (error := future.exception()) is not None:
+                    ended.append(Finished(tag, None, error))
+                else:
+                    ended.append(Finished(tag, future.result(), None))
+        abandoned = list(group.running.values())
+        group.running.clear()
+        return ended, abandoned
 
 
 def _stop_group(pool: concurrent.futures.ThreadPoolExecutor, abort: threading.Event) -> None:
-    abort.set()  # running sub-flows stop before their next step; queued ones never start
+    abort.set()  # running sub-flows are interrupted at their step; queued ones never start
     pool.shutdown(wait=False, cancel_futures=True)

@@ -125,13 +125,42 @@ class NextFinished(NamedTuple):
     timeout: float | None
 
 
+class StopGroup(NamedTuple):
+    """Stop every sub-flow running in ``group`` and hand back how each ended.
+
+    Each running sub-flow is interrupted at its step (``Interrupted`` on the blocking
+    runner, cancellation on the async one; a running part upload is aborted), so its own
+    clean-up runs (a half-uploaded job is deleted). The runner waits at most ``timeout``
+    seconds; returns ``(finished, abandoned)``: a ``Finished`` per sub-flow that ended
+    (its value, or the error it ended with, the interruption included) and the tags of
+    those still running at the deadline (left to end on their own).
+    """
+
+    group: FlowGroup
+    timeout: float
+
+
+class Interrupted(BaseException):
+    """Thrown into a sub-flow whose batch is stopping (blocking runner): the flow cleans
+    up what it holds, bounded, and re-raises it. A ``BaseException``, so no ``except
+    Exception`` of a flow takes it for a failure to retry."""
+
+
+class CallerStopped(BaseException):
+    """Thrown into a batch plan when its caller stops iterating (``break``, ``close``,
+    ``aclose``, garbage collection), in place of the caller's ``GeneratorExit``: thrown
+    through a ``yield from`` (a plan wrapped to close its journal, or traced),
+    ``GeneratorExit`` would close the plan instead, and its clean-up steps would never
+    run. The plan cleans up and re-raises it; the runner's iterator then ends."""
+
+
 class Emit(NamedTuple):
     """Hand ``value`` to the caller iterating the plan (``run`` refuses it)."""
 
     value: Any
 
 
-Step = Call | PutPart | Sleep | Notify | Parallel | NextFinished | Emit
+Step = Call | PutPart | Sleep | Notify | Parallel | NextFinished | StopGroup | Emit
 Plan = Generator[Step, Any, T]
 
 

@@ -37,7 +37,7 @@ from typing import Any, TypeVar
 from . import __version__
 from ._operations import RESULT
 from ._parsing import Reply
-from ._steps import Call, NextFinished, Parallel, Plan, PutPart, Step
+from ._steps import Call, CallerStopped, NextFinished, Parallel, Plan, PutPart, Step
 from .types import Job, JobResult, JobStatusInfo
 
 T = TypeVar("T")
@@ -76,7 +76,7 @@ def _operation(
     inside = trace.set_span_in_context(span)
     try:
         result = yield from _steps(tracer, plan, span, inside, polls=name == "wait_until_done")
-    except GeneratorExit:
+    except (GeneratorExit, CallerStopped):  # the caller stopped: not a failure
         raise
     except BaseException as exc:
         _failed(span, exc)

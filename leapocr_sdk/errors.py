@@ -24,7 +24,8 @@
     ├── JobNotReadyError              the job's result is not ready yet
     ├── JobDeletedError               the job was deleted: its result is gone
     ├── WebhookVerificationError      a webhook delivery failed verification (answer 400)
-    └── NotResubmittedError           a batch journal shows an earlier attempt: not resent
+    ├── NotResubmittedError           a batch journal shows an earlier attempt: not resent
+    └── JournalError                  a batch journal cannot be opened, read or written
 
 No exception carries the API key: messages are built from status codes, bodies and
 URLs, never from request headers.
@@ -278,6 +279,17 @@ class NotResubmittedError(LeapOCRError):
     """A batch's journal shows that an earlier run failed on this source, or may have
     created a job for it without learning its id; it was not submitted again (pass
     ``retry_failed=True`` to submit it again)."""
+
+
+class JournalError(LeapOCRError):
+    """A batch journal cannot be opened, read or written: a disk that is full or
+    read-only, a file that is not a LeapOCR journal (another program's SQLite database,
+    or not SQLite at all), a folder that cannot be created.
+
+    Raised by ``Journal`` and ``process_many``; the batch is cleaned up first (see
+    ``process_many``). Its message names the file and what to do (free space, choose
+    another path, or run without a journal).
+    """
 
 
 _HINTS = {

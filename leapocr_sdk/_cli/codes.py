@@ -9,6 +9,7 @@ from ..errors import (
     JobDeletedError,
     JobFailedError,
     JobNotReadyError,
+    JournalError,
     LeapOCRError,
     NotResubmittedError,
     UploadError,
@@ -19,7 +20,8 @@ from ..errors import (
 EXIT_OK = 0
 """Everything worked."""
 EXIT_USAGE = 2
-"""Bad command line or arguments: argparse errors, ValidationError, ConfigurationError."""
+"""Bad command line or arguments: argparse errors, ValidationError, ConfigurationError,
+JournalError (a journal that cannot be used, e.g. on a full disk)."""
 EXIT_API = 3
 """The API refused or could not be reached: APIError, APIConnectionError, UploadError."""
 EXIT_JOB = 4
@@ -35,7 +37,8 @@ EXIT_TERMINATED = 143
 EPILOG = """\
 exit codes:
   0    ok
-  2    usage: bad arguments or options, a missing file, no API key
+  2    usage: bad arguments or options, a missing file, no API key,
+       a journal that cannot be used (full disk, not a journal)
   3    API: the service refused the request (e.g. a wrong key, no credits),
        could not be reached, or an upload failed
   4    job: a job failed, did not finish within --timeout, is not finished yet, or
@@ -60,7 +63,7 @@ def exit_code_for(error: LeapOCRError | OSError) -> int:
     ``--schema``), so a usage error.
     """
     match error:
-        case ValidationError() | ConfigurationError() | OSError():
+        case ValidationError() | ConfigurationError() | JournalError() | OSError():
             return EXIT_USAGE
         case (
             JobFailedError()

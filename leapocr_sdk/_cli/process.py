@@ -11,14 +11,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import os
 import time
+import warnings
 from collections.abc import AsyncGenerator, AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
 from .._base_client import batch_settings
+from .._batch import STOPPED_EARLY
 from .._client import AsyncLeapOCR
 from .._contract import SUPPORTED_EXTENSIONS, describe_file_types
 from .._sources import is_url
@@ -165,8 +168,8 @@ async def process_batch(
 
     def on_event(event: Any) -> None:
         item = event.source.item
-        if event.kind in ("submitted", "waiting") and event.job_id:
-            running.setdefault(event.job_id, item)
+        if event.kind in ("submitted", "waiting", "stopped") and event.job_id:
+            running.setdefault(event.job_id, item)  # stopped: left by the batch, settled here
         elif event.kind == "finished" and event.message is not None and event.job_id:
             running.pop(event.job_id, None)  # failed: kept, and named in its error
         if event.kind == "uploading":
@@ -183,7 +186,7 @@ async def process_batch(
         )
         batch = client._process_many(sources, options.submit, settings, journal=journal)
         try:
-            async with _closing(batch):
+            async with _jobs_named_here(), _closing(batch):
                 async for done in batch:
                     item = done.source.item
                     if done.skipped:
@@ -223,6 +226,25 @@ async def _closing(batch: AsyncIterator[Any]) -> AsyncIterator[None]:
     finally:
         if isinstance(batch, AsyncGenerator):
             await batch.aclose()
+
+
+@contextlib.asynccontextmanager
+async def _jobs_named_here() -> AsyncIterator[None]:
+    """Silence the library's warning (and log record) naming the jobs a stopped batch
+    leaves: the command names each of them itself, in a ``kept`` event or a line (its
+    ``stopped`` events feed ``running``), and stderr stays one event a line."""
+
+    def not_stopped_early(record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith(STOPPED_EARLY)
+
+    logger = logging.getLogger("leapocr_sdk")
+    logger.addFilter(not_stopped_early)
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=STOPPED_EARLY)
+            yield
+    finally:
+        logger.removeFilter(not_stopped_early)
 
 
 async def settle_running(

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from leapocr_sdk import APIConnectionError, Journal, NotResubmittedError, ValidationError
+from leapocr_sdk import APIConnectionError, Journal, JournalError, NotResubmittedError
 from leapocr_sdk.testing import LeapOCREmulator, make_pdf
 
 FAST = {"poll_interval": 0.02}
@@ -109,7 +109,7 @@ def test_failed_sources_are_retried_only_when_asked(
     assert emu.count("initiate") == 2
 
 
-def test_a_job_start_without_an_answer_is_reported_not_resubmitted(
+def test_a_job_start_without_an_answer_is_completed_by_the_next_run(
     emu: LeapOCREmulator, client: Any, tmp_path: Path
 ) -> None:
     [path] = write_documents(tmp_path, 1)
@@ -118,12 +118,26 @@ def test_a_job_start_without_an_answer_is_reported_not_resubmitted(
     [lost] = client.process_many([path], journal=journal, **FAST)
     assert isinstance(lost.error, APIConnectionError) and lost.error.may_have_been_processed
     assert states(journal) == {"doc00.pdf": "sent"}
+    # The journal holds the job id and the parts: the next run sends the same complete
+    # (the service starts a job once) and collects the result, paying nothing again.
     [again] = client.process_many([path], journal=journal, **FAST)
+    assert again.ok and again.job_id == lost.job_id
+    assert emu.count("initiate") == 1 and emu.count("complete") == 2
+    assert emu.get_job(lost.job_id).credits_used == 1
+
+
+def test_a_url_submission_without_an_answer_is_reported_not_resubmitted(
+    emu: LeapOCREmulator, client: Any, tmp_path: Path
+) -> None:
+    url = "http://127.0.0.1:9/doc.pdf"  # never fetched here: the answer is what counts
+    journal = tmp_path / "batch.sqlite"
+    emu.faults.drop("submit_url", after_handling=True)  # the job starts, the answer is lost
+    [lost] = client.process_many([url], journal=journal, **FAST)
+    assert isinstance(lost.error, APIConnectionError) and lost.error.may_have_been_processed
+    [again] = client.process_many([url], journal=journal, **FAST)
     assert isinstance(again.error, NotResubmittedError)
     assert "may have reached the service" in str(again.error)
-    assert emu.count("initiate") == 1
-    [retried] = client.process_many([path], journal=journal, retry_failed=True, **FAST)
-    assert retried.ok and emu.count("initiate") == 2
+    assert emu.count("submit_url") == 1
 
 
 def test_a_lost_upload_initiation_is_sent_again(
@@ -155,5 +169,5 @@ def test_the_journal_is_sqlite_in_wal_mode(client: Any, tmp_path: Path) -> None:
 
 def test_an_unusable_journal_path_says_what_to_do(client: Any, tmp_path: Path) -> None:
     (tmp_path / "a-file").write_text("x")
-    with pytest.raises(ValidationError, match="--no-journal"):
+    with pytest.raises(JournalError, match="--no-journal"):
         client.process_many([b"x"], journal=tmp_path / "a-file" / "journal.sqlite")

@@ -151,10 +151,6 @@ def test_a_closed_stdout_ends_quietly_and_cleans_up(
     assert all(job.deleted_at is not None for job in emu.jobs.values())  # --delete held
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="process_many does not yet delete the jobs whose upload it abandons when stopped",
-)
 def test_sigterm_during_uploads_deletes_the_half_uploaded_jobs(
     tmp_path: Path, emulator_factory: Callable[..., LeapOCREmulator]
 ) -> None:

@@ -25,6 +25,7 @@ import pytest
 from leapocr_sdk import (
     AsyncLeapOCR,
     ConfigurationError,
+    JournalError,
     LeapOCR,
     LeapOCRError,
     Model,
@@ -480,7 +481,11 @@ PROCESS_MANY = [
     call("process_many", "retry_failed-str", "retry_failed " + BOOL_HINT, retry_failed="yes"),
     call("process_many", "journal-int", "journal must be a file path or a Journal", journal=3),
     call(
-        "process_many", "journal-directory", "cannot open the batch journal", journal=F("directory")
+        "process_many",
+        "journal-directory",
+        "the batch journal .* cannot be used",
+        journal=F("directory"),
+        _error=JournalError,
     ),
     call("process_many", "max_credits-negative", "max_credits must be a whole", max_credits=-1),
     call("process_many", "max_credits-float", "max_credits must be a whole", max_credits=2.5),

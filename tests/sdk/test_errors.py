@@ -76,8 +76,9 @@ def test_one_tree():
         if isinstance(getattr(leapocr_sdk, name), type)
         and issubclass(getattr(leapocr_sdk, name), BaseException)
     ]
-    # With JobDeletedError, WebhookVerificationError, NotResubmittedError, ResponseTooLargeError.
-    assert len(classes) == 23
+    # With JobDeletedError, WebhookVerificationError, NotResubmittedError, ResponseTooLargeError,
+    # JournalError.
+    assert len(classes) == 24
     assert all(issubclass(cls, LeapOCRError) for cls in classes)
     assert issubclass(ValidationError, ValueError)
     assert issubclass(APITimeoutError, APIConnectionError)
