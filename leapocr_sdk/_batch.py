@@ -137,10 +137,12 @@ class DoneItem(BatchItem):
 
 
 class SkippedItem(BatchItem):
-    """A ``BatchItem`` a journal shows as done in an earlier run: no result in this one.
+    """A ``BatchItem`` a journal shows as done in an earlier run, or as held by another
+    run now (``held_by``): no result in this one.
 
     Attributes:
-        result: None (the result was saved by the earlier run; see ``outputs``).
+        result: None (the result was saved by the earlier run, see ``outputs``; or is
+            the other run's to save).
         error: None.
         skipped: True.
     """
@@ -151,7 +153,7 @@ class SkippedItem(BatchItem):
 
     @property
     def ok(self) -> Literal[True]:
-        """True: the source was done in an earlier run."""
+        """True: the source was done in an earlier run (or is another run's)."""
         return True
 
 
