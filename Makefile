@@ -126,7 +126,8 @@ bench-smoke: $(STAMP)
 	$(BIN)/python benchmarks/sdk_comparison.py --smoke
 	$(BIN)/python benchmarks/scale_targets.py --smoke
 
-## The full-size reliability soak (the test suite runs a reduced one).
+## The full-size reliability soaks, 500 jobs each (the test suite runs reduced ones): one
+## client under random faults, and overlapping `leapocr process` runs killed halfway.
 soak: $(STAMP)
 	LEAPOCR_SOAK_JOBS=500 $(BIN)/python -m pytest -q tests/reliability -k soak
 

@@ -320,6 +320,8 @@ async def finish(
     A result that cannot be written is that input's failure (``ResultNotWritten``): its
     job is kept, and the journal keeps the source ``submitted`` (not ``done``), so the
     next run of the same command fetches the result again without paying for it again.
+    A saved result's source is journaled ``done`` before its job is deleted: a run killed
+    in between leaves a done source, not a deleted job the next run would pay for again.
     """
     try:
         output = save(item, result, options.out_dir, reporter)
@@ -330,6 +332,10 @@ async def finish(
         raise
     if journal is not None and output is not None:
         journal.set_outputs(result.job_id, [str(output.resolve())])
+    if journal is not None and options.delete:
+        entry = journal.lookup(item.location or item.source)  # the batch's own row
+        if entry is not None and entry.job_id == result.job_id:
+            journal.finished(entry.key, result.job_id, result.credits_used or 0, len(result.pages))
     if options.delete:
         await client.delete_job(result.job_id)
         reporter.deleted(item, result.job_id)
