@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import signal
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -17,6 +18,14 @@ import pytest
 from leapocr_sdk import AsyncLeapOCR, LeapOCR
 
 API_KEY = "sk-test-0123456789abcdef"
+
+# Tests send Ctrl-C (SIGINT) to the CLI and to scripts they start, as a person at a
+# terminal would. A test run started in the background of a non-interactive shell (`make
+# check &`, some CI runners) inherits SIGINT ignored, and so would every child: Python then
+# installs no KeyboardInterrupt handler and the signal does nothing. Give the children a
+# terminal's disposition.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 ASYNC_ITERATORS = frozenset({"process_many", "as_completed", "iter_pages"})  # methods returning one
 
 
