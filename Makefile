@@ -86,7 +86,8 @@ $(LOWEST_STAMP): pyproject.toml scripts/lowest_requirements.py
 	$(PYTHON) -m venv $(LOWEST)
 	$(BIN)/python scripts/lowest_requirements.py testing > $(LOWEST)/requirements.txt
 	$(LOWEST)/bin/python -m pip install --quiet -r $(LOWEST)/requirements.txt \
-		pytest pytest-httpserver hypothesis pyyaml jsonschema openapi-schema-validator
+		pytest pytest-httpserver hypothesis pyyaml jsonschema openapi-schema-validator \
+		opentelemetry-api opentelemetry-sdk  # the span tests in tests/sdk
 	$(LOWEST)/bin/python -m pip install --quiet --no-deps -e .
 	touch $(LOWEST_STAMP)
 
