@@ -204,16 +204,23 @@ def measure_first_call(runs: int) -> dict[str, Any]:
     return spread(times)
 
 
-def measure_big_upload(cfg: argparse.Namespace) -> dict[str, Any]:
+def measure_big_upload(
+    cfg: argparse.Namespace, contenders: list[str] | None = None, latency: float = 0.0
+) -> dict[str, Any]:
     """A ``cfg.upload_mib`` MiB upload: ours (sync, async), raw httpx with the same
     concurrency, and raw sockets, each in a fresh worker process (``worker.py``)
     against a fresh emulator process with the cheap ETag; raw sockets once more against
-    the default MD5 ETag, to show what hashing costs. Interleaved, round by round."""
+    the default MD5 ETag, to show what hashing costs. Interleaved, round by round.
+
+    ``contenders`` picks some of them (``benchmarks/kept_bench.py`` runs two);
+    ``latency`` is added by the emulator to every reply. ``runs`` in the answer keeps
+    each round's worker answer, contender by contender, in round order."""
     from leapocr_sdk import _constants as C
     from leapocr_sdk._contract import PART_SIZE
     from leapocr_sdk.testing import make_pdf
 
-    contenders = [*BIG_UPLOAD_PAIRS, *BIG_UPLOAD_PAIRS.values(), BIG_UPLOAD_FLOOR, "md5"]
+    if contenders is None:
+        contenders = [*BIG_UPLOAD_PAIRS, *BIG_UPLOAD_PAIRS.values(), BIG_UPLOAD_FLOOR, "md5"]
     runs: dict[str, list[dict[str, Any]]] = {name: [] for name in contenders}
     with tempfile.TemporaryDirectory(prefix="leapocr-bench-") as folder:
         path = Path(folder) / "big.pdf"
@@ -222,7 +229,8 @@ def measure_big_upload(cfg: argparse.Namespace) -> dict[str, Any]:
             out.truncate(cfg.upload_mib * 1024 * 1024)
         for round_ in range(cfg.rounds):
             for name in contenders if round_ % 2 == 0 else list(reversed(contenders)):
-                server = Server((0.0, 0.0), etag_mode="md5" if name == "md5" else "fast")
+                etag_mode = "md5" if name == "md5" else "fast"
+                server = Server((0.0, 0.0), latency, etag_mode=etag_mode)
                 impl = BIG_UPLOAD_FLOOR if name == "md5" else name
                 params = {"scenario": "upload", "impl": impl, "api_key": API_KEY}
                 params.update(
@@ -251,6 +259,7 @@ def measure_big_upload(cfg: argparse.Namespace) -> dict[str, Any]:
         "peak_above_idle_mib": {
             name: max(r["peak_above_idle_mib"] for r in rows) for name, rows in runs.items()
         },
+        "runs": runs,
     }
 
 
