@@ -118,14 +118,16 @@ check-slow: $(STAMP) $(SLOW_STAMP) chromium
 demo: $(STAMP)
 	$(BIN)/python scripts/demo.py
 
-## Benchmarks (sets up its own environment for the comparison SDK under .bench/).
+## Benchmarks: the comparison with raw httpx and the official SDK (which it installs under
+## .bench/), then every benchmarks/*_bench.py judged against its target (benchmarks/targets.py
+## writes the README's performance table). bench-smoke: all of it tiny, nothing written.
 bench: $(STAMP)
-	$(BIN)/python benchmarks/sdk_comparison.py
-	$(BIN)/python benchmarks/scale_targets.py
+	$(BIN)/python benchmarks/sdk_comparison.py; first=$$?; \
+	$(BIN)/python benchmarks/targets.py && exit $$first
 
 bench-smoke: $(STAMP)
-	$(BIN)/python benchmarks/sdk_comparison.py --smoke
-	$(BIN)/python benchmarks/scale_targets.py --smoke
+	$(BIN)/python benchmarks/sdk_comparison.py --smoke; first=$$?; \
+	$(BIN)/python benchmarks/targets.py --smoke && exit $$first
 
 ## The full-size reliability soaks, 500 jobs each (the test suite runs reduced ones): one
 ## client under random faults, and overlapping `leapocr process` runs killed halfway.
