@@ -1,8 +1,9 @@
 """The performance targets in one run: every ``benchmarks/*_bench.py``, one table.
 
 ``make bench`` runs ``.venv/bin/python benchmarks/targets.py`` after ``sdk_comparison.py``;
-``make bench-smoke`` runs it with ``--smoke`` (every row tiny, nothing written unless
-``--results-dir`` says where).
+``make bench-smoke`` runs it with ``--smoke`` (every row tiny). ``--only TOPIC...`` runs
+some of the modules. A smoke run or one with ``--only`` only prints its table, unless
+``--results-dir`` and ``--readme`` say where to write it.
 
 Each ``<topic>_bench.py`` module has ``measure(smoke: bool) -> list[dict]``, one dict per
 row: ``figure``, ``value``, ``bound``, ``better`` ("lower" or "higher"), ``spread``
@@ -400,7 +401,7 @@ def splice(readme: str, text: str) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--smoke", action="store_true", help="every row tiny; writes nothing")
+    parser.add_argument("--smoke", action="store_true", help="every row tiny; only printed")
     parser.add_argument("--modules-dir", type=Path, default=HERE, help="where *_bench.py are")
     parser.add_argument("--only", nargs="+", metavar="TOPIC", help="these modules (by topic)")
     parser.add_argument("--results-dir", type=Path, help="write targets.json/.md here")
@@ -435,7 +436,8 @@ def main(argv: list[str] | None = None) -> int:
     data["load_after"] = list(os.getloadavg())
     data["seconds"] = round(time.perf_counter() - started, 1)
     data["rows"] = build_rows(data["modules"], list(dict.fromkeys(wanted)))
-    results_dir = args.results_dir or (None if args.smoke else RESULTS_DIR)
+    partial = args.smoke or bool(args.only)  # printed; written only where asked to
+    results_dir = args.results_dir or (None if partial else RESULTS_DIR)
     json_path = results_dir / "targets.json" if results_dir else None
     previous = None
     if json_path and json_path.exists():
@@ -449,7 +451,7 @@ def main(argv: list[str] | None = None) -> int:
             shutil.copy(json_path, results_dir / "targets.previous.json")
         json_path.write_text(json.dumps(data, indent=1) + "\n")
         (results_dir / "targets.md").write_text("# Performance targets\n\n" + text)
-    readme = args.readme or (None if args.smoke else README)
+    readme = args.readme or (None if partial else README)
     if readme:
         readme.write_text(splice(readme.read_text(), text))
     failed = [topic for topic, module in data["modules"].items() if module["error"]]
