@@ -212,12 +212,15 @@ def run_module(path: Path, smoke: bool, timeout: float) -> dict[str, Any]:
             problems = rows_problems(rows)
             if problems:
                 error = "rows break the contract: " + "; ".join(problems)
-    return {
+    answer = {
         "path": str(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path),
         "seconds": round(time.perf_counter() - started, 1),
         "error": error,
         "rows": rows if error is None else [],
     }
+    if error is not None and rows is not None:  # measured, but not as the contract says
+        answer["rejected_rows"] = rows
+    return answer
 
 
 def with_children_gone(session: int) -> None:

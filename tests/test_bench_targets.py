@@ -88,6 +88,7 @@ def test_the_table_shows_measured_failed_malformed_and_missing_modules(tmp_path:
     assert set(data["modules"]) == {"fake", "import", "odd"}
     assert "emulator did not start" in data["modules"]["import"]["error"]
     assert "rows break the contract" in data["modules"]["odd"]["error"]
+    assert data["modules"]["odd"]["rejected_rows"][0]["figure"] == "bad row"  # kept, not shown
     assert data["modules"]["fake"]["error"] is None
     for key in ("cpu", "cores", "ram_gib", "python", "httpx", "os"):
         assert data["machine"][key], key
