@@ -424,9 +424,20 @@ def status_ours_sync(params: Params) -> Result:
 def _rate_threads(threads: int, calls: int, call: Callable[[], object]) -> Result:
     """``threads`` threads each making ``calls`` calls of ``call`` at once (one shared
     client); calls per second over the whole, and this process's CPU per call."""
-    call()  # connect (and import anything lazily imported) outside the timing
+
+    def warm_up(_: int) -> None:  # connect outside the timing; a refused connect is retried
+        for attempt in range(5):
+            try:
+                call()
+                return
+            except httpx.TransportError:
+                if attempt == 4:
+                    raise
+                time.sleep(0.1)
+
+    warm_up(0)  # and import anything lazily imported
     with ThreadPoolExecutor(threads) as pool:
-        list(pool.map(lambda _: call(), range(threads)))  # every thread started and warm
+        list(pool.map(warm_up, range(threads)))  # every thread started, its connection open
         cpu, start = time.process_time(), time.perf_counter()
         list(pool.map(lambda _: [call() for _ in range(calls)], range(threads)))
         elapsed = time.perf_counter() - start
