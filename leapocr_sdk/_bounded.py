@@ -192,7 +192,10 @@ def bound_client(client: httpx.Client) -> httpx.Client:
     """Open every connection of ``client`` (made by the SDK, before its first request)
     through ``BoundedBackend``: its own transport and those of its proxies. A client
     whose transports are not httpx's own stays as it is (``is_bounded`` is false)."""
-    transports = [client._transport, *client._mounts.values()]
+    mounts = getattr(client, "_mounts", None)
+    if not hasattr(client, "_transport") or not isinstance(mounts, dict):
+        return client  # an httpx laid out otherwise: its exchanges run on a helper thread
+    transports = [client._transport, *mounts.values()]
     pools = []
     for transport in transports:
         if transport is None:

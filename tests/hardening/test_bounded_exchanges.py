@@ -5,16 +5,21 @@ body trickle in; a caller's own ``httpx.Client`` is bounded too (and left as it 
 from __future__ import annotations
 
 import json
+import shutil
+import ssl
 import threading
 import time
+from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
 
 from leapocr_sdk import APITimeoutError, ConfigurationError, LeapOCR
-from leapocr_sdk._bounded import BoundedBackend, is_bounded
+from leapocr_sdk._bounded import BoundedBackend, bound_client, is_bounded
 from tests.conftest import API_KEY
 from tests.hardening.hostile import JOB, trickle, trickle_everything
+from tests.reliability.test_keys import _TLSServer
 
 STATUS = json.dumps({"id": JOB, "status": "processing", "file_name": "a.pdf"}).encode()
 TRICKLES = pytest.mark.parametrize(
@@ -83,3 +88,27 @@ def test_a_request_after_a_bounded_one_uses_the_connection_as_usual(leapocr_emul
         assert client.get_status(job.job_id).job_id == job.job_id
         assert getattr(_current, "bounds", None) is None
     assert leapocr_emulator.count("status") >= 81
+
+
+@pytest.fixture
+def tls_api(tmp_path: Path) -> Iterator[_TLSServer]:
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is needed to make a self-signed certificate")
+    server = _TLSServer(tmp_path)
+    yield server
+    server.stop()
+
+
+def test_a_bounded_connection_speaks_tls(tls_api):
+    # Reads and writes of a bounded connection go to the TLS socket itself.
+    trusted = ssl.create_default_context(cafile=str(tls_api.cert))
+    with (
+        bound_client(httpx.Client(verify=trusted)) as own,
+        LeapOCR(API_KEY, base_url=tls_api.base_url, http_client=own) as client,
+    ):
+        assert is_bounded(own)
+        for _ in range(3):
+            (model,) = client.list_models()
+            assert model.name == "pro-v1"
+    assert len(tls_api.received) == 3
+    assert all(seen["x-api-key"] == API_KEY for seen in tls_api.received)
