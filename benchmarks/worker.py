@@ -421,6 +421,49 @@ def status_ours_sync(params: Params) -> Result:
         return _rate(params["calls"], lambda: client.get_status(params["job_id"]))
 
 
+def _rate_threads(threads: int, calls: int, call: Callable[[], object]) -> Result:
+    """``threads`` threads each making ``calls`` calls of ``call`` at once (one shared
+    client); calls per second over the whole, and this process's CPU per call."""
+
+    def warm_up(_: int) -> None:  # connect outside the timing; a refused connect is retried
+        for attempt in range(5):
+            try:
+                call()
+                return
+            except httpx.TransportError:
+                if attempt == 4:
+                    raise
+                time.sleep(0.1)
+
+    warm_up(0)  # and import anything lazily imported
+    with ThreadPoolExecutor(threads) as pool:
+        list(pool.map(warm_up, range(threads)))  # every thread started, its connection open
+        cpu, start = time.process_time(), time.perf_counter()
+        list(pool.map(lambda _: [call() for _ in range(calls)], range(threads)))
+        elapsed = time.perf_counter() - start
+        cpu = time.process_time() - cpu
+    total = threads * calls
+    return {"calls": total, "seconds": elapsed, "per_second": total / elapsed, "cpu": cpu}
+
+
+def status_threads_ours(params: Params) -> Result:
+    with _ours_sync(params) as client:
+        job_id = params["job_id"]
+        return _rate_threads(params["threads"], params["calls"], lambda: client.get_status(job_id))
+
+
+def status_threads_raw(params: Params) -> Result:
+    url, headers = _status_url(params), _headers(params)
+    with httpx.Client(timeout=60) as client:
+
+        def call() -> object:
+            reply = client.get(url, headers=headers)
+            reply.raise_for_status()
+            return reply.json()
+
+        return _rate_threads(params["threads"], params["calls"], call)
+
+
 def status_ours_async(params: Params) -> Result:
     async def run() -> Result:
         async with _ours_async(params) as client:
@@ -703,6 +746,8 @@ WORKERS: dict[tuple[str, str], Callable[[Params], Result]] = {
     ("status", "raw-sync"): status_raw_sync,
     ("status", "raw-async"): status_raw_async,
     ("status", "official"): status_official,
+    ("status-threads", "ours-sync"): status_threads_ours,
+    ("status-threads", "raw-sync"): status_threads_raw,
     ("jobs", "ours-async"): jobs_ours_async,
     ("jobs", "official"): jobs_official,
     ("batch", "ours-async"): batch_ours_async,

@@ -186,7 +186,7 @@ class AsyncLeapOCR(_ClientBase):
         _check_http_client(http_client, httpx.AsyncClient)
         _check_http_client(upload_http_client, httpx.AsyncClient, "upload_http_client")
         self._owns_http = http_client is None
-        self._http = http_client or httpx.AsyncClient(**self._http_options())
+        self._http = http_client or self._own(httpx.AsyncClient(**self._http_options()))
         self._owns_uploads = upload_http_client is None
         self._upload_http: httpx.AsyncClient | None = upload_http_client
         self._upload_lock = threading.Lock()  # parts are sent from several threads at once
@@ -199,7 +199,7 @@ class AsyncLeapOCR(_ClientBase):
     def _uploads(self) -> httpx.AsyncClient:
         with self._upload_lock:
             if self._upload_http is None:
-                self._upload_http = httpx.AsyncClient(**self._http_options())
+                self._upload_http = self._own(httpx.AsyncClient(**self._http_options()))
             return self._upload_http
 
     async def process_url(

@@ -52,6 +52,7 @@ from .journal import Journal
 from .types import Job, JobResult, JobStatusInfo
 
 T = TypeVar("T")
+_HTTP = TypeVar("_HTTP", httpx.Client, httpx.AsyncClient)
 
 
 class _Secret:
@@ -197,6 +198,17 @@ class _ClientBase:
             C.API_KEY_HEADER: self._api_key.reveal(),
             "User-Agent": f"leapocr-sdk-python/{__version__}",
         }
+
+    @staticmethod
+    def _own(client: _HTTP) -> _HTTP:
+        """An httpx client the SDK made for itself (API or uploads): a blocking one opens
+        its connections through ``_bounded``, so its runner bounds each whole exchange in
+        the caller's thread. The async runner bounds exchanges with the event loop."""
+        if isinstance(client, httpx.Client):
+            from ._bounded import bound_client  # imported on first use, like the runner
+
+            bound_client(client)
+        return client
 
     def _http_options(self) -> dict[str, Any]:
         """Settings of the httpx clients the SDK creates (API and uploads)."""

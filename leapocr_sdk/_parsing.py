@@ -14,6 +14,8 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
+import httpx
+
 from .errors import (
     APIError,
     NotFoundError,
@@ -108,7 +110,7 @@ def request_id_of(headers: Mapping[str, str]) -> str | None:
 
 def _header(headers: Mapping[str, str], name: str) -> str | None:
     value = headers.get(name)
-    if value is None:  # plain dicts are case-sensitive; httpx.Headers is not
+    if value is None and not isinstance(headers, httpx.Headers):  # a plain dict: case-sensitive
         lowered = name.lower()
         for key, item in headers.items():
             if key.lower() == lowered:
@@ -411,12 +413,15 @@ def _time(value: object) -> datetime | None:
     """An RFC 3339 / ISO 8601 time as an aware datetime (UTC when the zone is missing)."""
     if not isinstance(value, str) or not value.strip():
         return None
-    from dateutil.parser import isoparse  # loaded on the first timestamp, not at import
-
     try:
-        when = isoparse(value.strip())
-    except (ValueError, OverflowError):
-        return None
+        when = datetime.fromisoformat(value.strip())  # the usual forms, fast
+    except ValueError:
+        from dateutil.parser import isoparse  # the rest (24:00, ...): loaded on first use
+
+        try:
+            when = isoparse(value.strip())
+        except (ValueError, OverflowError):
+            return None
     return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
 
 

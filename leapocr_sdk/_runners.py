@@ -53,6 +53,7 @@ from typing import Any, Self, TypeVar, assert_never
 import httpx
 
 from . import _constants as C
+from ._bounded import Bounds, enter, is_bounded, leave
 from ._http import (
     CallbackFailed,
     api_request,
@@ -97,7 +98,8 @@ T = TypeVar("T")
 
 
 class _Workers:
-    """Daemon threads that perform blocking exchanges for callers who wait with a bound.
+    """Daemon threads that perform blocking exchanges for callers who wait with a bound
+    (the exchanges of a caller's own ``httpx.Client``, which ``_bounded`` cannot bound).
 
     Idle threads are reused (starting one per request costs more than the request on a
     fast network); at most ``keep_idle`` stay parked. Daemon threads never hold up
@@ -292,18 +294,58 @@ class SyncRunner:
         cancel: threading.Event | None = None,
         abort: threading.Event | None = None,
     ) -> Reply:
-        """Perform ``request`` in a helper thread and wait for it at most its budget.
+        """Perform ``request`` within its budget; end it once ``abort`` is set (the batch
+        stops: ``Interrupted``) or the client closes (``ConfigurationError``).
 
         httpx's timeouts bound each read, not the request: a server trickling its answer
-        (headers included) would hold a blocking call for as long as it likes. The wait
-        here is the bound; an abandoned exchange is told to stop (``cancel``), stops at
-        its next chunk or read timeout, and its connection is dropped. Waiting here also
-        keeps Ctrl-C prompt, and ends the wait when the batch stops (``abort``) or the
-        client closes.
+        (headers included) would hold a blocking call for as long as it likes. The SDK's
+        own clients keep every socket operation to the exchange's ``Bounds`` (see
+        ``_bounded``), so the exchange runs here, in the caller's thread (Ctrl-C lands in
+        it). A caller's own client cannot be bounded that way: its exchange runs in a
+        helper thread, waited for at most the budget (``_send_on_helper``).
         """
         budget = step_budget(step, self._timeout)
         deadline = time.monotonic() + budget
         request.extensions["timeout"] = request_timeouts(step, self._timeout).as_dict()
+        if not is_bounded(client):
+            return self._send_on_helper(client, request, step, limit, deadline, cancel, abort)
+        closed = self._closed
+
+        def stop() -> BaseException | None:
+            if closed.is_set():
+                return closed_error("LeapOCR client")
+            if abort is not None and abort.is_set():
+                return Interrupted()
+            return None
+
+        previous = enter(Bounds(deadline, stop))
+        try:
+            return self._exchange(client, request, step, limit, deadline, budget)
+        except LeapOCRError:
+            if closed.is_set():  # the connections were closed under the exchange
+                raise closed_error("LeapOCR client") from None
+            raise
+        finally:
+            leave(previous)
+
+    def _send_on_helper(
+        self,
+        client: httpx.Client,
+        request: httpx.Request,
+        step: Call | PutPart,
+        limit: int,
+        deadline: float,
+        cancel: threading.Event | None,
+        abort: threading.Event | None,
+    ) -> Reply:
+        """Perform ``request`` in a helper thread and wait for it until ``deadline``.
+
+        The wait is the bound: an abandoned exchange is told to stop (``cancel``), stops
+        at its next chunk or read timeout, and its connection is dropped. Waiting here
+        also keeps Ctrl-C prompt, and ends the wait when the batch stops (``abort``) or
+        the client closes.
+        """
+        budget = step_budget(step, self._timeout)
         cancel = cancel or threading.Event()
         outcome: list[tuple[bool, Any]] = []
         done = threading.Event()

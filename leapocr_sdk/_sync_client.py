@@ -129,7 +129,7 @@ class LeapOCR(_ClientBase):
         _check_http_client(http_client, httpx.Client)
         _check_http_client(upload_http_client, httpx.Client, "upload_http_client")
         self._owns_http = http_client is None
-        self._http = http_client or httpx.Client(**self._http_options())
+        self._http = http_client or self._own(httpx.Client(**self._http_options()))
         self._owns_uploads = upload_http_client is None
         self._upload_http: httpx.Client | None = upload_http_client
         self._upload_lock = threading.Lock()  # parts are sent from several threads at once
@@ -142,7 +142,7 @@ class LeapOCR(_ClientBase):
     def _uploads(self) -> httpx.Client:
         with self._upload_lock:
             if self._upload_http is None:
-                self._upload_http = httpx.Client(**self._http_options())
+                self._upload_http = self._own(httpx.Client(**self._http_options()))
             return self._upload_http
 
     def process_url(
