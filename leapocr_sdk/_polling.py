@@ -26,8 +26,9 @@ and the noise of the ``p1 - p0`` pages measured) and the noise of the pages left
 - The next poll goes to that predicted end: a poll a little early costs one request and
   is followed by another one soon (the count then says exactly how little is left); a
   poll late costs all its lateness. While the prediction is uncertain (a standard
-  deviation above ``REFINE`` x ``floor``), the next poll goes halfway there instead, so
-  that it measures more pages and the one after aims better.
+  deviation above ``REFINE`` x ``floor``), the next poll goes two standard deviations
+  before it, or halfway there if that is later, so that it measures more pages and the
+  one after aims better.
 - With one poll only, which saw ``p1 >= 1`` pages done, and a time the job is known to
   have been waiting then (``since``, its submission, or a poll that saw it pending), a
   page takes at most ``(t1 - since) / p1``: the next poll goes to the end that gives, if
@@ -97,9 +98,7 @@ class PollSchedule:
             measured = p1 - p0
             b = (t1 - t0) / measured
             rate_error = math.sqrt((PHASE_SD / measured) ** 2 + PAGE_SPREAD**2 / measured)
-            spread = math.sqrt(
-                (left * rate_error) ** 2 + left * PAGE_SPREAD**2 + PAGE_PHASE_SD**2
-            )
+            spread = math.sqrt((left * rate_error) ** 2 + left * PAGE_SPREAD**2 + PAGE_PHASE_SD**2)
             return t1 + left * b, spread * b
         if t1 == t0 and p1 >= 1 and self._waiting_at is not None and self._waiting_at < t1:
             return t1 + left * (t1 - self._waiting_at) / (p1 + 0.5), None
@@ -117,7 +116,7 @@ class PollSchedule:
         if spread is None:  # one poll: its latest end if sooner, else measure the rate
             wait = min(wait, self.floor)
         elif spread > REFINE * self.floor and wait > self.floor:
-            wait = max(self.floor, wait / 2)
+            wait = max(self.floor, wait / 2, wait - 2 * spread)
         if wait > self.cap:  # an intermediate poll, leaving room for one more before the end
             wait = max(self.floor, wait - self.floor)
         return min(max(wait, self.shortest), self.cap)

@@ -84,7 +84,7 @@ def test_steady_progress_is_caught_soon_after_its_end():
     assert polls[-2] < end  # the poll before the last one did not pass the end
 
 
-def test_a_prediction_is_refined_halfway_while_it_is_unsure():
+def test_an_unsure_prediction_is_approached_before_it_is_aimed_at():
     schedule = PollSchedule(FLOOR, since=0.0)
     schedule.observe(2.0, 1, 20, started=True)
     schedule.observe(4.0, 2, 20, started=True)  # one page in 2 s: ends near 39 s, unsure
@@ -94,11 +94,16 @@ def test_a_prediction_is_refined_halfway_while_it_is_unsure():
     assert end == pytest.approx(4.0 + 17.5 * 2.0)
     assert spread is not None and spread > FLOOR
     assert schedule.next_delay(4.0) == pytest.approx(CAP)  # far: at most the cap
-    schedule.observe(12.0, 9, 20, started=True)  # 8 pages in 10 s since the first poll
+    schedule.observe(16.0, 12, 20, started=True)  # 11 pages in 14 s since the first poll
     end, spread = schedule.estimate() or (0.0, None)
-    assert end == pytest.approx(12.0 + 10.5 * 1.25)
-    assert spread is not None
-    assert schedule.next_delay(12.0) == pytest.approx((end - 12.0) / 2)
+    assert end == pytest.approx(16.0 + 7.5 * 14.0 / 11)
+    assert spread is not None and spread > FLOOR / 2
+    # two standard deviations before the end (later than halfway there)
+    assert schedule.next_delay(16.0) == pytest.approx(end - 16.0 - 2 * spread)
+    schedule.observe(24.0, 18, 20, started=True)  # sure now: aim at the end itself
+    end, spread = schedule.estimate() or (0.0, None)
+    assert spread is not None and spread < FLOOR / 2
+    assert schedule.next_delay(24.0) == pytest.approx(end - 24.0)
 
 
 def test_an_early_poll_is_followed_by_a_quick_one():
