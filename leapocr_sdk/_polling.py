@@ -31,16 +31,17 @@ and the noise of the ``p1 - p0`` pages measured) and the noise of the pages left
   one after aims better.
 - With one poll only, which saw ``p1 >= 1`` pages done, and a time the job is known to
   have been waiting then (``since``, its submission, or a poll that saw it pending), a
-  page takes at most ``(t1 - since) / p1``: the next poll goes to the end that gives, if
-  it is sooner than ``floor``, else one ``floor`` later to measure the rate.
+  page takes at most about ``(t1 - since) / (p1 + 0.5)``: the next poll goes to the end
+  that gives, if it is sooner than ``floor``, else one ``floor`` later to measure the
+  rate.
 - Without progress to go on (a pending job, a count that did not move, a job of one
   page, an unknown page count), the interval starts at ``floor`` and grows by
   ``POLL_GROWTH`` a poll up to ``cap``.
 
 Every sleep is at least ``floor`` x ``POLL_MIN_FACTOR`` (a predicted end may be sooner
 than ``floor``) and at most ``cap`` (``floor`` x ``POLL_CAP_FACTOR``); when the predicted
-end is further than ``cap``, the poll goes ``floor`` before ``cap`` at most, leaving
-room for one more before the end. Jobs of one to a few pages give little to predict
+end is further than ``cap``, the poll goes at least ``floor`` before it, leaving room for
+one more before the end. Jobs of one to a few pages give little to predict
 from; they are polled about as often as before, not better.
 """
 
@@ -53,7 +54,7 @@ from . import _constants as C
 PAGE_SPREAD = 0.3  # standard deviation of one page's time, as a share of the mean page
 PHASE_SD = math.sqrt(1 / 6)  # pages: the difference of two counts' unseen partial pages
 PAGE_PHASE_SD = math.sqrt(1 / 12)  # pages: one count's unseen partial page
-REFINE = 0.5  # a prediction less sure than this x floor (one sd) is refined halfway
+REFINE = 0.5  # a prediction less sure than this x floor (one sd) is approached first
 
 
 class PollSchedule:
@@ -61,6 +62,17 @@ class PollSchedule:
 
     ``since`` is a time the job was known to be waiting (its submission), if any.
     """
+
+    __slots__ = (
+        "_fallback",
+        "_first",
+        "_last",
+        "_total",
+        "_waiting_at",
+        "cap",
+        "floor",
+        "shortest",
+    )
 
     def __init__(self, floor: float, cap: float | None = None, since: float | None = None) -> None:
         self.floor = floor
