@@ -34,11 +34,13 @@ RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
 # client.request retries only these methods (sending one twice changes nothing more).
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 
-# Polling: the interval grows by POLL_GROWTH per poll up to POLL_CAP_FACTOR x the initial one.
+# Polling (see _polling): sleeps between polls are POLL_MIN_FACTOR .. POLL_CAP_FACTOR x the
+# poll interval; without progress to predict from, the interval grows by POLL_GROWTH a poll.
 DEFAULT_POLL_INTERVAL = 2.0
 DEFAULT_WAIT_TIMEOUT = 600.0
 POLL_GROWTH = 1.25
 POLL_CAP_FACTOR = 4.0
+POLL_MIN_FACTOR = 0.25
 # Jobs a client remembers having submitted (to delay their first poll by one interval).
 REMEMBERED_SUBMISSIONS = 10_000
 

@@ -628,17 +628,20 @@ def wait_until_done(
 
     Polls the result endpoint, which answers 202 with the status while the job runs and
     the result once it is done, so a finished job costs no extra request. The first poll
-    waits until ``first_poll`` (a ``ctx.clock()`` time) when given; then a
-    ``PollSchedule`` predicts the end from the pages done so far and polls near it, never
-    sooner than ``poll_interval`` nor later than ``POLL_CAP_FACTOR`` x ``poll_interval``
-    after the last poll (without progress to go on, the interval grows by ``POLL_GROWTH``);
-    every sleep is cut short so the wait never exceeds ``timeout``.
+    waits until ``first_poll`` (a ``ctx.clock()`` time, one ``poll_interval`` after the
+    submission) when given; then a ``PollSchedule`` predicts the end from the pages done
+    so far and polls at it, never sooner than ``POLL_MIN_FACTOR`` x ``poll_interval`` (and
+    sooner than ``poll_interval`` only when the predicted end is) nor later than
+    ``POLL_CAP_FACTOR`` x ``poll_interval`` after the last poll (without progress to go
+    on, the interval grows by ``POLL_GROWTH``); every sleep is cut short so the wait never
+    exceeds ``timeout``.
     """
     deadline = ctx.clock() + timeout
     info: JobStatusInfo | None = None
     if first_poll is not None and first_poll > ctx.clock():
         yield Sleep(min(first_poll, deadline) - ctx.clock())
-    schedule = PollSchedule(poll_interval)
+    since = None if first_poll is None else first_poll - poll_interval  # the submission
+    schedule = PollSchedule(poll_interval, since=since)
     while True:
         try:
             outcome = yield from result_or_status(ctx, job_id, deadline)

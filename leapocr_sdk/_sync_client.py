@@ -381,9 +381,10 @@ class LeapOCR(_ClientBase):
         Args:
             job_id: the id of a job (``Job.job_id``).
             poll_interval: seconds before the first poll of a job this client just
-                submitted, and the shortest gap between polls; later polls go near the
+                submitted, and the usual gap between polls; later polls go to the
                 moment the job's page-by-page progress predicts it ends, at most 4x
-                apart (without progress to go on, the gap grows x1.25 per poll).
+                apart and at least a quarter of it (without progress to go on, the gap
+                grows x1.25 per poll).
             timeout: seconds to wait in all; raises ``WaitTimeoutError`` past it (the job
                 keeps running on the service).
             on_progress: called with a ``JobStatusInfo`` on every poll (on the caller's
@@ -699,9 +700,10 @@ class LeapOCR(_ClientBase):
             job_ids: the ids of the jobs to wait on.
             concurrency: jobs polled at once.
             poll_interval: seconds before the first poll of a job this client just
-                submitted, and the shortest gap between polls; later polls go near the
+                submitted, and the usual gap between polls; later polls go to the
                 moment the job's page-by-page progress predicts it ends, at most 4x
-                apart (without progress to go on, the gap grows x1.25 per poll).
+                apart and at least a quarter of it (without progress to go on, the gap
+                grows x1.25 per poll).
             timeout: seconds to wait in all; raises ``WaitTimeoutError`` past it (the job
                 keeps running on the service).
 
@@ -730,9 +732,10 @@ class LeapOCR(_ClientBase):
             job_ids: the ids of the jobs to wait on.
             concurrency: jobs polled at once.
             poll_interval: seconds before the first poll of a job this client just
-                submitted, and the shortest gap between polls; later polls go near the
+                submitted, and the usual gap between polls; later polls go to the
                 moment the job's page-by-page progress predicts it ends, at most 4x
-                apart (without progress to go on, the gap grows x1.25 per poll).
+                apart and at least a quarter of it (without progress to go on, the gap
+                grows x1.25 per poll).
             timeout: seconds to wait in all; raises ``WaitTimeoutError`` past it (the job
                 keeps running on the service).
 
