@@ -45,8 +45,13 @@ unasync-check: $(STAMP)
 	$(BIN)/python scripts/unasync.py --check
 
 ## Lint, strict types, spec validation, regeneration diffs, the docs site, tests, the package,
-## lower bounds.
-check: lint types typing spec regen-diff unasync-check docs test package lower-bounds
+## lower bounds. The three environments are set up side by side (mostly downloads), then the
+## checks run two at a time, the longest (the tests, themselves spread over the cores) first;
+## each check's output is printed whole when it ends.
+CHECKS := test lower-bounds types package typing docs regen-diff lint spec unasync-check
+check:
+	$(MAKE) --no-print-directory -j3 $(STAMP) $(COMPAT_STAMP) $(LOWEST_STAMP)
+	$(MAKE) --no-print-directory -j2 --output-sync=target $(CHECKS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check leapocr_sdk tests scripts benchmarks
@@ -70,8 +75,11 @@ regen-diff: $(STAMP)
 	diff -r -x __pycache__ $(GEN_PKG) $$tmp/leapocr_api && echo "generated/ matches openapi.yaml" ; \
 	status=$$?; rm -rf $$tmp; exit $$status
 
+# Test processes (pytest-xdist): one per core unless told otherwise (PYTEST_WORKERS=0: none).
+PYTEST_WORKERS ?= auto
+
 test: $(STAMP) $(COMPAT_STAMP)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(PYTEST_WORKERS)
 
 ## The documentation site, built strictly (a broken reference or link fails) into site/.
 docs: $(STAMP)
@@ -84,18 +92,20 @@ package: $(STAMP)
 $(LOWEST_STAMP): pyproject.toml scripts/lowest_requirements.py
 	rm -rf $(LOWEST)
 	$(PYTHON) -m venv $(LOWEST)
-	$(BIN)/python scripts/lowest_requirements.py testing > $(LOWEST)/requirements.txt
+	$(PYTHON) scripts/lowest_requirements.py testing > $(LOWEST)/requirements.txt
 	$(LOWEST)/bin/python -m pip install --quiet -r $(LOWEST)/requirements.txt \
-		pytest pytest-httpserver hypothesis pyyaml jsonschema openapi-schema-validator \
+		pytest pytest-xdist pytest-httpserver hypothesis pyyaml jsonschema \
+		openapi-schema-validator \
 		opentelemetry-api opentelemetry-sdk  # the span tests in tests/sdk
 	$(LOWEST)/bin/python -m pip install --quiet --no-deps -e .
 	touch $(LOWEST_STAMP)
 
 ## The SDK tests against the oldest httpx, attrs, python-dateutil, sniffio (and pypdf) allowed.
-lower-bounds: $(STAMP) $(LOWEST_STAMP)
+lower-bounds: $(LOWEST_STAMP)
 	$(LOWEST)/bin/python -m pip list --format=freeze 2>/dev/null \
 		| grep -iE '^(httpx|attrs|python-dateutil|sniffio|pypdf)=='
-	$(LOWEST)/bin/python -m pytest -q -p no:cacheprovider tests/sdk tests/test_end_to_end_2026.py
+	$(LOWEST)/bin/python -m pytest -q -p no:cacheprovider -n $(PYTEST_WORKERS) \
+		tests/sdk tests/test_end_to_end_2026.py
 
 $(SLOW_STAMP): pyproject.toml
 	rm -rf $(SLOW)

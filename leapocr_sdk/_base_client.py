@@ -15,22 +15,14 @@ import os
 import random
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import Any, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Self, TypeVar
 
-import attrs
 import httpx
 
 from . import __version__, _logs
-from . import _batch as batch
 from . import _constants as C
-from . import _plans as plans
-from . import _pricing as pricing
-from ._batch import BatchEvent
-from ._pages import cut, renumbered, renumbered_page
-from ._sources import FileSource, open_source
-from ._steps import Emit, Plan
+from ._lazy import lazy
 from ._tls import tls_context
-from ._tracing import traced
 from ._validation import (
     CheckedOptions,
     SubmitOptions,
@@ -48,8 +40,30 @@ from ._validation import (
     without_password,
 )
 from .errors import ConfigurationError, ValidationError
-from .journal import Journal
-from .types import Job, JobResult, JobStatusInfo
+
+if TYPE_CHECKING:
+    import attrs
+
+    from . import _batch as batch
+    from . import _pages, _sources, _steps, _tracing
+    from . import _plans as plans
+    from . import _pricing as pricing
+    from . import journal as _journal
+    from ._batch import BatchEvent
+    from ._sources import FileSource
+    from ._steps import Plan
+    from .journal import Journal
+    from .types import Job, JobResult, JobStatusInfo
+else:  # loaded on first use (see _lazy)
+    attrs = lazy("attrs")
+    batch = lazy("._batch", __package__)
+    _pages = lazy("._pages", __package__)
+    plans = lazy("._plans", __package__)
+    pricing = lazy("._pricing", __package__)
+    _sources = lazy("._sources", __package__)
+    _steps = lazy("._steps", __package__)
+    _journal = lazy(".journal", __package__)
+    _tracing = lazy("._tracing", __package__)
 
 T = TypeVar("T")
 _HTTP = TypeVar("_HTTP", httpx.Client, httpx.AsyncClient)
@@ -240,7 +254,7 @@ class _ClientBase:
         url = check_document_url(url)
         name = None if file_name is None else check_file_name(file_name)
         flow = self._remembering(plans.process_url(self._ctx, url, name, options))
-        return traced("process_url", flow, **{"leapocr.model": options.model})
+        return _tracing.traced("process_url", flow, **{"leapocr.model": options.model})
 
     def _submit_options(self, keywords: Mapping[str, object]) -> SubmitOptions:
         """The checked processing options among a public method's keywords.
@@ -264,7 +278,7 @@ class _ClientBase:
         plan = self._remembering(
             plans.process_file(self._ctx, source, options, on_upload_progress), selection
         )
-        return traced("process_file", plan, **{"leapocr.model": options.model})
+        return _tracing.traced("process_file", plan, **{"leapocr.model": options.model})
 
     def _remembering(
         self, submission: Plan[Job], selection: tuple[int, ...] | None = None
@@ -287,11 +301,11 @@ class _ClientBase:
     ) -> Iterator[FileSource]:
         """The document to upload: the file itself, or (``pages=``) a temporary PDF of the
         selected pages only."""
-        with open_source(file, file_name) as opened:
+        with _sources.open_source(file, file_name) as opened:
             if selection is None:
                 yield opened
                 return
-            selected = cut(opened, selection)
+            selected = _pages.cut(opened, selection)
         with selected:
             yield selected
 
@@ -300,7 +314,7 @@ class _ClientBase:
         was submitted with ``pages=``."""
         result = yield from plan
         selection = self._selections.get(job_id)
-        return result if selection is None else renumbered(result, selection)
+        return result if selection is None else _pages.renumbered(result, selection)
 
     def _result_plan(self, job_id: str) -> Plan[JobResult]:
         """``get_result``'s flow, numbered as in the original document (``pages=``)."""
@@ -313,19 +327,19 @@ class _ClientBase:
         selection = self._selections.get(job_id)
         if selection is None:
             return plan
-        return _mapped_emits(plan, lambda page: renumbered_page(page, selection))
+        return _mapped_emits(plan, lambda page: _pages.renumbered_page(page, selection))
 
     def _request_plan(
         self, method: str, path: str, params: Mapping[str, Any] | None, body: Any
     ) -> Plan[Any]:
         self._ensure_open()
         checked = check_request(method, path, params, body)
-        return traced("request", plans.request(self._ctx, checked, path, params, body))
+        return _tracing.traced("request", plans.request(self._ctx, checked, path, params, body))
 
     def _job_plan(self, flow: Callable[[plans.Context, str], Plan[T]], job_id: str) -> Plan[T]:
         self._ensure_open()
         job_id = check_job_id(job_id)
-        return traced(flow.__name__, flow(self._ctx, job_id), **{"leapocr.job_id": job_id})
+        return _tracing.traced(flow.__name__, flow(self._ctx, job_id), **{"leapocr.job_id": job_id})
 
     def _wait_plan(
         self,
@@ -343,7 +357,7 @@ class _ClientBase:
         first_poll = None if submitted is None else submitted + interval
         plan = plans.wait_until_done(self._ctx, job_id, interval, limit, on_progress, first_poll)
         plan = self._renumbering(job_id, plan)
-        return traced("wait_until_done", plan, **{"leapocr.job_id": job_id})
+        return _tracing.traced("wait_until_done", plan, **{"leapocr.job_id": job_id})
 
     # --- many documents (``_batch``): the flows of process, process_many, as_completed ---
 
@@ -438,8 +452,8 @@ class _ClientBase:
         submit = self._submission_flow(options)
         opened = None
         if isinstance(journal, str | os.PathLike):
-            journal = opened = Journal(journal)
-        elif journal is not None and not isinstance(journal, Journal):
+            journal = opened = _journal.Journal(journal)
+        elif journal is not None and not isinstance(journal, _journal.Journal):
             raise ValidationError(
                 f"journal must be a file path or a Journal, got {type(journal).__name__}"
             )
@@ -457,7 +471,7 @@ class _ClientBase:
             price=price,
         )
         plan = batch.process_many(self._ctx, sources, flows, settings, journal)
-        return traced("process_many", plan if opened is None else _closing(plan, opened))
+        return _tracing.traced("process_many", plan if opened is None else _closing(plan, opened))
 
     def _as_completed_plan(
         self, job_ids: Iterable[str], concurrency: int, poll_interval: float, timeout: float
@@ -467,7 +481,7 @@ class _ClientBase:
         check_wait(poll_interval, timeout)
         wait = self._wait_flow(poll_interval, timeout, None)
         limit = _whole_number("concurrency", concurrency, minimum=1)
-        return traced("as_completed", batch.as_completed(job_ids, wait, limit))
+        return _tracing.traced("as_completed", batch.as_completed(job_ids, wait, limit))
 
 
 def _closing(plan: Plan[None], journal: Journal) -> Plan[None]:
@@ -527,7 +541,7 @@ def _estimate(source: object, selection: tuple[int, ...] | None, price: int | No
     if batch.is_url(source) or not isinstance(source, str | os.PathLike | bytes):
         return None  # a file object is read once, by its upload
     try:
-        with open_source(source, None) as opened:
+        with _sources.open_source(source, None) as opened:
             pages = pricing.count_pages(opened)
     except ValidationError:
         return None  # its submission reports what is wrong with it
@@ -543,8 +557,8 @@ def _mapped_emits(plan: Plan[T], change: Callable[[Any], Any]) -> Plan[T]:
             step = plan.throw(error) if error is not None else plan.send(result)
         except StopIteration as stop:
             return stop.value  # type: ignore[no-any-return]
-        if isinstance(step, Emit):
-            step = Emit(change(step.value))
+        if isinstance(step, _steps.Emit):
+            step = _steps.Emit(change(step.value))
         try:
             result, error = (yield step), None
         except BaseException as exc:  # a step's failure or an interrupt: the plan decides

@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any, Literal, Self, TypeVar, Unpack, overload
 import httpx
 
 from . import _constants as C
-from . import _plans as plans
 from ._base_client import (
     _check_hook,
     _check_http_client,
@@ -22,10 +21,7 @@ from ._base_client import (
     _ClientBase,
     batch_settings,
 )
-from ._batch import BatchEvent, BatchSettings, DoneItem, FailedItem, SkippedItem
-from ._pages import check_pages
-from ._sources import FileInput
-from ._tracing import traced
+from ._lazy import lazy
 from ._validation import (
     CheckedOptions,
     DocumentOptions,
@@ -34,20 +30,28 @@ from ._validation import (
     check_callback,
     compose_options,
 )
-from .journal import Journal
-from .types import (
-    HealthStatus,
-    Job,
-    JobResult,
-    JobStatusInfo,
-    Model,
-    ModelInfo,
-    OutputFormat,
-    PageResult,
-)
 
 if TYPE_CHECKING:
+    from . import _pages, _tracing
+    from . import _plans as plans
+    from ._batch import BatchEvent, BatchSettings, DoneItem, FailedItem, SkippedItem
     from ._runners import SyncRunner
+    from ._sources import FileInput
+    from .journal import Journal
+    from .types import (
+        HealthStatus,
+        Job,
+        JobResult,
+        JobStatusInfo,
+        Model,
+        ModelInfo,
+        OutputFormat,
+        PageResult,
+    )
+else:  # loaded on first use (see _lazy)
+    _pages = lazy("._pages", __package__)
+    _tracing = lazy("._tracing", __package__)
+    plans = lazy("._plans", __package__)
 
 P = TypeVar("P")  # the Python type of a schema, and of JobResult.parsed
 
@@ -284,7 +288,7 @@ class LeapOCR(_ClientBase):
         """
         options = self._submit_options(locals())  # the keywords above, checked
         check_callback("on_upload_progress", on_upload_progress)
-        selection = check_pages(pages)
+        selection = _pages.check_pages(pages)
         with self._open_document(file, file_name, selection) as source:
             plan = self._process_file_plan(source, options, on_upload_progress, selection)
             return self._runner.run(plan)
@@ -591,7 +595,7 @@ class LeapOCR(_ClientBase):
         if whole is None:
             return self._runner.run(submission)
         try:
-            return self._runner.run(traced("process", whole))
+            return self._runner.run(_tracing.traced("process", whole))
         except BaseException:
             if delete and handle.needs_delete:  # interrupted: the plan could not clean up
                 self._runner.run(plans.discard_job(self._ctx, handle.job_id or ""))

@@ -8,7 +8,6 @@ submission's ``SubmitOptions`` to the flows and the wire.
 
 from __future__ import annotations
 
-import difflib
 import enum
 import ipaddress
 import json
@@ -17,14 +16,20 @@ import re
 import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import partial
-from typing import Any, NamedTuple, TypedDict, cast
+from typing import TYPE_CHECKING, Any, NamedTuple, TypedDict, cast
 from urllib.parse import unquote, urlsplit
 
 from . import _constants as C
 from . import _contract
+from ._lazy import lazy
 from ._schemas import check_schema
 from .errors import ConfigurationError, ValidationError
-from .types import JobStatusInfo, Model, OutputFormat
+
+if TYPE_CHECKING:
+    from . import types as _types
+    from .types import JobStatusInfo, Model, OutputFormat
+else:
+    _types = lazy(".types", __package__)  # the result types (attrs) load on first use
 
 _JOB_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,127}")
 _MODEL_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}")
@@ -185,21 +190,25 @@ def check_options(**options: object) -> SubmitOptions:
             )
         return checked
     if fmt is None:
-        fmt = OutputFormat.STRUCTURED if checked.schema is not None else OutputFormat.MARKDOWN
-    if fmt is OutputFormat.PER_PAGE_STRUCTURED:
+        fmt = (
+            _types.OutputFormat.STRUCTURED
+            if checked.schema is not None
+            else _types.OutputFormat.MARKDOWN
+        )
+    if fmt is _types.OutputFormat.PER_PAGE_STRUCTURED:
         warnings.warn(
             "output_type='per_page_structured' is refused by the LeapOCR service since 2026: "
             "use OutputFormat.STRUCTURED (one object for the document) with a schema",
             DeprecationWarning,
             stacklevel=4,
         )
-    elif fmt is OutputFormat.STRUCTURED and checked.schema is None:
+    elif fmt is _types.OutputFormat.STRUCTURED and checked.schema is None:
         raise ValidationError(
             "output_type='structured' needs a schema (a Pydantic model, dataclass, TypedDict "
             "or JSON schema dict of the fields to extract) or a template_slug: pass "
             "schema=..., or use output_type='markdown'"
         )
-    elif fmt is OutputFormat.MARKDOWN and checked.schema is not None:
+    elif fmt is _types.OutputFormat.MARKDOWN and checked.schema is not None:
         raise ValidationError(
             "a schema only applies to structured output: drop output_type='markdown' "
             "(a schema alone means structured), or drop the schema"
@@ -240,6 +249,8 @@ def _refuse_unknown(options: Mapping[str, object], known: Iterable[str]) -> None
     known = sorted(known)
     for name in options:
         if name not in known:
+            import difflib  # only for this message: not loaded with the clients
+
             close = difflib.get_close_matches(name, known, n=1)
             hint = f"did you mean {close[0]!r}?" if close else f"the options are {', '.join(known)}"
             raise ValidationError(f"unknown processing option {name!r}: {hint}")
@@ -254,21 +265,21 @@ def _check_flag(name: str, value: object) -> bool:
 def _check_output_type(value: object) -> OutputFormat | None:
     if value is None:
         return None
-    if isinstance(value, OutputFormat):
+    if isinstance(value, _types.OutputFormat):
         return value
     if isinstance(value, str):
         try:
-            return OutputFormat(value)
+            return _types.OutputFormat(value)
         except ValueError:
             pass
-    allowed = ", ".join(repr(f.value) for f in OutputFormat)
+    allowed = ", ".join(repr(f.value) for f in _types.OutputFormat)
     raise ValidationError(f"output_type must be an OutputFormat or one of {allowed}, got {value!r}")
 
 
 def _check_model(value: object) -> str | None:
     if value is None:
         return None
-    if isinstance(value, Model):
+    if isinstance(value, _types.Model):
         return value.value
     if isinstance(value, str) and not isinstance(value, enum.Enum) and _MODEL_NAME.fullmatch(value):
         return value

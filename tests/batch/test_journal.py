@@ -60,7 +60,14 @@ def test_a_run_stopped_halfway_resumes_without_paying_twice(
     assert len(items) == 12 and all(item.ok for item in items)
     skipped = {item.source for item in items if item.skipped}
     assert skipped == {item.source for item in taken[:4]}
-    assert emu.count("initiate") == 12 == len(emu.jobs)  # nothing submitted twice
+    # Each document paid for once. A submission the stop cut off while it was still
+    # uploading (a busy machine) is deleted unpaid by the first run and sent again.
+    paid = [job for job in emu.jobs.values() if job.credits_used]
+    assert len(paid) == 12 == sum(job.credits_used for job in paid)
+    assert len({job.file_name for job in paid}) == 12
+    unpaid = [job for job in emu.jobs.values() if not job.credits_used]
+    assert all(job.deleted_at is not None for job in unpaid)
+    assert emu.count("initiate") == len(emu.jobs) == 12 + len(unpaid)
     assert set(states(journal).values()) == {"done"}
     assert all(item.credits == 0 for item in items if item.skipped)
 

@@ -100,13 +100,19 @@ def finish(child: subprocess.Popen[str]) -> list[dict[str, Any]]:
 def test_two_processes_on_one_journal_pay_once(
     leapocr_emulator_factory: Any, tmp_path: Path
 ) -> None:
-    emu = leapocr_emulator_factory(processing_seconds=1.0)
+    emu = leapocr_emulator_factory(processing_seconds=3.0)
     paths = write_documents(tmp_path, 4)
     journal = tmp_path / "batch.sqlite"
     first = start(emu, journal, paths)
-    wait_for(lambda: emu.count("initiate") >= 1)  # the first run holds its sources
-    second = start(emu, journal, paths)
-    items = finish(first) + finish(second)
+    wait_for(lambda: len(emu.jobs) == 4)  # the first run holds every source
+    # Its jobs stay "processing" until the second run is over, however slow that run's
+    # start is on a busy machine: the first run still holds its sources then.
+    for job_id in emu.jobs:
+        emu.faults.override_status(job_id, "processing")
+    second_items = finish(start(emu, journal, paths))
+    for job_id in emu.jobs:
+        emu.faults.override_status(job_id, None)
+    items = finish(first) + second_items
     assert emu.count("initiate") == 4 == len(emu.jobs)  # one job per document, not 8
     held = [item for item in items if item["held_by"]]
     assert held and all("another run (pid" in item["held_by"] for item in held)

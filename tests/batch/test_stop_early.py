@@ -37,7 +37,7 @@ def half_uploaded(emu: LeapOCREmulator) -> list[str]:
     return sorted(job_id for job_id, job in emu.jobs.items() if job.complete_calls == 0)
 
 
-def wait_for(condition: Any, timeout: float = 15.0) -> None:
+def wait_for(condition: Any, timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
         assert time.monotonic() < deadline, "the condition never came true"
