@@ -3,9 +3,12 @@
 
 Prints one line (the API base URL) once it listens, then serves until its stdin closes.
 Each line ``stats`` on stdin is answered on stdout with one JSON object: the requests it
-received and the CPU seconds this process used so far. ``--processing LOW HIGH`` sets
-each job's duration (reported page by page); ``--etag-mode fast`` swaps the MD5 of
-every uploaded byte for a cheap ETag (for upload speed runs; the default stays MD5).
+received, the CPU seconds this process used so far, the jobs finished and the Unix time
+the last of them finished. ``create N`` makes N one-page jobs in the job store directly
+(no requests: for benchmarks that need many jobs to exist) and answers their ids.
+``--processing LOW HIGH`` sets each job's duration (reported page by page);
+``--etag-mode fast`` swaps the MD5 of every uploaded byte for a cheap ETag (for upload
+speed runs; the default stays MD5).
 """
 
 from __future__ import annotations
@@ -15,7 +18,37 @@ import json
 import sys
 import time
 
-from leapocr_sdk.testing import LeapOCREmulator
+from leapocr_sdk._contract import DEFAULT_MODEL, FORMAT_MARKDOWN
+from leapocr_sdk.testing import LeapOCREmulator, make_pdf
+
+
+def _finished(emulator: LeapOCREmulator) -> dict[str, float]:
+    """Jobs finished so far, and the Unix time the last of them finished."""
+    store = emulator._store
+    with store.lock:
+        now = store.clock()
+        ends = [job.completed_wall(now) for job in store.jobs.values()]
+    done = [end for end in ends if end is not None]
+    return {"finished": len(done), "last_finished": max(done, default=0.0)}
+
+
+def _create(emulator: LeapOCREmulator, count: int) -> list[str]:
+    """``count`` one-page markdown jobs, read and processing as if just submitted."""
+    store = emulator._store
+    pdf = make_pdf(["Invoice Number: INV-1\nTotal: 42.00"])
+    model = store.model(DEFAULT_MODEL)
+    assert model is not None
+    ids = []
+    for _ in range(count):
+        job = store.create(
+            source="upload", file_name="doc.pdf", model=model, result_format=FORMAT_MARKDOWN
+        )
+        path = store.new_file()
+        with open(path, "wb") as spool:
+            spool.write(pdf)
+        store.ingest(job.id, path)
+        ids.append(job.id)
+    return ids
 
 
 def main() -> None:
@@ -37,9 +70,11 @@ def main() -> None:
         emulator.faults.set_latency(args.latency)
         print(emulator.base_url, flush=True)
         for line in sys.stdin:  # until the driver closes our stdin (or exits)
-            if line.strip() == "stats":
+            if line.startswith("create "):  # jobs made in the store directly, no requests
+                print(json.dumps(_create(emulator, int(line.split()[1]))), flush=True)
+            elif line.strip() == "stats":
                 requests = sum(emulator.route_counts.values())
-                stats = {"requests": requests, "cpu": time.process_time()}
+                stats = {"requests": requests, "cpu": time.process_time(), **_finished(emulator)}
                 print(json.dumps(stats), flush=True)
 
 

@@ -147,21 +147,23 @@ class AsyncRunner:
             except BaseException as exc:  # SDK errors, cancellation: the flow decides
                 result, error = None, exc
 
-    async def _perform(self, step: Step) -> Any:
+    def _perform(self, step: Step) -> Awaitable[Any]:
+        # Hands back the step's awaitable rather than awaiting it: a flow waiting (10,000
+        # at once) holds one frame less.
         if self._closed and not isinstance(step, Emit | StopGroup):
             raise closed_error("AsyncLeapOCR client")
         if isinstance(step, Call):
-            return await self._call(step)
+            return self._call(step)
         if isinstance(step, PutPart):
-            return await self._put(step)
+            return self._put(step)
         if isinstance(step, Sleep):
-            return await self._pause(step.seconds)
+            return self._pause(step.seconds)
         if isinstance(step, Notify):
-            return await _call_back(step.callback, step.argument)
+            return _call_back(step.callback, step.argument)
         if isinstance(step, Parallel):
-            return await self._parallel(step)
+            return self._parallel(step)
         if isinstance(step, NextFinished | StopGroup | Emit):
-            return await self._batch_step(step)
+            return self._batch_step(step)
         assert_never(step)
 
     async def _pause(self, seconds: float) -> object:
@@ -179,12 +181,18 @@ class AsyncRunner:
             self._sleepers.discard(sleeper)
 
     async def _call(self, step: Call) -> Reply:
+        # Through the gate first, then the request is built: a flow queued here (10,000
+        # waits queue here at once) holds its step only, not a built request, nor the
+        # frame of an ``async with``.
+        await self._api_gate.acquire()
         try:
-            request = api_request(self._api, step, self._base_url, self._headers)
-        except Exception as exc:
-            raise step_error(step, exc) from None
-        async with self._api_gate:
+            try:
+                request = api_request(self._api, step, self._base_url, self._headers)
+            except Exception as exc:
+                raise step_error(step, exc) from None
             return await self._send(self._api, request, step, step.body_limit)
+        finally:
+            self._api_gate.release()
 
     async def _put(self, step: PutPart) -> Reply:
         uploads = self._uploads()

@@ -311,10 +311,9 @@ class _ClientBase:
 
     def _renumbering(self, job_id: str, plan: Plan[JobResult]) -> Plan[JobResult]:
         """``plan``'s result, its pages numbered as in the original document when the job
-        was submitted with ``pages=``."""
-        result = yield from plan
+        was submitted with ``pages=`` (else ``plan`` itself: no wrapper held per wait)."""
         selection = self._selections.get(job_id)
-        return result if selection is None else _pages.renumbered(result, selection)
+        return plan if selection is None else _renumbered_plan(plan, selection)
 
     def _result_plan(self, job_id: str) -> Plan[JobResult]:
         """``get_result``'s flow, numbered as in the original document (``pages=``)."""
@@ -563,6 +562,10 @@ def _mapped_emits(plan: Plan[T], change: Callable[[Any], Any]) -> Plan[T]:
             result, error = (yield step), None
         except BaseException as exc:  # a step's failure or an interrupt: the plan decides
             result, error = None, exc
+
+
+def _renumbered_plan(plan: Plan[JobResult], selection: tuple[int, ...]) -> Plan[JobResult]:
+    return _pages.renumbered((yield from plan), selection)
 
 
 def _typed(plan: Plan[JobResult], schema_type: type[Any]) -> Plan[JobResult]:

@@ -142,6 +142,9 @@ from .webhooks import WEBHOOK_EVENTS, WebhookDelivery, WebhookDispatcher
 __all__ = ["LeapOCREmulator", "RecordedRequest"]
 
 logger = logging.getLogger("leapocr_sdk.testing")
+# Threads for work off the request path: URL jobs' downloads (mostly waiting on the
+# document's host) and assembling uploaded parts. Started as work arrives.
+BACKGROUND_WORKERS = 32
 
 
 @dataclass(frozen=True)
@@ -271,7 +274,9 @@ class LeapOCREmulator:
             return self
         self._stopping.clear()
         self._store.reopen()
-        self._executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="leapocr-emulator")
+        self._executor = ThreadPoolExecutor(
+            max_workers=BACKGROUND_WORKERS, thread_name_prefix="leapocr-emulator"
+        )
         self._server = EmulatorServer((self.host, self._requested_port), self)
         self._api.origin = self.url
         self._thread = threading.Thread(
@@ -301,6 +306,7 @@ class LeapOCREmulator:
             self._thread.join(timeout=5)
         if self._executor is not None:
             self._executor.shutdown(wait=False, cancel_futures=True)
+        self._api.downloads.close()
         self._webhooks.stop()
         self._store.close()
 

@@ -295,6 +295,11 @@ class JobStore:
         self._keep_files = keep_files
         self.clock = clock
         self.jobs: dict[str, JobRecord] = {}
+        # Jobs read and not yet charged (the only ones that can complete), and the credits
+        # held by unfinished jobs: kept as jobs change, so a submission's credit check
+        # costs the same with a million jobs in the store as with one.
+        self._unsettled: dict[str, JobRecord] = {}
+        self._held = 0
         self.uploads: dict[str, str] = {}  # upload_id -> job_id
         self.models: dict[str, ModelEntry] = {m.name: m for m in _catalogue_models()}
         self.templates: dict[str, Template] = {}
@@ -397,8 +402,7 @@ class JobStore:
         """The balance less the credits reserved by unfinished jobs (None: unlimited)."""
         if self._credits is None:
             return None
-        held = sum(job.reserved for job in self.jobs.values() if not job.charged)
-        return self._credits - held
+        return self._credits - self._held
 
     def can_afford(self, credits_per_page: int) -> bool:
         """Whether the balance, less what running jobs hold, covers one page at
@@ -431,13 +435,20 @@ class JobStore:
                     f"{max(0, available)} are available"
                 )
             job.reserved = cost
+            self._held += cost
             return None
+
+    def _release(self, job: JobRecord) -> None:
+        """The job is charged (or failed): it holds no credits and is settled."""
+        job.charged = True
+        self._held -= job.reserved
+        job.reserved = 0
+        self._unsettled.pop(job.id, None)
 
     def _charge(self, job: JobRecord, pages: int) -> None:
         if job.charged:
             return
-        job.charged = True
-        job.reserved = 0
+        self._release(job)
         job.credits_used = pages * job.credits_per_page
         if self._credits is not None:
             self._credits = max(0, self._credits - job.credits_used)
@@ -448,7 +459,7 @@ class JobStore:
         a job is never shown completed and not yet charged)."""
         with self.lock:
             now = self.clock() if now is None else now
-            for each in [job] if job is not None else list(self.jobs.values()):
+            for each in [job] if job is not None else list(self._unsettled.values()):
                 if not each.charged and each.progress(now)[0] == "completed":
                     self._charge(each, each.total_pages)
 
@@ -520,6 +531,8 @@ class JobStore:
                     job.results[0] = extract_fields("\n".join(texts), job.schema)
             job.ready_at = self.clock()
             job.ready_wall = time.time()
+            if not job.charged:
+                self._unsettled[job.id] = job
         if not self._keep_files:
             self.remove_file(path)
 
@@ -559,8 +572,7 @@ class JobStore:
                 job.file_size = size
             job.error_message = message
             job.failed_at = time.time()
-            job.charged = True  # failed jobs cost nothing
-            job.reserved = 0
+            self._release(job)  # failed jobs cost nothing
 
     def delete(self, job: JobRecord) -> None:
         """Redact the job's content and freeze its state."""

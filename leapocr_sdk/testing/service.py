@@ -11,6 +11,7 @@ import threading
 import time
 from collections.abc import Callable
 
+from .downloads import Downloads
 from .faults import Faults
 from .jobs import JobStore
 
@@ -79,6 +80,7 @@ class Service:
         self.max_result_limit = max_result_limit
         self.upload_url_ttl = upload_url_ttl
         self.submit = submit
+        self.downloads = Downloads()
         self.origin = ""  # set once the server is bound, e.g. http://127.0.0.1:8765
         self._secret = store.random_bytes(32)
         self._team_id = store.new_uuid()

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import ipaddress
 import math
 import time
 from collections.abc import Mapping
 from posixpath import basename
-from typing import Any
+from typing import Any, BinaryIO
 from urllib.parse import urlsplit
 
 from .._contract import CONTENT_TYPES, MAX_FILE_SIZE, MULTIPART_THRESHOLD, PART_SIZE
@@ -22,15 +21,6 @@ __all__ = ["Submissions"]
 
 class _DownloadError(Exception):
     """A URL job's document could not be downloaded; the message is the job's error."""
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 class Submissions(UploadStore):
@@ -81,45 +71,48 @@ class Submissions(UploadStore):
 
     def _fetch(self, job_id: str, url: str) -> None:
         """Download a URL job's document (on a worker thread) and read it."""
-        import httpx  # a dependency of the SDK itself; imported lazily
-
-        from .._tls import tls_context
-
-        host = urlsplit(url).hostname or ""
         try:
             path = self.store.new_file()
         except OSError:
             return  # the emulator stopped meanwhile
         try:
-            with (
-                open(path, "wb") as spool,
-                httpx.Client(
-                    timeout=30.0,
-                    follow_redirects=True,
-                    trust_env=not _is_loopback(host),
-                    verify=tls_context(),
-                ) as client,
-                client.stream("GET", url) as response,
-            ):
-                if response.status_code >= 400:
-                    message = f"Failed to download the document: HTTP {response.status_code}"
-                    raise _DownloadError(message)
-                size = 0
-                for chunk in response.iter_bytes():
-                    size += len(chunk)
-                    if size > MAX_FILE_SIZE:
-                        raise _DownloadError(
-                            f"The document is larger than {MAX_FILE_SIZE} bytes (1 GiB)"
-                        )
-                    spool.write(chunk)
+            with open(path, "wb") as spool:
+                self._download(url, spool)
         except Exception as exc:  # any failure to download fails the job, as the service does
             self.store.remove_file(path)
+            if self.store.closed:
+                return  # the emulator stopped meanwhile (and closed the download clients)
             failed = isinstance(exc, _DownloadError)
             self.store.fail(
                 job_id, str(exc) if failed else f"Failed to download the document: {exc}"
             )
             return
         self.store.ingest(job_id, path)
+
+    def _download(self, url: str, spool: BinaryIO) -> None:
+        import httpx  # a dependency of the SDK itself; imported lazily
+
+        client = self.downloads.client(urlsplit(url).hostname or "")
+        request = client.build_request("GET", url)
+        try:
+            response = client.send(request, stream=True)
+        except (httpx.RemoteProtocolError, httpx.ReadError):
+            # The host closed a kept-alive connection before answering: once more, anew.
+            response = client.send(request, stream=True)
+        try:
+            if response.status_code >= 400:
+                message = f"Failed to download the document: HTTP {response.status_code}"
+                raise _DownloadError(message)
+            size = 0
+            for chunk in response.iter_bytes():
+                size += len(chunk)
+                if size > MAX_FILE_SIZE:
+                    raise _DownloadError(
+                        f"The document is larger than {MAX_FILE_SIZE} bytes (1 GiB)"
+                    )
+                spool.write(chunk)
+        finally:
+            response.close()
 
     def initiate(self, request: HttpRequest) -> HttpReply:
         payload = parse_json(request)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import socket
+import threading
+
 import httpx
 import pytest
 from pytest_httpserver import HTTPServer
@@ -83,3 +86,65 @@ def test_unreachable_url_fails_the_job(client: httpx.Client) -> None:
 )
 def test_url_submission_validation(client: httpx.Client, payload: dict[str, object]) -> None:
     assert_error(client.post("/ocr/uploads/url", json=payload), 400)
+
+
+class _DocumentHost:
+    """A document server on 127.0.0.1 that counts the connections it accepts and can hang
+    up after each answer while announcing keep-alive (a host closing idle connections)."""
+
+    def __init__(self, document: bytes, *, hang_up: bool) -> None:
+        self.connections = 0
+        self.requests = 0
+        self._document, self._hang_up = document, hang_up
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self._listener.getsockname()[1]}"
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                connection, _ = self._listener.accept()
+            except OSError:
+                return
+            self.connections += 1
+            threading.Thread(target=self._answer, args=(connection,), daemon=True).start()
+
+    def _answer(self, connection: socket.socket) -> None:
+        with connection, connection.makefile("rb") as reader:
+            while reader.readline().startswith(b"GET "):
+                while reader.readline() not in (b"\r\n", b""):
+                    pass
+                self.requests += 1
+                head = f"HTTP/1.1 200 OK\r\nContent-Length: {len(self._document)}\r\n\r\n"
+                connection.sendall(head.encode() + self._document)
+                if self._hang_up:
+                    return
+
+    def close(self) -> None:
+        self._listener.close()
+
+
+@pytest.mark.parametrize("hang_up", [False, True], ids=["kept-alive", "host-hangs-up"])
+def test_url_jobs_share_kept_alive_connections_to_the_document_host(
+    client: httpx.Client, invoice_pdf: bytes, hang_up: bool
+) -> None:
+    # URL jobs one after another reuse one connection to the document's host; a host that
+    # closed the kept-alive connection meanwhile is asked again on a new one, and the job
+    # is not failed for it.
+    host = _DocumentHost(invoice_pdf, hang_up=hang_up)
+    try:
+        results = []
+        for number in range(4):
+            body = {"url": f"{host.url}/doc-{number}.pdf"}
+            job_id = conform(client.post("/ocr/uploads/url", json=body))["job_id"]
+            results.append(wait_result(client, job_id))
+    finally:
+        host.close()
+    assert [result["status"] for result in results] == ["completed"] * 4
+    assert [page["result"] for page in results[-1]["pages"]] == INVOICE_PAGES
+    assert host.requests == 4
+    assert host.connections == (4 if hang_up else 1)
