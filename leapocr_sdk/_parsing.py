@@ -10,7 +10,7 @@ from __future__ import annotations
 import email.utils
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
@@ -36,11 +36,25 @@ from .types import (
 
 
 class Reply(NamedTuple):
-    """An HTTP answer reduced to what parsing needs (never a live response)."""
+    """An HTTP answer reduced to what parsing needs (never a live response).
+
+    ``content`` has the API key redacted, unless ``scrub`` is set: then it is the body as
+    sent (a successful result reply, whose pages are the caller's own data and too large
+    to search on every read), and ``scrub`` redacts the key from any bytes of it before
+    they reach an error, a log or anything but the result's pages (``redacted``).
+    """
 
     status_code: int
     headers: Mapping[str, str]
     content: bytes
+    scrub: Callable[[bytes], bytes] | None = None
+
+
+def redacted(reply: Reply) -> Reply:
+    """``reply`` with the key redacted from its whole body (as it is when ``scrub`` is None)."""
+    if reply.scrub is None:
+        return reply
+    return Reply(reply.status_code, reply.headers, reply.scrub(reply.content))
 
 
 class UploadPart(NamedTuple):
@@ -76,7 +90,7 @@ def decode_json(reply: Reply) -> Any:
     try:
         return json.loads(reply.content)
     except (ValueError, RecursionError):  # RecursionError: absurdly deep nesting
-        snippet = reply.content[:200].decode("utf-8", "replace")
+        snippet = redacted(reply).content[:200].decode("utf-8", "replace")
         raise UnexpectedResponseError(
             f"expected a JSON body, got {snippet!r}",
             status_code=reply.status_code,
@@ -303,17 +317,76 @@ def is_deleted(body: Mapping[str, Any]) -> bool:
 
 
 def parse_result_chunk(reply: Reply) -> ResultChunk:
-    """One 200 answer of the result endpoint."""
+    """One 200 answer of the result endpoint.
+
+    Its pages are the caller's data, read as sent; everything else in the body (the job's
+    fields, which may reach errors and logs) is read with the key redacted when the reply
+    was not (``Reply.scrub``).
+    """
     body = decode_object(reply)
     raw_pages = body.get("pages") or []
     if not isinstance(raw_pages, list):
         raise _unexpected(reply, "the result's pages are not a list")
-    pages = tuple(_page(raw, index, reply) for index, raw in enumerate(raw_pages, start=1))
+    pages = tuple(
+        _plain_page(raw) or _page(raw, index, reply) for index, raw in enumerate(raw_pages, 1)
+    )
+    if reply.scrub is not None:
+        body = _scrubbed_fields(body, reply.scrub)
     pagination = body.get("pagination")
     total_pages = 1
     if isinstance(pagination, Mapping):
         total_pages = max(_int(pagination.get("total_pages")) or 1, 1)
     return ResultChunk(body=body, pages=pages, total_pages=total_pages)
+
+
+def _scrubbed_fields(body: Mapping[str, Any], scrub: Callable[[bytes], bytes]) -> dict[str, Any]:
+    """A result body's fields but its pages, with the key redacted (they are small)."""
+    fields = {name: value for name, value in body.items() if name != "pages"}
+    return json.loads(scrub(json.dumps(fields).encode()))  # type: ignore[no-any-return]
+
+
+_PLAIN_PAGE_FIELDS = frozenset(
+    ("id", "page_number", "result", "confidence", "dimensions", "has_bounding_boxes")
+)
+
+
+def _plain_page(raw: object) -> PageResult | None:
+    """The common page, read fast: a dict of the service spec's fields with their plain
+    types (a positive ``page_number``, a string or object ``result``, a finite
+    ``confidence``, whole-number ``dimensions``, no boxes). None for anything else, which
+    ``_page`` reads (liberally, or with a clear error)."""
+    if type(raw) is not dict or not _PLAIN_PAGE_FIELDS.issuperset(raw):
+        return None
+    number = raw.get("page_number")
+    if type(number) is not int or not 0 < number < _INT_LIMIT:
+        return None
+    result = raw.get("result")
+    if type(result) is str:
+        text, data = result, None
+    elif type(result) is dict:
+        text, data = None, dict(result)
+    else:
+        return None
+    confidence = raw.get("confidence")
+    if confidence is not None:
+        if type(confidence) is int and -_INT_LIMIT <= confidence < _INT_LIMIT:
+            confidence = float(confidence)
+        elif type(confidence) is not float or not math.isfinite(confidence):
+            return None
+    dimensions = raw.get("dimensions")
+    if dimensions is not None:
+        if type(dimensions) is not dict:
+            return None
+        width, height = dimensions.get("width"), dimensions.get("height")
+        if type(width) is not int or type(height) is not int:
+            return None
+        if not (-_INT_LIMIT <= width < _INT_LIMIT and -_INT_LIMIT <= height < _INT_LIMIT):
+            return None
+        dimensions = PageDimensions(width=width, height=height)
+    has_boxes = raw.get("has_bounding_boxes")
+    if has_boxes is not None and type(has_boxes) is not bool:
+        return None
+    return PageResult(number, text, data, result, confidence, dimensions, None, has_boxes)
 
 
 def _page(raw: object, index: int, reply: Reply) -> PageResult:

@@ -377,7 +377,7 @@ class SyncRunner:
             raise
         except Exception as exc:
             raise step_error(step, exc) from None
-        return to_reply(response, content, self._headers().get(C.API_KEY_HEADER))
+        return to_reply(response, content, self._headers().get(C.API_KEY_HEADER), step)
 
     def _parallel(self, step: Parallel, outer: threading.Event | None = None) -> list[Any]:
         if not step.plans:
