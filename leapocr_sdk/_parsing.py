@@ -327,8 +327,10 @@ def parse_result_chunk(reply: Reply) -> ResultChunk:
     raw_pages = body.get("pages") or []
     if not isinstance(raw_pages, list):
         raise _unexpected(reply, "the result's pages are not a list")
+    sizes: dict[tuple[int, int], PageDimensions] = {}  # pages of one size share one
     pages = tuple(
-        _plain_page(raw) or _page(raw, index, reply) for index, raw in enumerate(raw_pages, 1)
+        _plain_page(raw, sizes) or _page(raw, index, reply)
+        for index, raw in enumerate(raw_pages, 1)
     )
     if reply.scrub is not None:
         body = _scrubbed_fields(body, reply.scrub)
@@ -348,44 +350,46 @@ def _scrubbed_fields(body: Mapping[str, Any], scrub: Callable[[bytes], bytes]) -
 _PLAIN_PAGE_FIELDS = frozenset(
     ("id", "page_number", "result", "confidence", "dimensions", "has_bounding_boxes")
 )
+_INF = math.inf
 
 
-def _plain_page(raw: object) -> PageResult | None:
+def _plain_page(raw: object, sizes: dict[tuple[int, int], PageDimensions]) -> PageResult | None:
     """The common page, read fast: a dict of the service spec's fields with their plain
-    types (a positive ``page_number``, a string or object ``result``, a finite
+    types (a positive ``page_number``, a string or object ``result``, a finite float
     ``confidence``, whole-number ``dimensions``, no boxes). None for anything else, which
-    ``_page`` reads (liberally, or with a clear error)."""
+    ``_page`` reads (liberally, or with a clear error). ``sizes`` holds the dimensions
+    made so far, to share."""
     if type(raw) is not dict or not _PLAIN_PAGE_FIELDS.issuperset(raw):
         return None
-    number = raw.get("page_number")
+    get = raw.get
+    number = get("page_number")
     if type(number) is not int or not 0 < number < _INT_LIMIT:
         return None
-    result = raw.get("result")
+    result = get("result")
     if type(result) is str:
         text, data = result, None
     elif type(result) is dict:
         text, data = None, dict(result)
     else:
         return None
-    confidence = raw.get("confidence")
-    if confidence is not None:
-        if type(confidence) is int and -_INT_LIMIT <= confidence < _INT_LIMIT:
-            confidence = float(confidence)
-        elif type(confidence) is not float or not math.isfinite(confidence):
-            return None
-    dimensions = raw.get("dimensions")
+    confidence = get("confidence")
+    if confidence is not None and (type(confidence) is not float or not -_INF < confidence < _INF):
+        return None  # NaN fails the comparison too; an integer goes the liberal way
+    has_boxes = get("has_bounding_boxes")
+    if has_boxes is not None and type(has_boxes) is not bool:
+        return None
+    dimensions = get("dimensions")
     if dimensions is not None:
         if type(dimensions) is not dict:
             return None
         width, height = dimensions.get("width"), dimensions.get("height")
         if type(width) is not int or type(height) is not int:
             return None
-        if not (-_INT_LIMIT <= width < _INT_LIMIT and -_INT_LIMIT <= height < _INT_LIMIT):
-            return None
-        dimensions = PageDimensions(width=width, height=height)
-    has_boxes = raw.get("has_bounding_boxes")
-    if has_boxes is not None and type(has_boxes) is not bool:
-        return None
+        dimensions = sizes.get((width, height))
+        if dimensions is None:
+            if not (-_INT_LIMIT <= width < _INT_LIMIT and -_INT_LIMIT <= height < _INT_LIMIT):
+                return None
+            dimensions = sizes[width, height] = PageDimensions(width=width, height=height)
     return PageResult(number, text, data, result, confidence, dimensions, None, has_boxes)
 
 

@@ -575,11 +575,11 @@ def test_the_fast_page_reader_reads_what_the_liberal_one_reads(
     raw: dict[str, Any], index: int
 ) -> None:
     # The fast path takes only pages it reads exactly as the liberal reader does.
-    fast = _plain_page(raw)
+    fast = _plain_page(raw, {})
     if fast is not None:
         assert fast == _page(raw, index, reply({}))
     plain = {"page_number": 2, "result": "text", "confidence": 0.5, "has_bounding_boxes": None}
-    assert _plain_page(plain) == _page(plain, 1, reply({})) is not None  # the spec's shape
+    assert _plain_page(plain, {}) == _page(plain, 1, reply({})) is not None  # the spec's shape
 
 
 @pytest.mark.parametrize(
