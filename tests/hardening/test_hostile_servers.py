@@ -124,7 +124,8 @@ def test_the_key_is_redacted_from_every_body_an_error_carries(hostile, make_clie
 
 def _result_reply(body: bytes, status: int = 200):
     def respond(handler):
-        head(handler, status, {"Content-Type": "application/json", "Content-Length": str(len(body))})
+        headers = {"Content-Type": "application/json", "Content-Length": str(len(body))}
+        head(handler, status, headers)
         handler.wfile.write(body)
 
     return respond
