@@ -49,6 +49,13 @@ class Reply(NamedTuple):
     content: bytes
     scrub: Callable[[bytes], bytes] | None = None
 
+    def __repr__(self) -> str:
+        content = self.content if self.scrub is None else self.scrub(self.content)
+        return (
+            f"Reply(status_code={self.status_code!r}, headers={self.headers!r}, "
+            f"content={content!r})"
+        )
+
 
 def redacted(reply: Reply) -> Reply:
     """``reply`` with the key redacted from its whole body (as it is when ``scrub`` is None)."""
@@ -325,13 +332,17 @@ def parse_result_chunk(reply: Reply) -> ResultChunk:
     """
     body = decode_object(reply)
     raw_pages = body.get("pages") or []
-    if not isinstance(raw_pages, list):
-        raise _unexpected(reply, "the result's pages are not a list")
     sizes: dict[tuple[int, int], PageDimensions] = {}  # pages of one size share one
-    pages = tuple(
-        _plain_page(raw, sizes) or _page(raw, index, reply)
-        for index, raw in enumerate(raw_pages, 1)
-    )
+    try:
+        if not isinstance(raw_pages, list):
+            raise _unexpected(reply, "the result's pages are not a list")
+        pages = tuple(
+            _plain_page(raw, sizes) or _page(raw, index, reply)
+            for index, raw in enumerate(raw_pages, 1)
+        )
+    except UnexpectedResponseError:
+        body = raw_pages = {}  # the body as sent is no local of a traceback's frame
+        raise
     if reply.scrub is not None:
         body = _scrubbed_fields(body, reply.scrub)
     pagination = body.get("pagination")

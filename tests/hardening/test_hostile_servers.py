@@ -8,6 +8,7 @@ import gzip
 import json
 import threading
 import time
+import traceback
 
 import attrs
 import pytest
@@ -131,10 +132,10 @@ def _result_reply(body: bytes, status: int = 200):
     return respond
 
 
-def _with_key(template: dict, forms: list[str]) -> bytes:
-    """``template`` as JSON, each ``KEY`` in it one of the key's forms in turn."""
-    data = json.dumps(template).encode()
-    for form in forms:
+def _with_key(template: dict | str) -> bytes:
+    """``template`` (as JSON unless a string), each ``KEY`` in it one of the key's forms."""
+    data = template.encode() if isinstance(template, str) else json.dumps(template).encode()
+    for form in _forms(API_KEY):
         data = data.replace(b"KEY", form.encode(), 1)
     return data
 
@@ -149,27 +150,26 @@ def _with_key(template: dict, forms: list[str]) -> bytes:
         pytest.param(
             ({"status": "failed", "error_message": "KEY / KEY / KEY / KEY"}, 200), id="failed"
         ),
+        pytest.param(
+            ({"status": "completed", "file_name": "KEY KEY KEY KEY", "pages": {"1": 1}}, 200),
+            id="pages-not-a-list",
+        ),
         pytest.param(({"error": {"message": "KEY KEY KEY KEY"}}, 401), id="error"),
     ],
 )
 def test_the_key_is_redacted_from_every_error_a_result_reply_makes(
     hostile, make_client, body, caplog
 ):
-    template, status = body
-    forms = _forms(API_KEY)
-    if isinstance(template, str):
-        data = template.encode()
-        for form in forms:
-            data = data.replace(b"KEY", form.encode(), 1)
-    else:
-        data = _with_key(template, forms)
-    server = hostile(_result_reply(data, status))
+    server = hostile(_result_reply(_with_key(body[0]), body[1]))
     client = make_client(base_url=server.base_url, max_retries=0)
     caplog.set_level("DEBUG")
     with pytest.raises(Exception) as info:
         client.get_result(JOB)
+    # Every frame's locals, this test's too: none of them holds the key.
+    with_locals = traceback.TracebackException.from_exception(info.value, capture_locals=True)
     text = f"{info.value} {info.value!r} {vars(info.value)} {caplog.text}"
-    for form in forms:
+    text += "".join(with_locals.format())
+    for form in _forms(API_KEY):
         assert form not in text
     assert "<redacted>" in text
 
@@ -186,7 +186,7 @@ def test_a_result_s_fields_are_redacted_and_its_pages_read_as_sent(hostile, make
         "pages": [{"page_number": 1, "result": "the key is " + API_KEY}],
         "pagination": {"total_pages": 1},
     }
-    server = hostile(_result_reply(_with_key(template, forms)))
+    server = hostile(_result_reply(_with_key(template)))
     client = make_client(base_url=server.base_url, max_retries=0)
     caplog.set_level("DEBUG")
     result = client.get_result(JOB)
