@@ -231,7 +231,7 @@ class AsyncRunner:
             if self._closed:
                 raise closed_error("AsyncLeapOCR client") from None
             raise step_error(step, exc) from None
-        return to_reply(response, bytes(body), self._headers().get(C.API_KEY_HEADER))
+        return to_reply(response, bytes(body), self._headers().get(C.API_KEY_HEADER), step)
 
     async def _parallel(self, step: Parallel) -> list[Any]:
         if not step.plans:

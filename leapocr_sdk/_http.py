@@ -195,11 +195,27 @@ def part_chunks(
         yield chunk
 
 
-def to_reply(response: httpx.Response, content: bytes, key: str | None) -> Reply:
-    """The ``Reply`` a flow sees: status, headers and the body with the key redacted."""
+def to_reply(
+    response: httpx.Response, content: bytes, key: str | None, step: Call | PutPart | None = None
+) -> Reply:
+    """The ``Reply`` a flow sees: status, headers and the body with the key redacted.
+
+    A 200 answer to a ``Call`` with ``raw_success`` keeps its body as sent and carries
+    the redaction as ``Reply.scrub`` instead (for the flow to apply to whatever it passes
+    on but the caller's own data): searching megabytes of result pages for the key would
+    cost more than parsing them."""
     if logger.isEnabledFor(logging.DEBUG):  # no string built when debug logging is off
         logger.debug("%s -> %d", describe(response.request), response.status_code)
+    if key and response.status_code == 200 and isinstance(step, Call) and step.raw_success:
+        return Reply(response.status_code, response.headers, content, _scrubber(key))
     return Reply(response.status_code, response.headers, redact(content, key))
+
+
+def _scrubber(key: str) -> Callable[[bytes], bytes]:
+    def scrub(content: bytes) -> bytes:  # a closure: its repr never shows the key
+        return redact(content, key)
+
+    return scrub
 
 
 def api_request(

@@ -10,7 +10,7 @@ from __future__ import annotations
 import email.utils
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
@@ -38,11 +38,32 @@ from .types import (
 
 
 class Reply(NamedTuple):
-    """An HTTP answer reduced to what parsing needs (never a live response)."""
+    """An HTTP answer reduced to what parsing needs (never a live response).
+
+    ``content`` has the API key redacted, unless ``scrub`` is set: then it is the body as
+    sent (a successful result reply, whose pages are the caller's own data and too large
+    to search on every read), and ``scrub`` redacts the key from any bytes of it before
+    they reach an error, a log or anything but the result's pages (``redacted``).
+    """
 
     status_code: int
     headers: Mapping[str, str]
     content: bytes
+    scrub: Callable[[bytes], bytes] | None = None
+
+    def __repr__(self) -> str:
+        content = self.content if self.scrub is None else self.scrub(self.content)
+        return (
+            f"Reply(status_code={self.status_code!r}, headers={self.headers!r}, "
+            f"content={content!r})"
+        )
+
+
+def redacted(reply: Reply) -> Reply:
+    """``reply`` with the key redacted from its whole body (as it is when ``scrub`` is None)."""
+    if reply.scrub is None:
+        return reply
+    return Reply(reply.status_code, reply.headers, reply.scrub(reply.content))
 
 
 class UploadPart(NamedTuple):
@@ -78,7 +99,7 @@ def decode_json(reply: Reply) -> Any:
     try:
         return json.loads(reply.content)
     except (ValueError, RecursionError):  # RecursionError: absurdly deep nesting
-        snippet = reply.content[:200].decode("utf-8", "replace")
+        snippet = redacted(reply).content[:200].decode("utf-8", "replace")
         raise UnexpectedResponseError(
             f"expected a JSON body, got {snippet!r}",
             status_code=reply.status_code,
@@ -305,17 +326,84 @@ def is_deleted(body: Mapping[str, Any]) -> bool:
 
 
 def parse_result_chunk(reply: Reply) -> ResultChunk:
-    """One 200 answer of the result endpoint."""
+    """One 200 answer of the result endpoint.
+
+    Its pages are the caller's data, read as sent; everything else in the body (the job's
+    fields, which may reach errors and logs) is read with the key redacted when the reply
+    was not (``Reply.scrub``).
+    """
     body = decode_object(reply)
     raw_pages = body.get("pages") or []
-    if not isinstance(raw_pages, list):
-        raise _unexpected(reply, "the result's pages are not a list")
-    pages = tuple(_page(raw, index, reply) for index, raw in enumerate(raw_pages, start=1))
+    sizes: dict[tuple[int, int], PageDimensions] = {}  # pages of one size share one
+    try:
+        if not isinstance(raw_pages, list):
+            raise _unexpected(reply, "the result's pages are not a list")
+        pages = tuple(
+            _plain_page(raw, sizes) or _page(raw, index, reply)
+            for index, raw in enumerate(raw_pages, 1)
+        )
+    except UnexpectedResponseError:
+        body = raw_pages = {}  # the body as sent is no local of a traceback's frame
+        raise
+    if reply.scrub is not None:
+        body = _scrubbed_fields(body, reply.scrub)
     pagination = body.get("pagination")
     total_pages = 1
     if isinstance(pagination, Mapping):
         total_pages = max(_int(pagination.get("total_pages")) or 1, 1)
     return ResultChunk(body=body, pages=pages, total_pages=total_pages)
+
+
+def _scrubbed_fields(body: Mapping[str, Any], scrub: Callable[[bytes], bytes]) -> dict[str, Any]:
+    """A result body's fields but its pages, with the key redacted (they are small)."""
+    fields = {name: value for name, value in body.items() if name != "pages"}
+    return json.loads(scrub(json.dumps(fields).encode()))  # type: ignore[no-any-return]
+
+
+_PLAIN_PAGE_FIELDS = frozenset(
+    ("id", "page_number", "result", "confidence", "dimensions", "has_bounding_boxes")
+)
+_INF = math.inf
+
+
+def _plain_page(raw: object, sizes: dict[tuple[int, int], PageDimensions]) -> PageResult | None:
+    """The common page, read fast: a dict of the service spec's fields with their plain
+    types (a positive ``page_number``, a string or object ``result``, a finite float
+    ``confidence``, whole-number ``dimensions``, no boxes). None for anything else, which
+    ``_page`` reads (liberally, or with a clear error). ``sizes`` holds the dimensions
+    made so far, to share."""
+    if type(raw) is not dict or not _PLAIN_PAGE_FIELDS.issuperset(raw):
+        return None
+    get = raw.get
+    number = get("page_number")
+    if type(number) is not int or not 0 < number < _INT_LIMIT:
+        return None
+    result = get("result")
+    if type(result) is str:
+        text, data = result, None
+    elif type(result) is dict:
+        text, data = None, dict(result)
+    else:
+        return None
+    confidence = get("confidence")
+    if confidence is not None and (type(confidence) is not float or not -_INF < confidence < _INF):
+        return None  # NaN fails the comparison too; an integer goes the liberal way
+    has_boxes = get("has_bounding_boxes")
+    if has_boxes is not None and type(has_boxes) is not bool:
+        return None
+    dimensions = get("dimensions")
+    if dimensions is not None:
+        if type(dimensions) is not dict:
+            return None
+        width, height = dimensions.get("width"), dimensions.get("height")
+        if type(width) is not int or type(height) is not int:
+            return None
+        dimensions = sizes.get((width, height))
+        if dimensions is None:
+            if not (-_INT_LIMIT <= width < _INT_LIMIT and -_INT_LIMIT <= height < _INT_LIMIT):
+                return None
+            dimensions = sizes[width, height] = PageDimensions(width=width, height=height)
+    return PageResult(number, text, data, result, confidence, dimensions, None, has_boxes)
 
 
 def _page(raw: object, index: int, reply: Reply) -> PageResult:

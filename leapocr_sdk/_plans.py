@@ -408,9 +408,13 @@ def _result_reply(
 ) -> Plan[Reply]:
     """Result request ``page`` at ``limit`` pages a request. A reply over
     ``MAX_REPLY_BYTES`` raises ResponseTooLargeError (the caller asks with fewer pages);
-    at one page a request it names that page."""
+    at one page a request it names that page.
+
+    A 200 reply comes back unredacted (``Reply.scrub``): ``parse_result_chunk`` redacts all
+    of it but the pages, and an error built from it redacts what it shows."""
+    call = requests.get_result(job_id, page, limit)._replace(raw_success=True)
     try:
-        return (yield from call_api(ctx, requests.get_result(job_id, page, limit), deadline))
+        return (yield from call_api(ctx, call, deadline))
     except ResponseTooLargeError as exc:
         if limit > 1:
             raise
@@ -449,7 +453,7 @@ def result_or_status(
     chunk, reply, limit = first
     pages: list[PageResult] = list(chunk.pages)
     rest = _later_pages(ctx, job_id, chunk, limit, deadline)
-    last = yield from _collect(rest, pages.append)
+    last = yield from _collect(rest, pages.extend)
     return assemble_result(job_id, chunk, pages, last or reply)
 
 
@@ -463,7 +467,28 @@ def result_pages(ctx: Context, job_id: str) -> Plan[None]:
     chunk, _, limit = first
     for page in chunk.pages:
         yield Emit(page)
-    yield from _later_pages(ctx, job_id, chunk, limit, None)
+    yield from _page_by_page(_later_pages(ctx, job_id, chunk, limit, None))
+
+
+def _page_by_page(plan: Plan[T]) -> Plan[T]:
+    """Run ``plan`` as part of this one, handing each page of the tuples it ``Emit``s on as
+    an ``Emit`` of its own; what is thrown in at one (the caller stopped) goes to ``plan``."""
+    result: Any = None
+    error: BaseException | None = None
+    while True:
+        try:
+            step = plan.throw(error) if error is not None else plan.send(result)
+        except StopIteration as stop:
+            return stop.value  # type: ignore[no-any-return]
+        result, error = None, None
+        try:
+            if isinstance(step, Emit):
+                for page in step.value:
+                    yield Emit(page)
+            else:
+                result = yield step
+        except BaseException as exc:  # a step's failure or an interrupt: the plan decides
+            result, error = None, exc
 
 
 def _first_result(
@@ -511,8 +536,8 @@ def _later_pages(
     ctx: Context, job_id: str, first: ResultChunk, limit: int, deadline: float | None
 ) -> Plan[Reply | None]:
     """Fetch the result requests after the first (which asked for ``limit`` pages), a
-    window of ``RESULT_FETCH_CONCURRENCY`` at a time, and ``Emit`` each new page in order;
-    returns the last reply.
+    window of ``RESULT_FETCH_CONCURRENCY`` at a time, and ``Emit`` the new pages of each
+    request as one tuple, in order; returns the last reply (without its body).
 
     Requests are numbered as the server pages (it may hold fewer pages a request than
     asked). A window with a reply over ``MAX_REPLY_BYTES`` is asked for again with fewer
@@ -553,9 +578,8 @@ def _later_pages(
                     f"result page {number} of job {job_id} adds no new pages: paging stopped",
                     status_code=last.status_code,
                 )
-            for item in new:
-                seen.add(item.page_number)
-                yield Emit(item)
+            seen.update(item.page_number for item in new)
+            yield Emit(tuple(new))
         start = numbers[-1] + 1
     return last
 
@@ -572,7 +596,8 @@ def _result_chunk(
     reply = yield from _result_reply(ctx, job_id, page, limit, deadline)
     if reply.status_code == 202:
         raise error_from_reply(reply, ctx.not_found_hint)
-    return parse_result_chunk(reply), reply
+    # The body is parsed: a window of requests holds its pages, not its bytes as well.
+    return parse_result_chunk(reply), Reply(reply.status_code, reply.headers, b"")
 
 
 def _collect(plan: Plan[T], sink: Callable[[Any], object]) -> Plan[T]:

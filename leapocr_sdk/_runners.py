@@ -21,7 +21,9 @@ The contract between flows (``_plans``) and runners
   ``MIN_UPLOAD_RATE``, and while its body is written by the client's ``timeout``: each
   write (``write_size``) must be taken by the storage host within it.
 - The API key is redacted from every reply body before a flow sees it (also in its
-  JSON-escaped and percent-encoded forms), so no error built from a body can carry it.
+  JSON-escaped and percent-encoded forms), so no error built from a body can carry it;
+  but a 200 answer to a ``Call`` with ``raw_success`` comes as sent, with the redaction
+  as ``Reply.scrub`` for the flow to apply to all it passes on but the caller's data.
 - User callbacks run where documented: ``Notify`` on the caller's thread (blocking
   client) or on the event loop, awaited if it returns an awaitable (async client);
   ``on_upload_progress`` on the blocking client from the upload worker threads, one call
@@ -419,7 +421,7 @@ class SyncRunner:
             raise
         except Exception as exc:
             raise step_error(step, exc) from None
-        return to_reply(response, content, self._headers().get(C.API_KEY_HEADER))
+        return to_reply(response, content, self._headers().get(C.API_KEY_HEADER), step)
 
     def _parallel(self, step: Parallel, outer: threading.Event | None = None) -> list[Any]:
         if not step.plans:

@@ -36,6 +36,9 @@ class Call(NamedTuple):
     body_limit: int = C.MAX_REPLY_BYTES
     # Retries of this call made before this attempt (for traces).
     attempt: int = 0
+    # A 200 body reaches the flow as sent, with ``Reply.scrub`` to redact the key from
+    # what the flow passes on (set only by flows that do: the result's pages).
+    raw_success: bool = False
 
 
 class PutPart(NamedTuple):

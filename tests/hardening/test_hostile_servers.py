@@ -8,7 +8,9 @@ import gzip
 import json
 import threading
 import time
+import traceback
 
+import attrs
 import pytest
 
 from leapocr_sdk import (
@@ -119,6 +121,81 @@ def test_the_key_is_redacted_from_every_body_an_error_carries(hostile, make_clie
     for form in forms:
         assert form not in text
     assert "<redacted>" in text
+
+
+def _result_reply(body: bytes, status: int = 200):
+    def respond(handler):
+        headers = {"Content-Type": "application/json", "Content-Length": str(len(body))}
+        head(handler, status, headers)
+        handler.wfile.write(body)
+
+    return respond
+
+
+def _with_key(template: dict | str) -> bytes:
+    """``template`` (as JSON unless a string), each ``KEY`` in it one of the key's forms."""
+    data = template.encode() if isinstance(template, str) else json.dumps(template).encode()
+    for form in _forms(API_KEY):
+        data = data.replace(b"KEY", form.encode(), 1)
+    return data
+
+
+# Result replies are not redacted as a whole (their pages are the caller's data): whatever
+# of them reaches an error is.
+@pytest.mark.parametrize(
+    "body",
+    [
+        pytest.param(("<html>KEY KEY KEY KEY</html>", 200), id="not-json"),
+        pytest.param(({"status": "odd KEY KEY KEY KEY", "pages": []}, 200), id="status"),
+        pytest.param(
+            ({"status": "failed", "error_message": "KEY / KEY / KEY / KEY"}, 200), id="failed"
+        ),
+        pytest.param(
+            ({"status": "completed", "file_name": "KEY KEY KEY KEY", "pages": {"1": 1}}, 200),
+            id="pages-not-a-list",
+        ),
+        pytest.param(({"error": {"message": "KEY KEY KEY KEY"}}, 401), id="error"),
+    ],
+)
+def test_the_key_is_redacted_from_every_error_a_result_reply_makes(
+    hostile, make_client, body, caplog
+):
+    server = hostile(_result_reply(_with_key(body[0]), body[1]))
+    client = make_client(base_url=server.base_url, max_retries=0)
+    caplog.set_level("DEBUG")
+    with pytest.raises(Exception) as info:
+        client.get_result(JOB)
+    # Every frame's locals, this test's too: none of them holds the key.
+    with_locals = traceback.TracebackException.from_exception(info.value, capture_locals=True)
+    text = f"{info.value} {info.value!r} {vars(info.value)} {caplog.text}"
+    text += "".join(with_locals.format())
+    for form in _forms(API_KEY):
+        assert form not in text
+    assert "<redacted>" in text
+
+
+def test_a_result_s_fields_are_redacted_and_its_pages_read_as_sent(hostile, make_client, caplog):
+    forms = _forms(API_KEY)
+    template = {
+        "job_id": JOB,
+        "status": "completed",
+        "file_name": "KEY.pdf",
+        "model": "KEY",
+        "template_name": "KEY",
+        "data": {"note": "KEY"},
+        "pages": [{"page_number": 1, "result": "the key is " + API_KEY}],
+        "pagination": {"total_pages": 1},
+    }
+    server = hostile(_result_reply(_with_key(template)))
+    client = make_client(base_url=server.base_url, max_retries=0)
+    caplog.set_level("DEBUG")
+    result = client.get_result(JOB)
+    assert result.pages[0].text == "the key is " + API_KEY  # the caller's data, as sent
+    fields = f"{result.to_dict()['file_name']} {result.model} {result.template_name} {result.data}"
+    assert fields.count("<redacted>") == 4
+    text = f"{fields} {attrs.evolve(result, pages=())!r} {caplog.text}"
+    for form in forms:
+        assert form not in text
 
 
 # --- half-done uploads ----------------------------------------------------------------

@@ -27,8 +27,11 @@ from hypothesis import strategies as st
 from leapocr_sdk import _constants as C
 from leapocr_sdk import _plans as plans
 from leapocr_sdk._contract import DEFAULT_MODEL
+from leapocr_sdk._http import redact
 from leapocr_sdk._parsing import (
     Reply,
+    _page,
+    _plain_page,
     assemble_result,
     decode_json,
     error_from_reply,
@@ -523,6 +526,97 @@ def test_result_round_trip_service_shape(
     assert (result.credits_used, result.model) == (credits, model)
     first_data = next((r for r in results if isinstance(r, dict)), None)
     assert result.data == first_data
+
+
+# A page field's value: the plain type the service sends, or anything else JSON can hold.
+ODD_VALUE = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(2**70), 2**70),
+    st.floats(allow_nan=True, allow_infinity=True),
+    TEXT,
+    STRUCTURED,
+    st.lists(STRUCTURED, max_size=2),
+)
+PAGE = st.fixed_dictionaries(
+    {},
+    optional={
+        "id": ODD_VALUE,
+        "page_number": st.one_of(st.integers(-3, 10**6), ODD_VALUE),
+        "result": st.one_of(TEXT, STRUCTURED, ODD_VALUE),
+        "confidence": st.one_of(st.floats(0, 1), ODD_VALUE),
+        "dimensions": st.one_of(
+            st.fixed_dictionaries({"width": st.integers(0, 5000), "height": ODD_VALUE}),
+            ODD_VALUE,
+        ),
+        "has_bounding_boxes": ODD_VALUE,
+        "bounding_boxes": ODD_VALUE,
+        "text": ODD_VALUE,
+        "data": ODD_VALUE,
+    },
+)
+
+
+@given(PAGE, st.integers(1, 5))
+@PROFILE
+@example(
+    {
+        "id": "p",
+        "page_number": 3,
+        "result": "# Page",
+        "confidence": 0.9,
+        "dimensions": {"width": 1, "height": 2},
+        "has_bounding_boxes": False,
+    },
+    1,
+)
+@example({"page_number": 2, "result": {"total": 1}, "confidence": 1}, 2)
+def test_the_fast_page_reader_reads_what_the_liberal_one_reads(
+    raw: dict[str, Any], index: int
+) -> None:
+    # The fast path takes only pages it reads exactly as the liberal reader does.
+    fast = _plain_page(raw, {})
+    if fast is not None:
+        assert fast == _page(raw, index, reply({}))
+    plain = {"page_number": 2, "result": "text", "confidence": 0.5, "has_bounding_boxes": None}
+    assert _plain_page(plain, {}) == _page(plain, 1, reply({})) is not None  # the spec's shape
+
+
+@pytest.mark.parametrize(
+    ("pages", "message"),
+    [
+        ({"1": {}}, "pages are not a list"),
+        ([{"page_number": 1, "result": "a"}, "b"], "a result page is not a JSON object"),
+        ([[1, 2]], "a result page is not a JSON object"),
+    ],
+)
+def test_a_result_of_the_wrong_shape_raises_a_clear_error(pages: Any, message: str) -> None:
+    body = {"status": "completed", "pages": pages}
+    with pytest.raises(UnexpectedResponseError, match=message):
+        parse_result_chunk(reply(body))
+
+
+def test_an_unredacted_result_reply_redacts_all_but_its_pages() -> None:
+    key = "sk-live-0123456789"
+    body = {
+        "status": "completed",
+        "file_name": f"{key}.pdf",
+        "model": "MODEL",
+        "pages": [{"page_number": 1, "result": f"my key is {key}"}],
+        "pagination": {"total_pages": 1},
+    }
+    escaped = key.replace("-", "\\u002d").encode()  # the key JSON-escaped
+    content = json.dumps(body).encode().replace(b"MODEL", escaped)
+    scrubbed = Reply(200, {}, content, lambda data: redact(data, key))
+    chunk = parse_result_chunk(scrubbed)
+    assert key not in json.dumps(chunk.body) and "u002d" not in json.dumps(chunk.body)
+    assert chunk.body["file_name"] == "<redacted>.pdf"
+    assert chunk.pages[0].text == f"my key is {key}"  # the caller's own data, as sent
+    result = assemble_result("j", chunk, list(chunk.pages), scrubbed)
+    assert (result.file_name, result.model) == ("<redacted>.pdf", "<redacted>")
+    with pytest.raises(UnexpectedResponseError) as info:
+        parse_result_chunk(scrubbed._replace(content=b"<html>" + content))
+    assert key not in str(info.value) and "<redacted>" in str(info.value)
 
 
 @given(
