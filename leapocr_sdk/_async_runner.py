@@ -42,11 +42,11 @@ from ._steps import (
     CallerStopped,
     Emit,
     Finished,
+    Flow,
     FlowGroup,
     NextFinished,
     Notify,
     Parallel,
-    Plan,
     PutPart,
     Sleep,
     Step,
@@ -131,7 +131,7 @@ class AsyncRunner:
                 "(e.g. inside the coroutine you pass to asyncio.run)"
             )
 
-    async def run(self, plan: Plan[T]) -> T:
+    async def run(self, plan: Flow[T]) -> T:
         self.check_loop()
         result: Any = None
         error: BaseException | None = None
@@ -226,12 +226,12 @@ class AsyncRunner:
         return to_reply(response, bytes(body), self._headers().get(C.API_KEY_HEADER))
 
     async def _parallel(self, step: Parallel) -> list[Any]:
-        if not step.plans:
+        if not step.flows:
             return []
         gate = asyncio.Semaphore(max(1, step.limit))
         failed_once = asyncio.Event()
 
-        async def gated(plan: Plan[Any]) -> Any:
+        async def gated(plan: Flow[Any]) -> Any:
             async with gate:
                 if failed_once.is_set():  # a sibling failed while this one queued: don't start
                     plan.close()
@@ -242,7 +242,7 @@ class AsyncRunner:
                     failed_once.set()
                     raise
 
-        tasks = [asyncio.ensure_future(gated(plan)) for plan in step.plans]
+        tasks = [asyncio.ensure_future(gated(plan)) for plan in step.flows]
         try:
             done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
             failed = next((t for t in tasks if t in done and t.exception()), None)
@@ -256,7 +256,7 @@ class AsyncRunner:
 
     # --- batches (``_batch``): sub-flows handed back as they finish, items to the caller ---
 
-    async def iterate(self, plan: Plan[Any]) -> AsyncGenerator[Any, None]:
+    async def iterate(self, plan: Flow[Any]) -> AsyncGenerator[Any, None]:
         """Drive ``plan`` like ``run``, yielding each ``Emit`` step's value to the caller.
 
         When the caller stops (``aclose``, or the event loop finalising a generator left

@@ -1,6 +1,6 @@
-"""Many documents: ``process`` (one, start to end) and ``process_many`` (a batch), as plans.
+"""Many documents: ``process`` (one, start to end) and ``process_many`` (a batch), as flows.
 
-A batch is one scheduler plan. It pulls sources lazily (memory stays flat however many
+A batch is one scheduler flow. It pulls sources lazily (memory stays flat however many
 there are), starts at most ``concurrency`` sub-flows (a submission, then a wait), and is
 handed each sub-flow as it ends (``NextFinished``); it emits one ``BatchItem`` per source
 (``Emit``), in completion order. One failure never stops the others.
@@ -13,7 +13,7 @@ With a journal (``journal.Journal``), each source's state is written as it chang
 batch run again after a crash, or alongside another run, never submits (and pays for) a
 document twice; each source is claimed (a lease) before its job is created.
 
-Stopped early, the plan is handed the stop (never closed over): see ``process_many``
+Stopped early, the flow is handed the stop (never closed over): see ``process_many``
 and ``_stop``. With a journal a job is deleted (``delete``) only once its result was
 handed out and recorded.
 """
@@ -33,9 +33,9 @@ import attrs
 
 from . import _constants as C
 from . import _requests as requests
+from ._flows import Context, _completed_job, call_api, discard_job
 from ._operations import COMPLETE, DELETE, INITIATE, SUBMIT_URL
 from ._parsing import Reply, parse_job, retry_after_seconds
-from ._plans import Context, _completed_job, call_api, discard_job
 from ._pricing import CreditBudget, Reservation
 from ._sources import is_url as is_url  # re-exported for the clients
 from ._steps import (
@@ -43,10 +43,10 @@ from ._steps import (
     CallerStopped,
     Emit,
     Finished,
+    Flow,
     FlowGroup,
     NextFinished,
     Parallel,
-    Plan,
     Sleep,
     StopGroup,
 )
@@ -236,11 +236,11 @@ class JobHandle:
 
 def process(
     ctx: Context,
-    submission: Plan[Job],
-    wait: Callable[[str], Plan[JobResult]],
+    submission: Flow[Job],
+    wait: Callable[[str], Flow[JobResult]],
     delete: bool,
     handle: JobHandle,
-) -> Plan[JobResult]:
+) -> Flow[JobResult]:
     """Submit, wait, and delete the job afterwards when asked (also when the wait fails)."""
     job = yield from submission
     handle.job_id = job.job_id
@@ -250,8 +250,8 @@ def process(
 
 
 def wait_then_delete(
-    ctx: Context, job_id: str, wait: Callable[[str], Plan[JobResult]], delete: bool
-) -> Plan[JobResult]:
+    ctx: Context, job_id: str, wait: Callable[[str], Flow[JobResult]], delete: bool
+) -> Flow[JobResult]:
     try:
         result = yield from wait(job_id)
     except LeapOCRError as exc:
@@ -323,22 +323,22 @@ STOPPED_EARLY = "leapocr: the batch was stopped early"
 
 
 def watched(
-    plan: Plan[T],
+    flow: Flow[T],
     on_step: Callable[[Any], object],
     on_reply: Callable[[Call, Reply], object],
-) -> Plan[T]:
-    """``plan`` unchanged, each step shown to ``on_step`` before it is performed and each
-    API reply to ``on_reply`` before the plan sees it.
+) -> Flow[T]:
+    """``flow`` unchanged, each step shown to ``on_step`` before it is performed and each
+    API reply to ``on_reply`` before the flow sees it.
 
-    A step's failure, an interrupt or a cancellation is thrown into ``plan`` (which
+    A step's failure, an interrupt or a cancellation is thrown into ``flow`` (which
     cleans up); so is an SDK error of ``on_step`` (the step is then not performed) or
-    of ``on_reply`` (the plan does not see the reply).
+    of ``on_reply`` (the flow does not see the reply).
     """
     result: Any = None
     error: BaseException | None = None
     while True:
         try:
-            step = plan.throw(error) if error is not None else plan.send(result)
+            step = flow.throw(error) if error is not None else flow.send(result)
         except StopIteration as stop:
             return stop.value  # type: ignore[no-any-return]
         try:
@@ -348,13 +348,13 @@ def watched(
             continue
         try:
             result, error = (yield step), None
-        except BaseException as exc:  # the plan decides (and cleans up)
+        except BaseException as exc:  # the flow decides (and cleans up)
             result, error = None, exc
             continue
         if isinstance(step, Call) and isinstance(result, Reply):
             try:
                 on_reply(step, result)
-            except LeapOCRError as exc:  # a journal that cannot record it: the plan cleans up
+            except LeapOCRError as exc:  # a journal that cannot record it: the flow cleans up
                 result, error = None, exc
 
 
@@ -365,8 +365,8 @@ def watched(
 class BatchFlows:
     """How the batch submits, waits on and deletes one job (made by the client)."""
 
-    submit: Callable[[Any, UploadHook], Plan[Job]]
-    wait: Callable[[str, StatusHook], Plan[JobResult]]
+    submit: Callable[[Any, UploadHook], Flow[Job]]
+    wait: Callable[[str, StatusHook], Flow[JobResult]]
     delete: bool
     # max_credits: a source's estimated price before it is submitted (None: unknown),
     # and the price of one of its pages (None: set by the service).
@@ -408,7 +408,7 @@ def process_many(
     flows: BatchFlows,
     settings: BatchSettings,
     journal: Journal | None = None,
-) -> Plan[None]:
+) -> Flow[None]:
     """Emit one ``BatchItem`` per source as it finishes; see the module docstring.
 
     ``journal`` is a ``journal.Journal`` or None. With ``settings.max_credits``, a
@@ -417,7 +417,7 @@ def process_many(
     fit, it is emitted with ``CreditBudgetExceededError`` and nothing more is submitted.
 
     Stopped early (the caller's stop, ``CallerStopped``, an interrupt, a cancellation, a
-    ``JournalError``...), the plan stops its documents in flight (``StopGroup``: each
+    ``JournalError``...), the flow stops its documents in flight (``StopGroup``: each
     deletes its own half-uploaded job), deletes the jobs it must (``_stop``), names
     every job it leaves on the service, then re-raises.
     """
@@ -426,10 +426,10 @@ def process_many(
     group = FlowGroup()
     pending: Iterator[Any] = iter(sources)
     queued: collections.deque[_Member] = collections.deque()  # to submit, before new ones
-    follow_ups: list[tuple[Any, Plan[Any]]] = []
+    follow_ups: list[tuple[Any, Flow[Any]]] = []
     in_batch: dict[str, _Member] = {}  # journaled sources of this batch not yet emitted
     emitted: _Member | None = None  # its item was handed out; done once the loop goes on
-    start: list[tuple[Any, Plan[Any]]] = []
+    start: list[tuple[Any, Flow[Any]]] = []
     exhausted = False
     renewed = ctx.clock()
     # With a journal, a job is deleted only once its result was handed out and recorded
@@ -454,7 +454,7 @@ def process_many(
             return None
         return hook
 
-    def watch(member: _Member, plan: Plan[T]) -> Plan[T]:
+    def watch(member: _Member, flow: Flow[T]) -> Flow[T]:
         def on_step(step: Any) -> None:
             if isinstance(step, Call) and step.name in STARTS_A_JOB:
                 if journal is not None and member.key:
@@ -468,30 +468,30 @@ def process_many(
                 logger.info("batch: HTTP 429 on %s; submissions paused for %.2fs", call.name, pause)
                 event("throttled", member, f"HTTP 429: submissions paused for {pause:.2f}s")
             elif call.name == ISSUES_A_JOB_ID and reply.status_code < 300:
-                with contextlib.suppress(LeapOCRError):  # the plan reports a bad answer
+                with contextlib.suppress(LeapOCRError):  # the flow reports a bad answer
                     member.issued = parse_job(reply).job_id
                 if member.issued and journal is not None and member.key:
                     journal.job_issued(member.key, member.issued)
             elif call.name == DELETES_A_JOB and reply.status_code < 300:
                 member.deleted = True
 
-        return watched(plan, on_step, on_reply)
+        return watched(flow, on_step, on_reply)
 
-    def submission(member: _Member) -> tuple[Any, Plan[Any]]:
+    def submission(member: _Member) -> tuple[Any, Flow[Any]]:
         throttle.started(ctx.clock())
-        plan = _submit_plan(ctx, member, flows.submit(member.source, uploading(member)))
-        return ("submitted", member), watch(member, plan)
+        flow = _submit_flow(ctx, member, flows.submit(member.source, uploading(member)))
+        return ("submitted", member), watch(member, flow)
 
-    def waiting(member: _Member, job_id: str) -> tuple[Any, Plan[Any]]:
+    def waiting(member: _Member, job_id: str) -> tuple[Any, Flow[Any]]:
         member.job_id = job_id
         hook = polled(member)
-        plan = wait_then_delete(ctx, job_id, lambda job: flows.wait(job, hook), delete_in_wait)
-        return ("waited", member), watch(member, plan)  # its 429s slow submissions too
+        flow = wait_then_delete(ctx, job_id, lambda job: flows.wait(job, hook), delete_in_wait)
+        return ("waited", member), watch(member, flow)  # its 429s slow submissions too
 
-    def deleting(member: _Member, job_id: str) -> tuple[Any, Plan[Any]]:
+    def deleting(member: _Member, job_id: str) -> tuple[Any, Flow[Any]]:
         return ("deleted", member), watch(member, discard_job(ctx, job_id))
 
-    def emit(member: _Member, item: BatchItem) -> Plan[None]:
+    def emit(member: _Member, item: BatchItem) -> Flow[None]:
         """Hand out ``item`` (and one per duplicate of its source); record it once the
         caller's loop goes on, then delete its job when asked."""
         nonlocal emitted
@@ -604,10 +604,10 @@ def process_many(
     except BaseException as stop:
         handed = list(group.running.values())
         not_started = [
-            (tag, plan) for tag, plan in [*start, *follow_ups] if not any(t is tag for t in handed)
+            (tag, flow) for tag, flow in [*start, *follow_ups] if not any(t is tag for t in handed)
         ]
-        for _, plan in not_started:
-            plan.close()  # never started: their members are accounted for in _stop
+        for _, flow in not_started:
+            flow.close()  # never started: their members are accounted for in _stop
         yield from _stop(
             ctx,
             stop,
@@ -630,7 +630,7 @@ def process_many(
 _DUPLICATE = object()
 
 
-def _submit_plan(ctx: Context, member: _Member, submit: Plan[Job]) -> Plan[Job]:
+def _submit_flow(ctx: Context, member: _Member, submit: Flow[Job]) -> Flow[Job]:
     """A source's submission; first, what an earlier run left: its half-uploaded job is
     deleted, or its upload's ``complete`` (journaled with its parts) is sent again."""
     if member.resume is not None:
@@ -666,7 +666,7 @@ def _stop(
     delete: bool,
     journal: Journal | None,
     on_event: Callable[[BatchEvent], object] | None,
-) -> Plan[None]:
+) -> Flow[None]:
     """Clean up a batch stopped early; see ``process_many``.
 
     Half-uploaded jobs (``complete`` never sent) are deleted. A job that started, or may
@@ -886,15 +886,15 @@ def _after_wait(
 
 
 def as_completed(
-    job_ids: Iterable[str], wait: Callable[[str, StatusHook], Plan[JobResult]], concurrency: int
-) -> Plan[None]:
+    job_ids: Iterable[str], wait: Callable[[str, StatusHook], Flow[JobResult]], concurrency: int
+) -> Flow[None]:
     """Emit a ``BatchItem`` (source: the job id) for each job as it finishes."""
     group = FlowGroup()
     pending = iter(job_ids)
     exhausted = False
     try:
         while True:
-            start: list[tuple[Any, Plan[Any]]] = []
+            start: list[tuple[Any, Flow[Any]]] = []
             while not exhausted and len(group) + len(start) < concurrency:
                 job_id = next(pending, None)
                 if job_id is None:
@@ -915,6 +915,6 @@ def as_completed(
         group.close()
 
 
-def _later(wait: Callable[[str, StatusHook], Plan[JobResult]], job_id: str) -> Plan[JobResult]:
+def _later(wait: Callable[[str, StatusHook], Flow[JobResult]], job_id: str) -> Flow[JobResult]:
     """The wait for ``job_id``, its arguments checked when it starts (inside the sub-flow)."""
     return (yield from wait(job_id, None))

@@ -1,6 +1,6 @@
 """When to poll a running job next: a pure policy fed by what each poll said.
 
-No clock, no I/O: ``wait_until_done`` (in ``_plans``) tells a :class:`PollSchedule` the
+No clock, no I/O: ``wait_until_done`` (in ``_flows``) tells a :class:`PollSchedule` the
 time and the job's ``processed_pages`` / ``total_pages`` after every poll, and sleeps for
 what ``next_delay`` answers. ``tests/sdk/test_poll_policy.py`` runs it against a model of
 jobs (5-60 s, 2-50 pages) beside the older growing interval.

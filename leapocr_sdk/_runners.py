@@ -4,7 +4,7 @@ Runners know HTTP, threads and the event loop; they make no decisions. Each driv
 flow the way httpx drives its auth flows: send the step's result back in, or throw the
 step's error in, until the flow returns.
 
-The contract between flows (``_plans``) and runners
+The contract between flows (``_flows``) and runners
 ---------------------------------------------------
 
 - Every failure of a step's own I/O reaches the flow as a :class:`LeapOCRError`: the
@@ -79,12 +79,12 @@ from ._steps import (
     CallerStopped,
     Emit,
     Finished,
+    Flow,
     FlowGroup,
     Interrupted,
     NextFinished,
     Notify,
     Parallel,
-    Plan,
     PutPart,
     Sleep,
     Step,
@@ -198,7 +198,7 @@ class SyncRunner:
             runner._closed.set()
         return runner
 
-    def run(self, plan: Plan[T], abort: threading.Event | None = None) -> T:
+    def run(self, plan: Flow[T], abort: threading.Event | None = None) -> T:
         """Drive ``plan`` to its end. Once ``abort`` is set, ``Interrupted`` is thrown into
         the plan (once) and its clean-up steps are performed."""
         check_process(self._pid, "LeapOCR client")
@@ -380,13 +380,13 @@ class SyncRunner:
         return to_reply(response, content, self._headers().get(C.API_KEY_HEADER))
 
     def _parallel(self, step: Parallel, outer: threading.Event | None = None) -> list[Any]:
-        if not step.plans:
+        if not step.flows:
             return []
-        workers = max(1, min(step.limit, len(step.plans)))
+        workers = max(1, min(step.limit, len(step.flows)))
         abort = threading.Event()
         failures: list[BaseException] = []
 
-        def guarded(plan: Plan[Any]) -> Any:
+        def guarded(plan: Flow[Any]) -> Any:
             try:
                 return self.run(plan, abort)
             except Interrupted:
@@ -398,7 +398,7 @@ class SyncRunner:
 
         pool = concurrent.futures.ThreadPoolExecutor(workers, "leapocr-upload")
         try:
-            futures = [pool.submit(guarded, plan) for plan in step.plans]
+            futures = [pool.submit(guarded, plan) for plan in step.flows]
             while True:
                 _, running = concurrent.futures.wait(
                     futures, _TICK, concurrent.futures.FIRST_EXCEPTION
@@ -418,7 +418,7 @@ class SyncRunner:
 
     # --- batches (``_batch``): sub-flows handed back as they finish, items to the caller ---
 
-    def iterate(self, plan: Plan[Any]) -> Iterator[Any]:
+    def iterate(self, plan: Flow[Any]) -> Iterator[Any]:
         """Drive ``plan`` like ``run``, yielding each ``Emit`` step's value to the caller.
 
         When the caller stops (``break``, ``close()``, an exception in its loop, garbage

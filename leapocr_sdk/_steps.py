@@ -1,6 +1,6 @@
 """The steps a flow yields. A runner (sync or async) performs each step and sends back its result.
 
-A flow is a generator ``Plan[T]``: it yields steps, receives their results (or has the
+A flow is a generator ``Flow[T]``: it yields steps, receives their results (or has the
 runner's errors thrown into it) and returns ``T``. Flows hold every decision; runners
 hold only I/O.
 """
@@ -66,7 +66,7 @@ class Parallel(NamedTuple):
     runner can (async) or finish (sync), and that failure is raised.
     """
 
-    plans: tuple[Generator[Any, Any, Any], ...]
+    flows: tuple[Generator[Any, Any, Any], ...]
     limit: int
 
 
@@ -76,12 +76,12 @@ class Parallel(NamedTuple):
 class FlowGroup:
     """Sub-flows running side by side for one batch; the runner keeps its handles here.
 
-    The batch plan decides how many run (``len(group)``) and closes the group when it
+    The batch flow decides how many run (``len(group)``) and closes the group when it
     ends; ``close`` stops what still runs (set by the runner that started them).
     """
 
     def __init__(self) -> None:
-        self.running: dict[Any, Any] = {}  # runner handle -> the plan's tag
+        self.running: dict[Any, Any] = {}  # runner handle -> the flow's tag
         self.closer: Callable[[], None] | None = None
         self.state: Any = None  # the runner's own (a thread pool, for the sync runner)
 
@@ -147,21 +147,21 @@ class Interrupted(BaseException):
 
 
 class CallerStopped(BaseException):
-    """Thrown into a batch plan when its caller stops iterating (``break``, ``close``,
+    """Thrown into a batch flow when its caller stops iterating (``break``, ``close``,
     ``aclose``, garbage collection), in place of the caller's ``GeneratorExit``: thrown
-    through a ``yield from`` (a plan wrapped to close its journal, or traced),
-    ``GeneratorExit`` would close the plan instead, and its clean-up steps would never
-    run. The plan cleans up and re-raises it; the runner's iterator then ends."""
+    through a ``yield from`` (a flow wrapped to close its journal, or traced),
+    ``GeneratorExit`` would close the flow instead, and its clean-up steps would never
+    run. The flow cleans up and re-raises it; the runner's iterator then ends."""
 
 
 class Emit(NamedTuple):
-    """Hand ``value`` to the caller iterating the plan (``run`` refuses it)."""
+    """Hand ``value`` to the caller iterating the flow (``run`` refuses it)."""
 
     value: Any
 
 
 Step = Call | PutPart | Sleep | Notify | Parallel | NextFinished | StopGroup | Emit
-Plan = Generator[Step, Any, T]
+Flow = Generator[Step, Any, T]
 
 
 class UploadProgress:
