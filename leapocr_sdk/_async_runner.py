@@ -40,6 +40,7 @@ from ._parsing import Reply
 from ._steps import (
     Call,
     CallerStopped,
+    Driver,
     Emit,
     Finished,
     Flow,
@@ -133,19 +134,15 @@ class AsyncRunner:
 
     async def run(self, plan: Flow[T]) -> T:
         self.check_loop()
-        result: Any = None
-        error: BaseException | None = None
-        while True:
+        driver = Driver(plan)
+        while (step := driver.next_step()) is not None:
             try:
-                step = plan.throw(error) if error is not None else plan.send(result)
-            except StopIteration as stop:
-                return stop.value  # type: ignore[no-any-return]
-            try:
-                result, error = await self._perform(step), None
+                driver.result = await self._perform(step)
             except CallbackFailed as failed:
-                result, error = None, failed.error
+                driver.error = failed.error
             except BaseException as exc:  # SDK errors, cancellation: the flow decides
-                result, error = None, exc
+                driver.error = exc
+        return driver.value
 
     async def _perform(self, step: Step) -> Any:
         if self._closed and not isinstance(step, Emit | StopGroup):
@@ -265,34 +262,32 @@ class AsyncRunner:
         sub-flows and cleans up (bounded) before this iterator ends.
         """
         self.check_loop()
-        result: Any = None
-        error: BaseException | None = None
+        driver = Driver(plan)
         stopping: BaseException | None = None
         while True:
             try:
-                step = plan.throw(error) if error is not None else plan.send(result)
-            except StopIteration:
-                return
+                step = driver.next_step()
             except CallerStopped as exc:
                 if exc is stopping:
                     return
                 raise
+            if step is None:
+                return
             if isinstance(step, Emit):
-                result, error = None, None
                 if stopping is None:
                     try:
                         yield step.value
                     except GeneratorExit:  # the caller stopped: the plan cleans up
-                        stopping = error = CallerStopped()
+                        stopping = driver.error = CallerStopped()
                     except BaseException as exc:  # thrown in by the caller: the same
-                        stopping = error = exc
+                        stopping = driver.error = exc
                 continue
             try:
-                result, error = await self._perform(step), None
+                driver.result = await self._perform(step)
             except CallbackFailed as failed:
-                result, error = None, failed.error
+                driver.error = failed.error
             except BaseException as exc:  # as in run(): the flow decides
-                result, error = None, exc
+                driver.error = exc
 
     async def _batch_step(self, step: NextFinished | StopGroup | Emit) -> Any:
         if isinstance(step, Emit):

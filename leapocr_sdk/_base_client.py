@@ -28,7 +28,7 @@ from . import _pricing as pricing
 from ._batch import BatchEvent
 from ._pages import cut, renumbered, renumbered_page
 from ._sources import FileSource, open_source
-from ._steps import Emit, Flow
+from ._steps import Driver, Emit, Flow
 from ._tls import tls_context
 from ._tracing import traced
 from ._validation import (
@@ -524,19 +524,10 @@ def _estimate(source: object, selection: tuple[int, ...] | None, price: int | No
 
 def _mapped_emits(flow: Flow[T], change: Callable[[Any], Any]) -> Flow[T]:
     """``flow`` unchanged, but every value it emits passed through ``change``."""
-    result: Any = None
-    error: BaseException | None = None
-    while True:
-        try:
-            step = flow.throw(error) if error is not None else flow.send(result)
-        except StopIteration as stop:
-            return stop.value  # type: ignore[no-any-return]
-        if isinstance(step, Emit):
-            step = Emit(change(step.value))
-        try:
-            result, error = (yield step), None
-        except BaseException as exc:  # a step's failure or an interrupt: the flow decides
-            result, error = None, exc
+    driver = Driver(flow)
+    while (step := driver.next_step()) is not None:
+        yield from driver.relay(Emit(change(step.value)) if isinstance(step, Emit) else step)
+    return driver.value
 
 
 def _typed(flow: Flow[JobResult], schema_type: type[Any]) -> Flow[JobResult]:

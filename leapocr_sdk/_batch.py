@@ -41,6 +41,7 @@ from ._sources import is_url as is_url  # re-exported for the clients
 from ._steps import (
     Call,
     CallerStopped,
+    Driver,
     Emit,
     Finished,
     Flow,
@@ -334,28 +335,20 @@ def watched(
     cleans up); so is an SDK error of ``on_step`` (the step is then not performed) or
     of ``on_reply`` (the flow does not see the reply).
     """
-    result: Any = None
-    error: BaseException | None = None
-    while True:
-        try:
-            step = flow.throw(error) if error is not None else flow.send(result)
-        except StopIteration as stop:
-            return stop.value  # type: ignore[no-any-return]
+    driver = Driver(flow)
+    while (step := driver.next_step()) is not None:
         try:
             on_step(step)
         except LeapOCRError as exc:  # a journal that cannot record it: not sent
-            result, error = None, exc
+            driver.error = exc
             continue
-        try:
-            result, error = (yield step), None
-        except BaseException as exc:  # the flow decides (and cleans up)
-            result, error = None, exc
-            continue
-        if isinstance(step, Call) and isinstance(result, Reply):
+        yield from driver.relay(step)  # a failure is the flow's to decide (and clean up)
+        if isinstance(step, Call) and isinstance(driver.result, Reply):
             try:
-                on_reply(step, result)
+                on_reply(step, driver.result)
             except LeapOCRError as exc:  # a journal that cannot record it: the flow cleans up
-                result, error = None, exc
+                driver.result, driver.error = None, exc
+    return driver.value
 
 
 # --- a batch -------------------------------------------------------------------------

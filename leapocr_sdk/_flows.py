@@ -40,7 +40,7 @@ from ._parsing import (
 from ._polling import PollSchedule
 from ._retry import cut_by_deadline, is_retryable_status, next_delay
 from ._sources import FileSource
-from ._steps import Call, Emit, Flow, Notify, Parallel, PutPart, Sleep, UploadProgress
+from ._steps import Call, Driver, Emit, Flow, Notify, Parallel, PutPart, Sleep, UploadProgress
 from ._validation import SubmitOptions, check_job_id, is_loopback_host
 from .errors import (
     APIConnectionError,
@@ -577,21 +577,13 @@ def _result_chunk(
 
 def _collect(flow: Flow[T], sink: Callable[[Any], object]) -> Flow[T]:
     """Run ``flow`` as part of this one, handing its ``Emit`` values to ``sink``."""
-    result: Any = None
-    error: BaseException | None = None
-    while True:
-        try:
-            step = flow.throw(error) if error is not None else flow.send(result)
-        except StopIteration as stop:
-            return stop.value  # type: ignore[no-any-return]
+    driver = Driver(flow)
+    while (step := driver.next_step()) is not None:
         if isinstance(step, Emit):
             sink(step.value)
-            result, error = None, None
-            continue
-        try:
-            result, error = (yield step), None
-        except BaseException as exc:  # a step's failure or an interrupt: the flow decides
-            result, error = None, exc
+        else:
+            yield from driver.relay(step)
+    return driver.value
 
 
 def get_result(ctx: Context, job_id: str) -> Flow[JobResult]:

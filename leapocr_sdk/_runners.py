@@ -77,6 +77,7 @@ from ._parsing import Reply
 from ._steps import (
     Call,
     CallerStopped,
+    Driver,
     Emit,
     Finished,
     Flow,
@@ -202,25 +203,21 @@ class SyncRunner:
         """Drive ``plan`` to its end. Once ``abort`` is set, ``Interrupted`` is thrown into
         the plan (once) and its clean-up steps are performed."""
         check_process(self._pid, "LeapOCR client")
-        result: Any = None
-        error: BaseException | None = None
-        while True:
-            try:
-                step = plan.throw(error) if error is not None else plan.send(result)
-            except StopIteration as stop:
-                return stop.value  # type: ignore[no-any-return]
+        driver = Driver(plan)
+        while (step := driver.next_step()) is not None:
             if abort is not None and abort.is_set():
                 abort = None  # thrown once: what the plan does next is its clean-up
-                result, error = None, Interrupted()
+                driver.error = Interrupted()
                 continue
             try:
-                result, error = self._perform(step, abort), None
+                driver.result = self._perform(step, abort)
             except CallbackFailed as failed:
-                result, error = None, failed.error
+                driver.error = failed.error
             except BaseException as exc:  # SDK errors, interrupts: the flow decides
                 if isinstance(exc, Interrupted):
                     abort = None
-                result, error = None, exc
+                driver.error = exc
+        return driver.value
 
     def _perform(self, step: Step, abort: threading.Event | None = None) -> Any:
         if not isinstance(step, Emit | StopGroup):
@@ -426,34 +423,32 @@ class SyncRunner:
         its sub-flows and cleans up (bounded) before this iterator ends.
         """
         check_process(self._pid, "LeapOCR client")
-        result: Any = None
-        error: BaseException | None = None
+        driver = Driver(plan)
         stopping: BaseException | None = None
         while True:
             try:
-                step = plan.throw(error) if error is not None else plan.send(result)
-            except StopIteration:
-                return
+                step = driver.next_step()
             except CallerStopped as exc:
                 if exc is stopping:
                     return
                 raise
+            if step is None:
+                return
             if isinstance(step, Emit):
-                result, error = None, None
                 if stopping is None:
                     try:
                         yield step.value
                     except GeneratorExit:  # the caller stopped: the plan cleans up
-                        stopping = error = CallerStopped()
+                        stopping = driver.error = CallerStopped()
                     except BaseException as exc:  # thrown in by the caller: the same
-                        stopping = error = exc
+                        stopping = driver.error = exc
                 continue
             try:
-                result, error = self._perform(step), None
+                driver.result = self._perform(step)
             except CallbackFailed as failed:
-                result, error = None, failed.error
+                driver.error = failed.error
             except BaseException as exc:  # as in run(): the flow decides
-                result, error = None, exc
+                driver.error = exc
 
     def _batch_step(self, step: NextFinished | StopGroup | Emit) -> Any:
         if isinstance(step, Emit):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Generator, Mapping
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, Generic, NamedTuple, TypeVar
 
 from . import _constants as C
 from ._parsing import UploadPart
@@ -185,3 +185,39 @@ class UploadProgress:
             if self._callback is not None:
                 return self._callback(sent, self.total)
         return None
+
+
+class Driver(Generic[T]):
+    """A flow driven one step at a time, by a runner or by a flow that wraps it.
+
+    ``next_step()`` resumes the flow with the outcome of its previous step (``result``
+    sent in, or ``error`` thrown in: set one of them after performing the step) and
+    returns its next step, or None once the flow has returned (its value in ``value``).
+    A flow that wraps another hands a step on to its own runner with
+    ``yield from driver.relay(step)``.
+    """
+
+    __slots__ = ("_flow", "error", "result", "value")
+
+    def __init__(self, flow: Flow[T]) -> None:
+        self._flow = flow
+        self.result: Any = None
+        self.error: BaseException | None = None
+        self.value: T
+
+    def next_step(self) -> Step | None:
+        result, error = self.result, self.error
+        self.result = self.error = None
+        try:
+            return self._flow.throw(error) if error is not None else self._flow.send(result)
+        except StopIteration as stop:
+            self.value = stop.value
+            return None
+
+    def relay(self, step: Step) -> Generator[Step, Any, None]:
+        """Yield ``step`` to the runner of the wrapping flow and keep its outcome (a step's
+        failure or an interrupt included: the driven flow decides) for ``next_step``."""
+        try:
+            self.result = yield step
+        except BaseException as exc:
+            self.error = exc

@@ -37,7 +37,7 @@ from typing import Any, TypeVar
 from . import __version__
 from ._operations import RESULT
 from ._parsing import Reply
-from ._steps import Call, CallerStopped, Flow, NextFinished, Parallel, PutPart, Step
+from ._steps import Call, CallerStopped, Driver, Flow, NextFinished, Parallel, PutPart, Step
 from .types import Job, JobResult, JobStatusInfo
 
 T = TypeVar("T")
@@ -93,35 +93,29 @@ def _operation(
 
 def _steps(tracer: Any, flow: Flow[T], span: Any, inside: Any, *, polls: bool) -> Flow[T]:
     """Perform ``flow``'s steps, a span around each request."""
-    result: Any = None
-    error: BaseException | None = None
+    driver = Driver(flow)
     while True:
         token = _PARENT.set(inside)  # operations started by this step nest under ours
         try:
-            step = flow.throw(error) if error is not None else flow.send(result)
-        except StopIteration as stop:
-            return stop.value  # type: ignore[no-any-return]
+            step = driver.next_step()
         finally:
             _PARENT.reset(token)
+        if step is None:
+            return driver.value
         if id(step) in _SPANNED:  # an operation inside this one traces its own steps
-            try:
-                result, error = (yield step), None
-            except BaseException as exc:
-                result, error = None, exc
+            yield from driver.relay(step)
             continue
         step = _spread(tracer, step, span, inside, polls)
         child = _request_span(tracer, step, inside)
         _SPANNED.add(id(step))
         try:
-            result, error = (yield step), None
-        except BaseException as exc:  # the step's failure, an interrupt: the flow decides
-            result, error = None, exc
+            yield from driver.relay(step)  # a failure or an interrupt: the flow decides
         finally:
             _SPANNED.discard(id(step))
         if child is not None:
-            _end_request(child, result, error)
-        if polls and _is_poll(step) and isinstance(result, Reply):
-            span.add_event("leapocr.poll", {"http.response.status_code": result.status_code})
+            _end_request(child, driver.result, driver.error)
+        if polls and _is_poll(step) and isinstance(driver.result, Reply):
+            span.add_event("leapocr.poll", {"http.response.status_code": driver.result.status_code})
 
 
 def _is_poll(step: Step) -> bool:
