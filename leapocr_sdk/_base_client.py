@@ -25,9 +25,9 @@ from . import _batch as batch
 from . import _constants as C
 from . import _flows as flows
 from . import _pricing as pricing
-from ._batch import BatchEvent
+from ._batch_items import BatchEvent
 from ._pages import cut, renumbered, renumbered_page
-from ._sources import FileSource, open_source
+from ._sources import FileSource, is_url, open_source
 from ._steps import Driver, Emit, Flow
 from ._tls import tls_context
 from ._tracing import traced
@@ -365,7 +365,7 @@ class _ClientBase:
         selection = options.pages
 
         def submit(source: object, also: batch.UploadHook) -> Flow[Job]:
-            if batch.is_url(source):
+            if is_url(source):
                 if selection is not None:
                     raise ValidationError(
                         "pages= cuts a local PDF, and this source is a URL: download the "
@@ -512,7 +512,7 @@ def _estimate(source: object, selection: tuple[int, ...] | None, price: int | No
         return None
     if selection is not None:
         return len(selection) * price
-    if batch.is_url(source) or not isinstance(source, str | os.PathLike | bytes):
+    if is_url(source) or not isinstance(source, str | os.PathLike | bytes):
         return None  # a file object is read once, by its upload
     try:
         with open_source(source, None) as opened:

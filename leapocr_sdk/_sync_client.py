@@ -22,7 +22,8 @@ from ._base_client import (
     _ClientBase,
     batch_settings,
 )
-from ._batch import BatchEvent, BatchSettings, DoneItem, FailedItem, SkippedItem
+from ._batch import BatchSettings
+from ._batch_items import BatchEvent, DoneItem, FailedItem, SkippedItem
 from ._pages import check_pages
 from ._sources import FileInput
 from ._tracing import traced

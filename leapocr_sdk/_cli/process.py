@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from .._base_client import batch_settings
-from .._batch import STOPPED_EARLY
+from .._batch_stop import STOPPED_EARLY
 from .._client import AsyncLeapOCR
 from .._contract import SUPPORTED_EXTENSIONS, describe_file_types
 from .._sources import is_url

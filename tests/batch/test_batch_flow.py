@@ -10,7 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from leapocr_sdk import JobFailedError, LeapOCRError, ValidationError
-from leapocr_sdk._batch import BatchFlows, BatchItem, BatchSettings, process_many
+from leapocr_sdk._batch import BatchFlows, BatchSettings, process_many
+from leapocr_sdk._batch_items import BatchItem
 from leapocr_sdk._flows import Context
 from leapocr_sdk._steps import Emit, Finished, Flow, NextFinished, Sleep
 from leapocr_sdk.types import Job, JobResult, JobStatus
