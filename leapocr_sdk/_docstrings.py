@@ -60,14 +60,6 @@ poll_interval: seconds before the first poll of a job this client just
     apart (without progress to go on, the gap grows x1.25 per poll).
 timeout: seconds to wait in all; raises ``WaitTimeoutError`` past it (the job
     keeps running on the service).""",
-    # The LlamaIndex reader's load_data and aload_data: one document, read into pages.
-    "READER_ARGS": """\
-Args:
-    file_path: a path or an ``http(s)`` URL.
-    extra_info: metadata added to every page's ``Document``.
-
-Returns:
-    One ``Document`` per page, in page order.""",
     # as_completed and wait_many: the jobs submitted elsewhere.
     "JOB_IDS_ARGS": """\
 job_ids: the ids of the jobs to wait on.

@@ -23,7 +23,6 @@ from llama_index.core.readers.base import BaseReader  # noqa: E402
 from llama_index.core.schema import Document  # noqa: E402
 
 from .. import AsyncLeapOCR, LeapOCR  # noqa: E402
-from .._docstrings import with_shared_sections  # noqa: E402
 from ..errors import ConfigurationError, LeapOCRError  # noqa: E402
 
 if TYPE_CHECKING:
@@ -32,7 +31,6 @@ if TYPE_CHECKING:
 __all__ = ["LeapOCRReader"]
 
 
-@with_shared_sections
 class LeapOCRReader(BaseReader):
     """Read a document (PDF or image, a path or an ``http(s)`` URL) through LeapOCR.
 
@@ -79,7 +77,12 @@ class LeapOCRReader(BaseReader):
     ) -> list[Document]:
         """Process one document and return its pages.
 
-        {READER_ARGS}
+        Args:
+            file_path: a path or an ``http(s)`` URL.
+            extra_info: metadata added to every page's ``Document``.
+
+        Returns:
+            One ``Document`` per page, in page order.
 
         Raises:
             LeapOCRError: the document could not be processed (``JobFailedError``,
@@ -104,7 +107,12 @@ class LeapOCRReader(BaseReader):
     ) -> list[Document]:
         """``load_data`` with ``AsyncLeapOCR`` (a blocking ``client`` runs in a thread).
 
-        {READER_ARGS}
+        Args:
+            file_path: a path or an ``http(s)`` URL.
+            extra_info: metadata added to every page's ``Document``.
+
+        Returns:
+            One ``Document`` per page, in page order.
 
         Raises:
             LeapOCRError: the document could not be processed.
