@@ -31,7 +31,6 @@ from ._base_client import (
 )
 from ._batch import BatchSettings
 from ._batch_items import BatchEvent, DoneItem, FailedItem, SkippedItem
-from ._docstrings import with_shared_sections
 from ._pages import check_pages
 from ._sources import FileInput
 from ._tracing import traced
@@ -61,7 +60,6 @@ if TYPE_CHECKING:
 P = TypeVar("P")  # the Python type of a schema, and of JobResult.parsed
 
 
-@with_shared_sections
 class AsyncLeapOCR(_ClientBase):
     """The asyncio LeapOCR client: the methods of ``LeapOCR``, each a coroutine.
 
@@ -72,7 +70,15 @@ class AsyncLeapOCR(_ClientBase):
     coroutine functions (awaited) or plain functions.
 
     Args:
-        {CLIENT_ARGS}
+        api_key: the LeapOCR API key; default ``$LEAPOCR_API_KEY``. Sent in the
+            ``X-API-Key`` header to the API and nowhere else; never printed or logged.
+        base_url: the API root; default ``$LEAPOCR_BASE_URL``, else
+            ``https://api.leapocr.com/api/v1``. It must end in ``/api/v1`` (a 404 from one
+            that does not says so). Plain ``http://`` only for loopback hosts, unless
+            ``allow_insecure_http``.
+        timeout: seconds bounding each whole request (connect, send, the whole answer).
+        max_retries: retries of 429, 5xx and connection failures (exponential backoff,
+            ``Retry-After`` honoured up to 60 s); other 4xx are never retried.
         http_client: your own ``httpx.AsyncClient`` for API calls (proxies, transports); used as
             is and not closed here. Uploads go through a separate plain client.
         upload_http_client: your own ``httpx.AsyncClient`` for part uploads to their
@@ -115,7 +121,15 @@ class AsyncLeapOCR(_ClientBase):
     that raises stops the operation (a half-uploaded job is deleted).
 
     Args:
-        {CLIENT_ARGS}
+        api_key: the LeapOCR API key; default ``$LEAPOCR_API_KEY``. Sent in the
+            ``X-API-Key`` header to the API and nowhere else; never printed or logged.
+        base_url: the API root; default ``$LEAPOCR_BASE_URL``, else
+            ``https://api.leapocr.com/api/v1``. It must end in ``/api/v1`` (a 404 from one
+            that does not says so). Plain ``http://`` only for loopback hosts, unless
+            ``allow_insecure_http``.
+        timeout: seconds bounding each whole request (connect, send, the whole answer).
+        max_retries: retries of 429, 5xx and connection failures (exponential backoff,
+            ``Retry-After`` honoured up to 60 s); other 4xx are never retried.
         http_client: your own ``httpx.Client`` for API calls (proxies, transports); used as
             is and not closed here. Uploads go through a separate plain client.
         upload_http_client: your own ``httpx.Client`` for part uploads to their
@@ -210,7 +224,20 @@ class AsyncLeapOCR(_ClientBase):
         Args:
             url: an ``http(s)`` URL the service can download.
             file_name: the name the job gets (default: taken from the URL by the service).
-            {JOB_OPTIONS_ARGS}
+            output_type: ``"markdown"`` (default) or ``"structured"``; a ``schema`` alone
+                means structured (``OutputFormat`` values or plain strings).
+            model: e.g. ``Model.STANDARD_V2`` (default, 1 credit a page) or
+                ``Model.PRO_V2`` (3); any other model name passes through as a string.
+            instruction: at most 100 characters of guidance; may go with a schema.
+            schema: the fields to extract: a Pydantic model class, a dataclass, a
+                ``TypedDict`` (these three need the ``pydantic`` extra) or a JSON schema
+                dict; means structured output (each page then costs the model's
+                surcharge more).
+            template_slug: a template saved on the service; it carries its own format,
+                model, schema and instruction, so it excludes all four.
+            extract_bounding_boxes: also locate each block of text on its page
+                (``PageResult.bounding_boxes``).
+            save_as_template: save these options as a template on the service.
 
         Returns:
             The submitted ``Job`` (``job_id``, ``status``).
@@ -218,7 +245,13 @@ class AsyncLeapOCR(_ClientBase):
         Raises:
             ValidationError: a bad argument or option (found before any request: nothing
                 is sent and no credit spent).
-            {SUBMIT_RAISES}
+            InsufficientCreditsError: the account has too few credits for the job.
+            AuthenticationError: the API key was refused.
+            RateLimitError: still rate limited after ``max_retries`` retries.
+            APIConnectionError: the service could not be reached; with
+                ``may_have_been_processed=True`` the job may exist (not retried).
+            APIError: any other error answer of the service.
+            ConfigurationError: the client is closed.
 
         Example:
             ```python
@@ -259,7 +292,20 @@ class AsyncLeapOCR(_ClientBase):
                 type is read from the first bytes (not the name), and anything else is
                 refused before any request.
             file_name: the name the job gets (default: the file's own name).
-            {JOB_OPTIONS_ARGS}
+            output_type: ``"markdown"`` (default) or ``"structured"``; a ``schema`` alone
+                means structured (``OutputFormat`` values or plain strings).
+            model: e.g. ``Model.STANDARD_V2`` (default, 1 credit a page) or
+                ``Model.PRO_V2`` (3); any other model name passes through as a string.
+            instruction: at most 100 characters of guidance; may go with a schema.
+            schema: the fields to extract: a Pydantic model class, a dataclass, a
+                ``TypedDict`` (these three need the ``pydantic`` extra) or a JSON schema
+                dict; means structured output (each page then costs the model's
+                surcharge more).
+            template_slug: a template saved on the service; it carries its own format,
+                model, schema and instruction, so it excludes all four.
+            extract_bounding_boxes: also locate each block of text on its page
+                (``PageResult.bounding_boxes``).
+            save_as_template: save these options as a template on the service.
             on_upload_progress: called as ``(bytes_sent, total_bytes)`` while uploading;
                 an exception it raises stops the upload (the job is deleted).
             pages: only these pages of a PDF, e.g. ``"1-3,7"`` or ``[2, 4]`` (1-based):
@@ -275,7 +321,13 @@ class AsyncLeapOCR(_ClientBase):
             ValidationError: a bad argument or option (found before any request: nothing
                 is sent and no credit spent), e.g. ``pages`` beyond the document's end,
                 ``pages`` of an image, or a Python type as ``schema`` without pydantic.
-            {SUBMIT_RAISES}
+            InsufficientCreditsError: the account has too few credits for the job.
+            AuthenticationError: the API key was refused.
+            RateLimitError: still rate limited after ``max_retries`` retries.
+            APIConnectionError: the service could not be reached; with
+                ``may_have_been_processed=True`` the job may exist (not retried).
+            APIError: any other error answer of the service.
+            ConfigurationError: the client is closed.
             UploadError: a part could not be uploaded after its retries, or the file
                 changed while it was read; ``part_number`` names it, ``job_deleted`` says
                 whether the half-uploaded job was deleted. ``complete`` was not sent.
@@ -386,7 +438,12 @@ class AsyncLeapOCR(_ClientBase):
 
         Args:
             job_id: the id of a job (``Job.job_id``).
-            {WAIT_ARGS}
+            poll_interval: seconds before the first poll of a job this client just
+                submitted, and the shortest gap between polls; later polls go near the
+                moment the job's page-by-page progress predicts it ends, at most 4x
+                apart (without progress to go on, the gap grows x1.25 per poll).
+            timeout: seconds to wait in all; raises ``WaitTimeoutError`` past it (the job
+                keeps running on the service).
             on_progress: called with a ``JobStatusInfo`` on every poll (on the caller's
                 thread, or on the event loop for ``AsyncLeapOCR``).
 
@@ -699,8 +756,14 @@ class AsyncLeapOCR(_ClientBase):
         """Wait on jobs submitted elsewhere; one ``BatchItem`` per job as each finishes.
 
         Args:
-            {JOB_IDS_ARGS}
-            {WAIT_ARGS}
+            job_ids: the ids of the jobs to wait on.
+            concurrency: jobs polled at once.
+            poll_interval: seconds before the first poll of a job this client just
+                submitted, and the shortest gap between polls; later polls go near the
+                moment the job's page-by-page progress predicts it ends, at most 4x
+                apart (without progress to go on, the gap grows x1.25 per poll).
+            timeout: seconds to wait in all; raises ``WaitTimeoutError`` past it (the job
+                keeps running on the service).
 
         Returns:
             An iterator (``async for`` on ``AsyncLeapOCR``) of ``BatchItem``s whose
@@ -724,8 +787,14 @@ class AsyncLeapOCR(_ClientBase):
         """``as_completed``, collected: one ``BatchItem`` per job, in the order given.
 
         Args:
-            {JOB_IDS_ARGS}
-            {WAIT_ARGS}
+            job_ids: the ids of the jobs to wait on.
+            concurrency: jobs polled at once.
+            poll_interval: seconds before the first poll of a job this client just
+                submitted, and the shortest gap between polls; later polls go near the
+                moment the job's page-by-page progress predicts it ends, at most 4x
+                apart (without progress to go on, the gap grows x1.25 per poll).
+            timeout: seconds to wait in all; raises ``WaitTimeoutError`` past it (the job
+                keeps running on the service).
 
         Returns:
             The ``BatchItem``s in the order of ``job_ids``.

@@ -5,8 +5,6 @@
   cannot look the private module up.
 - An annotation naming another package's class (``httpx.Client``, ``random.Random``) keeps
   its package, so ``Client`` is never mistaken for an SDK class.
-- A docstring's shared sections (a line ``{WAIT_ARGS}``, see ``leapocr_sdk._docstrings``)
-  are written out, as ``help()`` shows them.
 
 The values are read from the module at build time, so the page follows the code.
 """
@@ -28,17 +26,8 @@ class ShowValues(griffe.Extension):
     def __init__(self) -> None:
         super().__init__()
         self._constants = importlib.import_module("leapocr_sdk._constants")
-        self._docstrings = importlib.import_module("leapocr_sdk._docstrings")
-
-    def _expand(self, obj: griffe.Object) -> None:
-        if obj.docstring is not None:
-            obj.docstring.value = self._docstrings.expand(obj.docstring.value)
-
-    def on_class_instance(self, *, cls: griffe.Class, **kwargs: Any) -> None:
-        self._expand(cls)
 
     def on_function_instance(self, *, func: griffe.Function, **kwargs: Any) -> None:
-        self._expand(func)
         for parameter in func.parameters:
             default = parameter.default
             if default is not None and f"{CONSTANTS_ALIAS}." in str(default):
