@@ -19,7 +19,7 @@ import random
 import statistics
 import time
 
-from leapocr_sdk import AsyncLeapOCR, _plans
+from leapocr_sdk import AsyncLeapOCR, _flows
 from leapocr_sdk._polling import PollSchedule
 from leapocr_sdk.testing import LeapOCREmulator, make_pdf
 
@@ -103,7 +103,7 @@ def main() -> None:
     parser.add_argument("--policy", choices=("predicted", "growing"), default="predicted")
     args = parser.parse_args()
     if args.policy == "growing":  # the schedule wait_until_done builds, swapped for this run
-        _plans.PollSchedule = GrowingSchedule  # type: ignore[misc]
+        _flows.PollSchedule = GrowingSchedule  # type: ignore[misc]
     print(json.dumps(asyncio.run(measure(args.jobs, *args.seconds, args.seed))))
 
 

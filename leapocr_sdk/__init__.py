@@ -19,11 +19,11 @@ __version__ = "0.1.0"
 _EXPORTS = {
     "AsyncLeapOCR": "._async_client",
     "LeapOCR": "._sync_client",
-    "BatchEvent": "._batch",
-    "BatchItem": "._batch",
-    "DoneItem": "._batch",
-    "FailedItem": "._batch",
-    "SkippedItem": "._batch",
+    "BatchEvent": "._batch_items",
+    "BatchItem": "._batch_items",
+    "DoneItem": "._batch_items",
+    "FailedItem": "._batch_items",
+    "SkippedItem": "._batch_items",
     "Journal": ".journal",
     "DocumentOptions": "._validation",
     "JobOptions": "._validation",
@@ -153,7 +153,7 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:
     from ._async_client import AsyncLeapOCR
-    from ._batch import BatchEvent, BatchItem, DoneItem, FailedItem, SkippedItem
+    from ._batch_items import BatchEvent, BatchItem, DoneItem, FailedItem, SkippedItem
     from ._sync_client import LeapOCR
     from ._validation import DocumentOptions, JobOptions
     from .errors import (

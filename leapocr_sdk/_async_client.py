@@ -39,10 +39,11 @@ from ._validation import (
 )
 
 if TYPE_CHECKING:
+    from . import _flows as flows
     from . import _pages, _tracing
-    from . import _plans as plans
     from ._async_runner import AsyncRunner
-    from ._batch import BatchEvent, BatchSettings, DoneItem, FailedItem, SkippedItem
+    from ._batch import BatchSettings
+    from ._batch_items import BatchEvent, DoneItem, FailedItem, SkippedItem
     from ._sources import FileInput
     from .journal import Journal
     from .types import (
@@ -58,7 +59,7 @@ if TYPE_CHECKING:
 else:  # loaded on first use (see _lazy)
     _pages = lazy("._pages", __package__)
     _tracing = lazy("._tracing", __package__)
-    plans = lazy("._plans", __package__)
+    flows = lazy("._flows", __package__)
 
 P = TypeVar("P")  # the Python type of a schema, and of JobResult.parsed
 
@@ -263,7 +264,7 @@ class AsyncLeapOCR(_ClientBase):
             ```
         """
         options = self._submit_options(locals())  # the keywords above, checked
-        return await self._runner.run(self._process_url_plan(url, file_name, options))
+        return await self._runner.run(self._process_url_flow(url, file_name, options))
 
     async def process_file(
         self,
@@ -347,8 +348,8 @@ class AsyncLeapOCR(_ClientBase):
         check_callback("on_upload_progress", on_upload_progress)
         selection = _pages.check_pages(pages)
         with self._open_document(file, file_name, selection) as source:
-            plan = self._process_file_plan(source, options, on_upload_progress, selection)
-            return await self._runner.run(plan)
+            flow = self._process_file_flow(source, options, on_upload_progress, selection)
+            return await self._runner.run(flow)
 
     async def get_status(self, job_id: str) -> JobStatusInfo:
         """The job's current status and progress (one request, retried when safe).
@@ -367,7 +368,7 @@ class AsyncLeapOCR(_ClientBase):
             APIConnectionError: the service could not be reached after the retries.
             APIError: any other error answer of the service.
         """
-        return await self._runner.run(self._job_plan(plans.get_status, job_id))
+        return await self._runner.run(self._job_flow(flows.get_status, job_id))
 
     async def get_result(self, job_id: str) -> JobResult:
         """The finished job's result, every page (1,000 a request, 2..N eight at a time).
@@ -392,7 +393,7 @@ class AsyncLeapOCR(_ClientBase):
             APIError: any other error answer of the service.
             UnexpectedResponseError: a result page the SDK cannot read.
         """
-        return await self._runner.run(self._result_plan(job_id))
+        return await self._runner.run(self._result_flow(job_id))
 
     def iter_pages(self, job_id: str) -> AsyncIterator[PageResult]:
         """The finished job's pages, in order, as they arrive; the job id is checked at the
@@ -423,7 +424,7 @@ class AsyncLeapOCR(_ClientBase):
             >>> async for page in client.iter_pages(job.job_id):  # doctest: +SKIP
             ...     print(page.page_number, len(page.text or ""))
         """
-        return self._runner.iterate(self._pages_plan(job_id))
+        return self._runner.iterate(self._pages_flow(job_id))
 
     async def wait_until_done(
         self,
@@ -470,7 +471,7 @@ class AsyncLeapOCR(_ClientBase):
             result = await client.wait_until_done(job.job_id, timeout=120, on_progress=print)
             ```
         """
-        return await self._runner.run(self._wait_plan(job_id, poll_interval, timeout, on_progress))
+        return await self._runner.run(self._wait_flow(job_id, poll_interval, timeout, on_progress))
 
     async def delete_job(self, job_id: str) -> None:
         """Delete the job and redact its content on the service.
@@ -488,7 +489,7 @@ class AsyncLeapOCR(_ClientBase):
             APIConnectionError: the service could not be reached after the retries.
             APIError: any other error answer of the service.
         """
-        await self._runner.run(self._job_plan(plans.delete_job, job_id))
+        await self._runner.run(self._job_flow(flows.delete_job, job_id))
 
     async def list_models(self) -> list[ModelInfo]:
         """The processing models the service offers, with their credit cost.
@@ -506,7 +507,7 @@ class AsyncLeapOCR(_ClientBase):
             APIError: any other error answer of the service.
         """
         self._ensure_open()
-        return await self._runner.run(plans.list_models(self._ctx))
+        return await self._runner.run(flows.list_models(self._ctx))
 
     async def request(
         self,
@@ -547,7 +548,7 @@ class AsyncLeapOCR(_ClientBase):
             status = await client.request("GET", f"/ocr/status/{job.job_id}")
             ```
         """
-        return await self._runner.run(self._request_plan(method, path, params, json))
+        return await self._runner.run(self._request_flow(method, path, params, json))
 
     async def health(self) -> HealthStatus:
         """The service's health (``GET /health``, asked once, no retries).
@@ -560,7 +561,7 @@ class AsyncLeapOCR(_ClientBase):
             APIError: an error answer other than 503.
         """
         self._ensure_open()
-        return await self._runner.run(plans.health(self._ctx))
+        return await self._runner.run(flows.health(self._ctx))
 
     # --- many documents ---------------------------------------------------------------
 
@@ -650,14 +651,14 @@ class AsyncLeapOCR(_ClientBase):
         self, source: object, options: CheckedOptions, wait: bool = True, delete: bool = False
     ) -> JobResult[Any] | Job:
         """``process`` with its options already checked (``compose_options``)."""
-        submission, whole, handle = self._process_plan(source, options, wait, delete)
+        submission, whole, handle = self._process_flows(source, options, wait, delete)
         if whole is None:
             return await self._runner.run(submission)
         try:
             return await self._runner.run(_tracing.traced("process", whole))
         except BaseException:
-            if delete and handle.needs_delete:  # interrupted: the plan could not clean up
-                await self._runner.run(plans.discard_job(self._ctx, handle.job_id or ""))
+            if delete and handle.needs_delete:  # interrupted: the flow could not clean up
+                await self._runner.run(flows.discard_job(self._ctx, handle.job_id or ""))
             raise
 
     def process_many(
@@ -747,7 +748,7 @@ class AsyncLeapOCR(_ClientBase):
         journal: Journal | str | os.PathLike[str] | None = None,
     ) -> AsyncIterator[DoneItem | SkippedItem | FailedItem]:
         """``process_many`` with its options and settings already checked."""
-        return self._runner.iterate(self._batch_plan(sources, options, settings, delete, journal))
+        return self._runner.iterate(self._batch_flow(sources, options, settings, delete, journal))
 
     def as_completed(
         self,
@@ -778,7 +779,7 @@ class AsyncLeapOCR(_ClientBase):
             ValidationError: ``job_ids`` is not an iterable of job ids, or a bad setting.
         """
         return self._runner.iterate(
-            self._as_completed_plan(job_ids, concurrency, poll_interval, timeout)
+            self._as_completed_flow(job_ids, concurrency, poll_interval, timeout)
         )
 
     async def wait_many(

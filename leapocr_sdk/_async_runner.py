@@ -40,13 +40,14 @@ from ._parsing import Reply
 from ._steps import (
     Call,
     CallerStopped,
+    Driver,
     Emit,
     Finished,
+    Flow,
     FlowGroup,
     NextFinished,
     Notify,
     Parallel,
-    Plan,
     PutPart,
     Sleep,
     Step,
@@ -131,21 +132,17 @@ class AsyncRunner:
                 "(e.g. inside the coroutine you pass to asyncio.run)"
             )
 
-    async def run(self, plan: Plan[T]) -> T:
+    async def run(self, plan: Flow[T]) -> T:
         self.check_loop()
-        result: Any = None
-        error: BaseException | None = None
-        while True:
+        driver = Driver(plan)
+        while (step := driver.next_step()) is not None:
             try:
-                step = plan.throw(error) if error is not None else plan.send(result)
-            except StopIteration as stop:
-                return stop.value  # type: ignore[no-any-return]
-            try:
-                result, error = await self._perform(step), None
+                driver.result = await self._perform(step)
             except CallbackFailed as failed:
-                result, error = None, failed.error
+                driver.error = failed.error
             except BaseException as exc:  # SDK errors, cancellation: the flow decides
-                result, error = None, exc
+                driver.error = exc
+        return driver.value
 
     def _perform(self, step: Step) -> Awaitable[Any]:
         # Hands back the step's awaitable rather than awaiting it: a flow waiting (10,000
@@ -234,12 +231,12 @@ class AsyncRunner:
         return to_reply(response, bytes(body), self._headers().get(C.API_KEY_HEADER), step)
 
     async def _parallel(self, step: Parallel) -> list[Any]:
-        if not step.plans:
+        if not step.flows:
             return []
         gate = asyncio.Semaphore(max(1, step.limit))
         failed_once = asyncio.Event()
 
-        async def gated(plan: Plan[Any]) -> Any:
+        async def gated(plan: Flow[Any]) -> Any:
             async with gate:
                 if failed_once.is_set():  # a sibling failed while this one queued: don't start
                     plan.close()
@@ -250,7 +247,7 @@ class AsyncRunner:
                     failed_once.set()
                     raise
 
-        tasks = [asyncio.ensure_future(gated(plan)) for plan in step.plans]
+        tasks = [asyncio.ensure_future(gated(plan)) for plan in step.flows]
         try:
             done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
             failed = next((t for t in tasks if t in done and t.exception()), None)
@@ -264,7 +261,7 @@ class AsyncRunner:
 
     # --- batches (``_batch``): sub-flows handed back as they finish, items to the caller ---
 
-    async def iterate(self, plan: Plan[Any]) -> AsyncGenerator[Any, None]:
+    async def iterate(self, plan: Flow[Any]) -> AsyncGenerator[Any, None]:
         """Drive ``plan`` like ``run``, yielding each ``Emit`` step's value to the caller.
 
         When the caller stops (``aclose``, or the event loop finalising a generator left
@@ -273,34 +270,32 @@ class AsyncRunner:
         sub-flows and cleans up (bounded) before this iterator ends.
         """
         self.check_loop()
-        result: Any = None
-        error: BaseException | None = None
+        driver = Driver(plan)
         stopping: BaseException | None = None
         while True:
             try:
-                step = plan.throw(error) if error is not None else plan.send(result)
-            except StopIteration:
-                return
+                step = driver.next_step()
             except CallerStopped as exc:
                 if exc is stopping:
                     return
                 raise
+            if step is None:
+                return
             if isinstance(step, Emit):
-                result, error = None, None
                 if stopping is None:
                     try:
                         yield step.value
                     except GeneratorExit:  # the caller stopped: the plan cleans up
-                        stopping = error = CallerStopped()
+                        stopping = driver.error = CallerStopped()
                     except BaseException as exc:  # thrown in by the caller: the same
-                        stopping = error = exc
+                        stopping = driver.error = exc
                 continue
             try:
-                result, error = await self._perform(step), None
+                driver.result = await self._perform(step)
             except CallbackFailed as failed:
-                result, error = None, failed.error
+                driver.error = failed.error
             except BaseException as exc:  # as in run(): the flow decides
-                result, error = None, exc
+                driver.error = exc
 
     async def _batch_step(self, step: NextFinished | StopGroup | Emit) -> Any:
         if isinstance(step, Emit):

@@ -2,7 +2,7 @@
 flows each public method hands to its runner.
 
 Each public method checks its arguments (raising before any request), then hands a flow
-from ``_plans`` or ``_batch`` to the client's runner. ``AsyncLeapOCR`` (``_async_client``)
+from ``_flows`` or ``_batch`` to the client's runner. ``AsyncLeapOCR`` (``_async_client``)
 is written by hand; ``LeapOCR`` (``_sync_client``) is generated from it by
 ``scripts/unasync.py``. Nothing else differs between the two clients.
 """
@@ -45,20 +45,20 @@ if TYPE_CHECKING:
     import attrs
 
     from . import _batch as batch
+    from . import _flows as flows
     from . import _pages, _sources, _steps, _tracing
-    from . import _plans as plans
     from . import _pricing as pricing
     from . import journal as _journal
-    from ._batch import BatchEvent
+    from ._batch_items import BatchEvent
     from ._sources import FileSource
-    from ._steps import Plan
+    from ._steps import Flow
     from .journal import Journal
     from .types import Job, JobResult, JobStatusInfo
 else:  # loaded on first use (see _lazy)
     attrs = lazy("attrs")
     batch = lazy("._batch", __package__)
     _pages = lazy("._pages", __package__)
-    plans = lazy("._plans", __package__)
+    flows = lazy("._flows", __package__)
     pricing = lazy("._pricing", __package__)
     _sources = lazy("._sources", __package__)
     _steps = lazy("._steps", __package__)
@@ -139,7 +139,7 @@ class _ClientBase:
         self._submitted: collections.OrderedDict[str, float] = collections.OrderedDict()
         # Jobs submitted with pages=: the original page numbers of the cut document's pages.
         self._selections: collections.OrderedDict[str, tuple[int, ...]] = collections.OrderedDict()
-        self._ctx = plans.Context(
+        self._ctx = flows.Context(
             max_retries=check_positive_int("max_retries", max_retries, minimum=0),
             upload_concurrency=check_positive_int(
                 "upload_concurrency", upload_concurrency, minimum=1
@@ -247,13 +247,13 @@ class _ClientBase:
 
     # Argument checks shared by both clients; each returns a ready-to-run flow.
 
-    def _process_url_plan(
+    def _process_url_flow(
         self, url: str, file_name: str | None, options: SubmitOptions
-    ) -> Plan[Job]:
+    ) -> Flow[Job]:
         self._ensure_open()
         url = check_document_url(url)
         name = None if file_name is None else check_file_name(file_name)
-        flow = self._remembering(plans.process_url(self._ctx, url, name, options))
+        flow = self._remembering(flows.process_url(self._ctx, url, name, options))
         return _tracing.traced("process_url", flow, **{"leapocr.model": options.model})
 
     def _submit_options(self, keywords: Mapping[str, object]) -> SubmitOptions:
@@ -268,22 +268,22 @@ class _ClientBase:
         fields = SubmitOptions._fields
         return check_options(**{name: keywords[name] for name in fields if name in keywords})
 
-    def _process_file_plan(
+    def _process_file_flow(
         self,
         source: FileSource,
         options: SubmitOptions,
         on_upload_progress: Callable[[int, int], object] | None,
         selection: tuple[int, ...] | None = None,
-    ) -> Plan[Job]:
-        plan = self._remembering(
-            plans.process_file(self._ctx, source, options, on_upload_progress), selection
+    ) -> Flow[Job]:
+        flow = self._remembering(
+            flows.process_file(self._ctx, source, options, on_upload_progress), selection
         )
-        return _tracing.traced("process_file", plan, **{"leapocr.model": options.model})
+        return _tracing.traced("process_file", flow, **{"leapocr.model": options.model})
 
     def _remembering(
-        self, submission: Plan[Job], selection: tuple[int, ...] | None = None
-    ) -> Plan[Job]:
-        """Run a submission and note when this client created the job (see ``_wait_plan``),
+        self, submission: Flow[Job], selection: tuple[int, ...] | None = None
+    ) -> Flow[Job]:
+        """Run a submission and note when this client created the job (see ``_wait_flow``),
         and the pages it was cut to (see ``_renumbering``)."""
         job = yield from submission
         self._submitted[job.job_id] = self._ctx.clock()
@@ -309,44 +309,44 @@ class _ClientBase:
         with selected:
             yield selected
 
-    def _renumbering(self, job_id: str, plan: Plan[JobResult]) -> Plan[JobResult]:
-        """``plan``'s result, its pages numbered as in the original document when the job
-        was submitted with ``pages=`` (else ``plan`` itself: no wrapper held per wait)."""
+    def _renumbering(self, job_id: str, flow: Flow[JobResult]) -> Flow[JobResult]:
+        """``flow``'s result, its pages numbered as in the original document when the job
+        was submitted with ``pages=`` (else ``flow`` itself: no wrapper held per wait)."""
         selection = self._selections.get(job_id)
-        return plan if selection is None else _renumbered_plan(plan, selection)
+        return flow if selection is None else _renumbered_flow(flow, selection)
 
-    def _result_plan(self, job_id: str) -> Plan[JobResult]:
+    def _result_flow(self, job_id: str) -> Flow[JobResult]:
         """``get_result``'s flow, numbered as in the original document (``pages=``)."""
-        return self._renumbering(job_id, self._job_plan(plans.get_result, job_id))
+        return self._renumbering(job_id, self._job_flow(flows.get_result, job_id))
 
-    def _pages_plan(self, job_id: str) -> Plan[None]:
+    def _pages_flow(self, job_id: str) -> Flow[None]:
         """``iter_pages``' flow, each page numbered as in the original document when the
         job was submitted with ``pages=``."""
-        plan = self._job_plan(plans.result_pages, job_id)
+        flow = self._job_flow(flows.result_pages, job_id)
         selection = self._selections.get(job_id)
         if selection is None:
-            return plan
-        return _mapped_emits(plan, lambda page: _pages.renumbered_page(page, selection))
+            return flow
+        return _mapped_emits(flow, lambda page: _pages.renumbered_page(page, selection))
 
-    def _request_plan(
+    def _request_flow(
         self, method: str, path: str, params: Mapping[str, Any] | None, body: Any
-    ) -> Plan[Any]:
+    ) -> Flow[Any]:
         self._ensure_open()
         checked = check_request(method, path, params, body)
-        return _tracing.traced("request", plans.request(self._ctx, checked, path, params, body))
+        return _tracing.traced("request", flows.request(self._ctx, checked, path, params, body))
 
-    def _job_plan(self, flow: Callable[[plans.Context, str], Plan[T]], job_id: str) -> Plan[T]:
+    def _job_flow(self, flow: Callable[[flows.Context, str], Flow[T]], job_id: str) -> Flow[T]:
         self._ensure_open()
         job_id = check_job_id(job_id)
         return _tracing.traced(flow.__name__, flow(self._ctx, job_id), **{"leapocr.job_id": job_id})
 
-    def _wait_plan(
+    def _wait_flow(
         self,
         job_id: str,
         poll_interval: float,
         timeout: float,
         on_progress: Callable[[JobStatusInfo], object] | None,
-    ) -> Plan[JobResult]:
+    ) -> Flow[JobResult]:
         self._ensure_open()
         job_id = check_job_id(job_id)
         interval, limit = check_wait(poll_interval, timeout)
@@ -354,9 +354,9 @@ class _ClientBase:
         # A job this client just submitted cannot be done yet: first poll one interval later.
         submitted = self._submitted.get(job_id)
         first_poll = None if submitted is None else submitted + interval
-        plan = plans.wait_until_done(self._ctx, job_id, interval, limit, on_progress, first_poll)
-        plan = self._renumbering(job_id, plan)
-        return _tracing.traced("wait_until_done", plan, **{"leapocr.job_id": job_id})
+        flow = flows.wait_until_done(self._ctx, job_id, interval, limit, on_progress, first_poll)
+        flow = self._renumbering(job_id, flow)
+        return _tracing.traced("wait_until_done", flow, **{"leapocr.job_id": job_id})
 
     # --- many documents (``_batch``): the flows of process, process_many, as_completed ---
 
@@ -364,59 +364,59 @@ class _ClientBase:
         # A client holds connections and the key: it never travels to another process.
         return (_refuse_unpickled_client, (type(self).__name__,))
 
-    def _wait_flow(
+    def _waiter(
         self,
         poll_interval: float,
         timeout: float,
         on_progress: Callable[[JobStatusInfo], object] | None,
         schema_type: type[Any] | None = None,
-    ) -> Callable[[str, batch.StatusHook], Plan[JobResult]]:
+    ) -> Callable[[str, batch.StatusHook], Flow[JobResult]]:
         """How to wait on a job (the settings are checked by the caller); its result
         carries ``schema_type`` (for ``parsed``) when one is given."""
 
-        def wait(job_id: str, also: batch.StatusHook) -> Plan[JobResult]:
-            plan = self._wait_plan(job_id, poll_interval, timeout, _both(on_progress, also))
-            return plan if schema_type is None else _typed(plan, schema_type)
+        def wait(job_id: str, also: batch.StatusHook) -> Flow[JobResult]:
+            flow = self._wait_flow(job_id, poll_interval, timeout, _both(on_progress, also))
+            return flow if schema_type is None else _typed(flow, schema_type)
 
         return wait
 
-    def _submission_flow(
+    def _submitter(
         self, options: CheckedOptions
-    ) -> Callable[[object, batch.UploadHook], Plan[Job]]:
+    ) -> Callable[[object, batch.UploadHook], Flow[Job]]:
         """How to submit a source with ``options``: a URL with process_url, anything else
         uploaded (cut to ``options.pages`` first, if given). Each source is checked when it
         is submitted (its errors end that submission, not the caller's loop); a URL has no
         upload, so no upload progress."""
         selection = options.pages
 
-        def submit(source: object, also: batch.UploadHook) -> Plan[Job]:
-            if batch.is_url(source):
+        def submit(source: object, also: batch.UploadHook) -> Flow[Job]:
+            if _sources.is_url(source):
                 if selection is not None:
                     raise ValidationError(
                         "pages= cuts a local PDF, and this source is a URL: download the "
                         "document and pass its path, or drop pages="
                     )
-                plan = self._process_url_plan(str(source), options.file_name, options.submit)
-                return (yield from plan)
+                flow = self._process_url_flow(str(source), options.file_name, options.submit)
+                return (yield from flow)
             with self._open_document(source, options.file_name, selection) as opened:
                 hook = _both(options.on_upload_progress, also)
-                plan = self._process_file_plan(opened, options.submit, hook, selection)
-                return (yield from plan)
+                flow = self._process_file_flow(opened, options.submit, hook, selection)
+                return (yield from flow)
 
         return submit
 
-    def _process_plan(
+    def _process_flows(
         self, source: object, options: CheckedOptions, wait: bool, delete: bool
-    ) -> tuple[Plan[Job], Plan[JobResult] | None, batch.JobHandle]:
-        """``process``'s submission, and (with ``wait``) the whole plan that submits, waits
+    ) -> tuple[Flow[Job], Flow[JobResult] | None, batch.JobHandle]:
+        """``process``'s submission, and (with ``wait``) the whole flow that submits, waits
         and deletes, with the handle that says whether an interrupted job needs deleting."""
         self._ensure_open()
-        submission = self._submission_flow(options)(source, None)
+        submission = self._submitter(options)(source, None)
         handle = batch.JobHandle()
         if not _check_bool("wait", wait):
             _check_no_delete(delete)
             return submission, None, handle
-        wait_for = self._wait_flow(
+        wait_for = self._waiter(
             options.poll_interval, options.timeout, options.on_progress, options.schema_type
         )
         whole = batch.process(
@@ -428,15 +428,15 @@ class _ClientBase:
         )
         return submission, whole, handle
 
-    def _batch_plan(
+    def _batch_flow(
         self,
         sources: Iterable[Any],
         options: CheckedOptions,
         settings: batch.BatchSettings,
         delete: bool,
         journal: Journal | str | os.PathLike[str] | None,
-    ) -> Plan[None]:
-        """The batch's plan; a journal it opens from a path is closed when the plan ends."""
+    ) -> Flow[None]:
+        """The batch's flow; a journal it opens from a path is closed when the flow ends."""
         self._ensure_open()
         if isinstance(sources, str | bytes | os.PathLike) or not isinstance(sources, Iterable):
             raise ValidationError(
@@ -445,10 +445,10 @@ class _ClientBase:
             )
         if options.file_name is not None:
             raise ValidationError("file_name names one document: process_many does not take it")
-        wait = self._wait_flow(
+        wait = self._waiter(
             options.poll_interval, options.timeout, options.on_progress, options.schema_type
         )
-        submit = self._submission_flow(options)
+        submit = self._submitter(options)
         opened = None
         if isinstance(journal, str | os.PathLike):
             journal = opened = _journal.Journal(journal)
@@ -462,31 +462,31 @@ class _ClientBase:
                 bound["pages"] = list(options.pages)
             journal.bind_options(bound)
         price = pricing.job_page_price(options.submit)
-        flows = batch.BatchFlows(
+        batch_flows = batch.BatchFlows(
             submit=submit,
             wait=wait,
             delete=_check_bool("delete", delete),
             estimate=lambda source: _estimate(source, options.pages, price),
             price=price,
         )
-        plan = batch.process_many(self._ctx, sources, flows, settings, journal)
-        return _tracing.traced("process_many", plan if opened is None else _closing(plan, opened))
+        flow = batch.process_many(self._ctx, sources, batch_flows, settings, journal)
+        return _tracing.traced("process_many", flow if opened is None else _closing(flow, opened))
 
-    def _as_completed_plan(
+    def _as_completed_flow(
         self, job_ids: Iterable[str], concurrency: int, poll_interval: float, timeout: float
-    ) -> Plan[None]:
+    ) -> Flow[None]:
         self._ensure_open()
         _check_job_ids(job_ids)
         check_wait(poll_interval, timeout)
-        wait = self._wait_flow(poll_interval, timeout, None)
+        wait = self._waiter(poll_interval, timeout, None)
         limit = _whole_number("concurrency", concurrency, minimum=1)
         return _tracing.traced("as_completed", batch.as_completed(job_ids, wait, limit))
 
 
-def _closing(plan: Plan[None], journal: Journal) -> Plan[None]:
-    """``plan``, then ``journal`` closed: when the plan ends, fails or is closed."""
+def _closing(flow: Flow[None], journal: Journal) -> Flow[None]:
+    """``flow``, then ``journal`` closed: when the flow ends, fails or is closed."""
     try:
-        yield from plan
+        yield from flow
     finally:
         journal.close()
 
@@ -537,7 +537,7 @@ def _estimate(source: object, selection: tuple[int, ...] | None, price: int | No
         return None
     if selection is not None:
         return len(selection) * price
-    if batch.is_url(source) or not isinstance(source, str | os.PathLike | bytes):
+    if _sources.is_url(source) or not isinstance(source, str | os.PathLike | bytes):
         return None  # a file object is read once, by its upload
     try:
         with _sources.open_source(source, None) as opened:
@@ -547,30 +547,23 @@ def _estimate(source: object, selection: tuple[int, ...] | None, price: int | No
     return pricing.estimate_for(pages, price)
 
 
-def _mapped_emits(plan: Plan[T], change: Callable[[Any], Any]) -> Plan[T]:
-    """``plan`` unchanged, but every value it emits passed through ``change``."""
-    result: Any = None
-    error: BaseException | None = None
-    while True:
-        try:
-            step = plan.throw(error) if error is not None else plan.send(result)
-        except StopIteration as stop:
-            return stop.value  # type: ignore[no-any-return]
+def _mapped_emits(flow: Flow[T], change: Callable[[Any], Any]) -> Flow[T]:
+    """``flow`` unchanged, but every value it emits passed through ``change``."""
+    driver = _steps.Driver(flow)
+    while (step := driver.next_step()) is not None:
         if isinstance(step, _steps.Emit):
             step = _steps.Emit(change(step.value))
-        try:
-            result, error = (yield step), None
-        except BaseException as exc:  # a step's failure or an interrupt: the plan decides
-            result, error = None, exc
+        yield from driver.relay(step)
+    return driver.value
 
 
-def _renumbered_plan(plan: Plan[JobResult], selection: tuple[int, ...]) -> Plan[JobResult]:
-    return _pages.renumbered((yield from plan), selection)
+def _renumbered_flow(flow: Flow[JobResult], selection: tuple[int, ...]) -> Flow[JobResult]:
+    return _pages.renumbered((yield from flow), selection)
 
 
-def _typed(plan: Plan[JobResult], schema_type: type[Any]) -> Plan[JobResult]:
-    """``plan``'s result, carrying the type it was submitted with (for ``parsed``)."""
-    result = yield from plan
+def _typed(flow: Flow[JobResult], schema_type: type[Any]) -> Flow[JobResult]:
+    """``flow``'s result, carrying the type it was submitted with (for ``parsed``)."""
+    result = yield from flow
     return attrs.evolve(result, schema_type=schema_type)
 
 

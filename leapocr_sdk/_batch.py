@@ -1,6 +1,6 @@
-"""Many documents: ``process`` (one, start to end) and ``process_many`` (a batch), as plans.
+"""Many documents: ``process`` (one, start to end) and ``process_many`` (a batch), as flows.
 
-A batch is one scheduler plan. It pulls sources lazily (memory stays flat however many
+A batch is one scheduler flow. It pulls sources lazily (memory stays flat however many
 there are), starts at most ``concurrency`` sub-flows (a submission, then a wait), and is
 handed each sub-flow as it ends (``NextFinished``); it emits one ``BatchItem`` per source
 (``Emit``), in completion order. One failure never stops the others.
@@ -13,8 +13,8 @@ With a journal (``journal.Journal``), each source's state is written as it chang
 batch run again after a crash, or alongside another run, never submits (and pays for) a
 document twice; each source is claimed (a lease) before its job is created.
 
-Stopped early, the plan is handed the stop (never closed over): see ``process_many``
-and ``_stop``. With a journal a job is deleted (``delete``) only once its result was
+Stopped early, the flow is handed the stop (never closed over): see ``process_many``
+and ``_batch_stop``. With a journal a job is deleted (``delete``) only once its result was
 handed out and recorded.
 """
 
@@ -25,30 +25,28 @@ import contextlib
 import json
 import logging
 import threading
-import warnings
 from collections.abc import Callable, Iterable, Iterator
-from typing import TYPE_CHECKING, Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
 
 from . import _constants as C
 from . import _requests as requests
+from ._batch_items import BatchEvent, BatchItem, DoneItem, FailedItem, SkippedItem
+from ._batch_stop import stop_batch
+from ._flows import Context, _completed_job, call_api, discard_job
 from ._operations import COMPLETE, DELETE, INITIATE, SUBMIT_URL
 from ._parsing import Reply, parse_job, retry_after_seconds
-from ._plans import Context, _completed_job, call_api, discard_job
 from ._pricing import CreditBudget, Reservation
-from ._sources import is_url as is_url  # re-exported for the clients
 from ._steps import (
     Call,
-    CallerStopped,
+    Driver,
     Emit,
     Finished,
+    Flow,
     FlowGroup,
     NextFinished,
-    Parallel,
-    Plan,
     Sleep,
-    StopGroup,
 )
 from .errors import (
     APIConnectionError,
@@ -73,148 +71,6 @@ logger = logging.getLogger("leapocr_sdk")
 T = TypeVar("T")
 
 
-@attrs.frozen
-class BatchItem:
-    """One source of a batch, finished: its ``result`` or its ``error`` (never both).
-
-    Attributes:
-        source: the source as given (path, URL, bytes, file object), or the job id for
-            ``as_completed`` / ``wait_many``.
-        job_id: its job's id (None if no job was created).
-        result: the ``JobResult`` when it succeeded in this run.
-        error: the ``LeapOCRError`` when it failed (``JobFailedError``, ``UploadError``,
-            ``NotResubmittedError``, ...).
-        credits: credits this run spent on it (the service's ``credits_used``).
-        estimated_credits: its price as estimated before it was submitted (pages x
-            the price of a page), or None when that could not be known beforehand.
-        skipped: True for a source a journal shows as done in an earlier run, or as
-            held by another run (``held_by``).
-        outputs: for a skipped source, the paths recorded with ``Journal.set_outputs``.
-        held_by: for a source another run of the same journal is processing now (an
-            overlapping run), who holds it: not submitted twice; run again once that
-            run ended (a run that died gives its sources up when its lease runs out).
-    """
-
-    source: Any
-    job_id: str | None
-    result: JobResult | None
-    error: LeapOCRError | None
-    credits: int = 0
-    skipped: bool = False
-    outputs: tuple[str, ...] = ()
-    held_by: str | None = None
-    estimated_credits: int | None = None
-
-    @property
-    def ok(self) -> bool:
-        """True when the source has a result now or was done in an earlier run."""
-        return self.error is None
-
-    @property
-    def pages(self) -> int:
-        """Pages processed in this run."""
-        return len(self.result.pages) if self.result is not None else 0
-
-
-class DoneItem(BatchItem):
-    """A ``BatchItem`` processed in this run: its ``result`` is a ``JobResult``.
-
-    Batches yield a ``DoneItem``, ``SkippedItem`` or ``FailedItem``, so a type checker
-    narrows an item by its flags: after ``if item.ok and not item.skipped:`` (for
-    ``as_completed`` / ``wait_many``: ``if item.ok:``) mypy knows ``item.result`` is a
-    ``JobResult``; pyright narrows on ``item.ok is True and item.skipped is False``, and
-    both on ``item.result is not None`` or ``isinstance(item, DoneItem)``.
-
-    Attributes:
-        result: the ``JobResult``.
-        error: None.
-        skipped: False.
-    """
-
-    result: JobResult
-    error: None
-    skipped: Literal[False]
-
-    @property
-    def ok(self) -> Literal[True]:
-        """True: the source has its result."""
-        return True
-
-
-class SkippedItem(BatchItem):
-    """A ``BatchItem`` a journal shows as done in an earlier run, or as held by another
-    run now (``held_by``): no result in this one.
-
-    Attributes:
-        result: None (the result was saved by the earlier run, see ``outputs``; or is
-            the other run's to save).
-        error: None.
-        skipped: True.
-    """
-
-    result: None
-    error: None
-    skipped: Literal[True]
-
-    @property
-    def ok(self) -> Literal[True]:
-        """True: the source was done in an earlier run (or is another run's)."""
-        return True
-
-
-class FailedItem(BatchItem):
-    """A ``BatchItem`` that failed: after ``if not item.ok:`` (mypy; pyright:
-    ``item.ok is False``) a type checker knows ``item.error`` is a ``LeapOCRError``.
-
-    Attributes:
-        result: None.
-        error: the ``LeapOCRError`` (``JobFailedError``, ``UploadError``,
-            ``NotResubmittedError``, ...).
-        skipped: False.
-    """
-
-    result: None
-    error: LeapOCRError
-    skipped: Literal[False]
-
-    @property
-    def ok(self) -> Literal[False]:
-        """False: see ``error``."""
-        return False
-
-
-@attrs.frozen
-class BatchEvent:
-    """What ``process_many``'s ``on_event`` receives about one source.
-
-    With the blocking client, events of documents in flight come from worker threads.
-
-    Attributes:
-        kind: ``uploading`` (``sent`` of ``total`` bytes uploaded), ``submitted`` (the job
-            ``job_id`` started), ``waiting`` (the job's ``status`` at a poll),
-            ``throttled`` (a submission met a 429 and the batch slows down: ``message``),
-            ``finished`` (its ``BatchItem`` is next; ``message``: the error, if any),
-            ``held`` (another run of the journal holds it: ``message`` says who) or
-            ``stopped`` (the batch was stopped early and left the job ``job_id`` on the
-            service, kept for the next run or not deleted: ``message`` says which and
-            how to collect or delete it).
-        source: the source as given.
-        job_id: its job's id, once known.
-        message: a sentence for ``throttled`` and failed ``finished`` events.
-        status: the ``JobStatusInfo`` of a ``waiting`` event.
-        sent: bytes uploaded so far (``uploading``).
-        total: the document's size in bytes (``uploading``).
-    """
-
-    kind: str
-    source: Any
-    job_id: str | None = None
-    message: str | None = None
-    status: JobStatusInfo | None = None
-    sent: int | None = None
-    total: int | None = None
-
-
 UploadHook = Callable[[int, int], object] | None
 StatusHook = Callable[[JobStatusInfo], object] | None
 
@@ -236,11 +92,11 @@ class JobHandle:
 
 def process(
     ctx: Context,
-    submission: Plan[Job],
-    wait: Callable[[str], Plan[JobResult]],
+    submission: Flow[Job],
+    wait: Callable[[str], Flow[JobResult]],
     delete: bool,
     handle: JobHandle,
-) -> Plan[JobResult]:
+) -> Flow[JobResult]:
     """Submit, wait, and delete the job afterwards when asked (also when the wait fails)."""
     job = yield from submission
     handle.job_id = job.job_id
@@ -250,8 +106,8 @@ def process(
 
 
 def wait_then_delete(
-    ctx: Context, job_id: str, wait: Callable[[str], Plan[JobResult]], delete: bool
-) -> Plan[JobResult]:
+    ctx: Context, job_id: str, wait: Callable[[str], Flow[JobResult]], delete: bool
+) -> Flow[JobResult]:
     try:
         result = yield from wait(job_id)
     except LeapOCRError as exc:
@@ -318,44 +174,34 @@ class Throttle:
 STARTS_A_JOB = frozenset({SUBMIT_URL.name, COMPLETE.name})
 ISSUES_A_JOB_ID = INITIATE.name
 DELETES_A_JOB = DELETE.name
-# How the warning (and log record) naming the jobs a stopped batch leaves begins.
-STOPPED_EARLY = "leapocr: the batch was stopped early"
 
 
 def watched(
-    plan: Plan[T],
+    flow: Flow[T],
     on_step: Callable[[Any], object],
     on_reply: Callable[[Call, Reply], object],
-) -> Plan[T]:
-    """``plan`` unchanged, each step shown to ``on_step`` before it is performed and each
-    API reply to ``on_reply`` before the plan sees it.
+) -> Flow[T]:
+    """``flow`` unchanged, each step shown to ``on_step`` before it is performed and each
+    API reply to ``on_reply`` before the flow sees it.
 
-    A step's failure, an interrupt or a cancellation is thrown into ``plan`` (which
+    A step's failure, an interrupt or a cancellation is thrown into ``flow`` (which
     cleans up); so is an SDK error of ``on_step`` (the step is then not performed) or
-    of ``on_reply`` (the plan does not see the reply).
+    of ``on_reply`` (the flow does not see the reply).
     """
-    result: Any = None
-    error: BaseException | None = None
-    while True:
-        try:
-            step = plan.throw(error) if error is not None else plan.send(result)
-        except StopIteration as stop:
-            return stop.value  # type: ignore[no-any-return]
+    driver = Driver(flow)
+    while (step := driver.next_step()) is not None:
         try:
             on_step(step)
         except LeapOCRError as exc:  # a journal that cannot record it: not sent
-            result, error = None, exc
+            driver.error = exc
             continue
-        try:
-            result, error = (yield step), None
-        except BaseException as exc:  # the plan decides (and cleans up)
-            result, error = None, exc
-            continue
-        if isinstance(step, Call) and isinstance(result, Reply):
+        yield from driver.relay(step)  # a failure is the flow's to decide (and clean up)
+        if isinstance(step, Call) and isinstance(driver.result, Reply):
             try:
-                on_reply(step, result)
-            except LeapOCRError as exc:  # a journal that cannot record it: the plan cleans up
-                result, error = None, exc
+                on_reply(step, driver.result)
+            except LeapOCRError as exc:  # a journal that cannot record it: the flow cleans up
+                driver.result, driver.error = None, exc
+    return driver.value
 
 
 # --- a batch -------------------------------------------------------------------------
@@ -365,8 +211,8 @@ def watched(
 class BatchFlows:
     """How the batch submits, waits on and deletes one job (made by the client)."""
 
-    submit: Callable[[Any, UploadHook], Plan[Job]]
-    wait: Callable[[str, StatusHook], Plan[JobResult]]
+    submit: Callable[[Any, UploadHook], Flow[Job]]
+    wait: Callable[[str, StatusHook], Flow[JobResult]]
     delete: bool
     # max_credits: a source's estimated price before it is submitted (None: unknown),
     # and the price of one of its pages (None: set by the service).
@@ -408,7 +254,7 @@ def process_many(
     flows: BatchFlows,
     settings: BatchSettings,
     journal: Journal | None = None,
-) -> Plan[None]:
+) -> Flow[None]:
     """Emit one ``BatchItem`` per source as it finishes; see the module docstring.
 
     ``journal`` is a ``journal.Journal`` or None. With ``settings.max_credits``, a
@@ -417,8 +263,8 @@ def process_many(
     fit, it is emitted with ``CreditBudgetExceededError`` and nothing more is submitted.
 
     Stopped early (the caller's stop, ``CallerStopped``, an interrupt, a cancellation, a
-    ``JournalError``...), the plan stops its documents in flight (``StopGroup``: each
-    deletes its own half-uploaded job), deletes the jobs it must (``_stop``), names
+    ``JournalError``...), the flow stops its documents in flight (``StopGroup``: each
+    deletes its own half-uploaded job), deletes the jobs it must (``stop_batch``), names
     every job it leaves on the service, then re-raises.
     """
     throttle = Throttle(settings.submit_rate)
@@ -426,10 +272,10 @@ def process_many(
     group = FlowGroup()
     pending: Iterator[Any] = iter(sources)
     queued: collections.deque[_Member] = collections.deque()  # to submit, before new ones
-    follow_ups: list[tuple[Any, Plan[Any]]] = []
+    follow_ups: list[tuple[Any, Flow[Any]]] = []
     in_batch: dict[str, _Member] = {}  # journaled sources of this batch not yet emitted
     emitted: _Member | None = None  # its item was handed out; done once the loop goes on
-    start: list[tuple[Any, Plan[Any]]] = []
+    start: list[tuple[Any, Flow[Any]]] = []
     exhausted = False
     renewed = ctx.clock()
     # With a journal, a job is deleted only once its result was handed out and recorded
@@ -454,7 +300,7 @@ def process_many(
             return None
         return hook
 
-    def watch(member: _Member, plan: Plan[T]) -> Plan[T]:
+    def watch(member: _Member, flow: Flow[T]) -> Flow[T]:
         def on_step(step: Any) -> None:
             if isinstance(step, Call) and step.name in STARTS_A_JOB:
                 if journal is not None and member.key:
@@ -468,30 +314,30 @@ def process_many(
                 logger.info("batch: HTTP 429 on %s; submissions paused for %.2fs", call.name, pause)
                 event("throttled", member, f"HTTP 429: submissions paused for {pause:.2f}s")
             elif call.name == ISSUES_A_JOB_ID and reply.status_code < 300:
-                with contextlib.suppress(LeapOCRError):  # the plan reports a bad answer
+                with contextlib.suppress(LeapOCRError):  # the flow reports a bad answer
                     member.issued = parse_job(reply).job_id
                 if member.issued and journal is not None and member.key:
                     journal.job_issued(member.key, member.issued)
             elif call.name == DELETES_A_JOB and reply.status_code < 300:
                 member.deleted = True
 
-        return watched(plan, on_step, on_reply)
+        return watched(flow, on_step, on_reply)
 
-    def submission(member: _Member) -> tuple[Any, Plan[Any]]:
+    def submission(member: _Member) -> tuple[Any, Flow[Any]]:
         throttle.started(ctx.clock())
-        plan = _submit_plan(ctx, member, flows.submit(member.source, uploading(member)))
-        return ("submitted", member), watch(member, plan)
+        flow = _submit_flow(ctx, member, flows.submit(member.source, uploading(member)))
+        return ("submitted", member), watch(member, flow)
 
-    def waiting(member: _Member, job_id: str) -> tuple[Any, Plan[Any]]:
+    def waiting(member: _Member, job_id: str) -> tuple[Any, Flow[Any]]:
         member.job_id = job_id
         hook = polled(member)
-        plan = wait_then_delete(ctx, job_id, lambda job: flows.wait(job, hook), delete_in_wait)
-        return ("waited", member), watch(member, plan)  # its 429s slow submissions too
+        flow = wait_then_delete(ctx, job_id, lambda job: flows.wait(job, hook), delete_in_wait)
+        return ("waited", member), watch(member, flow)  # its 429s slow submissions too
 
-    def deleting(member: _Member, job_id: str) -> tuple[Any, Plan[Any]]:
+    def deleting(member: _Member, job_id: str) -> tuple[Any, Flow[Any]]:
         return ("deleted", member), watch(member, discard_job(ctx, job_id))
 
-    def emit(member: _Member, item: BatchItem) -> Plan[None]:
+    def emit(member: _Member, item: BatchItem) -> Flow[None]:
         """Hand out ``item`` (and one per duplicate of its source); record it once the
         caller's loop goes on, then delete its job when asked."""
         nonlocal emitted
@@ -604,11 +450,11 @@ def process_many(
     except BaseException as stop:
         handed = list(group.running.values())
         not_started = [
-            (tag, plan) for tag, plan in [*start, *follow_ups] if not any(t is tag for t in handed)
+            (tag, flow) for tag, flow in [*start, *follow_ups] if not any(t is tag for t in handed)
         ]
-        for _, plan in not_started:
-            plan.close()  # never started: their members are accounted for in _stop
-        yield from _stop(
+        for _, flow in not_started:
+            flow.close()  # never started: their members are accounted for in stop_batch
+        yield from stop_batch(
             ctx,
             stop,
             group,
@@ -630,7 +476,7 @@ def process_many(
 _DUPLICATE = object()
 
 
-def _submit_plan(ctx: Context, member: _Member, submit: Plan[Job]) -> Plan[Job]:
+def _submit_flow(ctx: Context, member: _Member, submit: Flow[Job]) -> Flow[Job]:
     """A source's submission; first, what an earlier run left: its half-uploaded job is
     deleted, or its upload's ``complete`` (journaled with its parts) is sent again."""
     if member.resume is not None:
@@ -654,113 +500,6 @@ def _parts_of(call: Call) -> str | None:
     if call.name != COMPLETE.name or not isinstance(call.json, dict):
         return None
     return json.dumps(call.json.get("parts"))
-
-
-def _stop(
-    ctx: Context,
-    stop: BaseException,
-    group: FlowGroup,
-    ended: list[Finished],
-    not_started: list[Any],
-    emitted: _Member | None,
-    delete: bool,
-    journal: Journal | None,
-    on_event: Callable[[BatchEvent], object] | None,
-) -> Plan[None]:
-    """Clean up a batch stopped early; see ``process_many``.
-
-    Half-uploaded jobs (``complete`` never sent) are deleted. A job that started, or may
-    have: with a usable journal it is kept (it is journaled; the next run waits on it
-    and deletes it once its result is saved, with ``delete``); without one it is deleted
-    with ``delete``, else left. Every job left is named in a warning, in the error's
-    notes, in a ``stopped`` event and in the journal.
-    """
-    stopped, abandoned = yield StopGroup(group, C.BATCH_STOP_WAIT)
-    stopped = [*ended, *stopped]  # ``ended``: a sub-flow that ended as the batch stopped
-    usable = journal is not None and not isinstance(stop, JournalError)
-    to_delete: list[tuple[_Member, str]] = []
-    kept: list[tuple[_Member, str]] = []
-    left: list[tuple[_Member, str]] = []
-
-    def started(member: _Member, job_id: str) -> None:
-        if any(job_id == named for _, named in kept + left + to_delete):
-            return  # met twice (e.g. handed out and still being waited on): named once
-        if usable:
-            kept.append((member, job_id))
-        elif delete:
-            to_delete.append((member, job_id))
-        else:
-            left.append((member, job_id))
-
-    for (phase, member), value, _error in stopped:
-        if phase == "submitted" and isinstance(value, Job):
-            member.job_id = value.job_id
-            if usable and member.key is not None:
-                with contextlib.suppress(JournalError):
-                    journal.submitted(member.key, value.job_id)  # type: ignore[union-attr]
-            started(member, value.job_id)
-        elif phase == "submitted" and member.issued and not member.deleted:
-            if member.completing:
-                started(member, member.issued)  # complete went out: it may have started
-            else:
-                to_delete.append((member, member.issued))
-        elif phase in ("waited", "deleted") and member.job_id and not member.deleted:
-            if phase == "deleted":
-                to_delete.append((member, member.job_id))
-            else:
-                started(member, member.job_id)
-    for phase, member in not_started:
-        if phase == "waited" and member.job_id:
-            started(member, member.job_id)
-        elif phase == "deleted" and member.job_id and not member.deleted:
-            to_delete.append((member, member.job_id))
-    if emitted is not None and emitted.job_id and not emitted.deleted:
-        started(emitted, emitted.job_id)  # handed out, but the caller did not go on
-    unsure = [
-        (member, member.job_id or member.issued or "?")
-        for phase, member in abandoned
-        if (member.job_id or member.issued) and not member.deleted
-    ]
-    to_delete = list({job_id: (member, job_id) for member, job_id in to_delete}.values())
-    discards = tuple(discard_job(ctx, job_id, interrupted=True) for _, job_id in to_delete)
-    outcomes: list[bool] = (yield Parallel(discards, limit=len(discards))) if discards else []
-    failed = [pair for pair, ok in zip(to_delete, outcomes, strict=True) if not ok]
-
-    lines = []
-    if kept:
-        lines.append(
-            f"{len(kept)} job(s) kept for the next run (recorded in the journal "
-            f"{str(getattr(journal, 'path', ''))!r}; run the same process_many(..., "
-            "journal=...) or `leapocr process` command again to collect them): "
-            + ", ".join(job_id for _, job_id in kept)
-        )
-    if left:
-        lines.append(
-            f"{len(left)} job(s) still on the service (collect them with "
-            "client.get_result(job_id) or `leapocr result JOB_ID`; delete them with "
-            "client.delete_job(job_id)): " + ", ".join(job_id for _, job_id in left)
-        )
-    if failed or unsure:
-        lines.append(
-            f"{len(failed) + len(unsure)} job(s) could not be deleted or stopped in time "
-            "(delete them with client.delete_job(job_id) or `leapocr delete JOB_ID`): "
-            + ", ".join(job_id for _, job_id in failed + unsure)
-        )
-    for member, job_id in failed + unsure:
-        if usable and member.key is not None:
-            with contextlib.suppress(JournalError):  # the next run deletes it
-                journal.failed(member.key, "submitting", job_id, "not deleted when stopped")  # type: ignore[union-attr]
-    if not lines:
-        return
-    message = f"{STOPPED_EARLY}; " + "; ".join(lines)
-    if on_event is not None:
-        for member, job_id in kept + left + failed + unsure:
-            with contextlib.suppress(Exception):
-                on_event(BatchEvent("stopped", member.source, job_id, message))
-    if not isinstance(stop, CallerStopped):
-        stop.add_note(message)
-    logger.warning("%s", message)
-    warnings.warn(message, UserWarning, stacklevel=2)
 
 
 def _admit(budget: CreditBudget, member: _Member, flows: BatchFlows) -> str:
@@ -886,15 +625,15 @@ def _after_wait(
 
 
 def as_completed(
-    job_ids: Iterable[str], wait: Callable[[str, StatusHook], Plan[JobResult]], concurrency: int
-) -> Plan[None]:
+    job_ids: Iterable[str], wait: Callable[[str, StatusHook], Flow[JobResult]], concurrency: int
+) -> Flow[None]:
     """Emit a ``BatchItem`` (source: the job id) for each job as it finishes."""
     group = FlowGroup()
     pending = iter(job_ids)
     exhausted = False
     try:
         while True:
-            start: list[tuple[Any, Plan[Any]]] = []
+            start: list[tuple[Any, Flow[Any]]] = []
             while not exhausted and len(group) + len(start) < concurrency:
                 job_id = next(pending, None)
                 if job_id is None:
@@ -915,6 +654,6 @@ def as_completed(
         group.close()
 
 
-def _later(wait: Callable[[str, StatusHook], Plan[JobResult]], job_id: str) -> Plan[JobResult]:
+def _later(wait: Callable[[str, StatusHook], Flow[JobResult]], job_id: str) -> Flow[JobResult]:
     """The wait for ``job_id``, its arguments checked when it starts (inside the sub-flow)."""
     return (yield from wait(job_id, None))

@@ -1,6 +1,6 @@
 """When to poll a running job next: a pure policy fed by what each poll said.
 
-No clock, no I/O: ``wait_until_done`` (in ``_plans``) tells a :class:`PollSchedule` the
+No clock, no I/O: ``wait_until_done`` (in ``_flows``) tells a :class:`PollSchedule` the
 time and the job's ``processed_pages`` / ``total_pages`` after every poll, and sleeps for
 what ``next_delay`` answers. ``benchmarks/polling_bench.py`` measures it against a
 fixed-interval poller spending the same requests per job; ``tests/sdk/test_poll_policy.py``

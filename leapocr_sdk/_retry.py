@@ -1,6 +1,6 @@
 """The one retry policy: a pure function of (attempt, reply, deadline, clock, randomness).
 
-API calls (``_plans.send``) and part uploads (``_plans.upload_part``) both ask
+API calls (``_flows.send``) and part uploads (``_flows.upload_part``) both ask
 ``next_delay`` whether and how long to wait; only the sleep differs between the sync and
 async clients.
 """

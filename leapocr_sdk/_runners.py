@@ -4,7 +4,7 @@ Runners know HTTP, threads and the event loop; they make no decisions. Each driv
 flow the way httpx drives its auth flows: send the step's result back in, or throw the
 step's error in, until the flow returns.
 
-The contract between flows (``_plans``) and runners
+The contract between flows (``_flows``) and runners
 ---------------------------------------------------
 
 - Every failure of a step's own I/O reaches the flow as a :class:`LeapOCRError`: the
@@ -80,14 +80,15 @@ from ._parsing import Reply
 from ._steps import (
     Call,
     CallerStopped,
+    Driver,
     Emit,
     Finished,
+    Flow,
     FlowGroup,
     Interrupted,
     NextFinished,
     Notify,
     Parallel,
-    Plan,
     PutPart,
     Sleep,
     Step,
@@ -202,29 +203,25 @@ class SyncRunner:
             runner._closed.set()
         return runner
 
-    def run(self, plan: Plan[T], abort: threading.Event | None = None) -> T:
+    def run(self, plan: Flow[T], abort: threading.Event | None = None) -> T:
         """Drive ``plan`` to its end. Once ``abort`` is set, ``Interrupted`` is thrown into
         the plan (once) and its clean-up steps are performed."""
         check_process(self._pid, "LeapOCR client")
-        result: Any = None
-        error: BaseException | None = None
-        while True:
-            try:
-                step = plan.throw(error) if error is not None else plan.send(result)
-            except StopIteration as stop:
-                return stop.value  # type: ignore[no-any-return]
+        driver = Driver(plan)
+        while (step := driver.next_step()) is not None:
             if abort is not None and abort.is_set():
                 abort = None  # thrown once: what the plan does next is its clean-up
-                result, error = None, Interrupted()
+                driver.error = Interrupted()
                 continue
             try:
-                result, error = self._perform(step, abort), None
+                driver.result = self._perform(step, abort)
             except CallbackFailed as failed:
-                result, error = None, failed.error
+                driver.error = failed.error
             except BaseException as exc:  # SDK errors, interrupts: the flow decides
                 if isinstance(exc, Interrupted):
                     abort = None
-                result, error = None, exc
+                driver.error = exc
+        return driver.value
 
     def _perform(self, step: Step, abort: threading.Event | None = None) -> Any:
         if not isinstance(step, Emit | StopGroup):
@@ -424,13 +421,13 @@ class SyncRunner:
         return to_reply(response, content, self._headers().get(C.API_KEY_HEADER), step)
 
     def _parallel(self, step: Parallel, outer: threading.Event | None = None) -> list[Any]:
-        if not step.plans:
+        if not step.flows:
             return []
-        workers = max(1, min(step.limit, len(step.plans)))
+        workers = max(1, min(step.limit, len(step.flows)))
         abort = threading.Event()
         failures: list[BaseException] = []
 
-        def guarded(plan: Plan[Any]) -> Any:
+        def guarded(plan: Flow[Any]) -> Any:
             try:
                 return self.run(plan, abort)
             except Interrupted:
@@ -442,7 +439,7 @@ class SyncRunner:
 
         pool = concurrent.futures.ThreadPoolExecutor(workers, "leapocr-upload")
         try:
-            futures = [pool.submit(guarded, plan) for plan in step.plans]
+            futures = [pool.submit(guarded, plan) for plan in step.flows]
             while True:
                 _, running = concurrent.futures.wait(
                     futures, _TICK, concurrent.futures.FIRST_EXCEPTION
@@ -462,7 +459,7 @@ class SyncRunner:
 
     # --- batches (``_batch``): sub-flows handed back as they finish, items to the caller ---
 
-    def iterate(self, plan: Plan[Any]) -> Iterator[Any]:
+    def iterate(self, plan: Flow[Any]) -> Iterator[Any]:
         """Drive ``plan`` like ``run``, yielding each ``Emit`` step's value to the caller.
 
         When the caller stops (``break``, ``close()``, an exception in its loop, garbage
@@ -470,34 +467,32 @@ class SyncRunner:
         its sub-flows and cleans up (bounded) before this iterator ends.
         """
         check_process(self._pid, "LeapOCR client")
-        result: Any = None
-        error: BaseException | None = None
+        driver = Driver(plan)
         stopping: BaseException | None = None
         while True:
             try:
-                step = plan.throw(error) if error is not None else plan.send(result)
-            except StopIteration:
-                return
+                step = driver.next_step()
             except CallerStopped as exc:
                 if exc is stopping:
                     return
                 raise
+            if step is None:
+                return
             if isinstance(step, Emit):
-                result, error = None, None
                 if stopping is None:
                     try:
                         yield step.value
                     except GeneratorExit:  # the caller stopped: the plan cleans up
-                        stopping = error = CallerStopped()
+                        stopping = driver.error = CallerStopped()
                     except BaseException as exc:  # thrown in by the caller: the same
-                        stopping = error = exc
+                        stopping = driver.error = exc
                 continue
             try:
-                result, error = self._perform(step), None
+                driver.result = self._perform(step)
             except CallbackFailed as failed:
-                result, error = None, failed.error
+                driver.error = failed.error
             except BaseException as exc:  # as in run(): the flow decides
-                result, error = None, exc
+                driver.error = exc
 
     def _batch_step(self, step: NextFinished | StopGroup | Emit) -> Any:
         if isinstance(step, Emit):

@@ -1,6 +1,6 @@
 """The steps a flow yields. A runner (sync or async) performs each step and sends back its result.
 
-A flow is a generator ``Plan[T]``: it yields steps, receives their results (or has the
+A flow is a generator ``Flow[T]``: it yields steps, receives their results (or has the
 runner's errors thrown into it) and returns ``T``. Flows hold every decision; runners
 hold only I/O.
 """
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Generator, Mapping
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, Generic, NamedTuple, TypeVar
 
 from . import _constants as C
 from ._parsing import UploadPart
@@ -69,7 +69,7 @@ class Parallel(NamedTuple):
     runner can (async) or finish (sync), and that failure is raised.
     """
 
-    plans: tuple[Generator[Any, Any, Any], ...]
+    flows: tuple[Generator[Any, Any, Any], ...]
     limit: int
 
 
@@ -79,12 +79,12 @@ class Parallel(NamedTuple):
 class FlowGroup:
     """Sub-flows running side by side for one batch; the runner keeps its handles here.
 
-    The batch plan decides how many run (``len(group)``) and closes the group when it
+    The batch flow decides how many run (``len(group)``) and closes the group when it
     ends; ``close`` stops what still runs (set by the runner that started them).
     """
 
     def __init__(self) -> None:
-        self.running: dict[Any, Any] = {}  # runner handle -> the plan's tag
+        self.running: dict[Any, Any] = {}  # runner handle -> the flow's tag
         self.closer: Callable[[], None] | None = None
         self.state: Any = None  # the runner's own (a thread pool, for the sync runner)
 
@@ -150,21 +150,21 @@ class Interrupted(BaseException):
 
 
 class CallerStopped(BaseException):
-    """Thrown into a batch plan when its caller stops iterating (``break``, ``close``,
+    """Thrown into a batch flow when its caller stops iterating (``break``, ``close``,
     ``aclose``, garbage collection), in place of the caller's ``GeneratorExit``: thrown
-    through a ``yield from`` (a plan wrapped to close its journal, or traced),
-    ``GeneratorExit`` would close the plan instead, and its clean-up steps would never
-    run. The plan cleans up and re-raises it; the runner's iterator then ends."""
+    through a ``yield from`` (a flow wrapped to close its journal, or traced),
+    ``GeneratorExit`` would close the flow instead, and its clean-up steps would never
+    run. The flow cleans up and re-raises it; the runner's iterator then ends."""
 
 
 class Emit(NamedTuple):
-    """Hand ``value`` to the caller iterating the plan (``run`` refuses it)."""
+    """Hand ``value`` to the caller iterating the flow (``run`` refuses it)."""
 
     value: Any
 
 
 Step = Call | PutPart | Sleep | Notify | Parallel | NextFinished | StopGroup | Emit
-Plan = Generator[Step, Any, T]
+Flow = Generator[Step, Any, T]
 
 
 class UploadProgress:
@@ -188,3 +188,39 @@ class UploadProgress:
             if self._callback is not None:
                 return self._callback(sent, self.total)
         return None
+
+
+class Driver(Generic[T]):
+    """A flow driven one step at a time, by a runner or by a flow that wraps it.
+
+    ``next_step()`` resumes the flow with the outcome of its previous step (``result``
+    sent in, or ``error`` thrown in: set one of them after performing the step) and
+    returns its next step, or None once the flow has returned (its value in ``value``).
+    A flow that wraps another hands a step on to its own runner with
+    ``yield from driver.relay(step)``.
+    """
+
+    __slots__ = ("_flow", "error", "result", "value")
+
+    def __init__(self, flow: Flow[T]) -> None:
+        self._flow = flow
+        self.result: Any = None
+        self.error: BaseException | None = None
+        self.value: T
+
+    def next_step(self) -> Step | None:
+        result, error = self.result, self.error
+        self.result = self.error = None
+        try:
+            return self._flow.throw(error) if error is not None else self._flow.send(result)
+        except StopIteration as stop:
+            self.value = stop.value
+            return None
+
+    def relay(self, step: Step) -> Generator[Step, Any, None]:
+        """Yield ``step`` to the runner of the wrapping flow and keep its outcome (a step's
+        failure or an interrupt included: the driven flow decides) for ``next_step``."""
+        try:
+            self.result = yield step
+        except BaseException as exc:
+            self.error = exc

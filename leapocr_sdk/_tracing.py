@@ -37,7 +37,7 @@ from typing import Any, TypeVar
 from . import __version__
 from ._operations import RESULT
 from ._parsing import Reply
-from ._steps import Call, CallerStopped, NextFinished, Parallel, Plan, PutPart, Step
+from ._steps import Call, CallerStopped, Driver, Flow, NextFinished, Parallel, PutPart, Step
 from .types import Job, JobResult, JobStatusInfo
 
 T = TypeVar("T")
@@ -59,23 +59,23 @@ def _tracer() -> Any:
     return trace.get_tracer("leapocr_sdk", __version__)
 
 
-def traced(name: str, plan: Plan[T], **attributes: Any) -> Plan[T]:
-    """``plan`` as the operation ``name``, traced when tracing is on (else ``plan`` itself)."""
+def traced(name: str, flow: Flow[T], **attributes: Any) -> Flow[T]:
+    """``flow`` as the operation ``name``, traced when tracing is on (else ``flow`` itself)."""
     tracer = _tracer()
     if tracer is None:
-        return plan
-    return _operation(tracer, name, plan, attributes, None)
+        return flow
+    return _operation(tracer, name, flow, attributes, None)
 
 
 def _operation(
-    tracer: Any, name: str, plan: Plan[T], attributes: Mapping[str, Any], parent: Any
-) -> Plan[T]:
+    tracer: Any, name: str, flow: Flow[T], attributes: Mapping[str, Any], parent: Any
+) -> Flow[T]:
     trace = sys.modules[_OTEL]
     context = parent if parent is not None else _PARENT.get()
     span = tracer.start_span(f"leapocr.{name}", context=context, attributes=_clean(attributes))
     inside = trace.set_span_in_context(span)
     try:
-        result = yield from _steps(tracer, plan, span, inside, polls=name == "wait_until_done")
+        result = yield from _steps(tracer, flow, span, inside, polls=name == "wait_until_done")
     except (GeneratorExit, CallerStopped):  # the caller stopped: not a failure
         raise
     except BaseException as exc:
@@ -91,37 +91,31 @@ def _operation(
         span.end()
 
 
-def _steps(tracer: Any, plan: Plan[T], span: Any, inside: Any, *, polls: bool) -> Plan[T]:
-    """Perform ``plan``'s steps, a span around each request."""
-    result: Any = None
-    error: BaseException | None = None
+def _steps(tracer: Any, flow: Flow[T], span: Any, inside: Any, *, polls: bool) -> Flow[T]:
+    """Perform ``flow``'s steps, a span around each request."""
+    driver = Driver(flow)
     while True:
         token = _PARENT.set(inside)  # operations started by this step nest under ours
         try:
-            step = plan.throw(error) if error is not None else plan.send(result)
-        except StopIteration as stop:
-            return stop.value  # type: ignore[no-any-return]
+            step = driver.next_step()
         finally:
             _PARENT.reset(token)
+        if step is None:
+            return driver.value
         if id(step) in _SPANNED:  # an operation inside this one traces its own steps
-            try:
-                result, error = (yield step), None
-            except BaseException as exc:
-                result, error = None, exc
+            yield from driver.relay(step)
             continue
         step = _spread(tracer, step, span, inside, polls)
         child = _request_span(tracer, step, inside)
         _SPANNED.add(id(step))
         try:
-            result, error = (yield step), None
-        except BaseException as exc:  # the step's failure, an interrupt: the plan decides
-            result, error = None, exc
+            yield from driver.relay(step)  # a failure or an interrupt: the flow decides
         finally:
             _SPANNED.discard(id(step))
         if child is not None:
-            _end_request(child, result, error)
-        if polls and _is_poll(step) and isinstance(result, Reply):
-            span.add_event("leapocr.poll", {"http.response.status_code": result.status_code})
+            _end_request(child, driver.result, driver.error)
+        if polls and _is_poll(step) and isinstance(driver.result, Reply):
+            span.add_event("leapocr.poll", {"http.response.status_code": driver.result.status_code})
 
 
 def _is_poll(step: Step) -> bool:
@@ -136,12 +130,12 @@ def _page(call: Call) -> object:
 def _spread(tracer: Any, step: Step, span: Any, inside: Any, polls: bool) -> Step:
     """Sub-flows of a step, traced under this operation (a span per batch member)."""
     if isinstance(step, Parallel):
-        plans = tuple(_steps(tracer, plan, span, inside, polls=polls) for plan in step.plans)
-        return Parallel(plans, step.limit)
+        flows = tuple(_steps(tracer, flow, span, inside, polls=polls) for flow in step.flows)
+        return Parallel(flows, step.limit)
     if isinstance(step, NextFinished):
         start = tuple(
-            (tag, _operation(tracer, "batch_item", plan, _member(tag), inside))
-            for tag, plan in step.start
+            (tag, _operation(tracer, "batch_item", flow, _member(tag), inside))
+            for tag, flow in step.start
         )
         return step._replace(start=start)
     return step

@@ -87,7 +87,7 @@ LOADED_ON_FIRST_USE = (
     "attrs",
     "leapocr_sdk._batch",
     "leapocr_sdk.journal",
-    "leapocr_sdk._plans",
+    "leapocr_sdk._flows",
     "leapocr_sdk._steps",
     "leapocr_sdk._parsing",
     "leapocr_sdk._pages",

@@ -109,15 +109,13 @@ def process_options(args: argparse.Namespace) -> ProcessOptions:
     chosen = {name: getattr(args, name) for name in SubmitOptions._fields}
     waiting = {"poll_interval": args.poll_interval, "timeout": args.timeout}
     return ProcessOptions(
-        submit=compose_options(
+        document=compose_options(
             {**chosen, "schema": schema, "pages": args.pages, **waiting}, one_document=False
         ),
         out_dir=Path(args.out) if args.out else None,
         wait=args.wait,
         delete=args.delete,
         concurrency=args.concurrency,
-        poll_interval=args.poll_interval,
-        timeout=args.timeout,
         journal=journal_path(args),
         retry_failed=args.retry_failed,
         max_credits=args.max_credits,
@@ -149,7 +147,7 @@ def make_items(inputs: list[tuple[str, tuple[str, ...]]]) -> list[Item]:
 
 def result_extension(options: ProcessOptions) -> str:
     """The extension results will have, as far as the options tell (a template: either)."""
-    submit = options.submit.submit
+    submit = options.document.submit
     if submit.extract_bounding_boxes or submit.output_type is OutputFormat.STRUCTURED:
         return ".json"
     return ".md" if submit.output_type is OutputFormat.MARKDOWN else ".md|.json"

@@ -17,7 +17,7 @@ from .._pages import check_pages, describe
 from .._pricing import count_pages, job_page_price
 from .._schemas import is_schema_type
 from .._sources import is_url, open_source
-from .._validation import check_options
+from .._validation import SubmitOptions, check_options
 from ..errors import ValidationError
 from .codes import EXIT_OK, EXIT_USAGE
 from .ui import Console
@@ -72,13 +72,10 @@ def _import_type(value: str) -> type[Any]:
 
 def estimate(args: argparse.Namespace, console: Console) -> int:
     """Print each file's pages and credits, and the total; nothing is sent."""
-    options = check_options(
-        output_type=args.output_type,
-        model=args.model,
-        instruction=args.instruction,
-        schema=load_schema(args.schema) if args.schema else None,
-        extract_bounding_boxes=args.extract_bounding_boxes,
-    )
+    # The pricing flags are named like the options they set (as for ``process``).
+    chosen = {name: getattr(args, name) for name in SubmitOptions._fields if hasattr(args, name)}
+    schema = load_schema(args.schema) if args.schema else None
+    options = check_options(**{**chosen, "schema": schema})
     price = job_page_price(options)
     if price is None:
         raise ValidationError(

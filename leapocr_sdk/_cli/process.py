@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from .._base_client import batch_settings
-from .._batch import STOPPED_EARLY
+from .._batch_stop import STOPPED_EARLY
 from .._client import AsyncLeapOCR
 from .._contract import SUPPORTED_EXTENSIONS, describe_file_types
 from .._sources import is_url
@@ -46,15 +46,14 @@ SETTLE_SECONDS = 10.0
 
 @dataclass(frozen=True)
 class ProcessOptions:
-    """What ``process`` was asked to do, checked and ready."""
+    """What ``process`` was asked to do, checked and ready: ``document``, how each
+    document is submitted and waited on; the rest, what the run does with them."""
 
-    submit: CheckedOptions
+    document: CheckedOptions
     out_dir: Path | None
     wait: bool
     delete: bool
     concurrency: int
-    poll_interval: float
-    timeout: float
     journal: Path | None = None
     retry_failed: bool = False
     max_credits: int | None = None
@@ -192,7 +191,7 @@ async def process_batch(
             retry_failed=options.retry_failed,
             on_event=on_event,
         )
-        batch = client._process_many(sources, options.submit, settings, journal=journal)
+        batch = client._process_many(sources, options.document, settings, journal=journal)
         try:
             async with _jobs_named_here(), _closing(batch):
                 async for done in batch:
@@ -365,7 +364,7 @@ async def submit(
     client: AsyncLeapOCR, item: Item, options: ProcessOptions, reporter: Reporter
 ) -> Job:
     """A URL goes to process_url, anything else is uploaded from disk."""
-    upload = options.submit._replace(
+    upload = options.document._replace(
         on_upload_progress=lambda sent, total: reporter.uploading(item, sent, total)
     )
     job = await client._process(item.location or item.source, upload, wait=False)

@@ -25,7 +25,7 @@ from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from leapocr_sdk import _constants as C
-from leapocr_sdk import _plans as plans
+from leapocr_sdk import _flows as flows
 from leapocr_sdk._contract import DEFAULT_MODEL
 from leapocr_sdk._http import redact
 from leapocr_sdk._parsing import (
@@ -366,10 +366,10 @@ def test_send_retries_at_most_max_retries_with_bounded_sleeps(
     script: list[Reply | APIConnectionError],
     rng: random.Random,
 ) -> None:
-    """Drive ``_plans.send`` by hand with scripted outcomes; count the attempts and sleeps."""
-    ctx = plans.Context(max_retries=max_retries, rng=rng, wall_clock=lambda: 1.7e9)
+    """Drive ``_flows.send`` by hand with scripted outcomes; count the attempts and sleeps."""
+    ctx = flows.Context(max_retries=max_retries, rng=rng, wall_clock=lambda: 1.7e9)
     call = Call("op", "GET", "/x", idempotent=idempotent)
-    flow = plans.send(ctx, call)
+    flow = flows.send(ctx, call)
     attempts, sleeps = 0, []
     step = next(flow)
     outcome: Any = None
@@ -708,8 +708,8 @@ def test_option_checks_raise_only_validation_errors(options: dict[str, Any]) -> 
 def test_wait_until_done_never_exceeds_its_timeout(statuses: list[str]) -> None:
     """Drive the polling flow with a fake clock: total sleep <= timeout, then a typed end."""
     now = [0.0]
-    ctx = plans.Context(clock=lambda: now[0])
-    flow = plans.wait_until_done(ctx, "job-1", 2.0, 30.0, None)
+    ctx = flows.Context(clock=lambda: now[0])
+    flow = flows.wait_until_done(ctx, "job-1", 2.0, 30.0, None)
     step = next(flow)
     polls = 0
     slept = 0.0

@@ -1,4 +1,4 @@
-"""Drive a flow (a ``Plan`` from ``leapocr_sdk._plans``) from a script of step results.
+"""Drive a flow (a ``Flow`` from ``leapocr_sdk._flows``) from a script of step results.
 
 The way httpx tests its auth flows: no sockets, no threads, no clock. Each ``Call`` or
 ``PutPart`` the flow yields takes the next entry of the script: a value is sent back,
@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from leapocr_sdk._parsing import Reply
-from leapocr_sdk._steps import Call, Notify, Parallel, Plan, PutPart, Sleep, Step
+from leapocr_sdk._steps import Call, Flow, Notify, Parallel, PutPart, Sleep, Step
 
 
 def reply(status: int, body: bytes | str = b"", headers: dict[str, str] | None = None) -> Reply:
@@ -26,7 +26,7 @@ class FlowScript:
         self.answers = list(answers)
         self.steps: list[Step] = []
 
-    def run(self, plan: Plan[Any]) -> Any:
+    def run(self, plan: Flow[Any]) -> Any:
         result: Any = None
         error: BaseException | None = None
         while True:
@@ -46,7 +46,7 @@ class FlowScript:
         if isinstance(step, Notify):
             return step.callback(step.argument)
         if isinstance(step, Parallel):
-            return [self.run(sub) for sub in step.plans]
+            return [self.run(sub) for sub in step.flows]
         assert isinstance(step, Call | PutPart)
         assert self.answers, f"the script ran out at {step!r}"
         entry = self.answers.pop(0)

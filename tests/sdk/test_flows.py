@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from leapocr_sdk import _constants as C
-from leapocr_sdk import _plans as plans
+from leapocr_sdk import _flows as flows
 from leapocr_sdk._operations import DELETE, INITIATE
 from leapocr_sdk._retry import next_delay
 from leapocr_sdk._sources import open_source
@@ -27,10 +27,10 @@ from tests.sdk.flow_script import FlowScript, reply
 from tests.sdk.helpers import JOB
 
 
-def ctx(**kwargs) -> plans.Context:
+def ctx(**kwargs) -> flows.Context:
     kwargs.setdefault("clock", lambda: 1000.0)
     kwargs.setdefault("wall_clock", lambda: 1_700_000_000.0)
-    return plans.Context(rng=random.Random(7), **kwargs)
+    return flows.Context(rng=random.Random(7), **kwargs)
 
 
 def result_page(numbers, *, total=None, total_pages=1) -> bytes:
@@ -73,7 +73,7 @@ def test_next_delay_never_sleeps_past_the_deadline():
 
 def test_retry_after_60_during_a_5s_wait_gives_up_with_a_typed_error():
     script = FlowScript(reply(429, b"{}", {"Retry-After": "60"}))
-    flow = plans.wait_until_done(ctx(), JOB, 1.0, 5.0, None)
+    flow = flows.wait_until_done(ctx(), JOB, 1.0, 5.0, None)
     with pytest.raises(WaitTimeoutError) as info:
         script.run(flow)
     assert script.sleeps() == []  # no sleep at all rather than one past the deadline
@@ -86,7 +86,7 @@ def test_part_upload_retry_follows_the_same_policy():
     script = FlowScript(reply(200, ticket(["https://s.example/1"])), part_reply)
     script.answers += [reply(200, headers={"etag": '"e"'}), reply(200, b"{}")]
     with open_source(document(10), None) as source:
-        job = script.run(plans.process_file(ctx(), source, SubmitOptions(), None))
+        job = script.run(flows.process_file(ctx(), source, SubmitOptions(), None))
     assert job.job_id == JOB
     assert script.sleeps() == [3.0]
 
@@ -99,7 +99,7 @@ def test_every_request_of_a_wait_is_bounded_by_the_time_left():
         return reply(202, json.dumps({"job_id": JOB, "status": "processing"}))
 
     script = FlowScript(pending, reply(200, result_page([1])))
-    script.run(plans.wait_until_done(ctx(clock=lambda: clock[0]), JOB, 1.0, 10.0, None))
+    script.run(flows.wait_until_done(ctx(clock=lambda: clock[0]), JOB, 1.0, 10.0, None))
     assert [call.timeout for call in script.calls()] == pytest.approx([10.0, 7.0])
 
 
@@ -114,7 +114,7 @@ def page_and_limit(call):
 def test_a_result_reply_too_large_is_asked_for_again_with_fewer_pages():
     too_large = ResponseTooLargeError("too large", status_code=200, limit=C.MAX_REPLY_BYTES)
     script = FlowScript(too_large, too_large, reply(200, result_page([1, 2], total=2)))
-    result = script.run(plans.get_result(ctx(), JOB))
+    result = script.run(flows.get_result(ctx(), JOB))
     assert [page.page_number for page in result.pages] == [1, 2]
     calls = script.calls()
     assert [page_and_limit(call) for call in calls] == [
@@ -138,7 +138,7 @@ def test_fewer_pages_a_request_follow_the_servers_own_page_size():
         too_large,
         *[capped(range(start, start + 30), 5) for start in (61, 91, 121)],
     )
-    result = script.run(plans.get_result(ctx(), JOB))
+    result = script.run(flows.get_result(ctx(), JOB))
     assert [page.page_number for page in result.pages] == list(range(1, 151))
     assert [page_and_limit(call) for call in script.calls()] == [
         (1, 1000),
@@ -155,7 +155,7 @@ def test_a_page_too_large_alone_is_named_even_when_the_server_pages_one_by_one()
     too_large = ResponseTooLargeError("too large", status_code=200, limit=C.MAX_REPLY_BYTES)
     script = FlowScript(reply(200, result_page([1], total=3, total_pages=3)), too_large, too_large)
     with pytest.raises(ResponseTooLargeError, match=f"result page 2 of job {JOB} alone"):
-        script.run(plans.get_result(ctx(), JOB))
+        script.run(flows.get_result(ctx(), JOB))
     calls = [page_and_limit(call) for call in script.calls()]
     assert calls == [(1, 1000), (2, 1000), (2, 1)]
 
@@ -163,14 +163,14 @@ def test_a_page_too_large_alone_is_named_even_when_the_server_pages_one_by_one()
 def test_fewer_pages_a_request_keeps_windows_aligned_down_to_one():
     limits = [C.RESULT_PAGE_LIMIT]
     while limits[-1] > 1:
-        limits.append(plans._fewer_pages(limits[-1]))
+        limits.append(flows._fewer_pages(limits[-1]))
     assert limits == [1000, 500, 250, 125, 25, 5, 1]
 
 
 def test_a_billion_result_pages_against_a_3_page_job_is_refused():
     script = FlowScript(reply(200, result_page([1, 2], total=3, total_pages=10**9)))
     with pytest.raises(UnexpectedResponseError, match="1000000000 result pages"):
-        script.run(plans.get_result(ctx(), JOB))
+        script.run(flows.get_result(ctx(), JOB))
     assert len(script.calls()) == 1
 
 
@@ -183,14 +183,14 @@ def test_paging_stops_on_a_page_that_adds_nothing():
         *[reply(200, result_page([1], total_pages=5000)) for _ in range(window)],
     )
     with pytest.raises(UnexpectedResponseError, match="adds no new pages"):
-        script.run(plans.get_result(ctx(), JOB))
+        script.run(flows.get_result(ctx(), JOB))
     assert len(script.calls()) == 1 + window
     # Empty pages: request 2 of 5 adds nothing (requests 2..5 form one window).
     script = FlowScript(
         reply(200, result_page([], total_pages=5)), *[reply(200, result_page([]))] * 4
     )
     with pytest.raises(UnexpectedResponseError, match="adds no new pages"):
-        script.run(plans.get_result(ctx(), JOB))
+        script.run(flows.get_result(ctx(), JOB))
     assert len(script.calls()) == 5
 
 
@@ -201,10 +201,10 @@ def test_paging_stops_on_a_page_that_adds_nothing():
 def test_a_job_id_unsafe_as_a_path_segment_is_refused(bad_id):
     script = FlowScript(reply(200, json.dumps({"job_id": bad_id, "status": "pending"})))
     with pytest.raises(UnexpectedResponseError, match="not safe to use in a URL"):
-        script.run(plans.process_url(ctx(), "https://x.example/a.pdf", None, SubmitOptions()))
+        script.run(flows.process_url(ctx(), "https://x.example/a.pdf", None, SubmitOptions()))
     script = FlowScript(reply(200, ticket(["https://s.example/1"], job_id=bad_id)))
     with open_source(document(10), None) as source, pytest.raises(UnexpectedResponseError):
-        script.run(plans.process_file(ctx(), source, SubmitOptions(), None))
+        script.run(flows.process_file(ctx(), source, SubmitOptions(), None))
     assert len(script.calls()) == 1  # nothing sent to the unsafe id
 
 
@@ -220,7 +220,7 @@ def test_a_job_id_unsafe_as_a_path_segment_is_refused(bad_id):
 def test_a_bad_upload_url_deletes_the_job_and_names_the_part(url):
     script = FlowScript(reply(200, ticket(["https://s.example/1", url])), reply(204))
     with open_source(document(20), None) as source, pytest.raises(UploadError) as info:
-        script.run(plans.process_file(ctx(), source, SubmitOptions(), None))
+        script.run(flows.process_file(ctx(), source, SubmitOptions(), None))
     assert info.value.part_number == 2
     assert info.value.job_deleted is True
     assert [call.name for call in script.calls()] == [INITIATE.name, DELETE.name]
@@ -233,7 +233,7 @@ def test_a_bad_upload_url_deletes_the_job_and_names_the_part(url):
 def test_an_interrupted_upload_deletes_the_job_then_reraises(interrupt):
     script = FlowScript(reply(200, ticket(["https://s.example/1"])), interrupt("stop"), reply(204))
     with open_source(document(10), None) as source, pytest.raises(interrupt) as info:
-        script.run(plans.process_file(ctx(), source, SubmitOptions(), None))
+        script.run(flows.process_file(ctx(), source, SubmitOptions(), None))
     assert f"job {JOB} was deleted" in "".join(info.value.__notes__)
     delete = script.calls()[-1]
     assert delete.name == DELETE.name
@@ -245,7 +245,7 @@ def test_an_interrupted_upload_names_the_job_when_it_cannot_be_deleted():
         reply(200, ticket(["https://s.example/1"])), KeyboardInterrupt(), reply(503, b"{}")
     )
     with open_source(document(10), None) as source, pytest.raises(KeyboardInterrupt) as info:
-        script.run(plans.process_file(ctx(), source, SubmitOptions(), None))
+        script.run(flows.process_file(ctx(), source, SubmitOptions(), None))
     assert f"delete_job({JOB!r})" in "".join(info.value.__notes__)
     assert len(script.calls()) == 2  # one attempt, no retries after an interrupt
 
@@ -257,10 +257,10 @@ def test_400_digit_numbers_never_raise_overflow_error():
     huge = int("9" * 400)
     body = f'{{"id": "{JOB}", "status": "processing", "progress": {huge}, '
     body += f'"processed_pages": {huge}, "total_pages": 3}}'
-    info = FlowScript(reply(200, body)).run(plans.get_status(ctx(), JOB))
+    info = FlowScript(reply(200, body)).run(flows.get_status(ctx(), JOB))
     assert 0.0 <= info.progress <= 1.0
     assert info.processed_pages is None  # not a plausible count: unknown
     body = f'{{"job_id": "{JOB}", "status": "processing", "progress": 0.5, '
     body += f'"processed_pages": {huge}, "total_pages": 1e400}}'
-    info = FlowScript(reply(202, body)).run(plans.result_or_status(ctx(), JOB))
+    info = FlowScript(reply(202, body)).run(flows.result_or_status(ctx(), JOB))
     assert info.progress == 0.5

@@ -287,11 +287,11 @@ def test_waiting_batches_and_results_make_spans(
 
 
 def test_without_a_tracer_provider_flows_are_not_wrapped() -> None:
-    from leapocr_sdk import _plans
+    from leapocr_sdk import _flows
     from leapocr_sdk._tracing import traced
 
     _reset_tracer_provider()
-    plan = _plans.get_status(_plans.Context(), JOB)
+    plan = _flows.get_status(_flows.Context(), JOB)
     assert traced("get_status", plan) is plan
     plan.close()
 

@@ -10,27 +10,28 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from leapocr_sdk import JobFailedError, LeapOCRError, ValidationError
-from leapocr_sdk._batch import BatchFlows, BatchItem, BatchSettings, process_many
-from leapocr_sdk._plans import Context
-from leapocr_sdk._steps import Emit, Finished, NextFinished, Plan, Sleep
+from leapocr_sdk._batch import BatchFlows, BatchSettings, process_many
+from leapocr_sdk._batch_items import BatchItem
+from leapocr_sdk._flows import Context
+from leapocr_sdk._steps import Emit, Finished, Flow, NextFinished, Sleep
 from leapocr_sdk.types import Job, JobResult, JobStatus
 
 
-def submit(source: int, hook: Any) -> Plan[Job]:
+def submit(source: int, hook: Any) -> Flow[Job]:
     yield Sleep(0)
     if source % 7 == 3:
         raise ValidationError(f"source {source} is refused")
     return Job(job_id=f"job-{source}", status=JobStatus.PENDING)
 
 
-def wait(job_id: str, hook: Any) -> Plan[JobResult]:
+def wait(job_id: str, hook: Any) -> Flow[JobResult]:
     yield Sleep(0)
     if job_id.endswith("5"):
         raise JobFailedError(job_id, "unreadable")
     return JobResult(job_id, JobStatus.COMPLETED, 2, None, None, "markdown", (), None)
 
 
-def drive(plan: Plan[None], rng: random.Random) -> tuple[list[BatchItem], int]:
+def drive(plan: Flow[None], rng: random.Random) -> tuple[list[BatchItem], int]:
     """Run ``plan``: sub-flows finish in a random order; returns the items and the peak
     number of sub-flows running at once."""
     items: list[BatchItem] = []
@@ -53,7 +54,7 @@ def drive(plan: Plan[None], rng: random.Random) -> tuple[list[BatchItem], int]:
                 answer = _finish(flow, step.group.running.pop(flow))
 
 
-def _finish(flow: Plan[Any], tag: Any) -> Finished:
+def _finish(flow: Flow[Any], tag: Any) -> Finished:
     try:
         while True:
             flow.send(None)

@@ -40,7 +40,7 @@ from ._parsing import (
 from ._polling import PollSchedule
 from ._retry import cut_by_deadline, is_retryable_status, next_delay
 from ._sources import FileSource
-from ._steps import Call, Emit, Notify, Parallel, Plan, PutPart, Sleep, UploadProgress
+from ._steps import Call, Driver, Emit, Flow, Notify, Parallel, PutPart, Sleep, UploadProgress
 from ._validation import SubmitOptions, check_job_id, is_loopback_host
 from .errors import (
     APIConnectionError,
@@ -103,7 +103,7 @@ def _delay(ctx: Context, attempt: int, reply: Reply | None, deadline: float | No
     )
 
 
-def send(ctx: Context, call: Call, deadline: float | None = None) -> Plan[Reply]:
+def send(ctx: Context, call: Call, deadline: float | None = None) -> Flow[Reply]:
     """Send ``call``, retrying 429/5xx and connection failures; return the last reply.
 
     A non-idempotent call (one that creates a job) is not retried once it may have
@@ -178,7 +178,7 @@ def _status_text(reply: Reply) -> str:
     return f"HTTP {reply.status_code}"
 
 
-def call_api(ctx: Context, call: Call, deadline: float | None = None) -> Plan[Reply]:
+def call_api(ctx: Context, call: Call, deadline: float | None = None) -> Flow[Reply]:
     """``send``, then raise the APIError subclass for any non-2xx reply."""
     reply = yield from send(ctx, call, deadline)
     if not 200 <= reply.status_code < 300:
@@ -201,7 +201,7 @@ def service_job_id(job_id: str, reply: Reply) -> str:
 # --- submission ----------------------------------------------------------------------
 
 
-def process_url(ctx: Context, url: str, file_name: str | None, options: SubmitOptions) -> Plan[Job]:
+def process_url(ctx: Context, url: str, file_name: str | None, options: SubmitOptions) -> Flow[Job]:
     reply = yield from call_api(ctx, requests.submit_url(url, file_name, options))
     job = parse_job(reply)
     service_job_id(job.job_id, reply)
@@ -214,7 +214,7 @@ def process_file(
     source: FileSource,
     options: SubmitOptions,
     on_upload_progress: Callable[[int, int], object] | None,
-) -> Plan[Job]:
+) -> Flow[Job]:
     """Initiate a direct upload, PUT every part (several at once), then complete it.
 
     If a part cannot be uploaded, ``complete`` is not sent, the half-uploaded job is
@@ -314,7 +314,7 @@ def _check_upload_url(ctx: Context, job_id: str, part: UploadPart) -> None:
 
 def upload_part(
     ctx: Context, job_id: str, part: UploadPart, source: FileSource, progress: UploadProgress
-) -> Plan[str]:
+) -> Flow[str]:
     """PUT one part, retrying 429/5xx and connection failures; return its ETag as sent."""
     attempt = 0
     while True:
@@ -370,7 +370,7 @@ def upload_part(
         attempt += 1
 
 
-def discard_job(ctx: Context, job_id: str, *, interrupted: bool = False) -> Plan[bool]:
+def discard_job(ctx: Context, job_id: str, *, interrupted: bool = False) -> Flow[bool]:
     """Delete a job that cannot be completed; True when it is gone (also when the service
     no longer knows it: a delete sent before, whose answer was not awaited).
 
@@ -391,7 +391,7 @@ def discard_job(ctx: Context, job_id: str, *, interrupted: bool = False) -> Plan
 # --- status, result, waiting ---------------------------------------------------------
 
 
-def get_status(ctx: Context, job_id: str) -> Plan[JobStatusInfo]:
+def get_status(ctx: Context, job_id: str) -> Flow[JobStatusInfo]:
     reply = yield from call_api(ctx, requests.get_status(job_id))
     return parse_status(reply, job_id)
 
@@ -405,7 +405,7 @@ def _fewer_pages(limit: int) -> int:
 
 def _result_reply(
     ctx: Context, job_id: str, page: int, limit: int, deadline: float | None
-) -> Plan[Reply]:
+) -> Flow[Reply]:
     """Result request ``page`` at ``limit`` pages a request. A reply over
     ``MAX_REPLY_BYTES`` raises ResponseTooLargeError (the caller asks with fewer pages);
     at one page a request it names that page.
@@ -442,7 +442,7 @@ def _count(value: object) -> int | None:
 
 def result_or_status(
     ctx: Context, job_id: str, deadline: float | None = None
-) -> Plan[JobResult | JobStatusInfo]:
+) -> Flow[JobResult | JobStatusInfo]:
     """The whole result (every page, in order) if the job is finished, else its status.
 
     Pages 2..N are fetched ``RESULT_FETCH_CONCURRENCY`` at a time (see ``_later_pages``).
@@ -457,7 +457,7 @@ def result_or_status(
     return assemble_result(job_id, chunk, pages, last or reply)
 
 
-def result_pages(ctx: Context, job_id: str) -> Plan[None]:
+def result_pages(ctx: Context, job_id: str) -> Flow[None]:
     """Emit every page of a finished job's result, in order, as its request answers;
     JobNotReadyError / JobFailedError as ``get_result``. Holds one window of requests."""
     first = yield from _first_result(ctx, job_id, None)
@@ -470,30 +470,24 @@ def result_pages(ctx: Context, job_id: str) -> Plan[None]:
     yield from _page_by_page(_later_pages(ctx, job_id, chunk, limit, None))
 
 
-def _page_by_page(plan: Plan[T]) -> Plan[T]:
-    """Run ``plan`` as part of this one, handing each page of the tuples it ``Emit``s on as
-    an ``Emit`` of its own; what is thrown in at one (the caller stopped) goes to ``plan``."""
-    result: Any = None
-    error: BaseException | None = None
-    while True:
-        try:
-            step = plan.throw(error) if error is not None else plan.send(result)
-        except StopIteration as stop:
-            return stop.value  # type: ignore[no-any-return]
-        result, error = None, None
-        try:
-            if isinstance(step, Emit):
-                for page in step.value:
-                    yield Emit(page)
-            else:
-                result = yield step
-        except BaseException as exc:  # a step's failure or an interrupt: the plan decides
-            result, error = None, exc
+def _page_by_page(flow: Flow[T]) -> Flow[T]:
+    """Run ``flow`` as part of this one, handing each page of the tuples it ``Emit``s on as
+    an ``Emit`` of its own; what is thrown in at one (the caller stopped) goes to ``flow``."""
+    driver = Driver(flow)
+    while (step := driver.next_step()) is not None:
+        if not isinstance(step, Emit):
+            yield from driver.relay(step)
+            continue
+        for page in step.value:
+            yield from driver.relay(Emit(page))
+            if driver.error is not None:
+                break  # the rest of the tuple is not handed on: the flow decides
+    return driver.value
 
 
 def _first_result(
     ctx: Context, job_id: str, deadline: float | None
-) -> Plan[tuple[ResultChunk, Reply, int] | JobStatusInfo]:
+) -> Flow[tuple[ResultChunk, Reply, int] | JobStatusInfo]:
     """The first result request: the first chunk, its reply and the page limit it was
     asked with if the job is finished, else its status.
 
@@ -534,7 +528,7 @@ def _first_result(
 
 def _later_pages(
     ctx: Context, job_id: str, first: ResultChunk, limit: int, deadline: float | None
-) -> Plan[Reply | None]:
+) -> Flow[Reply | None]:
     """Fetch the result requests after the first (which asked for ``limit`` pages), a
     window of ``RESULT_FETCH_CONCURRENCY`` at a time, and ``Emit`` the new pages of each
     request as one tuple, in order; returns the last reply (without its body).
@@ -592,7 +586,7 @@ def _counted_pages(body: Mapping[str, Any]) -> int | None:
 
 def _result_chunk(
     ctx: Context, job_id: str, page: int, limit: int, deadline: float | None
-) -> Plan[tuple[ResultChunk, Reply]]:
+) -> Flow[tuple[ResultChunk, Reply]]:
     reply = yield from _result_reply(ctx, job_id, page, limit, deadline)
     if reply.status_code == 202:
         raise error_from_reply(reply, ctx.not_found_hint)
@@ -600,39 +594,31 @@ def _result_chunk(
     return parse_result_chunk(reply), Reply(reply.status_code, reply.headers, b"")
 
 
-def _collect(plan: Plan[T], sink: Callable[[Any], object]) -> Plan[T]:
-    """Run ``plan`` as part of this one, handing its ``Emit`` values to ``sink``."""
-    result: Any = None
-    error: BaseException | None = None
-    while True:
-        try:
-            step = plan.throw(error) if error is not None else plan.send(result)
-        except StopIteration as stop:
-            return stop.value  # type: ignore[no-any-return]
+def _collect(flow: Flow[T], sink: Callable[[Any], object]) -> Flow[T]:
+    """Run ``flow`` as part of this one, handing its ``Emit`` values to ``sink``."""
+    driver = Driver(flow)
+    while (step := driver.next_step()) is not None:
         if isinstance(step, Emit):
             sink(step.value)
-            result, error = None, None
-            continue
-        try:
-            result, error = (yield step), None
-        except BaseException as exc:  # a step's failure or an interrupt: the plan decides
-            result, error = None, exc
+        else:
+            yield from driver.relay(step)
+    return driver.value
 
 
-def get_result(ctx: Context, job_id: str) -> Plan[JobResult]:
+def get_result(ctx: Context, job_id: str) -> Flow[JobResult]:
     outcome = yield from result_or_status(ctx, job_id)
     if isinstance(outcome, JobResult):
         return outcome
     return (yield from _not_finished(ctx, outcome))
 
 
-def _not_finished(ctx: Context, info: JobStatusInfo) -> Plan[NoReturn]:
+def _not_finished(ctx: Context, info: JobStatusInfo) -> Flow[NoReturn]:
     if info.status is JobStatus.FAILED:
         raise JobFailedError(info.job_id, (yield from _failure_reason(ctx, info)))
     raise JobNotReadyError(info.job_id, info.status.value)
 
 
-def _failure_reason(ctx: Context, info: JobStatusInfo) -> Plan[str | None]:
+def _failure_reason(ctx: Context, info: JobStatusInfo) -> Flow[str | None]:
     if info.error_message:
         return info.error_message
     try:
@@ -648,7 +634,7 @@ def wait_until_done(
     timeout: float,
     on_progress: Callable[[JobStatusInfo], object] | None,
     first_poll: float | None = None,
-) -> Plan[JobResult]:
+) -> Flow[JobResult]:
     """Poll until the job is finished, then return its whole result.
 
     Polls the result endpoint, which answers 202 with the status while the job runs and
@@ -723,18 +709,18 @@ def _as_status(outcome: JobResult | JobStatusInfo) -> JobStatusInfo:
 # --- the rest ------------------------------------------------------------------------
 
 
-def delete_job(ctx: Context, job_id: str) -> Plan[None]:
+def delete_job(ctx: Context, job_id: str) -> Flow[None]:
     yield from call_api(ctx, requests.delete_job(job_id))
 
 
-def list_models(ctx: Context) -> Plan[list[ModelInfo]]:
+def list_models(ctx: Context) -> Flow[list[ModelInfo]]:
     reply = yield from call_api(ctx, requests.list_models())
     return parse_models(reply)
 
 
 def request(
     ctx: Context, method: str, path: str, params: Mapping[str, Any] | None, body: Any
-) -> Plan[Any]:
+) -> Flow[Any]:
     """One request to any path under the base URL: its decoded JSON, None for no body.
 
     Retried (429, 5xx, connection failures) only when the method is idempotent: a POST
@@ -748,7 +734,7 @@ def request(
     return decode_json(reply)
 
 
-def health(ctx: Context) -> Plan[HealthStatus]:
+def health(ctx: Context) -> Flow[HealthStatus]:
     """The service's health, asked once: a 503 with a health body is an answer, not an error
     to retry (a probe should say how the service is now)."""
     reply: Reply = yield requests.health()
