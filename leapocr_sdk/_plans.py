@@ -404,13 +404,19 @@ def _fewer_pages(limit: int) -> int:
 
 
 def _result_reply(
-    ctx: Context, job_id: str, page: int, limit: int, deadline: float | None
+    ctx: Context,
+    job_id: str,
+    page: int,
+    limit: int,
+    deadline: float | None,
+    due: float | None = None,
 ) -> Plan[Reply]:
     """Result request ``page`` at ``limit`` pages a request. A reply over
     ``MAX_REPLY_BYTES`` raises ResponseTooLargeError (the caller asks with fewer pages);
     at one page a request it names that page."""
     try:
-        return (yield from call_api(ctx, requests.get_result(job_id, page, limit), deadline))
+        call = requests.get_result(job_id, page, limit)._replace(due=due)
+        return (yield from call_api(ctx, call, deadline))
     except ResponseTooLargeError as exc:
         if limit > 1:
             raise
@@ -437,13 +443,14 @@ def _count(value: object) -> int | None:
 
 
 def result_or_status(
-    ctx: Context, job_id: str, deadline: float | None = None
+    ctx: Context, job_id: str, deadline: float | None = None, due: float | None = None
 ) -> Plan[JobResult | JobStatusInfo]:
     """The whole result (every page, in order) if the job is finished, else its status.
+    ``due`` marks the first request as a poll (``Call.due``).
 
     Pages 2..N are fetched ``RESULT_FETCH_CONCURRENCY`` at a time (see ``_later_pages``).
     """
-    first = yield from _first_result(ctx, job_id, deadline)
+    first = yield from _first_result(ctx, job_id, deadline, due)
     if isinstance(first, JobStatusInfo):
         return first
     chunk, reply, limit = first
@@ -467,7 +474,7 @@ def result_pages(ctx: Context, job_id: str) -> Plan[None]:
 
 
 def _first_result(
-    ctx: Context, job_id: str, deadline: float | None
+    ctx: Context, job_id: str, deadline: float | None, due: float | None = None
 ) -> Plan[tuple[ResultChunk, Reply, int] | JobStatusInfo]:
     """The first result request: the first chunk, its reply and the page limit it was
     asked with if the job is finished, else its status.
@@ -479,7 +486,7 @@ def _first_result(
     limit = C.RESULT_PAGE_LIMIT
     while True:
         try:
-            reply = yield from _result_reply(ctx, job_id, 1, limit, deadline)
+            reply = yield from _result_reply(ctx, job_id, 1, limit, deadline, due)
             break
         except ResponseTooLargeError:
             if limit == 1:
@@ -641,7 +648,9 @@ def wait_until_done(
     schedule = PollSchedule(poll_interval)
     while True:
         try:
-            outcome = yield from result_or_status(ctx, job_id, deadline)
+            window = schedule.window()  # the predicted end orders polls (``_pacing``)
+            due = window[0] if window is not None else ctx.clock()
+            outcome = yield from result_or_status(ctx, job_id, deadline, due)
         except OutOfTime as out:
             error = WaitTimeoutError(job_id, info, timeout)
             error.add_note(f"the last request failed with: {out.error}")

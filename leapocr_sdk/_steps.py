@@ -36,6 +36,10 @@ class Call(NamedTuple):
     body_limit: int = C.MAX_REPLY_BYTES
     # Retries of this call made before this attempt (for traces).
     attempt: int = 0
+    # Set on a poll: when the flow predicts the job ends (a ``ctx.clock()`` time). When
+    # the client's request budget is short, polls go after every other request, the
+    # nearest predicted end first (``_pacing``).
+    due: float | None = None
 
 
 class PutPart(NamedTuple):
