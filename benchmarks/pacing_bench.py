@@ -115,13 +115,13 @@ def measure(smoke: bool) -> list[dict[str, Any]]:
         results[run.contender].append(run.result())
     rate = sizes["limit"] / sizes["window"]
     needed = REQUESTS_PER_DOCUMENT * sizes["documents"]
-    floor = needed / rate
+    floor: float = needed / rate
 
     def share(r: dict[str, Any]) -> float:
-        return 100.0 * r["refused"] / max(1, r["api"])
+        return 100.0 * float(r["refused"]) / max(1, int(r["api"]))
 
     def ratio(r: dict[str, Any]) -> float:
-        return float(r["wall"]) / floor
+        return float(r["wall"]) / float(floor)
 
     detail = {
         "sizes": sizes,
@@ -175,8 +175,10 @@ def _worker(contender: str, base_url: str, documents: int, poll: float | None) -
     sources = [make_pdf([f"document {n}"]) for n in range(documents)]
     with LeapOCR(api_key=API_KEY, base_url=base_url) as client:
         started = time.monotonic()
-        options = {} if poll is None else {"poll_interval": poll}
-        items = list(client.process_many(sources, concurrency=8, **options))
+        if poll is None:
+            items = list(client.process_many(sources, concurrency=8))
+        else:
+            items = list(client.process_many(sources, concurrency=8, poll_interval=poll))
         wall = time.monotonic() - started
     failed = sum(not item.ok for item in items)
     print(json.dumps({"wall": wall, "documents": len(items), "failed": failed}))
