@@ -167,6 +167,7 @@ def test_a_waiting_task_is_cancelled_and_leaves_its_turn(threaded_api, threaded_
     assert len(arrivals) == 1
 
 
+@pytest.mark.filterwarnings("ignore:leapocr. the batch was stopped early")
 def test_a_stopped_batch_does_not_wait_for_the_budget(
     leapocr_emulator_factory: Any, make_client: Any
 ) -> None:
