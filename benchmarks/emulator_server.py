@@ -8,7 +8,9 @@ the last of them finished. ``create N`` makes N one-page jobs in the job store d
 (no requests: for benchmarks that need many jobs to exist) and answers their ids.
 ``--processing LOW HIGH`` sets each job's duration (reported page by page);
 ``--etag-mode fast`` swaps the MD5 of every uploaded byte for a cheap ETag (for upload
-speed runs; the default stays MD5).
+speed runs; the default stays MD5). ``--rate-limit N --rate-window S`` turns on the rate
+limiter (N API requests per S seconds); ``stats`` then also counts the API requests
+(``api``) and those refused with 429 (``refused``).
 """
 
 from __future__ import annotations
@@ -58,6 +60,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--latency", type=float, default=0.0, help="seconds added to each reply")
     parser.add_argument("--etag-mode", choices=("md5", "fast"), default="md5")
+    parser.add_argument("--rate-limit", type=int, default=None)
+    parser.add_argument("--rate-window", type=float, default=60.0)
     args = parser.parse_args()
     low, high = args.processing
     with LeapOCREmulator(
@@ -66,6 +70,8 @@ def main() -> None:
         seed=args.seed,
         keep_files=False,
         etag_mode=args.etag_mode,
+        rate_limit=args.rate_limit,
+        rate_window=args.rate_window,
     ) as emulator:
         emulator.faults.set_latency(args.latency)
         print(emulator.base_url, flush=True)
@@ -74,7 +80,11 @@ def main() -> None:
                 print(json.dumps(_create(emulator, int(line.split()[1]))), flush=True)
             elif line.strip() == "stats":
                 requests = sum(emulator.route_counts.values())
-                stats = {"requests": requests, "cpu": time.process_time(), **_finished(emulator)}
+                stats: dict[str, float] = {"requests": requests, "cpu": time.process_time()}
+                stats.update(_finished(emulator))
+                if args.rate_limit is not None:
+                    api = [r.status for r in emulator.requests if r.route != "upload_part"]
+                    stats.update(api=len(api), refused=api.count(429))
                 print(json.dumps(stats), flush=True)
 
 

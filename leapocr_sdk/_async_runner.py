@@ -11,6 +11,7 @@ import asyncio
 import copy
 import inspect
 import os
+import time
 import weakref
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from typing import Any, Self, TypeVar, assert_never
@@ -36,6 +37,7 @@ from ._http import (
     transport_error,
     write_size,
 )
+from ._pacing import Pacer
 from ._parsing import Reply
 from ._steps import (
     Call,
@@ -89,6 +91,8 @@ class AsyncRunner:
         # See C.MAX_IN_FLIGHT: waiting here costs nothing and is not a timeout.
         self._api_gate = asyncio.Semaphore(C.MAX_IN_FLIGHT)
         self._upload_gate = asyncio.Semaphore(C.MAX_CONNECTIONS)
+        self._pacer = Pacer()  # one request budget for every task (and every copy)
+        self._pace_waiters: set[asyncio.Future[None]] = set()
 
     def with_timeout(self, timeout: float) -> Self:
         """A runner sharing this one's clients and limits, with another request timeout.
@@ -178,18 +182,60 @@ class AsyncRunner:
             self._sleepers.discard(sleeper)
 
     async def _call(self, step: Call) -> Reply:
+        await self._wait_turn(step)
         # Through the gate first, then the request is built: a flow queued here (10,000
         # waits queue here at once) holds its step only, not a built request, nor the
         # frame of an ``async with``.
         await self._api_gate.acquire()
+        sent, reply = time.monotonic(), None
         try:
             try:
                 request = api_request(self._api, step, self._base_url, self._headers)
             except Exception as exc:
                 raise step_error(step, exc) from None
-            return await self._send(self._api, request, step, step.body_limit)
+            reply = await self._send(self._api, request, step, step.body_limit)
+            return reply
         finally:
             self._api_gate.release()
+            headers = None if reply is None else reply.headers
+            received, wall = time.monotonic(), time.time()
+            self._pacer.answered(headers, sent=sent, received=received, wall=wall)
+            self._wake_waiters()
+
+    async def _wait_turn(self, step: Call) -> None:
+        """Wait until the client's request budget lets ``step`` go (``_pacing``); at the
+        end of its timeout it goes anyway (a 429 is retried as ever). A close ends the
+        wait (``ConfigurationError``), and so does a cancellation."""
+        loop = asyncio.get_running_loop()
+        deadline = time.monotonic() + step_budget(step, self._timeout)
+        ticket = self._pacer.enter(step.name, step.due)
+        try:
+            while True:
+                now = time.monotonic()
+                wait = self._pacer.admit(ticket, now, force=now >= deadline)
+                if wait == 0.0:
+                    return
+                if self._closed:
+                    raise closed_error("AsyncLeapOCR client")
+                waiter: asyncio.Future[None] = loop.create_future()
+                seconds = deadline - now if wait is None else min(wait, deadline - now)
+                timer = loop.call_later(seconds, _settle, waiter)
+                self._sleepers.add(waiter)  # close() fails it
+                self._pace_waiters.add(waiter)  # an answer or a leaver settles it
+                try:
+                    await waiter
+                finally:
+                    timer.cancel()
+                    self._sleepers.discard(waiter)
+                    self._pace_waiters.discard(waiter)
+        except BaseException:
+            self._pacer.leave(ticket)
+            self._wake_waiters()
+            raise
+
+    def _wake_waiters(self) -> None:
+        for waiter in list(self._pace_waiters):
+            _settle(waiter)
 
     async def _put(self, step: PutPart) -> Reply:
         uploads = self._uploads()

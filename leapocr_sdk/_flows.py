@@ -404,7 +404,12 @@ def _fewer_pages(limit: int) -> int:
 
 
 def _result_reply(
-    ctx: Context, job_id: str, page: int, limit: int, deadline: float | None
+    ctx: Context,
+    job_id: str,
+    page: int,
+    limit: int,
+    deadline: float | None,
+    due: float | None = None,
 ) -> Flow[Reply]:
     """Result request ``page`` at ``limit`` pages a request. A reply over
     ``MAX_REPLY_BYTES`` raises ResponseTooLargeError (the caller asks with fewer pages);
@@ -412,7 +417,7 @@ def _result_reply(
 
     A 200 reply comes back unredacted (``Reply.scrub``): ``parse_result_chunk`` redacts all
     of it but the pages, and an error built from it redacts what it shows."""
-    call = requests.get_result(job_id, page, limit)._replace(raw_success=True)
+    call = requests.get_result(job_id, page, limit)._replace(raw_success=True, due=due)
     try:
         return (yield from call_api(ctx, call, deadline))
     except ResponseTooLargeError as exc:
@@ -441,13 +446,14 @@ def _count(value: object) -> int | None:
 
 
 def result_or_status(
-    ctx: Context, job_id: str, deadline: float | None = None
+    ctx: Context, job_id: str, deadline: float | None = None, due: float | None = None
 ) -> Flow[JobResult | JobStatusInfo]:
     """The whole result (every page, in order) if the job is finished, else its status.
+    ``due`` marks the first request as a poll (``Call.due``).
 
     Pages 2..N are fetched ``RESULT_FETCH_CONCURRENCY`` at a time (see ``_later_pages``).
     """
-    first = yield from _first_result(ctx, job_id, deadline)
+    first = yield from _first_result(ctx, job_id, deadline, due)
     if isinstance(first, JobStatusInfo):
         return first
     chunk, reply, limit = first
@@ -486,7 +492,7 @@ def _page_by_page(flow: Flow[T]) -> Flow[T]:
 
 
 def _first_result(
-    ctx: Context, job_id: str, deadline: float | None
+    ctx: Context, job_id: str, deadline: float | None, due: float | None = None
 ) -> Flow[tuple[ResultChunk, Reply, int] | JobStatusInfo]:
     """The first result request: the first chunk, its reply and the page limit it was
     asked with if the job is finished, else its status.
@@ -498,7 +504,7 @@ def _first_result(
     limit = C.RESULT_PAGE_LIMIT
     while True:
         try:
-            reply = yield from _result_reply(ctx, job_id, 1, limit, deadline)
+            reply = yield from _result_reply(ctx, job_id, 1, limit, deadline, due)
             break
         except ResponseTooLargeError:
             if limit == 1:
@@ -655,7 +661,9 @@ def wait_until_done(
     schedule = PollSchedule(poll_interval, since=since)
     while True:
         try:
-            outcome = yield from result_or_status(ctx, job_id, deadline)
+            predicted = schedule.estimate()  # the predicted end orders polls (``_pacing``)
+            due = predicted[0] if predicted is not None else ctx.clock()
+            outcome = yield from result_or_status(ctx, job_id, deadline, due)
         except OutOfTime as out:
             error = WaitTimeoutError(job_id, info, timeout)
             error.add_note(f"the last request failed with: {out.error}")

@@ -76,6 +76,7 @@ from ._http import (
     transport_error,
     write_size,
 )
+from ._pacing import Pacer
 from ._parsing import Reply
 from ._steps import (
     Call,
@@ -172,6 +173,8 @@ class SyncRunner:
         self._closed = threading.Event()
         self._copies: weakref.WeakSet[SyncRunner] = weakref.WeakSet()
         self._copies_lock = threading.Lock()
+        self._pacer = Pacer()  # one request budget for every thread (and every copy)
+        self._pace = threading.Condition()
 
     def close(self) -> None:
         """Refuse every step from now on; flows waiting (a sleep, a request) end at once
@@ -256,10 +259,42 @@ class SyncRunner:
             request = api_request(self._api, step, self._base_url, self._headers)
         except Exception as exc:
             raise step_error(step, exc) from None
-        # A request that creates a job is waited on when the batch stops: its answer
-        # names the job to clean up.
-        abort = abort if step.idempotent else None
-        return self._send(self._api, request, step, step.body_limit, None, abort)
+        self._wait_turn(step, abort)
+        sent, reply = time.monotonic(), None
+        try:
+            # A request that creates a job is waited on when the batch stops: its answer
+            # names the job to clean up.
+            abort = abort if step.idempotent else None
+            reply = self._send(self._api, request, step, step.body_limit, None, abort)
+            return reply
+        finally:
+            with self._pace:
+                headers = None if reply is None else reply.headers
+                received, wall = time.monotonic(), time.time()
+                self._pacer.answered(headers, sent=sent, received=received, wall=wall)
+                self._pace.notify_all()
+
+    def _wait_turn(self, step: Call, abort: threading.Event | None) -> None:
+        """Wait until the client's request budget lets ``step`` go (``_pacing``); at the
+        end of its timeout it goes anyway (a 429 is retried as ever)."""
+        deadline = time.monotonic() + step_budget(step, self._timeout)
+        with self._pace:
+            ticket = self._pacer.enter(step.name, step.due)
+            try:
+                while True:
+                    now = time.monotonic()
+                    wait = self._pacer.admit(ticket, now, force=now >= deadline)
+                    if wait == 0.0:
+                        return
+                    self._pace.wait(max(0.0, min(wait or _TICK, _TICK, deadline - now)))
+                    if self._closed.is_set():
+                        raise closed_error("LeapOCR client")
+                    if abort is not None and abort.is_set():
+                        raise Interrupted
+            except BaseException:
+                self._pacer.leave(ticket)
+                self._pace.notify_all()
+                raise
 
     def _put(self, step: PutPart, abort: threading.Event | None) -> Reply:
         uploads = self._uploads()

@@ -39,6 +39,10 @@ class Call(NamedTuple):
     # A 200 body reaches the flow as sent, with ``Reply.scrub`` to redact the key from
     # what the flow passes on (set only by flows that do: the result's pages).
     raw_success: bool = False
+    # Set on a poll: when the flow predicts the job ends (a ``ctx.clock()`` time). When
+    # the client's request budget is short, polls go after every other request, the
+    # nearest predicted end first (``_pacing``).
+    due: float | None = None
 
 
 class PutPart(NamedTuple):
