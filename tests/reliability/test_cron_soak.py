@@ -163,6 +163,13 @@ def journal_job_ids(path: Path) -> set[str]:
         return {job_id for (job_id,) in db.execute("SELECT job_id FROM sources") if job_id}
 
 
+def uploading_pids(path: Path, job_ids: set[str]) -> set[int]:
+    """The processes whose journal leases hold one of ``job_ids`` (owner: host, pid, token)."""
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
+        rows = db.execute("SELECT owner, job_id FROM sources WHERE owner IS NOT NULL").fetchall()
+    return {int(owner.split("\t")[1]) for owner, job_id in rows if job_id in job_ids}
+
+
 def wait_until(condition: Callable[[], bool], timeout: float, what: str) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
@@ -195,21 +202,29 @@ def test_cron_soak_overlapping_and_killed_runs_pay_once_and_leave_nothing(
     runs: list[Run] = []
     try:
         # Three overlapping runs, a moment apart.
-        for name in ("sigkill", "sigterm", "finishes"):
+        for name in ("run1", "run2", "run3"):
             runs.append(Run.start(name, tmp_path, emu))
-            wait_until(lambda: len(emu.jobs) >= len(runs), 30, f"run {name} to create a job")
-        killed, stopped, finishing = runs
+            wait_until(lambda: len(emu.jobs) >= len(runs), 30, f"{name} to create a job")
 
         # Halfway: hold every part upload, let uploads begin, then stop two runs.
         wait_until(lambda: len(outputs_in(out)) >= DOCUMENTS // 2, 60, "half the results")
         hold_from = time.time()
         emu.faults.set_latency(HOLD, "upload_part")
-        wait_until(
-            lambda: sum(view.created_at >= hold_from for view in emu.jobs.values()) >= 3,
-            30,
-            "uploads in flight",
-        )
+        # The runs to stop are two with an upload held: a run that finds every document
+        # done or taken by another ends on its own, and which run does depends on timing.
+        uploading: list[Run] = []
+
+        def two_runs_uploading() -> bool:
+            held = {view.id for view in emu.jobs.values() if view.created_at >= hold_from}
+            pids = uploading_pids(out / JOURNAL, held)
+            uploading[:] = [run for run in runs if run.child.pid in pids]
+            return len(uploading) >= 2
+
+        wait_until(two_runs_uploading, 30, "two runs with uploads in flight")
         time.sleep(0.3)
+        killed, stopped = uploading[:2]
+        (finishing,) = [run for run in runs if run not in (killed, stopped)]
+        runs[:] = [killed, stopped, finishing]
         killed_at = time.time()
         killed.child.send_signal(signal.SIGKILL)
         codes = [killed.wait(timeout=10)]
