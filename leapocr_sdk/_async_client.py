@@ -5,15 +5,14 @@ and ``await`` dropped, the async names replaced by their blocking twins (``Async
 by ``Iterator``, ``httpx.AsyncClient`` by ``httpx.Client``, ``aclose`` by ``close``, ...),
 text between double backticks kept as written. Edit this file, then run
 ``python scripts/unasync.py`` (``make check`` fails when the two disagree). The one text of
-``LeapOCR`` written here is its class docstring, the string after the marker comment
-below the class docstring. Shared checks and flows live in ``_base_client``.
+``LeapOCR`` written by hand, its class docstring, is kept in that script. Shared checks and
+flows live in ``_base_client``.
 """
 
 from __future__ import annotations
 
 import os
 import random
-import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal, Self, TypeVar, Unpack, overload
@@ -23,7 +22,6 @@ import httpx
 from . import _constants as C
 from ._base_client import (
     _check_hook,
-    _check_http_client,
     _check_job_ids,
     _ClientBase,
     batch_settings,
@@ -114,52 +112,6 @@ class AsyncLeapOCR(_ClientBase):
         ```
     """
 
-    # unasync: LeapOCR's docstring (the only text of the blocking client written here)
-    """The blocking LeapOCR client: submit documents, wait for them, read their results.
-
-    Use it as a context manager (or call ``close()``); a closed client refuses work. Safe
-    to share between threads (one client for many threads). Not across processes: a
-    client used in a child after ``fork`` raises ``ConfigurationError`` (create one per
-    process); it does not pickle. ``on_progress`` runs on the caller's thread;
-    ``on_upload_progress`` on the upload worker threads, one call at a time. A callback
-    that raises stops the operation (a half-uploaded job is deleted).
-
-    Args:
-        api_key: the LeapOCR API key; default ``$LEAPOCR_API_KEY``. Sent in the
-            ``X-API-Key`` header to the API and nowhere else; never printed or logged.
-        base_url: the API root; default ``$LEAPOCR_BASE_URL``, else
-            ``https://api.leapocr.com/api/v1``. It must end in ``/api/v1`` (a 404 from one
-            that does not says so). Plain ``http://`` only for loopback hosts, unless
-            ``allow_insecure_http``.
-        timeout: seconds bounding each whole request (connect, send, the whole answer).
-        max_retries: retries of 429, 5xx and connection failures (exponential backoff,
-            ``Retry-After`` honoured up to 60 s); other 4xx are never retried.
-        http_client: your own ``httpx.Client`` for API calls (proxies, transports); used as
-            is and not closed here. Uploads go through a separate plain client.
-        upload_http_client: your own ``httpx.Client`` for part uploads to their
-            presigned URLs (proxies, mTLS, event hooks); the API key is never sent on it,
-            and it is not closed here.
-        upload_concurrency: upload parts sent at once.
-        allow_insecure_http: allow plain ``http://`` to a remote host (the key would
-            travel unencrypted).
-        sleep: replaces ``time.sleep`` (tests run retries and polling instantly).
-        clock: replaces ``time.monotonic`` for deadlines.
-        rng: a ``random.Random`` for retry jitter.
-
-    Raises:
-        ConfigurationError: no API key, a key that is not plain ASCII, a bad base URL or
-            setting.
-
-    Example:
-        ```python
-        from leapocr_sdk import LeapOCR
-
-        with LeapOCR() as client:  # api_key from LEAPOCR_API_KEY
-            result = client.process("invoice.pdf", delete=True)
-            print(result.markdown)
-        ```
-    """
-
     _runner: AsyncRunner
 
     def __init__(
@@ -188,13 +140,7 @@ class AsyncLeapOCR(_ClientBase):
             clock=clock,
             rng=rng,
         )
-        _check_http_client(http_client, httpx.AsyncClient)
-        _check_http_client(upload_http_client, httpx.AsyncClient, "upload_http_client")
-        self._owns_http = http_client is None
-        self._http = http_client or self._own(httpx.AsyncClient(**self._http_options()))
-        self._owns_uploads = upload_http_client is None
-        self._upload_http: httpx.AsyncClient | None = upload_http_client
-        self._upload_lock = threading.Lock()  # parts are sent from several threads at once
+        self._http = self._adopt_http(http_client, upload_http_client, httpx.AsyncClient)
         from ._async_runner import AsyncRunner  # imported on first use
 
         self._runner = AsyncRunner(
@@ -205,7 +151,8 @@ class AsyncLeapOCR(_ClientBase):
         with self._upload_lock:
             if self._upload_http is None:
                 self._upload_http = self._own(httpx.AsyncClient(**self._http_options()))
-            return self._upload_http
+            uploads: httpx.AsyncClient = self._upload_http
+            return uploads
 
     async def process_url(
         self,
@@ -826,16 +773,8 @@ class AsyncLeapOCR(_ClientBase):
         ``ConfigurationError`` (a batch among them cleans up first, see ``process_many``),
         also those of its ``with_options`` copies; closing a copy leaves this client open.
         """
-        if self._closed:
-            return
-        self._closed = True
-        self._runner.close()  # a copy's runner: only the copy's calls (and its copies')
-        if self._origin is not self:  # a with_options copy: the connections are its origin's
-            return
-        if self._owns_http:
-            await self._http.aclose()
-        if self._upload_http is not None and self._owns_uploads:
-            await self._upload_http.aclose()
+        for http in self._shut():
+            await http.aclose()
 
     async def __aenter__(self) -> Self:
         self._ensure_open()

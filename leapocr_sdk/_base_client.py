@@ -13,6 +13,7 @@ import collections
 import contextlib
 import os
 import random
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, Self, TypeVar
@@ -152,6 +153,8 @@ class _ClientBase:
 
     _runner: Any  # the client's runner (SyncRunner or AsyncRunner), set by each client
     _owns_http: bool  # whether closing this client closes its API connections
+    _http: Any  # the API's httpx client (httpx.Client or httpx.AsyncClient)
+    _upload_http: Any  # the caller's upload client, else one made on the first upload
 
     def with_options(
         self,
@@ -223,6 +226,33 @@ class _ClientBase:
 
             bound_client(client)
         return client
+
+    def _adopt_http(
+        self, http_client: _HTTP | None, upload_http_client: _HTTP | None, kind: type[_HTTP]
+    ) -> _HTTP:
+        """The API's httpx client (the caller's own, else one made here), once both of the
+        caller's are checked to be of ``kind``; notes which ones this client must close."""
+        _check_http_client(http_client, kind)
+        _check_http_client(upload_http_client, kind, "upload_http_client")
+        self._owns_http = http_client is None
+        self._owns_uploads = upload_http_client is None
+        self._upload_http = upload_http_client
+        self._upload_lock = threading.Lock()  # parts are sent from several threads at once
+        return http_client or self._own(kind(**self._http_options()))
+
+    def _shut(self) -> list[Any]:
+        """Mark this client closed and stop its runner's calls; the httpx clients left to
+        close (none twice, none for a ``with_options`` copy, never a caller's own)."""
+        if self._closed:
+            return []
+        self._closed = True
+        self._runner.close()  # a copy's runner: only the copy's calls (and its copies')
+        if self._origin is not self:  # a with_options copy: the connections are its origin's
+            return []
+        owned = [self._http] if self._owns_http else []
+        if self._upload_http is not None and self._owns_uploads:
+            owned.append(self._upload_http)
+        return owned
 
     def _http_options(self) -> dict[str, Any]:
         """Settings of the httpx clients the SDK creates (API and uploads)."""

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, cast
 from . import _contract
 from . import _operations as op
 from ._steps import Call
-from ._validation import SubmitOptions
+from ._validation import FLAGS, SubmitOptions
 
 if TYPE_CHECKING:
     from uuid import UUID
@@ -86,8 +86,7 @@ def _options(options: SubmitOptions, schema_type: Any) -> dict[str, Any]:
         "instructions": options.instruction if options.instruction is not None else UNSET,
         "schema": schema_type.from_dict(options.schema) if options.schema is not None else UNSET,
         "template_slug": options.template_slug if options.template_slug is not None else UNSET,
-        "extract_bounding_boxes": True if options.extract_bounding_boxes else UNSET,
-        "save_as_template": True if options.save_as_template else UNSET,
+        **{flag: True for flag in FLAGS if getattr(options, flag)},  # unset when False
     }
 
 

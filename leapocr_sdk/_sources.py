@@ -12,7 +12,6 @@ import io
 import os
 import tempfile
 import threading
-from types import TracebackType
 from typing import BinaryIO
 
 from . import _constants as C
@@ -50,12 +49,7 @@ class FileSource:
     def __enter__(self) -> FileSource:
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.close()
 
 

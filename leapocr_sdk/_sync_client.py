@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import random
-import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal, Self, TypeVar, Unpack, overload
@@ -16,7 +15,6 @@ import httpx
 from . import _constants as C
 from ._base_client import (
     _check_hook,
-    _check_http_client,
     _check_job_ids,
     _ClientBase,
     batch_settings,
@@ -131,13 +129,7 @@ class LeapOCR(_ClientBase):
             clock=clock,
             rng=rng,
         )
-        _check_http_client(http_client, httpx.Client)
-        _check_http_client(upload_http_client, httpx.Client, "upload_http_client")
-        self._owns_http = http_client is None
-        self._http = http_client or self._own(httpx.Client(**self._http_options()))
-        self._owns_uploads = upload_http_client is None
-        self._upload_http: httpx.Client | None = upload_http_client
-        self._upload_lock = threading.Lock()  # parts are sent from several threads at once
+        self._http = self._adopt_http(http_client, upload_http_client, httpx.Client)
         from ._runners import SyncRunner  # imported on first use
 
         self._runner = SyncRunner(
@@ -148,7 +140,8 @@ class LeapOCR(_ClientBase):
         with self._upload_lock:
             if self._upload_http is None:
                 self._upload_http = self._own(httpx.Client(**self._http_options()))
-            return self._upload_http
+            uploads: httpx.Client = self._upload_http
+            return uploads
 
     def process_url(
         self,
@@ -767,16 +760,8 @@ class LeapOCR(_ClientBase):
         ``ConfigurationError`` (a batch among them cleans up first, see ``process_many``),
         also those of its ``with_options`` copies; closing a copy leaves this client open.
         """
-        if self._closed:
-            return
-        self._closed = True
-        self._runner.close()  # a copy's runner: only the copy's calls (and its copies')
-        if self._origin is not self:  # a with_options copy: the connections are its origin's
-            return
-        if self._owns_http:
-            self._http.close()
-        if self._upload_http is not None and self._owns_uploads:
-            self._upload_http.close()
+        for http in self._shut():
+            http.close()
 
     def __enter__(self) -> Self:
         self._ensure_open()

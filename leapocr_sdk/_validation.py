@@ -54,6 +54,11 @@ class SubmitOptions(NamedTuple):
     save_as_template: bool = False
 
 
+# The flags among SubmitOptions' fields (its bool fields): each is checked as one, and
+# sent only when set.
+FLAGS = tuple(name for name, default in SubmitOptions._field_defaults.items() if default is False)
+
+
 class _ProcessingOptions(TypedDict, total=False):
     """The options of ``process`` and ``process_many`` but ``schema`` and ``file_name``.
 
@@ -254,6 +259,13 @@ def _refuse_unknown(options: Mapping[str, object], known: Iterable[str]) -> None
             close = difflib.get_close_matches(name, known, n=1)
             hint = f"did you mean {close[0]!r}?" if close else f"the options are {', '.join(known)}"
             raise ValidationError(f"unknown processing option {name!r}: {hint}")
+
+
+def check_flags(options: SubmitOptions) -> SubmitOptions:
+    """``options``, once each of its flags is checked to be True or False."""
+    for name in FLAGS:
+        _check_flag(name, getattr(options, name))
+    return options
 
 
 def _check_flag(name: str, value: object) -> bool:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import attrs
 
-from ._contract import MODEL_CATALOGUE, MODELS_BY_NAME, catalogue_page_price
+from ._contract import MODEL_CATALOGUE, MODELS_BY_NAME
 
 if TYPE_CHECKING:
     import pandas
@@ -176,18 +176,17 @@ def estimate_credits(
         raise ValidationError(
             f"output_type must be 'markdown' or 'structured', got {output_type!r}"
         ) from None
-    if not isinstance(extract_bounding_boxes, bool):
-        raise ValidationError(
-            f"extract_bounding_boxes must be True or False, got {extract_bounding_boxes!r}"
-        )
-    structured = (
-        fmt in (OutputFormat.STRUCTURED, OutputFormat.PER_PAGE_STRUCTURED)
-        or schema is not None
-        or bool(instruction)
+    from ._pricing import job_page_price
+    from ._validation import SubmitOptions, check_flags
+
+    options = SubmitOptions(  # priced as the client prices a job's options
+        output_type=fmt,
+        model=known.value,
+        instruction=instruction or None,
+        schema=None if schema is None else {},  # any schema: only its presence is priced
+        extract_bounding_boxes=extract_bounding_boxes,
     )
-    price = catalogue_page_price(
-        known.value, structured=structured, bounding_boxes=extract_bounding_boxes
-    )
+    price = job_page_price(check_flags(options))
     assert price is not None  # a Model is in the catalogue
     return pages * price
 

@@ -9,9 +9,9 @@ read real source) by plain text rules, in the manner of httpcore's unasync:
   ``aclose`` -> ``close``, ...) applies everywhere, docstrings included, except
 - text between double backticks (````AsyncLeapOCR````, ````async for````), which is
   kept as written: the blocking client's docstrings may name the async one;
-- the class docstring of ``AsyncLeapOCR`` is replaced by the string that follows the
-  ``# unasync: LeapOCR's docstring`` comment (the one text of the blocking client written
-  by hand), and that string is dropped;
+- the class docstring of ``AsyncLeapOCR`` is replaced by ``LEAPOCR_DOCSTRING`` below
+  (the one text of the blocking client written by hand, kept here with the rules that
+  write the rest of it);
 - the result goes through ``ruff check --fix`` (import order, imports left unused) and
   ``ruff format``, the project's own settings.
 
@@ -54,12 +54,58 @@ RULES: list[tuple[str, str]] = [
 ]
 _COMPILED = [(re.compile(pattern), replacement) for pattern, replacement in RULES]
 _BACKTICKS = re.compile(r"(``[^`\n]+``)")
-_SYNC_DOC = re.compile(
-    r'(?P<indent>[ ]+)"""(?P<async_doc>(?:(?!""").)*)"""\n\n'
-    r"[ ]+# unasync: LeapOCR's docstring[^\n]*\n"
-    r'[ ]+"""(?P<sync_doc>(?:(?!""").)*)"""',
-    re.DOTALL,
+# The class docstring of ``AsyncLeapOCR``, replaced by ``LEAPOCR_DOCSTRING``.
+_ASYNC_CLASS_DOC = re.compile(
+    r'(?P<head>^class AsyncLeapOCR\b[^\n]*\n[ ]+)"""(?:(?!""").)*"""',
+    re.DOTALL | re.MULTILINE,
 )
+# The one text of the blocking client written by hand: its class docstring (the async
+# client's speaks of coroutines, ``async with`` and the event loop). Indented as in the class.
+LEAPOCR_DOCSTRING = """\
+The blocking LeapOCR client: submit documents, wait for them, read their results.
+
+    Use it as a context manager (or call ``close()``); a closed client refuses work. Safe
+    to share between threads (one client for many threads). Not across processes: a
+    client used in a child after ``fork`` raises ``ConfigurationError`` (create one per
+    process); it does not pickle. ``on_progress`` runs on the caller's thread;
+    ``on_upload_progress`` on the upload worker threads, one call at a time. A callback
+    that raises stops the operation (a half-uploaded job is deleted).
+
+    Args:
+        api_key: the LeapOCR API key; default ``$LEAPOCR_API_KEY``. Sent in the
+            ``X-API-Key`` header to the API and nowhere else; never printed or logged.
+        base_url: the API root; default ``$LEAPOCR_BASE_URL``, else
+            ``https://api.leapocr.com/api/v1``. It must end in ``/api/v1`` (a 404 from one
+            that does not says so). Plain ``http://`` only for loopback hosts, unless
+            ``allow_insecure_http``.
+        timeout: seconds bounding each whole request (connect, send, the whole answer).
+        max_retries: retries of 429, 5xx and connection failures (exponential backoff,
+            ``Retry-After`` honoured up to 60 s); other 4xx are never retried.
+        http_client: your own ``httpx.Client`` for API calls (proxies, transports); used as
+            is and not closed here. Uploads go through a separate plain client.
+        upload_http_client: your own ``httpx.Client`` for part uploads to their
+            presigned URLs (proxies, mTLS, event hooks); the API key is never sent on it,
+            and it is not closed here.
+        upload_concurrency: upload parts sent at once.
+        allow_insecure_http: allow plain ``http://`` to a remote host (the key would
+            travel unencrypted).
+        sleep: replaces ``time.sleep`` (tests run retries and polling instantly).
+        clock: replaces ``time.monotonic`` for deadlines.
+        rng: a ``random.Random`` for retry jitter.
+
+    Raises:
+        ConfigurationError: no API key, a key that is not plain ASCII, a bad base URL or
+            setting.
+
+    Example:
+        ```python
+        from leapocr_sdk import LeapOCR
+
+        with LeapOCR() as client:  # api_key from LEAPOCR_API_KEY
+            result = client.process("invoice.pdf", delete=True)
+            print(result.markdown)
+        ```
+    """
 HEADER = (
     "# Generated from leapocr_sdk/_async_client.py by scripts/unasync.py: do not edit.\n"
     "# Edit the async client, then run `python scripts/unasync.py` (`make unasync`).\n"
@@ -78,12 +124,12 @@ def _rewrite(text: str) -> str:
 
 def unasync(source: str) -> str:
     """The blocking client's source, before ruff: the rules applied to ``source``."""
-    match = _SYNC_DOC.search(source)
+    match = _ASYNC_CLASS_DOC.search(source)
     if match is None:
-        raise SystemExit(f"{SOURCE.name}: no '# unasync: LeapOCR's docstring' string found")
+        raise SystemExit(f"{SOURCE.name}: no class docstring of AsyncLeapOCR found")
     before, after = source[: match.start()], source[match.end() :]
     before = _MODULE_DOC.sub("", before, count=1)  # HEADER carries the module's own
-    docstring = f'{match["indent"]}"""{match["sync_doc"]}"""'
+    docstring = f'{_rewrite(match["head"])}"""{LEAPOCR_DOCSTRING}"""'
     return HEADER + _rewrite(before) + docstring + _rewrite(after)
 
 

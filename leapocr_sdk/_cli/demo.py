@@ -27,6 +27,7 @@ from pathlib import Path
 
 from .. import cli
 from .._client import LeapOCR
+from .._validation import DocumentOptions
 from ..errors import ConfigurationError
 from ..testing import LeapOCREmulator  # the testing extra: checked before this import
 
@@ -120,11 +121,11 @@ def _service(style: _Style, real: bool) -> Iterator[LeapOCREmulator | None]:
 
 
 def _show_bounding_boxes(style: _Style, sample: str, poll_interval: float) -> None:
-    _say(style.dim("# job = client.process_file(sample, extract_bounding_boxes=True)"))
+    options = DocumentOptions(extract_bounding_boxes=True, poll_interval=poll_interval)
+    keywords = ", ".join(f"{name}={value!r}" for name, value in options.items())
+    _say(style.dim(f"# result = client.process(sample, delete=True, {keywords})"))
     with LeapOCR() as client:
-        job = client.process_file(sample, extract_bounding_boxes=True)
-        result = client.wait_until_done(job.job_id, poll_interval=poll_interval)
-        client.delete_job(job.job_id)
+        result = client.process(sample, delete=True, **options)  # as printed above
     page = result.pages[0]
     size = f"{page.dimensions.width}x{page.dimensions.height} px" if page.dimensions else "?"
     _say(f"page 1: confidence {page.confidence}, {size}, {len(page.bounding_boxes or ())} blocks")
