@@ -141,8 +141,11 @@ class Pacer:
         the server decides, and a 429 is retried as ever).
         """
         available = self.available(now)
-        ahead = sum(1 for other in self._waiting if other < ticket)
-        if force or available is None or ahead < available:
+        if (
+            force
+            or available is None
+            or sum(1 for other in self._waiting if other < ticket) < available
+        ):
             self._waiting.discard(ticket)
             self._in_flight += 1
             return 0.0
@@ -178,12 +181,13 @@ class Pacer:
             self._count_lost()
             return
         self._heard = True
-        date = _header_date(headers)
+        wanted = _wanted(headers)
+        date = _date(wanted.get("date"))
         if date is not None:
             self._offset.observe(date, sent, received)
-        limit = _header_int(headers, "x-ratelimit-limit")
-        remaining = _header_int(headers, "x-ratelimit-remaining")
-        reset = _header_float(headers, "x-ratelimit-reset")
+        limit = _whole(wanted.get("x-ratelimit-limit"))
+        remaining = _whole(wanted.get("x-ratelimit-remaining"))
+        reset = _number(wanted.get("x-ratelimit-reset"))
         if limit is not None:
             self._limit = limit
         if remaining is None or reset is None:
@@ -216,15 +220,20 @@ def _same_window(reset: float) -> float:
     return 1.0 if reset < _RELATIVE_RESET else 0.0
 
 
-def _header(headers: Mapping[str, str], name: str) -> str | None:
-    value = headers.get(name)
-    if value is None:
-        value = next((v for k, v in headers.items() if k.lower() == name), None)
-    return value
+_WANTED = frozenset(("date", "x-ratelimit-limit", "x-ratelimit-remaining", "x-ratelimit-reset"))
 
 
-def _header_float(headers: Mapping[str, str], name: str) -> float | None:
-    raw = _header(headers, name)
+def _wanted(headers: Mapping[str, str]) -> dict[str, str]:
+    """The headers pacing reads, by lower-case name, in one pass over an answer's headers
+    (httpx's ``Headers.get`` scans them all once a name)."""
+    raw = getattr(headers, "raw", None)  # httpx.Headers: (name, value) bytes pairs
+    if raw is not None:
+        pairs = ((name.decode("latin-1").lower(), value) for name, value in raw)
+        return {name: value.decode("latin-1") for name, value in pairs if name in _WANTED}
+    return {name.lower(): value for name, value in headers.items() if name.lower() in _WANTED}
+
+
+def _number(raw: str | None) -> float | None:
     try:
         value = float(raw) if raw is not None else None
     except ValueError:
@@ -232,16 +241,24 @@ def _header_float(headers: Mapping[str, str], name: str) -> float | None:
     return value if value is not None and math.isfinite(value) and value >= 0 else None
 
 
-def _header_int(headers: Mapping[str, str], name: str) -> int | None:
-    value = _header_float(headers, name)
+def _whole(raw: str | None) -> int | None:
+    value = _number(raw)
     return None if value is None else int(value)
 
 
-def _header_date(headers: Mapping[str, str]) -> float | None:
-    raw = _header(headers, "date")
+_last_date: tuple[str, float | None] = ("", None)  # a Date changes once a second: parse it once
+
+
+def _date(raw: str | None) -> float | None:
+    global _last_date
     if not raw:
         return None
+    seen, value = _last_date
+    if raw == seen:
+        return value
     try:
-        return email.utils.parsedate_to_datetime(raw).timestamp()
+        value = email.utils.parsedate_to_datetime(raw).timestamp()
     except (TypeError, ValueError, IndexError):
-        return None
+        value = None
+    _last_date = (raw, value)
+    return value
