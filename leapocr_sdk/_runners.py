@@ -511,23 +511,35 @@ class SyncRunner:
                 if exc is stopping:
                     return
                 raise
+            except BaseException as exc:
+                if driver.finished:  # the plan raised it
+                    raise
+                driver.error = exc  # Ctrl-C landed in the driver's own lines: as below
+                stopping = exc if stopping is None else stopping
+                continue
             if step is None:
                 return
-            if isinstance(step, Emit):
-                if stopping is None:
-                    try:
-                        yield step.value
-                    except GeneratorExit:  # the caller stopped: the plan cleans up
-                        stopping = driver.error = CallerStopped()
-                    except BaseException as exc:  # thrown in by the caller: the same
-                        stopping = driver.error = exc
-                continue
             try:
-                driver.result = self._perform(step)
-            except CallbackFailed as failed:
-                driver.error = failed.error
-            except BaseException as exc:  # as in run(): the flow decides
+                if isinstance(step, Emit):
+                    if stopping is None:
+                        try:
+                            yield step.value
+                        except GeneratorExit:  # the caller stopped: the plan cleans up
+                            stopping = driver.error = CallerStopped()
+                        except BaseException as exc:  # thrown in by the caller: the same
+                            stopping = driver.error = exc
+                    continue
+                try:
+                    driver.result = self._perform(step)
+                except CallbackFailed as failed:
+                    driver.error = failed.error
+                except BaseException as exc:  # as in run(): the flow decides
+                    driver.error = exc
+            except BaseException as exc:
+                # Ctrl-C (a signal handler's exception) landed in this loop's own lines,
+                # between steps: the plan is thrown it and cleans up, as for a step's.
                 driver.error = exc
+                stopping = exc if stopping is None else stopping
 
     def _batch_step(self, step: NextFinished | StopGroup | Emit) -> Any:
         if isinstance(step, Emit):

@@ -221,6 +221,11 @@ class Driver(Generic[T]):
             self.value = stop.value
             return None
 
+    @property
+    def finished(self) -> bool:
+        """The flow has returned or raised (it takes no more steps)."""
+        return getattr(self._flow, "gi_frame", None) is None
+
     def relay(self, step: Step) -> Generator[Step, Any, None]:
         """Yield ``step`` to the runner of the wrapping flow and keep its outcome (a step's
         failure or an interrupt included: the driven flow decides) for ``next_step``."""
