@@ -551,7 +551,7 @@ class LeapOCREmulator:
     @property
     def webhook_deliveries(self) -> list[WebhookDelivery]:
         """Every webhook delivery attempt so far, oldest first."""
-        return self._webhooks.deliveries
+        return self._webhooks.deliveries()
 
     def reset_faults(self) -> None:
         """Remove every injected fault (``faults.reset()``)."""
