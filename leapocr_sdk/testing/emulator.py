@@ -176,6 +176,11 @@ class RecordedRequest:
     client_port: int
 
 
+# The fields of a ``RecordedRequest`` copied from the ``HttpRequest`` attribute of the
+# same name (``_record`` adds what the exchange itself tells).
+_REQUEST_FIELDS = ("method", "path", "query", "headers", "body_size")
+
+
 class LeapOCREmulator:
     """A faithful local LeapOCR service for tests, demos and benchmarks.
 
@@ -546,7 +551,7 @@ class LeapOCREmulator:
     @property
     def webhook_deliveries(self) -> list[WebhookDelivery]:
         """Every webhook delivery attempt so far, oldest first."""
-        return self._webhooks.deliveries
+        return self._webhooks.deliveries()
 
     def reset_faults(self) -> None:
         """Remove every injected fault (``faults.reset()``)."""
@@ -583,11 +588,7 @@ class LeapOCREmulator:
         started: float,
     ) -> None:
         record = RecordedRequest(
-            method=request.method,
-            path=request.path,
-            query=request.query,
-            headers=request.headers,
-            body_size=request.body_size,
+            **{name: getattr(request, name) for name in _REQUEST_FIELDS},
             route=route,
             status=status,
             started_at=started,

@@ -20,7 +20,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from typing import Any
 
@@ -274,6 +274,15 @@ class JobView:
     def page_texts(self) -> tuple[str, ...] | None:
         """Each page's extracted text (None until the document is read)."""
         return None if self.pages is None else tuple(page.text for page in self.pages)
+
+
+# The fields of a ``JobView`` copied as they are from the ``JobRecord`` attribute of the
+# same name (``JobStore.view`` computes the others).
+_RECORD_FIELDS = tuple(
+    f.name
+    for f in fields(JobView)
+    if f.name not in {"status", "processed_pages", "pages", "results", "processing_seconds"}
+)
 
 
 class JobStore:
@@ -596,31 +605,12 @@ class JobStore:
             self.settle(job, now)
             status, processed = job.progress(now)
             return JobView(
-                id=job.id,
                 status=status,
-                source=job.source,
-                file_name=job.file_name,
-                file_size=job.file_size,
-                model=job.model,
-                result_format=job.result_format,
                 processed_pages=processed,
-                total_pages=job.total_pages,
-                credits_used=job.credits_used,
-                error_message=job.error_message,
-                created_at=job.created_at,
-                deleted_at=job.deleted_at,
-                schema=job.schema,
-                instructions=job.instructions,
-                template_slug=job.template_slug,
-                template_name=job.template_name,
-                extract_bounding_boxes=job.extract_bounding_boxes,
-                saved_template_slug=job.saved_template_slug,
-                source_url=job.source_url,
-                file_path=job.file_path,
                 pages=tuple(job.pages) if job.pages is not None else None,
                 results=tuple(job.results) if job.results is not None else None,
-                complete_calls=job.complete_calls,
                 processing_seconds=job.duration,
+                **{name: getattr(job, name) for name in _RECORD_FIELDS},
             )
 
     def add_model(self, model: ModelEntry) -> None:
