@@ -138,15 +138,18 @@ def serve_documents() -> None:
 
     pdf = make_pdf(["Invoice Number: INV-1\nTotal: 42.00"])
 
+    head = (
+        f"HTTP/1.1 200 OK\r\nContent-Type: application/pdf\r\nContent-Length: {len(pdf)}\r\n\r\n"
+    ).encode()
+
     class Handler(http.server.BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        # The head and the document in one write, without Nagle's delay: otherwise each
+        # download waits ~40 ms for the delayed ACK of the head.
+        disable_nagle_algorithm = True
 
         def do_GET(self) -> None:
-            self.send_response(200)
-            self.send_header("Content-Type", "application/pdf")
-            self.send_header("Content-Length", str(len(pdf)))
-            self.end_headers()
-            self.wfile.write(pdf)
+            self.wfile.write(head + pdf)
 
         def log_message(self, format: str, *args: Any) -> None:
             pass

@@ -6,21 +6,18 @@ import math
 import time
 from collections.abc import Mapping
 from posixpath import basename
-from typing import Any, BinaryIO
+from typing import Any
 from urllib.parse import urlsplit
 
 from .._contract import CONTENT_TYPES, MAX_FILE_SIZE, MULTIPART_THRESHOLD, PART_SIZE
 from .._operations import API_ROOT, COMPLETE
 from .checks import check_fields, parse_json
+from .downloads import DownloadError
 from .jobs import JobRecord, Template, Upload, iso, template_slug_for
 from .messages import HttpReply, HttpRequest, error, json_reply
 from .uploads import UploadStore
 
 __all__ = ["Submissions"]
-
-
-class _DownloadError(Exception):
-    """A URL job's document could not be downloaded; the message is the job's error."""
 
 
 class Submissions(UploadStore):
@@ -77,42 +74,17 @@ class Submissions(UploadStore):
             return  # the emulator stopped meanwhile
         try:
             with open(path, "wb") as spool:
-                self._download(url, spool)
+                self.downloads.fetch(url, spool, MAX_FILE_SIZE)
         except Exception as exc:  # any failure to download fails the job, as the service does
             self.store.remove_file(path)
             if self.store.closed:
                 return  # the emulator stopped meanwhile (and closed the download clients)
-            failed = isinstance(exc, _DownloadError)
+            failed = isinstance(exc, DownloadError)
             self.store.fail(
                 job_id, str(exc) if failed else f"Failed to download the document: {exc}"
             )
             return
         self.store.ingest(job_id, path)
-
-    def _download(self, url: str, spool: BinaryIO) -> None:
-        import httpx  # a dependency of the SDK itself; imported lazily
-
-        client = self.downloads.client(urlsplit(url).hostname or "")
-        request = client.build_request("GET", url)
-        try:
-            response = client.send(request, stream=True)
-        except (httpx.RemoteProtocolError, httpx.ReadError):
-            # The host closed a kept-alive connection before answering: once more, anew.
-            response = client.send(request, stream=True)
-        try:
-            if response.status_code >= 400:
-                message = f"Failed to download the document: HTTP {response.status_code}"
-                raise _DownloadError(message)
-            size = 0
-            for chunk in response.iter_bytes():
-                size += len(chunk)
-                if size > MAX_FILE_SIZE:
-                    raise _DownloadError(
-                        f"The document is larger than {MAX_FILE_SIZE} bytes (1 GiB)"
-                    )
-                spool.write(chunk)
-        finally:
-            response.close()
 
     def initiate(self, request: HttpRequest) -> HttpReply:
         payload = parse_json(request)

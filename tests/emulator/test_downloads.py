@@ -1,0 +1,149 @@
+"""URL jobs' downloads: redirects, encodings, broken-off bodies, limits and pooled connections."""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import io
+import socket
+import threading
+import time
+
+import httpx
+import pytest
+from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
+
+from leapocr_sdk.testing import LeapOCREmulator
+from leapocr_sdk.testing.downloads import MAX_REDIRECTS, DownloadError, Downloads
+from tests.openapi_checks import conform
+
+from .conftest import INVOICE_PAGES, wait_result
+
+
+def _submit(client: httpx.Client, url: str) -> str:
+    job_id: str = conform(client.post("/ocr/uploads/url", json={"url": url}))["job_id"]
+    return job_id
+
+
+def test_redirects_are_followed(
+    client: httpx.Client, httpserver: HTTPServer, invoice_pdf: bytes
+) -> None:
+    httpserver.expect_request("/old.pdf").respond_with_data(
+        "", status=301, headers={"Location": "/moved"}
+    )
+    httpserver.expect_request("/moved").respond_with_data(
+        "see there", status=307, headers={"Location": httpserver.url_for("/files/new.pdf?v=2")}
+    )
+    httpserver.expect_request("/files/new.pdf", query_string="v=2").respond_with_data(invoice_pdf)
+    result = wait_result(client, _submit(client, httpserver.url_for("/old.pdf")))
+    assert result["status"] == "completed"
+    assert [page["result"] for page in result["pages"]] == INVOICE_PAGES
+    assert result["file_name"] == "old.pdf"  # named after the URL submitted
+
+
+def test_endless_redirects_fail_the_job(client: httpx.Client, httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/loop").respond_with_data(
+        "", status=302, headers={"Location": "/loop"}
+    )
+    result = wait_result(client, _submit(client, httpserver.url_for("/loop")))
+    assert result["status"] == "failed"
+    assert f"more than {MAX_REDIRECTS} redirects" in result["error_message"]
+    assert len(httpserver.log) == MAX_REDIRECTS + 1
+
+
+def test_a_compressed_document_is_decoded(
+    client: httpx.Client, httpserver: HTTPServer, invoice_pdf: bytes
+) -> None:
+    httpserver.expect_request("/doc.pdf").respond_with_data(
+        gzip.compress(invoice_pdf), headers={"Content-Encoding": "gzip"}
+    )
+    job_id = _submit(client, httpserver.url_for("/doc.pdf"))
+    result = wait_result(client, job_id)
+    assert [page["result"] for page in result["pages"]] == INVOICE_PAGES
+
+
+def test_credentials_in_the_url_are_sent_as_basic_auth(
+    client: httpx.Client, httpserver: HTTPServer, invoice_pdf: bytes
+) -> None:
+    expected = "Basic " + base64.b64encode(b"reader:s3cret pass").decode()
+
+    def answer(request: Request) -> Response:
+        ok = request.headers.get("Authorization") == expected
+        return Response(invoice_pdf if ok else b"who?", status=200 if ok else 401)
+
+    httpserver.expect_request("/private.pdf").respond_with_handler(answer)
+    url = httpserver.url_for("/private.pdf").replace("://", "://reader:s3cret%20pass@")
+    assert wait_result(client, _submit(client, url))["status"] == "completed"
+
+
+class _BrokenHost:
+    """Announces more bytes than it sends, then hangs up."""
+
+    def __init__(self, document: bytes) -> None:
+        self._document = document
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self._listener.getsockname()[1]}/doc.pdf"
+
+    def _serve(self) -> None:
+        with self._listener:
+            connection, _ = self._listener.accept()
+        with connection, connection.makefile("rb") as reader:
+            while reader.readline() not in (b"\r\n", b""):
+                pass
+            head = f"HTTP/1.1 200 OK\r\nContent-Length: {len(self._document) * 2}\r\n\r\n"
+            connection.sendall(head.encode() + self._document)
+
+
+def test_a_body_broken_off_fails_the_job(client: httpx.Client, invoice_pdf: bytes) -> None:
+    # The part that arrived is a whole PDF: read anyway, it would complete the job.
+    host = _BrokenHost(invoice_pdf)
+    result = wait_result(client, _submit(client, host.url))
+    assert result["status"] == "failed"
+    assert "closed mid-body" in result["error_message"]
+
+
+def test_a_document_over_the_limit_is_refused(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/big.pdf").respond_with_data(b"%PDF-" + b"x" * 200)
+    downloads = Downloads()
+    try:
+        spool = io.BytesIO()
+        with pytest.raises(DownloadError, match="larger than 100 bytes"):
+            downloads.fetch(httpserver.url_for("/big.pdf"), spool, 100)
+        spool = io.BytesIO()
+        downloads.fetch(httpserver.url_for("/big.pdf"), spool, 205)
+        assert spool.getvalue() == b"%PDF-" + b"x" * 200
+    finally:
+        downloads.close()
+
+
+def test_stopping_closes_the_kept_alive_connections(invoice_pdf: bytes) -> None:
+    listener = socket.create_server(("127.0.0.1", 0))
+    hung_up = threading.Event()
+
+    def serve() -> None:
+        with listener:
+            connection, _ = listener.accept()
+        with connection, connection.makefile("rb") as reader:
+            while reader.readline().startswith(b"GET "):
+                while reader.readline() not in (b"\r\n", b""):
+                    pass
+                head = f"HTTP/1.1 200 OK\r\nContent-Length: {len(invoice_pdf)}\r\n\r\n"
+                connection.sendall(head.encode() + invoice_pdf)
+        hung_up.set()  # the emulator closed its end
+
+    threading.Thread(target=serve, daemon=True).start()
+    url = f"http://127.0.0.1:{listener.getsockname()[1]}/doc.pdf"
+    emulator = LeapOCREmulator(processing_seconds=0).start()
+    try:
+        with httpx.Client(base_url=emulator.base_url, headers={"X-API-Key": "test-key"}) as http:
+            assert wait_result(http, _submit(http, url))["status"] == "completed"
+        time.sleep(0.1)
+        assert not hung_up.is_set()  # kept alive for the next document
+    finally:
+        emulator.stop()
+    assert hung_up.wait(5)
