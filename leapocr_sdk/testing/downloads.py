@@ -14,10 +14,10 @@ import http.client
 import ipaddress
 import threading
 import zlib
-from typing import Any, BinaryIO
+from typing import Any, Protocol
 from urllib.parse import SplitResult, unquote, urljoin, urlsplit
 
-__all__ = ["MAX_REDIRECTS", "DownloadError", "Downloads"]
+__all__ = ["MAX_REDIRECTS", "DownloadError", "Downloads", "Sink"]
 
 MAX_REDIRECTS = 20
 TIMEOUT = 30.0  # seconds: connecting, and each read
@@ -28,6 +28,12 @@ _PORTS = {"http": 80, "https": 443}
 # Content-Encoding -> zlib's wbits to decode it (0: as it is); 32 + 15 reads gzip or zlib.
 _ENCODINGS = {"identity": 0, "gzip": 32 + 15, "x-gzip": 32 + 15, "deflate": 32 + 15}
 _Key = tuple[str, str, int]  # (scheme, host, port)
+
+
+class Sink(Protocol):
+    """Where a download's body goes (a binary file, or the job's spool)."""
+
+    def write(self, data: bytes, /) -> object: ...
 
 
 class DownloadError(Exception):
@@ -57,7 +63,7 @@ class Downloads:
         self._epoch = 0  # bumped by close(): connections of an earlier epoch are not kept
         self._client: Any = None  # the httpx.Client for other hosts than loopback ones
 
-    def fetch(self, url: str, spool: BinaryIO, limit: int) -> None:
+    def fetch(self, url: str, spool: Sink, limit: int) -> None:
         """Write the document at ``url`` to ``spool``, following redirects.
 
         Raises:
@@ -81,7 +87,7 @@ class Downloads:
 
     # -- loopback hosts: http.client on pooled connections ----------------------------------
 
-    def _fetch_local(self, parts: SplitResult, spool: BinaryIO, limit: int) -> str | None:
+    def _fetch_local(self, parts: SplitResult, spool: Sink, limit: int) -> str | None:
         """One GET on a pooled connection; the redirect's ``Location``, or None once the
         body is written."""
         host = parts.hostname or ""
@@ -142,7 +148,7 @@ class Downloads:
 
     # -- other hosts: httpx, with the environment's proxies ---------------------------------
 
-    def _fetch_remote(self, url: str, spool: BinaryIO, limit: int) -> None:
+    def _fetch_remote(self, url: str, spool: Sink, limit: int) -> None:
         import httpx  # a dependency of the SDK itself; imported lazily
 
         client = self._remote_client()
@@ -195,7 +201,7 @@ def _check_status(status: int) -> None:
         raise DownloadError(f"Failed to download the document: HTTP {status}")
 
 
-def _write(spool: BinaryIO, chunk: bytes, size: int, limit: int) -> int:
+def _write(spool: Sink, chunk: bytes, size: int, limit: int) -> int:
     """Append ``chunk`` to the document; its size so far. Raises DownloadError past ``limit``."""
     size += len(chunk)
     if size > limit:
@@ -204,7 +210,7 @@ def _write(spool: BinaryIO, chunk: bytes, size: int, limit: int) -> int:
     return size
 
 
-def _read(response: http.client.HTTPResponse, spool: BinaryIO, limit: int) -> str | None:
+def _read(response: http.client.HTTPResponse, spool: Sink, limit: int) -> str | None:
     """Write the response's body to ``spool``; a redirect's ``Location`` instead, if any."""
     location = response.getheader("Location")
     if response.status in _REDIRECTS and location:

@@ -5,17 +5,22 @@ from __future__ import annotations
 import base64
 import gzip
 import io
+import os
+import re
 import socket
 import threading
 import time
+from collections.abc import Callable
 
 import httpx
 import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from leapocr_sdk.testing import LeapOCREmulator
+from leapocr_sdk._contract import DEFAULT_MODEL, MODEL_CATALOGUE
+from leapocr_sdk.testing import LeapOCREmulator, make_pdf
 from leapocr_sdk.testing.downloads import MAX_REDIRECTS, DownloadError, Downloads
+from leapocr_sdk.testing.submissions import IN_MEMORY_DOCUMENT
 from tests.openapi_checks import conform
 
 from .conftest import INVOICE_PAGES, wait_result
@@ -147,3 +152,72 @@ def test_stopping_closes_the_kept_alive_connections(invoice_pdf: bytes) -> None:
     finally:
         emulator.stop()
     assert hung_up.wait(5)
+
+
+class _ChangingHost:
+    """Answers every GET with ``documents[path]``, which a test may change meanwhile."""
+
+    def __init__(self, httpserver: HTTPServer) -> None:
+        self.documents: dict[str, bytes] = {}
+        httpserver.expect_request(re.compile("/.*")).respond_with_handler(self._answer)
+        self._server = httpserver
+
+    def _answer(self, request: Request) -> Response:
+        return Response(self.documents[request.path], content_type="application/pdf")
+
+    def url(self, path: str) -> str:
+        return self._server.url_for(path)
+
+
+@pytest.mark.parametrize("keep_files", [True, False], ids=["kept", "not-kept"])
+def test_each_url_job_reads_its_own_document(
+    make_emu: Callable[..., LeapOCREmulator], httpserver: HTTPServer, keep_files: bool
+) -> None:
+    # Documents read are cached by their content's digest: different documents at
+    # different URLs, the same document at two URLs, and a document changed at the same
+    # URL each give the pages of what was downloaded.
+    emu = make_emu(processing_seconds=0, keep_files=keep_files)
+    host = _ChangingHost(httpserver)
+    one, two = make_pdf(["first"]), make_pdf(["second A", "second B"])
+    host.documents = {"/a.pdf": one, "/b.pdf": two, "/copy-of-a.pdf": one}
+
+    sent: dict[str, bytes] = {}  # job id -> the document its URL answered
+
+    def pages(path: str) -> list[str]:
+        with httpx.Client(base_url=emu.base_url, headers={"X-API-Key": emu.api_key}) as http:
+            job_id = _submit(http, host.url(path))
+            sent[job_id] = host.documents[path]
+            result = wait_result(http, job_id)
+        assert result["status"] == "completed", result
+        return [page["result"] for page in result["pages"]]
+
+    assert pages("/a.pdf") == ["first"]
+    assert pages("/b.pdf") == ["second A", "second B"]
+    assert pages("/copy-of-a.pdf") == ["first"]
+    host.documents["/a.pdf"] = make_pdf(["changed", "now two pages"])
+    assert pages("/a.pdf") == ["changed", "now two pages"]
+    price = next(m.credits_per_page for m in MODEL_CATALOGUE if m.name == DEFAULT_MODEL)
+    for job_id, document in sent.items():
+        job = emu.get_job(job_id)
+        assert job.credits_used == job.total_pages * price
+        assert job.file_size == len(document)
+        assert job.file_bytes == (document if keep_files else None)
+
+
+def test_a_large_document_not_kept_goes_through_a_file_that_is_removed(
+    make_emu: Callable[..., LeapOCREmulator], httpserver: HTTPServer
+) -> None:
+    emu = make_emu(processing_seconds=0, keep_files=False)
+    small = make_pdf(["small"])
+    large = make_pdf(["large"], pad_to=IN_MEMORY_DOCUMENT + 1)
+    httpserver.expect_request("/small.pdf").respond_with_data(small)
+    httpserver.expect_request("/large.pdf").respond_with_data(large)
+    with httpx.Client(base_url=emu.base_url, headers={"X-API-Key": emu.api_key}) as http:
+        for name, document in (("small", small), ("large", large)):
+            job_id = _submit(http, httpserver.url_for(f"/{name}.pdf"))
+            result = wait_result(http, job_id)
+            assert [page["result"] for page in result["pages"]] == [name]
+            assert emu.get_job(job_id).file_size == len(document)
+    directory = emu._store._directory
+    assert directory is not None  # the large document made the store's directory
+    assert os.listdir(directory) == []  # and its file was removed once read
