@@ -221,3 +221,78 @@ def test_a_large_document_not_kept_goes_through_a_file_that_is_removed(
     directory = emu._store._directory
     assert directory is not None  # the large document made the store's directory
     assert os.listdir(directory) == []  # and its file was removed once read
+
+
+class _FramingHost:
+    """Sends the document framed one way (the test's), counting connections."""
+
+    def __init__(self, document: bytes, framing: str) -> None:
+        self.connections = 0
+        self._document, self._framing = document, framing
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def url(self, name: str) -> str:
+        return f"http://127.0.0.1:{self._listener.getsockname()[1]}/{name}"
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                connection, _ = self._listener.accept()
+            except OSError:
+                return
+            self.connections += 1
+            threading.Thread(target=self._answer, args=(connection,), daemon=True).start()
+
+    def _answer(self, connection: socket.socket) -> None:
+        document = self._document
+        with connection, connection.makefile("rb") as reader:
+            while reader.readline().startswith(b"GET "):
+                while reader.readline() not in (b"\r\n", b""):
+                    pass
+                if self._framing == "chunked":
+                    half = len(document) // 2
+                    chunks = b"".join(
+                        b"%x;note=1\r\n%s\r\n" % (len(piece), piece)
+                        for piece in (document[:half], document[half:])
+                    )
+                    head = b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\n"
+                    head += b"Transfer-Encoding: chunked\r\n\r\n"
+                    connection.sendall(head + chunks + b"0\r\nX-Trailer: yes\r\n\r\n")
+                elif self._framing == "content-length":
+                    head = b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % len(document)
+                    connection.sendall(head + document)
+                else:  # HTTP/1.0, the body runs to the close
+                    connection.sendall(b"HTTP/1.0 200 OK\r\n\r\n" + document)
+                    return
+
+    def close(self) -> None:
+        self._listener.close()
+
+
+@pytest.mark.parametrize(
+    ("framing", "connections"), [("content-length", 1), ("chunked", 1), ("until-close", 3)]
+)
+def test_every_body_framing_is_read(
+    client: httpx.Client, invoice_pdf: bytes, framing: str, connections: int
+) -> None:
+    # Three documents one after another: a kept-alive connection serves them all, a host
+    # that ends each body by closing the connection is connected to for each.
+    host = _FramingHost(invoice_pdf, framing)
+    try:
+        for number in range(3):
+            result = wait_result(client, _submit(client, host.url(f"doc-{number}.pdf")))
+            assert [page["result"] for page in result["pages"]] == INVOICE_PAGES
+    finally:
+        host.close()
+    assert host.connections == connections
+
+
+def test_a_url_with_spaces_and_non_ascii_is_requested_percent_encoded(
+    client: httpx.Client, httpserver: HTTPServer, invoice_pdf: bytes
+) -> None:
+    httpserver.expect_request("/files/Q4 résumé.pdf").respond_with_data(invoice_pdf)
+    url = httpserver.url_for("/") + "files/Q4 résumé.pdf"
+    result = wait_result(client, _submit(client, url))
+    assert result["status"] == "completed" and result["file_name"] == "Q4 résumé.pdf"
+    assert httpserver.log[-1][0].environ["RAW_URI"] == "/files/Q4%20r%C3%A9sum%C3%A9.pdf"
