@@ -11,6 +11,7 @@ settings. Either way the body is streamed to the job's spool.
 from __future__ import annotations
 
 import base64
+import functools
 import ipaddress
 import re
 import socket
@@ -48,6 +49,7 @@ class DownloadError(Exception):
     """A URL job's document could not be downloaded; the message is the job's error."""
 
 
+@functools.lru_cache(maxsize=256)
 def _is_loopback(host: str) -> bool:
     if host == "localhost":
         return True

@@ -608,7 +608,7 @@ class LeapOCREmulator:
             method=handler.command,
             path=unquote(target.path),
             query=dict(parse_qsl(target.query, keep_blank_values=True)),
-            headers={name.lower(): value for name, value in handler.headers.items()},
+            headers=dict(handler.fields),
         )
         route, params, allowed = match(request.method, request.path)
         storage = route == UPLOAD_PART.name

@@ -101,6 +101,7 @@ class RequestHandler(http.server.BaseHTTPRequestHandler):
     timeout = 120  # idle keep-alive connections are closed after this
     server: EmulatorServer
     raw_requestline: bytes  # set by http.server before parse_request
+    fields: dict[str, str]  # the headers by lower-case name (the last of a repeated one)
 
     def setup(self) -> None:
         super().setup()
@@ -125,16 +126,23 @@ class RequestHandler(http.server.BaseHTTPRequestHandler):
         requestline = str(self.raw_requestline, "iso-8859-1").rstrip("\r\n")
         words = requestline.split()
         if len(words) != 3 or words[2] not in _FAST_VERSIONS:
-            return super().parse_request()
+            parsed = super().parse_request()
+            if parsed:
+                self.fields = {name.lower(): value for name, value in self.headers.items()}
+            return parsed
         self.requestline = requestline
         self.command, self.path, self.request_version = words
         if self.path.startswith("//"):
             self.path = "/" + self.path.lstrip("/")  # as http.server reduces it
         try:
-            self.headers = self._read_headers()
+            fields = self._read_headers()
         except _HeaderError as refusal:
             self.send_error(HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, *refusal.args)
             return False
+        self.headers = http.client.HTTPMessage()
+        for name, value in fields:
+            self.headers.set_raw(name, value)
+        self.fields = {name.lower(): value for name, value in fields}
         connection = self.headers.get("Connection", "").lower()
         if self.request_version == "HTTP/1.1":
             self.close_connection = connection == "close"
@@ -144,7 +152,7 @@ class RequestHandler(http.server.BaseHTTPRequestHandler):
             self.close_connection = connection != "keep-alive"
         return True
 
-    def _read_headers(self) -> http.client.HTTPMessage:
+    def _read_headers(self) -> list[tuple[str, str]]:
         """The header block, as the email parser reads it: names as sent, values without
         the leading blanks and line end, a folded line joined to its header, and nothing
         from a line that is not a header on (up to the blank line ending the block).
@@ -177,10 +185,7 @@ class RequestHandler(http.server.BaseHTTPRequestHandler):
                 broken = True  # the email parser takes the rest of the block as a body
                 continue
             fields.append([name, value.lstrip(" \t")])
-        headers = http.client.HTTPMessage()
-        for name, value in fields:
-            headers.set_raw(name, value.rstrip("\r\n"))
-        return headers
+        return [(name, value.rstrip("\r\n")) for name, value in fields]
 
     def do_GET(self) -> None:
         self.server.emulator._serve(self)
