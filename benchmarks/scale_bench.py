@@ -25,7 +25,8 @@ are answered; the rate is 2,000 / (the last job's completion, as the emulator re
 row is pipeline rate / client rate: how many such clients the emulator can feed. Before
 the first round 50 URL jobs warm the emulator up (its PDF reader imported, its
 connection to the document server open); the document server answers each GET with
-one write (head and document together, no Nagle delay).
+one write (head and document together, no Nagle delay). The detail also gives the
+emulator process's CPU milliseconds per pipeline job.
 """
 
 from __future__ import annotations
@@ -364,13 +365,15 @@ def measure_waits(smoke: bool) -> dict[str, Any]:
 
 def _pipeline_round(
     emulator: subprocess.Popen[str], base_url: str, origin: str, jobs: int, offset: int
-) -> float:
-    """URL jobs per second from the first submission to the last completion."""
-    before = _stats(emulator)["finished"]
+) -> tuple[float, float]:
+    """(URL jobs per second from the first submission to the last completion, the
+    emulator process's CPU milliseconds per job)."""
+    before = _stats(emulator)
     _, start = _submit_jobs(emulator, base_url, origin, jobs, offset)
-    while (stats := _stats(emulator))["finished"] - before < jobs:
+    while (stats := _stats(emulator))["finished"] - before["finished"] < jobs:
         time.sleep(0.05)
-    return jobs / (stats["last_finished"] - start)
+    cpu_ms = (stats["cpu"] - before["cpu"]) * 1000 / jobs
+    return jobs / (stats["last_finished"] - start), cpu_ms
 
 
 async def _batch(base_url: str, origin: str, first: int, count: int) -> None:
@@ -404,6 +407,7 @@ def measure_pipeline(smoke: bool) -> dict[str, Any]:
     rounds = 3
     pipeline: list[float] = []
     client: list[float] = []
+    cpu_ms: list[float] = []
     with (
         _emulator(0.0) as emulator,
         _process(__file__, "--documents") as documents,
@@ -417,7 +421,9 @@ def measure_pipeline(smoke: bool) -> dict[str, Any]:
             order = ("pipeline", "client") if round_ % 2 == 0 else ("client", "pipeline")
             for which in order:
                 if which == "pipeline":
-                    pipeline.append(_pipeline_round(emulator, base_url, origin, jobs, offset))
+                    rate, cpu = _pipeline_round(emulator, base_url, origin, jobs, offset)
+                    pipeline.append(rate)
+                    cpu_ms.append(cpu)
                 else:
                     client.append(_client_round(base_url, origin, jobs, offset))
                 offset += jobs
@@ -429,6 +435,7 @@ def measure_pipeline(smoke: bool) -> dict[str, Any]:
         "client_jobs_per_s": statistics.median(client),
         "pipeline_runs": pipeline,
         "client_runs": client,
+        "emulator_cpu_ms_per_job": statistics.median(cpu_ms),
         "load_processes": LOAD_PROCESSES,
         "load_connections": LOAD_CONNECTIONS,
         "client": f"process_many(concurrency={BATCH_CONCURRENCY}, poll_interval={BATCH_POLL})",
