@@ -85,7 +85,9 @@ class Downloads:
         for _ in range(MAX_REDIRECTS + 1):
             parts = urlsplit(url)
             if parts.scheme not in _PORTS or not parts.hostname:
-                raise DownloadError(f"Failed to download the document: cannot fetch {url!r}")
+                raise DownloadError(
+                    f"Failed to download the document: not an http(s) URL ({parts.scheme!r})"
+                )
             if not _is_loopback(parts.hostname):
                 self._fetch_remote(url, spool, limit)
                 return
@@ -118,8 +120,9 @@ class Downloads:
                 connection.close()
                 connection = _Connection(key)
                 response = connection.get(target, extra)
-            location = response.location if response.status in _REDIRECTS else None
-            if location:
+            redirect = response.status in _REDIRECTS and response.location
+            location = response.location if redirect else None
+            if location is not None:
                 for _ in response.body():  # short: read, so the connection can be reused
                     pass
             else:

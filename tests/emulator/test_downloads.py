@@ -296,3 +296,22 @@ def test_a_url_with_spaces_and_non_ascii_is_requested_percent_encoded(
     result = wait_result(client, _submit(client, url))
     assert result["status"] == "completed" and result["file_name"] == "Q4 résumé.pdf"
     assert httpserver.log[-1][0].environ["RAW_URI"] == "/files/Q4%20r%C3%A9sum%C3%A9.pdf"
+
+
+def test_a_redirect_status_without_location_is_the_document(
+    client: httpx.Client, httpserver: HTTPServer, invoice_pdf: bytes
+) -> None:
+    httpserver.expect_request("/odd.pdf").respond_with_data(invoice_pdf, status=302)
+    result = wait_result(client, _submit(client, httpserver.url_for("/odd.pdf")))
+    assert [page["result"] for page in result["pages"]] == INVOICE_PAGES
+    assert len(httpserver.log) == 1
+
+
+def test_a_redirect_to_another_scheme_fails_the_job(
+    client: httpx.Client, httpserver: HTTPServer
+) -> None:
+    httpserver.expect_request("/away").respond_with_data(
+        "", status=302, headers={"Location": "ftp://127.0.0.1/doc.pdf"}
+    )
+    result = wait_result(client, _submit(client, httpserver.url_for("/away")))
+    assert result["status"] == "failed" and "not an http(s) URL" in result["error_message"]
