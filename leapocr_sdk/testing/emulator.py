@@ -47,8 +47,11 @@ Behaviour where the service leaves room (the emulator's decisions):
   joined into one document file off the request path and read once; documents never sit
   whole in memory, and stopping the emulator removes them. A URL job's document is
   downloaded to a temporary file too (``file_name`` names it, else the URL's last path
-  segment). What a document really is comes from its first bytes, not from
-  ``content_type``.
+  segment), except that with ``keep_files=False`` a document of up to 1 MiB is read
+  from memory. What a document really is comes from its first bytes, not from
+  ``content_type``. A document's pages are read once per distinct content (by digest):
+  the same bytes sent again, from any URL or upload, are not parsed again (the last 64
+  distinct documents are kept).
 - Credits are charged as the service prices a page (the model's credits per page, plus
   its surcharge for structured output or instructions, plus 1 for bounding boxes: the
   SDK's catalogue) when a job completes, or for the pages already processed when it is
@@ -606,7 +609,7 @@ class LeapOCREmulator:
             method=handler.command,
             path=unquote(target.path),
             query=dict(parse_qsl(target.query, keep_blank_values=True)),
-            headers={name.lower(): value for name, value in handler.headers.items()},
+            headers=dict(handler.fields),
         )
         route, params, allowed = match(request.method, request.path)
         storage = route == UPLOAD_PART.name

@@ -3,7 +3,8 @@
 Job state is computed lazily from a clock: once a document has been read, a job is
 ``pending`` for the first tenth of its processing time, then ``processing`` page by page,
 then ``completed``. No thread runs per job. Documents live in temporary files (never
-whole in memory), in a directory the store removes when the emulator stops.
+whole in memory, but for URL jobs' documents of up to 1 MiB not kept), in a directory
+the store removes when the emulator stops.
 """
 
 from __future__ import annotations
@@ -502,14 +503,21 @@ class JobStore:
             job_id = self.uploads.get(upload_id)
             return self.jobs.get(job_id) if job_id else None
 
-    def ingest(self, job_id: str, path: str) -> None:
-        """Read the document at ``path`` (slow: call it off the request thread), once, and
-        start processing; the store owns the file from here on."""
+    @property
+    def keeps_files(self) -> bool:
+        """Whether documents are kept once read (``keep_files``)."""
+        return self._keep_files
+
+    def ingest(self, job_id: str, document: str | bytes) -> None:
+        """Read the document (slow: call it off the request thread), once, and start
+        processing. ``document`` is a file's path (the store owns the file from here on)
+        or, for a small document not kept (``keeps_files`` False), its bytes."""
+        path = document if isinstance(document, str) else None
         try:
-            size = os.path.getsize(path)
-            pages = self._read_once(path)
+            size = os.path.getsize(path) if path is not None else len(document)
+            pages = self._read_once(document)
         except OSError:
-            if self.removed(path):
+            if path is not None and self.removed(path):
                 return  # the emulator stopped meanwhile and removed its files
             raise
         except DocumentError as exc:
@@ -553,19 +561,23 @@ class JobStore:
         except (OSError, DocumentError):
             return None
 
-    def _read_once(self, path: str) -> list[PageContent]:
-        """``read_document``, once per distinct content (the last READ_CACHE_SIZE kept)."""
+    def _read_once(self, document: str | bytes) -> list[PageContent]:
+        """``read_document`` (of a file's path, or of the document's bytes), once per
+        distinct content (the last READ_CACHE_SIZE kept)."""
         digest = hashlib.blake2b(digest_size=16)
-        with open(path, "rb") as stream:
-            while chunk := stream.read(1 << 20):
-                digest.update(chunk)
+        if isinstance(document, bytes):
+            digest.update(document)
+        else:
+            with open(document, "rb") as stream:
+                while chunk := stream.read(1 << 20):
+                    digest.update(chunk)
         key = digest.digest()
         with self.lock:
             cached = self._read.get(key)
             if cached is not None:
                 self._read.move_to_end(key)
                 return list(cached)
-        pages = read_document(path)
+        pages = read_document(document)
         with self.lock:
             self._read[key] = pages
             while len(self._read) > READ_CACHE_SIZE:
