@@ -4,8 +4,8 @@ The way httpx tests its auth flows: no sockets, no threads, no clock. Each ``Cal
 ``PutPart`` the flow yields takes the next entry of the script: a value is sent back,
 an exception is thrown in (as a runner throws a step's failure), a callable is called with
 the step and its result sent back. ``Sleep`` and ``AwaitSlot`` answer None and
-``Notify`` calls the callback, without using the script. ``Parallel`` runs its sub-flows one after another from
-the same script. Every step is recorded in ``steps``.
+``Notify`` calls the callback, without using the script. ``Parallel`` runs its sub-flows
+one after another from the same script. Every step is recorded in ``steps``.
 """
 
 from __future__ import annotations
