@@ -258,12 +258,18 @@ async def _waits(
     import httpx
 
     if impl == "ours":
-        from leapocr_sdk import AsyncLeapOCR
+        from leapocr_sdk import AsyncLeapOCR, LeapOCRError
         from leapocr_sdk import _constants as C
 
         C.MAX_IN_FLIGHT, C.MAX_CONNECTIONS = cap, pool
         async with AsyncLeapOCR(api_key=API_KEY, base_url=base_url, timeout=600) as client:
-            with contextlib.suppress(TimeoutError):  # warm-up: one wait's code paths loaded
+            # Warm-up, as raw's: one request answered (else, on a loaded machine, the wait
+            # below may be cut before its answer, and the client would start the waits
+            # not yet knowing the service's rate limits: one request at a time), then one
+            # wait's code paths loaded.
+            with contextlib.suppress(LeapOCRError):
+                await client.get_result(ids[0])  # answered 202: JobNotReadyError
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(client.wait_until_done(ids[0], poll_interval=poll), 0.5)
 
             def one(job_id: str) -> Any:

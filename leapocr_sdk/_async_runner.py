@@ -8,6 +8,7 @@ functions are welcome).
 from __future__ import annotations
 
 import asyncio
+import collections
 import copy
 import inspect
 import os
@@ -37,9 +38,10 @@ from ._http import (
     transport_error,
     write_size,
 )
-from ._pacing import Pacer
+from ._pacing import Pacer, Ticket
 from ._parsing import Reply
 from ._steps import (
+    AwaitSlot,
     Call,
     CallerStopped,
     Driver,
@@ -60,6 +62,52 @@ from ._steps import (
 from .errors import ConfigurationError, LeapOCRError
 
 T = TypeVar("T")
+
+
+class _Gate:
+    """The client's cap on API requests in flight (``C.MAX_IN_FLIGHT``), shared by a
+    runner and its ``with_timeout`` copies.
+
+    A flow that finds no slot free waits as one future in a first-come queue (beside the
+    runner it came from: closing a runner fails its own waiters only). A slot given back
+    passes straight to the oldest waiter still waiting. Waiting here costs nothing and is
+    not a timeout.
+    """
+
+    __slots__ = ("_free", "_queue")
+
+    def __init__(self, size: int) -> None:
+        self._free = size
+        self._queue: collections.deque[tuple[asyncio.Future[None], object]] = collections.deque()
+
+    def take(self, owner: object) -> asyncio.Future[None] | None:
+        """None: a slot is taken. Else a future to await, done once a slot is handed
+        over (or failed by ``fail``); see ``AsyncRunner._queued`` for a cancelled one."""
+        if self._free > 0 and not self._queue:
+            self._free -= 1
+            return None
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._queue.append((waiter, owner))
+        return waiter
+
+    def release(self) -> None:
+        queue = self._queue
+        while queue:
+            waiter, _ = queue.popleft()
+            if not waiter.done():  # not cancelled, nor failed: the slot is its
+                waiter.set_result(None)
+                return
+        self._free += 1
+
+    def fail(self, owner: object, error: BaseException) -> None:
+        """End the waits queued by ``owner`` (its client closed) with ``error``."""
+        kept: collections.deque[tuple[asyncio.Future[None], object]] = collections.deque()
+        for waiter, queued_by in self._queue:
+            if queued_by is not owner:
+                kept.append((waiter, queued_by))
+            elif not waiter.done():
+                waiter.set_exception(error)
+        self._queue = kept
 
 
 class AsyncRunner:
@@ -89,8 +137,7 @@ class AsyncRunner:
         self._sleepers: set[asyncio.Future[None]] = set()
         self._copies: weakref.WeakSet[AsyncRunner] = weakref.WeakSet()
         self._loop: asyncio.AbstractEventLoop | None = None
-        # See C.MAX_IN_FLIGHT: waiting here costs nothing and is not a timeout.
-        self._api_gate = asyncio.Semaphore(C.MAX_IN_FLIGHT)
+        self._api_gate = _Gate(C.MAX_IN_FLIGHT)  # see C.MAX_IN_FLIGHT and ``AwaitSlot``
         self._upload_gate = asyncio.Semaphore(C.MAX_CONNECTIONS)
         self._pacer = Pacer()  # one request budget for every task (and every copy)
         self._pace_waiters: set[asyncio.Future[None]] = set()
@@ -117,6 +164,7 @@ class AsyncRunner:
         for sleeper in self._sleepers:
             if not sleeper.done():
                 sleeper.set_exception(closed_error("AsyncLeapOCR client"))
+        self._api_gate.fail(self, closed_error("AsyncLeapOCR client"))
         for runner in list(self._copies):
             runner.close()
 
@@ -140,14 +188,39 @@ class AsyncRunner:
     async def run(self, plan: Flow[T]) -> T:
         self.check_loop()
         driver = Driver(plan)
-        while (step := driver.next_step()) is not None:
-            try:
-                driver.result = await self._perform(step)
-            except CallbackFailed as failed:
-                driver.error = failed.error
-            except BaseException as exc:  # SDK errors, cancellation: the flow decides
-                driver.error = exc
-        return driver.value
+        held = False  # a slot of the in-flight gate, taken at ``AwaitSlot`` for a ``Call``
+        try:
+            while (step := driver.next_step()) is not None:
+                try:
+                    if type(step) is AwaitSlot:
+                        if self._closed:
+                            raise closed_error("AsyncLeapOCR client")
+                        if not held:
+                            waiter = self._api_gate.take(self)
+                            if waiter is not None:
+                                try:  # queued: this frame and the future, nothing more
+                                    await waiter
+                                except BaseException:
+                                    _give_back(self._api_gate, waiter)
+                                    raise
+                            held = True
+                    elif held:
+                        held = False  # handed to the call (which gives it back), or back now
+                        if type(step) is Call and not self._closed:
+                            driver.result = await self._call(step, held=True)
+                        else:
+                            self._api_gate.release()
+                            driver.result = await self._perform(step)
+                    else:
+                        driver.result = await self._perform(step)
+                except CallbackFailed as failed:
+                    driver.error = failed.error
+                except BaseException as exc:  # SDK errors, cancellation: the flow decides
+                    driver.error = exc
+            return driver.value
+        finally:
+            if held:
+                self._api_gate.release()
 
     def _perform(self, step: Step) -> Awaitable[Any]:
         # Hands back the step's awaitable rather than awaiting it: a flow waiting (10,000
@@ -166,6 +239,8 @@ class AsyncRunner:
             return self._parallel(step)
         if isinstance(step, NextFinished | StopGroup | Emit):
             return self._batch_step(step)
+        if isinstance(step, AwaitSlot):  # outside ``run`` (a batch's own plan): no slot kept
+            return _nothing()
         assert_never(step)
 
     async def _pause(self, seconds: float) -> object:
@@ -182,12 +257,28 @@ class AsyncRunner:
             timer.cancel()
             self._sleepers.discard(sleeper)
 
-    async def _call(self, step: Call) -> Reply:
-        await self._wait_turn(step)
-        # Through the gate first, then the request is built: a flow queued here (10,000
-        # waits queue here at once) holds its step only, not a built request, nor the
-        # frame of an ``async with``.
-        await self._api_gate.acquire()
+    async def _call(self, step: Call, held: bool = False) -> Reply:
+        """Send ``step`` when the request budget (``_pacing``) and the in-flight gate let
+        it go; ``held``: a slot of the gate is its already (taken at ``AwaitSlot``)."""
+        pacer = self._pacer
+        ticket = pacer.enter(step.name, step.due)
+        if pacer.admit(ticket, time.monotonic()) != 0.0:
+            if held:  # no slot is kept while the budget holds the call back
+                held = False
+                self._api_gate.release()
+            await self._wait_turn(step, ticket)
+        # Admitted (counted in flight until answered); through the gate, then the request
+        # is built: a call queued here holds its step only, not a built request.
+        if not held:
+            waiter = self._api_gate.take(self)
+            if waiter is not None:
+                try:
+                    await waiter
+                except BaseException:
+                    _give_back(self._api_gate, waiter)
+                    pacer.withdraw()
+                    self._wake_waiters()
+                    raise
         sent, reply = time.monotonic(), None
         try:
             try:
@@ -203,13 +294,12 @@ class AsyncRunner:
             self._pacer.answered(headers, sent=sent, received=received, wall=wall)
             self._wake_waiters()
 
-    async def _wait_turn(self, step: Call) -> None:
-        """Wait until the client's request budget lets ``step`` go (``_pacing``); at the
-        end of its timeout it goes anyway (a 429 is retried as ever). A close ends the
-        wait (``ConfigurationError``), and so does a cancellation."""
+    async def _wait_turn(self, step: Call, ticket: Ticket) -> None:
+        """Wait until the client's request budget lets ``step`` (queued as ``ticket``)
+        go (``_pacing``); at the end of its timeout it goes anyway (a 429 is retried as
+        ever). A close ends the wait (``ConfigurationError``), and so does a cancellation."""
         loop = asyncio.get_running_loop()
         deadline = time.monotonic() + step_budget(step, self._timeout)
-        ticket = self._pacer.enter(step.name, step.due)
         try:
             while True:
                 now = time.monotonic()
@@ -378,6 +468,17 @@ async def _stop(group: FlowGroup, timeout: float) -> tuple[list[Finished], list[
     if tasks:
         await asyncio.wait(tasks, timeout=timeout)
     return stopped(group, tasks, asyncio.CancelledError)
+
+
+def _give_back(gate: _Gate, waiter: asyncio.Future[None]) -> None:
+    """A wait for ``gate`` ended in an error: a task cancelled after the slot was handed
+    to it (before it ran) gives the slot back."""
+    if waiter.done() and not waiter.cancelled() and waiter.exception() is None:
+        gate.release()
+
+
+async def _nothing() -> None:
+    return None
 
 
 def _settle(sleeper: asyncio.Future[None]) -> None:

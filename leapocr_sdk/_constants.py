@@ -17,11 +17,12 @@ DEFAULT_UPLOAD_CONCURRENCY = 4
 # Connections per httpx client (all kept alive between requests).
 MAX_CONNECTIONS = 100
 # Requests the async client keeps in flight at once (API calls; part uploads apart): the
-# others queue on a semaphore, not in httpcore's pool, whose per-request work grows with its
-# connections (and counts waiting as PoolTimeout). Chosen by measurement (README,
-# "Performance at scale"): client CPU per request rises with the cap (1,000 jobs on the
-# emulator: ~1.1-1.5 ms at 8, ~1.6 at 16, ~1.9 at 32, ~2.3 at 100), while a cap too small
-# limits requests per second against a distant service to cap / round-trip time.
+# others queue in the async runner's gate (``AwaitSlot``), not in httpcore's pool, whose
+# per-request work grows with its connections (and counts waiting as PoolTimeout). Chosen
+# by measurement (README, "Performance at scale"): client CPU per request rises with the
+# cap (1,000 jobs on the emulator: ~1.1-1.5 ms at 8, ~1.6 at 16, ~1.9 at 32, ~2.3 at 100),
+# while a cap too small limits requests per second against a distant service to cap /
+# round-trip time.
 MAX_IN_FLIGHT = 16
 
 # Retry backoff: exponential from BACKOFF_INITIAL, capped, with jitter.

@@ -40,7 +40,18 @@ from ._parsing import (
 from ._polling import PollSchedule
 from ._retry import cut_by_deadline, is_retryable_status, next_delay
 from ._sources import FileSource
-from ._steps import Call, Driver, Emit, Flow, Notify, Parallel, PutPart, Sleep, UploadProgress
+from ._steps import (
+    AWAIT_SLOT,
+    Call,
+    Driver,
+    Emit,
+    Flow,
+    Notify,
+    Parallel,
+    PutPart,
+    Sleep,
+    UploadProgress,
+)
 from ._validation import SubmitOptions, check_job_id, is_loopback_host
 from .errors import (
     APIConnectionError,
@@ -660,6 +671,7 @@ def wait_until_done(
     since = None if first_poll is None else first_poll - poll_interval  # the submission
     schedule = PollSchedule(poll_interval, since=since)
     while True:
+        yield AWAIT_SLOT  # queued for the client's in-flight cap before the poll is built
         try:
             predicted = schedule.estimate()  # the predicted end orders polls (``_pacing``)
             due = predicted[0] if predicted is not None else ctx.clock()

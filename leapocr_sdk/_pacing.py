@@ -154,6 +154,11 @@ class Pacer:
             return window.reset_at - now
         return None
 
+    def withdraw(self) -> None:
+        """An admitted request was not sent after all (cancelled, or its client closed,
+        while it waited for the async client's in-flight cap)."""
+        self._in_flight = max(0, self._in_flight - 1)
+
     def available(self, now: float) -> int | None:
         """Requests that may be sent now without being refused; None: not limited."""
         window = self._window

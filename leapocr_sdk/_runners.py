@@ -79,6 +79,7 @@ from ._http import (
 from ._pacing import Pacer
 from ._parsing import Reply
 from ._steps import (
+    AwaitSlot,
     Call,
     CallerStopped,
     Driver,
@@ -242,6 +243,8 @@ class SyncRunner:
             return self._parallel(step, abort)
         if isinstance(step, NextFinished | StopGroup | Emit):
             return self._batch_step(step)
+        if isinstance(step, AwaitSlot):  # no in-flight cap here: each caller's thread sends
+            return None
         assert_never(step)
 
     def _pause(self, seconds: float, abort: threading.Event | None) -> object:

@@ -58,6 +58,22 @@ class Sleep(NamedTuple):
     seconds: float
 
 
+class AwaitSlot(NamedTuple):
+    """Wait until the client may send one more API request now; the flow's next step is
+    that request (a ``Call``).
+
+    The async client keeps at most ``MAX_IN_FLIGHT`` requests in flight. A flow yields
+    this before it builds a request (``wait_until_done`` before each poll), so that while
+    it queues behind the others it holds its own frame only, not the generators and the
+    request of the call it is about to make (10,000 waits queue at once). The slot is
+    kept for the next step when that is a ``Call``, else given back. The blocking runner
+    has no such cap: for it this step is done at once.
+    """
+
+
+AWAIT_SLOT = AwaitSlot()
+
+
 class Notify(NamedTuple):
     """Call a user's callback with ``argument`` where the runner promises to (the caller's
     thread, or the event loop, awaiting it when it returns an awaitable)."""
@@ -189,7 +205,7 @@ class Emit(NamedTuple):
     value: Any
 
 
-Step = Call | PutPart | Sleep | Notify | Parallel | NextFinished | StopGroup | Emit
+Step = Call | AwaitSlot | PutPart | Sleep | Notify | Parallel | NextFinished | StopGroup | Emit
 Flow = Generator[Step, Any, T]
 
 

@@ -3,9 +3,9 @@
 The way httpx tests its auth flows: no sockets, no threads, no clock. Each ``Call`` or
 ``PutPart`` the flow yields takes the next entry of the script: a value is sent back,
 an exception is thrown in (as a runner throws a step's failure), a callable is called with
-the step and its result sent back. ``Sleep`` answers None and ``Notify`` calls the
-callback, without using the script. ``Parallel`` runs its sub-flows one after another from
-the same script. Every step is recorded in ``steps``.
+the step and its result sent back. ``Sleep`` and ``AwaitSlot`` answer None and
+``Notify`` calls the callback, without using the script. ``Parallel`` runs its sub-flows
+one after another from the same script. Every step is recorded in ``steps``.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from leapocr_sdk._parsing import Reply
-from leapocr_sdk._steps import Call, Flow, Notify, Parallel, PutPart, Sleep, Step
+from leapocr_sdk._steps import AwaitSlot, Call, Flow, Notify, Parallel, PutPart, Sleep, Step
 
 
 def reply(status: int, body: bytes | str = b"", headers: dict[str, str] | None = None) -> Reply:
@@ -41,7 +41,7 @@ class FlowScript:
                 result, error = None, exc
 
     def _answer(self, step: Step) -> Any:
-        if isinstance(step, Sleep):
+        if isinstance(step, Sleep | AwaitSlot):
             return None
         if isinstance(step, Notify):
             return step.callback(step.argument)

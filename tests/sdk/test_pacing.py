@@ -241,3 +241,19 @@ def test_a_request_given_up_leaves_its_turn() -> None:
     late = pacer.enter("status")
     assert pacer.admit(late, 0.0) == pytest.approx(9.0)
     assert pacer.admit(late, 1.0, force=True) == 0.0  # its timeout: it goes anyway
+
+
+def test_an_admitted_request_never_sent_gives_its_budget_back() -> None:
+    pacer = Pacer()
+    pacer.answered(
+        {"X-RateLimit-Limit": "5", "X-RateLimit-Remaining": "1", "X-RateLimit-Reset": "9"},
+        sent=0.0,
+        received=0.0,
+        wall=EPOCH,
+    )
+    first = pacer.enter("result", due=1.0)
+    assert pacer.admit(first, 0.0) == 0.0  # the last request of the window
+    second = pacer.enter("result", due=2.0)
+    assert pacer.admit(second, 0.0) == pytest.approx(9.0)  # none left: the reset
+    pacer.withdraw()  # the first was cancelled while it queued for the in-flight cap
+    assert pacer.admit(second, 0.0) == 0.0
