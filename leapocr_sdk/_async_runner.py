@@ -48,12 +48,15 @@ from ._steps import (
     Flow,
     FlowGroup,
     NextFinished,
+    NextInOrder,
     Notify,
     Parallel,
     PutPart,
     Sleep,
     Step,
     StopGroup,
+    StopStream,
+    Stream,
     finished,
 )
 from .errors import ConfigurationError, LeapOCRError
@@ -151,7 +154,7 @@ class AsyncRunner:
     def _perform(self, step: Step) -> Awaitable[Any]:
         # Hands back the step's awaitable rather than awaiting it: a flow waiting (10,000
         # at once) holds one frame less.
-        if self._closed and not isinstance(step, Emit | StopGroup):
+        if self._closed and not isinstance(step, Emit | StopGroup | StopStream):
             raise closed_error("AsyncLeapOCR client")
         if isinstance(step, Call):
             return self._call(step)
@@ -163,6 +166,10 @@ class AsyncRunner:
             return _call_back(step.callback, step.argument)
         if isinstance(step, Parallel):
             return self._parallel(step)
+        if isinstance(step, NextInOrder):
+            return self._next_in_order(step.stream)
+        if isinstance(step, StopStream):
+            return _stop_stream(step.stream, step.timeout)
         if isinstance(step, NextFinished | StopGroup | Emit):
             return self._batch_step(step)
         assert_never(step)
@@ -305,6 +312,26 @@ class AsyncRunner:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
 
+    async def _next_in_order(self, stream: Stream) -> Any:
+        """Top ``stream`` up to its limit of running sub-flows (tasks) and hand back the
+        oldest one's value once it ends. A cancellation of this wait leaves them running:
+        the flow stops them (``StopStream``)."""
+        running = stream.running
+        if stream.closer is None:
+
+            def cancel_all() -> None:
+                for task in running:
+                    task.cancel()
+
+            stream.closer = cancel_all
+        while len(running) < stream.limit and (plan := next(stream.flows, None)) is not None:
+            running.append(asyncio.ensure_future(self.run(plan)))
+        oldest = running[0]
+        if not oldest.done():
+            await asyncio.wait((oldest,))
+        running.popleft()
+        return oldest.result()
+
     # --- batches (``_batch``): sub-flows handed back as they finish, items to the caller ---
 
     async def iterate(self, plan: Flow[Any]) -> AsyncGenerator[Any, None]:
@@ -389,6 +416,17 @@ async def _stop(group: FlowGroup, timeout: float) -> tuple[list[Finished], list[
     abandoned = list(group.running.values())
     group.running.clear()
     return ended, abandoned
+
+
+async def _stop_stream(stream: Stream, timeout: float) -> None:
+    """Cancel what still runs in ``stream`` and wait for it at most ``timeout``."""
+    running = list(stream.running)
+    stream.close()
+    if running:
+        await asyncio.wait(running, timeout=timeout)
+        for task in running:  # seen, so asyncio does not log their errors as never retrieved
+            if task.done() and not task.cancelled():
+                task.exception()
 
 
 def _settle(sleeper: asyncio.Future[None]) -> None:
