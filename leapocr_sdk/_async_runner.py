@@ -262,11 +262,13 @@ class AsyncRunner:
             async with asyncio.timeout(budget):  # the whole request, whatever the server does
                 response = await client.send(request, stream=True, follow_redirects=False)
                 try:
-                    body = bytearray()
+                    parts: list[bytes] = []  # joined once: a growing buffer copies twice
+                    size = 0
                     async for chunk in response.aiter_bytes():
-                        body += chunk
-                        if len(body) > limit:
+                        size += len(chunk)
+                        if size > limit:
                             raise too_large(response.status_code, limit, describe(request))
+                        parts.append(chunk)
                 finally:
                     await response.aclose()
         except TimeoutError:
@@ -281,7 +283,8 @@ class AsyncRunner:
             if self._closed:
                 raise closed_error("AsyncLeapOCR client") from None
             raise step_error(step, exc) from None
-        return to_reply(response, bytes(body), self._headers().get(C.API_KEY_HEADER), step)
+        content = b"".join(parts)
+        return to_reply(response, content, self._headers().get(C.API_KEY_HEADER), step)
 
     async def _parallel(self, step: Parallel) -> list[Any]:
         if not step.flows:

@@ -590,14 +590,17 @@ def _later_pages(
                 if shrunk and number > chunk.total_pages:
                     requests_total = chunk.total_pages  # the page count above was an upper bound
                     break
-                new = [item for item in chunk.pages if item.page_number not in seen]
+                numbers = [item.page_number for item in chunk.pages]
+                new = chunk.pages
+                if not seen.isdisjoint(numbers):
+                    new = tuple(item for item in new if item.page_number not in seen)
                 if not new:
                     raise UnexpectedResponseError(
                         f"result page {number} of job {job_id} adds no new pages: paging stopped",
                         status_code=last.status_code,
                     )
-                seen.update(item.page_number for item in new)
-                yield Emit(tuple(new))
+                seen.update(numbers)
+                yield Emit(new)
                 number += 1
         except GeneratorExit:
             stream.close()  # closed over its yield: stopped, not waited for
