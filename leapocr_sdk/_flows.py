@@ -606,8 +606,8 @@ def _later_pages(
             stream.close()  # closed over its yield: stopped, not waited for
             raise
         finally:
-            if not stream.closed:  # requests still out (paging ended early) are stopped
-                yield StopStream(stream, C.RESULT_STOP_WAIT)
+            if not stream.closed:  # its threads end; requests still out (paging ended
+                yield StopStream(stream, C.RESULT_STOP_WAIT)  # early) are stopped
     return last
 
 
