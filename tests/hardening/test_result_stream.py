@@ -85,7 +85,7 @@ class PagedResult:
         numbers = range(1, 2) if self.repeat else range((page - 1) * size + 1, page * size + 1)
         pagination = {"page": page, "limit": size, "total": count}
         pagination["total_pages"] = math.ceil(count / size)
-        body = {"job_id": JOB, "status": "completed", "pagination": pagination}
+        body: dict[str, Any] = {"job_id": JOB, "status": "completed", "pagination": pagination}
         body["pages"] = [
             {"id": f"p{n}", "page_number": n, "result": text(n, self.sizes[n - 1])}
             for n in numbers
@@ -152,7 +152,7 @@ def test_pages_come_in_page_order_when_replies_arrive_out_of_order(hostile, make
 
 def test_a_request_goes_out_as_soon_as_the_oldest_is_answered(hostile, make_client):
     # Request 2 answers at once, 3..9 late: request 10 must not wait for them.
-    result = PagedResult([40] * 100, cap=10, delay=lambda n: 0.8 if 3 <= n <= 9 else 0.0)
+    result = PagedResult([40] * 100, cap=10, delay=lambda n: 2.0 if 3 <= n <= 9 else 0.0)
     server = hostile(result.respond)
     client = make_client(base_url=server.base_url)
     assert [page.page_number for page in client.get_result(JOB).pages] == list(range(1, 101))
@@ -196,7 +196,7 @@ def test_a_reply_too_large_mid_stream_restarts_at_the_same_page_with_fewer(hosti
 
 def test_a_caller_who_stops_mid_stream_leaves_no_request_running(hostile, make_client):
     # Requests 3..12 take long; the caller stops after the first page of request 2.
-    result = PagedResult([40] * 120, cap=10, delay=lambda n: 3.0 if n >= 3 else 0.0)
+    result = PagedResult([40] * 120, cap=10, delay=lambda n: 20.0 if n >= 3 else 0.0)
     server = hostile(result.respond)
     client = make_client(base_url=server.base_url)
     started = time.monotonic()
@@ -205,14 +205,14 @@ def test_a_caller_who_stops_mid_stream_leaves_no_request_running(hostile, make_c
         if page.page_number == 11:
             break
     pages.close()
-    assert time.monotonic() - started < 2.5  # stopped, not waited for
+    assert time.monotonic() - started < 10  # stopped, not waited for (20 s)
     assert 2 <= len(result.arrived) <= 2 + WINDOW
     assert result.settled() and no_stream_left(client)
     assert all(page >= 3 for page, _ in result.hung_up)
 
 
 def test_a_cancelled_async_get_result_leaves_no_request_running(hostile):
-    result = PagedResult([40] * 120, cap=10, delay=lambda n: 3.0 if n >= 3 else 0.0)
+    result = PagedResult([40] * 120, cap=10, delay=lambda n: 20.0 if n >= 3 else 0.0)
     server = hostile(result.respond)
 
     async def main() -> None:
@@ -232,7 +232,7 @@ def test_a_cancelled_async_get_result_leaves_no_request_running(hostile):
 
 
 def test_closing_the_blocking_client_mid_stream_ends_its_requests(hostile):
-    result = PagedResult([40] * 120, cap=10, delay=lambda n: 3.0 if n >= 3 else 0.0)
+    result = PagedResult([40] * 120, cap=10, delay=lambda n: 20.0 if n >= 3 else 0.0)
     server = hostile(result.respond)
     client = LeapOCR(api_key=API_KEY, base_url=server.base_url)
 
@@ -249,6 +249,6 @@ def test_closing_the_blocking_client_mid_stream_ends_its_requests(hostile):
             client.get_result(JOB)
     finally:
         closer.join()
-    assert time.monotonic() - started < 2.5  # ended by the close, not by the replies
+    assert time.monotonic() - started < 10  # ended by the close, not by the replies (20 s)
     assert result.settled() and no_stream_left(None)
     assert sorted(page for page, _ in result.hung_up) == list(range(3, 3 + WINDOW))
