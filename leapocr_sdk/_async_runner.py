@@ -58,6 +58,7 @@ from ._steps import (
     StopStream,
     Stream,
     finished,
+    stopped,
 )
 from .errors import ConfigurationError, LeapOCRError
 
@@ -406,19 +407,7 @@ async def _stop(group: FlowGroup, timeout: float) -> tuple[list[Finished], list[
         task.cancel()
     if tasks:
         await asyncio.wait(tasks, timeout=timeout)
-    ended = []
-    for task in tasks:
-        if task.done():
-            tag = group.running.pop(task)
-            if task.cancelled():
-                ended.append(Finished(tag, None, asyncio.CancelledError()))
-            elif (error := task.exception()) is not None:
-                ended.append(Finished(tag, None, error))
-            else:
-                ended.append(Finished(tag, task.result(), None))
-    abandoned = list(group.running.values())
-    group.running.clear()
-    return ended, abandoned
+    return stopped(group, tasks, asyncio.CancelledError)
 
 
 async def _stop_stream(stream: Stream, timeout: float) -> None:

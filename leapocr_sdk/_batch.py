@@ -38,16 +38,7 @@ from ._flows import Context, _completed_job, call_api, discard_job
 from ._operations import COMPLETE, DELETE, INITIATE, SUBMIT_URL
 from ._parsing import Reply, parse_job, retry_after_seconds
 from ._pricing import CreditBudget, Reservation
-from ._steps import (
-    Call,
-    Driver,
-    Emit,
-    Finished,
-    Flow,
-    FlowGroup,
-    NextFinished,
-    Sleep,
-)
+from ._steps import Call, Driver, Emit, Finished, Flow, FlowGroup, NextFinished, Sleep
 from .errors import (
     APIConnectionError,
     ConflictError,

@@ -1,6 +1,6 @@
-"""What a batch hands its caller: a ``BatchItem`` per source (``DoneItem``,
-``SkippedItem`` or ``FailedItem``, so a type checker narrows it by its flags) and the
-``BatchEvent``s of ``process_many``'s ``on_event``."""
+"""What a batch hands its caller: a ``BatchItem`` per source (``DoneItem`` or
+``FailedItem``, and with a journal ``SkippedItem``, so a type checker narrows it by its
+flags) and the ``BatchEvent``s of ``process_many``'s ``on_event``."""
 
 from __future__ import annotations
 
@@ -58,11 +58,13 @@ class BatchItem:
 class DoneItem(BatchItem):
     """A ``BatchItem`` processed in this run: its ``result`` is a ``JobResult``.
 
-    Batches yield a ``DoneItem``, ``SkippedItem`` or ``FailedItem``, so a type checker
-    narrows an item by its flags: after ``if item.ok and not item.skipped:`` (for
-    ``as_completed`` / ``wait_many``: ``if item.ok:``) mypy knows ``item.result`` is a
-    ``JobResult``; pyright narrows on ``item.ok is True and item.skipped is False``, and
-    both on ``item.result is not None`` or ``isinstance(item, DoneItem)``.
+    Batches yield a ``DoneItem`` or a ``FailedItem`` (``process_many`` with a ``journal``
+    also a ``SkippedItem``: ``ok``, without a result), so a type checker narrows an item
+    by its flags: after ``if item.ok:`` mypy knows ``item.result`` is a ``JobResult``
+    (with a journal, once ``if item.skipped: continue`` has excluded skipped items).
+    pyright narrows only on flags compared with ``is``: ``item.ok is True`` (with a
+    journal, after ``item.skipped is True``). Both narrow on ``item.result is not None``
+    and ``isinstance(item, DoneItem)``.
 
     Attributes:
         result: the ``JobResult``.

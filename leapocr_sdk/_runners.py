@@ -102,6 +102,7 @@ from ._steps import (
     StopStream,
     Stream,
     finished,
+    stopped,
 )
 from .errors import LeapOCRError
 
@@ -606,19 +607,7 @@ class SyncRunner:
         _stop_group(pool, abort)  # queued sub-flows never start; running ones are interrupted
         futures = list(group.running)
         concurrent.futures.wait(futures, timeout)
-        ended = []
-        for future in futures:
-            if future.done():
-                tag = group.running.pop(future)
-                if future.cancelled():
-                    ended.append(Finished(tag, None, Interrupted()))
-                elif (error := future.exception()) is not None:
-                    ended.append(Finished(tag, None, error))
-                else:
-                    ended.append(Finished(tag, future.result(), None))
-        abandoned = list(group.running.values())
-        group.running.clear()
-        return ended, abandoned
+        return stopped(group, futures, Interrupted)
 
 
 def _stop_stream(stream: Stream, timeout: float) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections import deque
-from collections.abc import Callable, Generator, Iterator, Mapping
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
 from typing import Any, Generic, NamedTuple, TypeVar
 
 from . import _constants as C
@@ -169,6 +169,28 @@ def finished(group: FlowGroup, handle: Any, error: BaseException | None) -> Fini
     if isinstance(error, LeapOCRError):
         return Finished(tag, None, error)
     raise error
+
+
+def stopped(
+    group: FlowGroup, handles: Iterable[Any], cancelled: Callable[[], BaseException]
+) -> tuple[list[Finished], list[Any]]:
+    """What a ``StopGroup`` hands back, once the runner has stopped ``group``'s sub-flows
+    (``handles``: futures or tasks) and waited: a ``Finished`` per sub-flow that ended (a
+    cancelled one with the error ``cancelled()``), and the tags of those still running.
+    The group forgets them all."""
+    ended = []
+    for handle in handles:
+        if handle.done():
+            tag = group.running.pop(handle)
+            if handle.cancelled():
+                ended.append(Finished(tag, None, cancelled()))
+            elif (error := handle.exception()) is not None:
+                ended.append(Finished(tag, None, error))
+            else:
+                ended.append(Finished(tag, handle.result(), None))
+    abandoned = list(group.running.values())
+    group.running.clear()
+    return ended, abandoned
 
 
 class NextFinished(NamedTuple):

@@ -24,6 +24,7 @@ from ._validation import (
     CheckedOptions,
     DocumentOptions,
     JobOptions,
+    _BatchOptions,
     _TypedDocumentOptions,
     check_callback,
     compose_options,
@@ -595,6 +596,20 @@ class LeapOCR(_ClientBase):
                 self._runner.run(flows.discard_job(self._ctx, handle.job_id or ""))
             raise
 
+    @overload  # no journal, nothing skipped: `if item.ok:` narrows to a DoneItem
+    def process_many(
+        self, sources: Iterable[Any], *, journal: None = None, **options: Unpack[_BatchOptions]
+    ) -> Iterator[DoneItem | FailedItem]: ...
+
+    @overload
+    def process_many(
+        self,
+        sources: Iterable[Any],
+        *,
+        journal: Journal | str | os.PathLike[str] | None,
+        **options: Unpack[_BatchOptions],
+    ) -> Iterator[DoneItem | SkippedItem | FailedItem]: ...
+
     def process_many(
         self,
         sources: Iterable[Any],
@@ -650,7 +665,8 @@ class LeapOCR(_ClientBase):
         Returns:
             An iterator (``async for`` on ``AsyncLeapOCR``) of ``BatchItem``s: ``source``,
             ``job_id``, ``result`` or ``error``, ``credits``, ``estimated_credits``,
-            ``skipped``, ``outputs``, ``held_by``.
+            ``skipped``, ``outputs``, ``held_by``. Each is a ``DoneItem`` or a
+            ``FailedItem``, with a ``journal`` also a ``SkippedItem`` (``ok``, no result).
 
         Raises:
             ValidationError: a bad argument or option (before any request); errors of
@@ -697,11 +713,7 @@ class LeapOCR(_ClientBase):
         Args:
             job_ids: the ids of the jobs to wait on.
             concurrency: jobs polled at once.
-            poll_interval: seconds before the first poll of a job this client just
-                submitted, and the usual gap between polls; later polls go to the
-                moment the job's page-by-page progress predicts it ends, at most 4x
-                apart and at least a quarter of it (without progress to go on, the gap
-                grows x1.25 per poll).
+            poll_interval: as in ``wait_until_done``, for each job.
             timeout: seconds to wait in all; raises ``WaitTimeoutError`` past it (the job
                 keeps running on the service).
 
@@ -729,11 +741,7 @@ class LeapOCR(_ClientBase):
         Args:
             job_ids: the ids of the jobs to wait on.
             concurrency: jobs polled at once.
-            poll_interval: seconds before the first poll of a job this client just
-                submitted, and the usual gap between polls; later polls go to the
-                moment the job's page-by-page progress predicts it ends, at most 4x
-                apart and at least a quarter of it (without progress to go on, the gap
-                grows x1.25 per poll).
+            poll_interval: as in ``wait_until_done``, for each job.
             timeout: seconds to wait in all; raises ``WaitTimeoutError`` past it (the job
                 keeps running on the service).
 

@@ -27,6 +27,7 @@ from .errors import ConfigurationError, ValidationError
 
 if TYPE_CHECKING:
     from . import types as _types
+    from ._batch_items import BatchEvent
     from .types import JobStatusInfo, Model, OutputFormat
 else:
     _types = lazy(".types", __package__)  # the result types (attrs) load on first use
@@ -123,6 +124,17 @@ class _TypedDocumentOptions(_ProcessingOptions, total=False):
     beside that keyword (type checkers only)."""
 
     file_name: str | None
+
+
+class _BatchOptions(JobOptions, total=False):
+    """``process_many``'s keywords but ``journal`` (its overloads, type checkers only)."""
+
+    concurrency: int
+    submit_rate: float | None
+    delete: bool
+    retry_failed: bool
+    max_credits: int | None
+    on_event: Callable[[BatchEvent], object] | None
 
 
 class CheckedOptions(NamedTuple):

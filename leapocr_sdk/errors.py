@@ -52,6 +52,11 @@ class LeapOCRError(Exception):
     def __reduce__(self) -> tuple[Any, ...]:
         return (_restore, (type(self), self.args, self.__dict__))
 
+    def _keep(self, **attributes: Any) -> None:
+        """Store a constructor's keywords as attributes of the same names (each class
+        declares them with their types); they pickle with the error."""
+        vars(self).update(attributes)
+
 
 def _restore(cls: type[LeapOCRError], args: tuple[Any, ...], state: dict[str, Any]) -> Any:
     """Rebuild a pickled error without calling its constructor (the message is final)."""
@@ -72,6 +77,11 @@ class ValidationError(LeapOCRError, ValueError):
 class APIError(LeapOCRError):
     """The API answered with an error status."""
 
+    status_code: int
+    code: str | None
+    message: str
+    details: Any
+    request_id: str | None
     _hint: str | None = None  # replaces the class's advice in the message, when set
 
     def __init__(
@@ -83,11 +93,13 @@ class APIError(LeapOCRError):
         details: Any = None,
         request_id: str | None = None,
     ) -> None:
-        self.status_code = status_code
-        self.code = code
-        self.message = message
-        self.details = details
-        self.request_id = request_id
+        self._keep(
+            status_code=status_code,
+            code=code,
+            message=message,
+            details=details,
+            request_id=request_id,
+        )
         super().__init__(self._describe())
 
     def _describe(self) -> str:
@@ -134,6 +146,11 @@ class ConflictError(APIError):
 class RateLimitError(APIError):
     """429: too many requests. ``retry_after`` is the server's suggested wait in seconds."""
 
+    retry_after: float | None
+    limit: int | None
+    remaining: int | None
+    reset: float | None
+
     def __init__(
         self,
         message: str,
@@ -147,10 +164,7 @@ class RateLimitError(APIError):
         remaining: int | None = None,
         reset: float | None = None,
     ) -> None:
-        self.retry_after = retry_after
-        self.limit = limit
-        self.remaining = remaining
-        self.reset = reset
+        self._keep(retry_after=retry_after, limit=limit, remaining=remaining, reset=reset)
         super().__init__(
             message, status_code=status_code, code=code, details=details, request_id=request_id
         )
@@ -196,6 +210,11 @@ class APITimeoutError(APIConnectionError):
 class UploadError(LeapOCRError):
     """A part of a direct upload could not be uploaded; ``complete`` was not sent."""
 
+    job_id: str | None
+    part_number: int | None
+    status_code: int | None
+    job_deleted: bool
+
     def __init__(
         self,
         message: str,
@@ -205,10 +224,9 @@ class UploadError(LeapOCRError):
         status_code: int | None = None,
         job_deleted: bool = False,
     ) -> None:
-        self.job_id = job_id
-        self.part_number = part_number
-        self.status_code = status_code
-        self.job_deleted = job_deleted
+        self._keep(
+            job_id=job_id, part_number=part_number, status_code=status_code, job_deleted=job_deleted
+        )
         super().__init__(message)
 
 

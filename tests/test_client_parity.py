@@ -2,13 +2,14 @@
 
 The async text, with ``async``/``await`` and the async types written the blocking way,
 must equal the blocking text: every public method, its parameters (names, kinds,
-defaults, annotations), its return annotation and its docstring.
+defaults, annotations), its return annotation, its typing overloads and its docstring.
 """
 
 from __future__ import annotations
 
 import inspect
 import re
+import typing
 
 import pytest
 
@@ -73,6 +74,9 @@ def test_signatures_and_docstrings_match(name: str) -> None:
         ]
         return
     assert unasync(str(inspect.signature(concurrent))) == str(inspect.signature(blocking))
+    assert [unasync(str(inspect.signature(f))) for f in typing.get_overloads(concurrent)] == [
+        str(inspect.signature(f)) for f in typing.get_overloads(blocking)
+    ]
     assert unasync(inspect.getdoc(concurrent) or "") == unasync(inspect.getdoc(blocking) or "")
     assert not inspect.iscoroutinefunction(blocking)
     is_stream = name in _ITERATORS or name in _PLAIN

@@ -6,7 +6,7 @@ import argparse
 import math
 
 from .. import __version__
-from .._contract import DEFAULT_MODEL, MODEL_CATALOGUE
+from .._contract import DEFAULT_MODEL, MAX_INSTRUCTION_LENGTH, MODEL_CATALOGUE
 from ..types import OutputFormat
 from . import webhooks
 from .codes import EPILOG
@@ -65,6 +65,46 @@ checks:
   output file stops the command with exit code 2, and no credit is spent.
 """
 
+# Each subcommand's help: its one-line summary (in `leapocr --help`), a blank line, then
+# the description its own --help shows (see _subcommand).
+
+PROCESS_HELP = """\
+process documents (files or URLs) and save their results
+
+Process documents (PDF, PNG, JPEG, TIFF, WebP): upload local files (or
+submit http(s) URLs), wait for each job, and write its result. Several inputs are
+processed concurrently."""
+
+ESTIMATE_HELP = """\
+print the pages and credits of documents, without sending anything
+
+Count each local document's pages and price them with the model's
+credits per page and its surcharges (structured output or an instruction, bounding
+boxes), from the built-in catalogue. Nothing is sent."""
+
+DEMO_HELP = """\
+try LeapOCR offline: the emulator and a bundled sample invoice
+
+Start the emulator in this process (needs leapocr-sdk[testing]) and run
+`leapocr models` and `leapocr process` on a sample invoice shipped with the package:
+markdown, then a structured extraction. No key, no network, a few seconds."""
+
+COMPLETION_HELP = """\
+print a shell completion script (bash, zsh or fish)
+
+Print a completion script for SHELL. To enable it:
+  bash:  eval "$(leapocr completion bash)"      (e.g. in ~/.bashrc)
+  zsh:   eval "$(leapocr completion zsh)"       (e.g. in ~/.zshrc)
+  fish:  leapocr completion fish | source      (or save it as
+         ~/.config/fish/completions/leapocr.fish)"""
+
+EMULATOR_HELP = """\
+run the offline LeapOCR emulator until Ctrl-C
+
+Run a local LeapOCR emulator (needs leapocr-sdk[testing]) until Ctrl-C
+or SIGTERM, then exit 0. It prints its base URL, its API key and the two variables
+to export. It reads the text embedded in PDFs; it does not do OCR."""
+
 
 def build_parser() -> argparse.ArgumentParser:
     """The whole command line."""
@@ -111,7 +151,9 @@ def _add_job_options(parser: argparse.ArgumentParser) -> None:
         ),
     )
     parser.add_argument(
-        "--instruction", metavar="TEXT", help="what to extract, in words (up to 100 characters)"
+        "--instruction",
+        metavar="TEXT",
+        help=f"what to extract, in words (up to {MAX_INSTRUCTION_LENGTH} characters)",
     )
     parser.add_argument(
         "--schema",
@@ -132,14 +174,7 @@ def _add_pages_option(parser: argparse.ArgumentParser) -> None:
 
 
 def _add_estimate(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = _subcommand(
-        commands,
-        "estimate",
-        "print the pages and credits of documents, without sending anything",
-        description="Count each local document's pages and price them with the model's\n"
-        "credits per page and its surcharges (structured output or an instruction, bounding\n"
-        "boxes), from the built-in catalogue. Nothing is sent.",
-    )
+    parser = _subcommand(commands, "estimate", ESTIMATE_HELP)
     parser.add_argument("files", nargs="+", metavar="FILE", help="local PDFs or images")
     _add_job_options(parser)
     parser.add_argument(
@@ -215,12 +250,14 @@ def _add_modes(
 def _subcommand(
     commands: argparse._SubParsersAction[argparse.ArgumentParser],
     name: str,
-    summary: str,
+    text: str,
     *,
-    description: str | None = None,
     epilog: str = EPILOG,
     global_options: bool = True,
 ) -> argparse.ArgumentParser:
+    """A subcommand: ``text`` is its summary line, then (after a blank line) its
+    description; without one, the description is the summary as a sentence."""
+    summary, _, description = text.partition("\n\n")
     parser = commands.add_parser(
         name,
         help=summary,
@@ -248,15 +285,7 @@ def _add_job_out(parser: argparse.ArgumentParser) -> None:
 
 
 def _add_process(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = _subcommand(
-        commands,
-        "process",
-        "process documents (files or URLs) and save their results",
-        description="Process documents (PDF, PNG, JPEG, TIFF, WebP): upload local files (or\n"
-        "submit http(s) URLs), wait for each job, and write its result. Several inputs are\n"
-        "processed concurrently.",
-        epilog=OUTPUT_HELP + "\n" + EPILOG,
-    )
+    parser = _subcommand(commands, "process", PROCESS_HELP, epilog=OUTPUT_HELP + "\n" + EPILOG)
     parser.add_argument(
         "sources",
         nargs="+",
@@ -365,45 +394,16 @@ def _add_waiting_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _add_demo(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    _subcommand(
-        commands,
-        "demo",
-        "try LeapOCR offline: the emulator and a bundled sample invoice",
-        description="Start the emulator in this process (needs leapocr-sdk[testing]) and run\n"
-        "`leapocr models` and `leapocr process` on a sample invoice shipped with the package:\n"
-        "markdown, then a structured extraction. No key, no network, a few seconds.",
-        epilog="",
-        global_options=False,
-    )
+    _subcommand(commands, "demo", DEMO_HELP, epilog="", global_options=False)
 
 
 def _add_completion(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = _subcommand(
-        commands,
-        "completion",
-        "print a shell completion script (bash, zsh or fish)",
-        description="Print a completion script for SHELL. To enable it:\n"
-        '  bash:  eval "$(leapocr completion bash)"      (e.g. in ~/.bashrc)\n'
-        '  zsh:   eval "$(leapocr completion zsh)"       (e.g. in ~/.zshrc)\n'
-        "  fish:  leapocr completion fish | source      (or save it as\n"
-        "         ~/.config/fish/completions/leapocr.fish)",
-        epilog="",
-        global_options=False,
-    )
+    parser = _subcommand(commands, "completion", COMPLETION_HELP, epilog="", global_options=False)
     parser.add_argument("shell", metavar="SHELL", choices=["bash", "zsh", "fish"])
 
 
 def _add_emulator(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = _subcommand(
-        commands,
-        "emulator",
-        "run the offline LeapOCR emulator until Ctrl-C",
-        description="Run a local LeapOCR emulator (needs leapocr-sdk[testing]) until Ctrl-C\n"
-        "or SIGTERM, then exit 0. It prints its base URL, its API key and the two variables\n"
-        "to export. It reads the text embedded in PDFs; it does not do OCR.",
-        epilog="",
-        global_options=False,
-    )
+    parser = _subcommand(commands, "emulator", EMULATOR_HELP, epilog="", global_options=False)
     parser.add_argument(
         "--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)"
     )

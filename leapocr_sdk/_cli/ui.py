@@ -52,7 +52,7 @@ class Console:
         json_mode: bool,
         live: bool,
         records_json: bool | None = None,
-        events_on_stdout: bool = False,
+        events_on_stdout: bool,
         stopper: Stopper | None = None,
     ) -> None:
         self.stdout = stdout

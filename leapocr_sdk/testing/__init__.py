@@ -7,7 +7,8 @@ it does **not** do OCR: an image is a page whose text starts with ``IMAGE_PAGE_M
 ``make_pdf`` writes small (or padded, large) PDFs whose text it reads back.
 
 Importing this package needs only the standard library; the emulator imports ``pypdf``
-when it reads a document and ``httpx`` when it downloads one.
+when it reads a document and ``httpx`` when it downloads one from a host that is not a
+loopback address (or over TLS).
 """
 
 from .emulator import LeapOCREmulator, RecordedRequest

@@ -47,8 +47,11 @@ Behaviour where the service leaves room (the emulator's decisions):
   joined into one document file off the request path and read once; documents never sit
   whole in memory, and stopping the emulator removes them. A URL job's document is
   downloaded to a temporary file too (``file_name`` names it, else the URL's last path
-  segment). What a document really is comes from its first bytes, not from
-  ``content_type``.
+  segment), except that with ``keep_files=False`` a document of up to 1 MiB is read
+  from memory. What a document really is comes from its first bytes, not from
+  ``content_type``. A document's pages are read once per distinct content (by digest):
+  the same bytes sent again, from any URL or upload, are not parsed again (the last 64
+  distinct documents are kept).
 - Credits are charged as the service prices a page (the model's credits per page, plus
   its surcharge for structured output or instructions, plus 1 for bounding boxes: the
   SDK's catalogue) when a job completes, or for the pages already processed when it is
@@ -174,6 +177,11 @@ class RecordedRequest:
     started_at: float
     duration: float
     client_port: int
+
+
+# The fields of a ``RecordedRequest`` copied from the ``HttpRequest`` attribute of the
+# same name (``_record`` adds what the exchange itself tells).
+_REQUEST_FIELDS = ("method", "path", "query", "headers", "body_size")
 
 
 class LeapOCREmulator:
@@ -546,7 +554,7 @@ class LeapOCREmulator:
     @property
     def webhook_deliveries(self) -> list[WebhookDelivery]:
         """Every webhook delivery attempt so far, oldest first."""
-        return self._webhooks.deliveries
+        return self._webhooks.deliveries()
 
     def reset_faults(self) -> None:
         """Remove every injected fault (``faults.reset()``)."""
@@ -583,11 +591,7 @@ class LeapOCREmulator:
         started: float,
     ) -> None:
         record = RecordedRequest(
-            method=request.method,
-            path=request.path,
-            query=request.query,
-            headers=request.headers,
-            body_size=request.body_size,
+            **{name: getattr(request, name) for name in _REQUEST_FIELDS},
             route=route,
             status=status,
             started_at=started,
@@ -605,7 +609,7 @@ class LeapOCREmulator:
             method=handler.command,
             path=unquote(target.path),
             query=dict(parse_qsl(target.query, keep_blank_values=True)),
-            headers={name.lower(): value for name, value in handler.headers.items()},
+            headers=dict(handler.fields),
         )
         route, params, allowed = match(request.method, request.path)
         storage = route == UPLOAD_PART.name

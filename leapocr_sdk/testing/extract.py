@@ -8,6 +8,7 @@ filled from ``Key: value`` lines of that text.
 
 from __future__ import annotations
 
+import io
 import math
 import re
 import struct
@@ -94,9 +95,10 @@ class PageContent:
         return self.text.startswith(IMAGE_PAGE_MARKER)
 
 
-def read_document(path: str | Path) -> list[PageContent]:
-    """Read every page of the document at ``path`` (a PDF or a single-page image)."""
-    with open(path, "rb") as stream:
+def read_document(source: str | Path | bytes) -> list[PageContent]:
+    """Read every page of a document (a PDF or a single-page image): the file at
+    ``source``, or ``source`` itself when it is the document's bytes."""
+    with io.BytesIO(source) if isinstance(source, bytes) else open(source, "rb") as stream:
         kind = sniff_content_type(stream.read(SNIFF_BYTES))
         if kind is None:
             raise DocumentError(NOT_A_DOCUMENT)

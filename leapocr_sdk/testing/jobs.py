@@ -3,7 +3,8 @@
 Job state is computed lazily from a clock: once a document has been read, a job is
 ``pending`` for the first tenth of its processing time, then ``processing`` page by page,
 then ``completed``. No thread runs per job. Documents live in temporary files (never
-whole in memory), in a directory the store removes when the emulator stops.
+whole in memory, but for URL jobs' documents of up to 1 MiB not kept), in a directory
+the store removes when the emulator stops.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from typing import Any
 
@@ -276,6 +277,15 @@ class JobView:
         return None if self.pages is None else tuple(page.text for page in self.pages)
 
 
+# The fields of a ``JobView`` copied as they are from the ``JobRecord`` attribute of the
+# same name (``JobStore.view`` computes the others).
+_RECORD_FIELDS = tuple(
+    f.name
+    for f in fields(JobView)
+    if f.name not in {"status", "processed_pages", "pages", "results", "processing_seconds"}
+)
+
+
 class JobStore:
     """Thread-safe jobs, models and credit balance."""
 
@@ -493,14 +503,21 @@ class JobStore:
             job_id = self.uploads.get(upload_id)
             return self.jobs.get(job_id) if job_id else None
 
-    def ingest(self, job_id: str, path: str) -> None:
-        """Read the document at ``path`` (slow: call it off the request thread), once, and
-        start processing; the store owns the file from here on."""
+    @property
+    def keeps_files(self) -> bool:
+        """Whether documents are kept once read (``keep_files``)."""
+        return self._keep_files
+
+    def ingest(self, job_id: str, document: str | bytes) -> None:
+        """Read the document (slow: call it off the request thread), once, and start
+        processing. ``document`` is a file's path (the store owns the file from here on)
+        or, for a small document not kept (``keeps_files`` False), its bytes."""
+        path = document if isinstance(document, str) else None
         try:
-            size = os.path.getsize(path)
-            pages = self._read_once(path)
+            size = os.path.getsize(path) if path is not None else len(document)
+            pages = self._read_once(document)
         except OSError:
-            if self.removed(path):
+            if path is not None and self.removed(path):
                 return  # the emulator stopped meanwhile and removed its files
             raise
         except DocumentError as exc:
@@ -544,19 +561,23 @@ class JobStore:
         except (OSError, DocumentError):
             return None
 
-    def _read_once(self, path: str) -> list[PageContent]:
-        """``read_document``, once per distinct content (the last READ_CACHE_SIZE kept)."""
+    def _read_once(self, document: str | bytes) -> list[PageContent]:
+        """``read_document`` (of a file's path, or of the document's bytes), once per
+        distinct content (the last READ_CACHE_SIZE kept)."""
         digest = hashlib.blake2b(digest_size=16)
-        with open(path, "rb") as stream:
-            while chunk := stream.read(1 << 20):
-                digest.update(chunk)
+        if isinstance(document, bytes):
+            digest.update(document)
+        else:
+            with open(document, "rb") as stream:
+                while chunk := stream.read(1 << 20):
+                    digest.update(chunk)
         key = digest.digest()
         with self.lock:
             cached = self._read.get(key)
             if cached is not None:
                 self._read.move_to_end(key)
                 return list(cached)
-        pages = read_document(path)
+        pages = read_document(document)
         with self.lock:
             self._read[key] = pages
             while len(self._read) > READ_CACHE_SIZE:
@@ -596,31 +617,12 @@ class JobStore:
             self.settle(job, now)
             status, processed = job.progress(now)
             return JobView(
-                id=job.id,
                 status=status,
-                source=job.source,
-                file_name=job.file_name,
-                file_size=job.file_size,
-                model=job.model,
-                result_format=job.result_format,
                 processed_pages=processed,
-                total_pages=job.total_pages,
-                credits_used=job.credits_used,
-                error_message=job.error_message,
-                created_at=job.created_at,
-                deleted_at=job.deleted_at,
-                schema=job.schema,
-                instructions=job.instructions,
-                template_slug=job.template_slug,
-                template_name=job.template_name,
-                extract_bounding_boxes=job.extract_bounding_boxes,
-                saved_template_slug=job.saved_template_slug,
-                source_url=job.source_url,
-                file_path=job.file_path,
                 pages=tuple(job.pages) if job.pages is not None else None,
                 results=tuple(job.results) if job.results is not None else None,
-                complete_calls=job.complete_calls,
                 processing_seconds=job.duration,
+                **{name: getattr(job, name) for name in _RECORD_FIELDS},
             )
 
     def add_model(self, model: ModelEntry) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from posixpath import basename
 from typing import Any, BinaryIO
 from urllib.parse import urlsplit
@@ -12,15 +12,53 @@ from urllib.parse import urlsplit
 from .._contract import CONTENT_TYPES, MAX_FILE_SIZE, MULTIPART_THRESHOLD, PART_SIZE
 from .._operations import API_ROOT, COMPLETE
 from .checks import check_fields, parse_json
-from .jobs import JobRecord, Template, Upload, iso, template_slug_for
+from .downloads import DownloadError
+from .jobs import JobRecord, JobStore, Template, Upload, iso, template_slug_for
 from .messages import HttpReply, HttpRequest, error, json_reply
 from .uploads import UploadStore
 
 __all__ = ["Submissions"]
 
 
-class _DownloadError(Exception):
-    """A URL job's document could not be downloaded; the message is the job's error."""
+# A URL job's document up to this size is read from memory when documents are not kept
+# (keep_files=False): writing, reading back and removing a temporary file cost more than
+# the download. Larger ones, and every document kept, go to a temporary file.
+IN_MEMORY_DOCUMENT = 1024 * 1024
+
+
+class _Spool:
+    """A download's destination: memory up to ``in_memory`` bytes, then a new temporary
+    file (from ``new_file``) with what came so far."""
+
+    def __init__(self, new_file: Callable[[], str], in_memory: int) -> None:
+        self._new_file = new_file
+        self._in_memory = in_memory
+        self._buffer = bytearray()
+        self._file: BinaryIO | None = None
+        self._path: str | None = None
+
+    def write(self, data: bytes) -> None:
+        if self._file is None and len(self._buffer) + len(data) <= self._in_memory:
+            self._buffer += data
+            return
+        if self._file is None:
+            self._path = self._new_file()
+            self._file = open(self._path, "wb")  # noqa: SIM115 (closed by finish/discard)
+            self._file.write(self._buffer)
+            self._buffer = bytearray()
+        self._file.write(data)
+
+    def finish(self) -> str | bytes:
+        """The document: its file's path, or its bytes if it stayed in memory."""
+        if self._file is None or self._path is None:
+            return bytes(self._buffer)
+        self._file.close()
+        return self._path
+
+    def discard(self) -> None:
+        if self._file is not None:
+            self._file.close()
+        JobStore.remove_file(self._path)
 
 
 class Submissions(UploadStore):
@@ -71,48 +109,23 @@ class Submissions(UploadStore):
 
     def _fetch(self, job_id: str, url: str) -> None:
         """Download a URL job's document (on a worker thread) and read it."""
-        try:
-            path = self.store.new_file()
-        except OSError:
+        if self.store.closed:
             return  # the emulator stopped meanwhile
+        in_memory = 0 if self.store.keeps_files else IN_MEMORY_DOCUMENT
+        spool = _Spool(self.store.new_file, in_memory)
         try:
-            with open(path, "wb") as spool:
-                self._download(url, spool)
+            self.downloads.fetch(url, spool, MAX_FILE_SIZE)
+            document = spool.finish()
         except Exception as exc:  # any failure to download fails the job, as the service does
-            self.store.remove_file(path)
+            spool.discard()
             if self.store.closed:
                 return  # the emulator stopped meanwhile (and closed the download clients)
-            failed = isinstance(exc, _DownloadError)
+            failed = isinstance(exc, DownloadError)
             self.store.fail(
                 job_id, str(exc) if failed else f"Failed to download the document: {exc}"
             )
             return
-        self.store.ingest(job_id, path)
-
-    def _download(self, url: str, spool: BinaryIO) -> None:
-        import httpx  # a dependency of the SDK itself; imported lazily
-
-        client = self.downloads.client(urlsplit(url).hostname or "")
-        request = client.build_request("GET", url)
-        try:
-            response = client.send(request, stream=True)
-        except (httpx.RemoteProtocolError, httpx.ReadError):
-            # The host closed a kept-alive connection before answering: once more, anew.
-            response = client.send(request, stream=True)
-        try:
-            if response.status_code >= 400:
-                message = f"Failed to download the document: HTTP {response.status_code}"
-                raise _DownloadError(message)
-            size = 0
-            for chunk in response.iter_bytes():
-                size += len(chunk)
-                if size > MAX_FILE_SIZE:
-                    raise _DownloadError(
-                        f"The document is larger than {MAX_FILE_SIZE} bytes (1 GiB)"
-                    )
-                spool.write(chunk)
-        finally:
-            response.close()
+        self.store.ingest(job_id, document)
 
     def initiate(self, request: HttpRequest) -> HttpReply:
         payload = parse_json(request)

@@ -118,8 +118,8 @@ class WebhookDispatcher:
             self._subscriptions.append(_Subscription(url, chosen, secret))
         return secret
 
-    @property
     def deliveries(self) -> list[WebhookDelivery]:
+        """A copy of the delivery attempts so far, oldest first."""
         with self._lock:
             return list(self._deliveries)
 

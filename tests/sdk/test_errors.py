@@ -4,6 +4,8 @@ connection and timeout errors, the job errors, and that no message shows the key
 
 from __future__ import annotations
 
+import pickle
+import typing
 from typing import Any
 
 import pytest
@@ -95,6 +97,42 @@ def test_one_tree():
         APIConnectionError,
     ):
         assert not issubclass(other, APIError)
+
+
+@pytest.mark.parametrize(
+    ("error", "given"),
+    [
+        (
+            APIError("boom", status_code=418, code="TEAPOT", details=DETAILS, request_id="r-1"),
+            {
+                "status_code": 418,
+                "code": "TEAPOT",
+                "message": "boom",
+                "details": DETAILS,
+                "request_id": "r-1",
+            },
+        ),
+        (
+            RateLimitError("slow", retry_after=1.5, limit=10, remaining=0, reset=30.0),
+            {"status_code": 429, "retry_after": 1.5, "limit": 10, "remaining": 0, "reset": 30.0},
+        ),
+        (
+            UploadError("part 2", job_id="j", part_number=2, status_code=500, job_deleted=True),
+            {"job_id": "j", "part_number": 2, "status_code": 500, "job_deleted": True},
+        ),
+    ],
+    ids=["APIError", "RateLimitError", "UploadError"],
+)
+def test_errors_keep_their_keywords_as_declared_attributes(error, given):
+    """What a constructor keeps is each keyword under its own name, and every attribute
+    an error holds is declared on its class with a type (a misspelt name would not be)."""
+    for name, value in given.items():
+        assert getattr(error, name) == value
+    declared = typing.get_type_hints(type(error))
+    assert set(vars(error)) <= set(declared)
+    restored = pickle.loads(pickle.dumps(error))
+    assert vars(restored) == vars(error)
+    assert str(restored) == str(error)
 
 
 def job_for(status: int) -> str:

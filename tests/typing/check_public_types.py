@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import assert_type
 
@@ -19,6 +20,7 @@ from leapocr_sdk import (
     JobOptions,
     JobResult,
     JobStatusInfo,
+    Journal,
     LeapOCR,
     LeapOCRError,
     Model,
@@ -26,12 +28,15 @@ from leapocr_sdk import (
     SkippedItem,
 )
 
+# What process_many yields when a journal may skip sources.
+BatchItems = DoneItem | SkippedItem | FailedItem
+
 
 def progress(info: JobStatusInfo) -> None:
     print(info.status)
 
 
-def blocking(client: LeapOCR) -> None:
+def blocking(client: LeapOCR, journal: Journal | None) -> None:
     assert_type(client.process("invoice.pdf"), JobResult)
     assert_type(client.process("invoice.pdf", wait=False), Job)
     assert_type(
@@ -51,21 +56,28 @@ def blocking(client: LeapOCR) -> None:
         JobResult,
     )
     options: JobOptions = {"model": "pro-v2", "timeout": 30.0}
+    # Without a journal nothing is skipped: every item is done or failed.
     for item in client.process_many(Path("scans").glob("*.pdf"), concurrency=4, **options):
-        assert_type(item, DoneItem | SkippedItem | FailedItem)
+        assert_type(item, DoneItem | FailedItem)
         if item.result is not None:
             assert_type(item.result, JobResult)
         elif item.error is not None:
             assert_type(item.error, LeapOCRError)
-        # Both checkers narrow the item on its flags compared with `is`:
-        if item.ok is True and item.skipped is False:
-            assert_type(item, DoneItem)
-            assert_type(item.result, JobResult)
-        if item.ok is False:
-            assert_type(item.error, LeapOCRError)
-        if isinstance(item, SkippedItem):
-            assert_type(item.result, None)
         assert isinstance(item, BatchItem)  # every item is a BatchItem
+    # With one, a source done in an earlier run (or held by another run) is skipped.
+    for kept in client.process_many(["a.pdf"], journal="batch.sqlite", **options):
+        assert_type(kept, DoneItem | SkippedItem | FailedItem)
+        # Both checkers narrow the item on its flags compared with `is`:
+        if kept.ok is True and kept.skipped is False:
+            assert_type(kept, DoneItem)
+            assert_type(kept.result, JobResult)
+        if kept.ok is False:
+            assert_type(kept.error, LeapOCRError)
+        if isinstance(kept, SkippedItem):
+            assert_type(kept.result, None)
+    assert_type(client.process_many(["a.pdf"], journal=journal), Iterator[BatchItems])
+    assert_type(client.process_many(["a.pdf"], journal=Path("b.sqlite")), Iterator[BatchItems])
+    assert_type(client.process_many(["a.pdf"], journal=None), Iterator[DoneItem | FailedItem])
     for done in client.as_completed(["job-1", "job-2"]):
         if done.ok is True:
             assert_type(done.result, JobResult)
@@ -77,12 +89,15 @@ def blocking(client: LeapOCR) -> None:
     assert_type(client.wait_many(["job-1"]), list[DoneItem | FailedItem])
 
 
-async def concurrent(client: AsyncLeapOCR) -> None:
+async def concurrent(client: AsyncLeapOCR, journal: Journal | None) -> None:
     assert_type(await client.process("invoice.pdf"), JobResult)
     assert_type(await client.process("invoice.pdf", wait=False, model=Model.PRO_V2), Job)
     async for item in client.process_many(["a.pdf", "https://example.com/b.pdf"], timeout=5):
-        assert_type(item, DoneItem | SkippedItem | FailedItem)
+        assert_type(item, DoneItem | FailedItem)
         if item.result is not None:
             assert_type(item.result.markdown, str)
+    async for skippable in client.process_many(["a.pdf"], journal="b.sqlite", timeout=5):
+        assert_type(skippable, DoneItem | SkippedItem | FailedItem)
+    assert_type(client.process_many(["a.pdf"], journal=journal), AsyncIterator[BatchItems])
     async for page in client.iter_pages("job-1"):
         assert_type(page.page_number, int)
