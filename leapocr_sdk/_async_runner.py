@@ -50,12 +50,15 @@ from ._steps import (
     Flow,
     FlowGroup,
     NextFinished,
+    NextInOrder,
     Notify,
     Parallel,
     PutPart,
     Sleep,
     Step,
     StopGroup,
+    StopStream,
+    Stream,
     finished,
     stopped,
 )
@@ -225,7 +228,7 @@ class AsyncRunner:
     def _perform(self, step: Step) -> Awaitable[Any]:
         # Hands back the step's awaitable rather than awaiting it: a flow waiting (10,000
         # at once) holds one frame less.
-        if self._closed and not isinstance(step, Emit | StopGroup):
+        if self._closed and not isinstance(step, Emit | StopGroup | StopStream):
             raise closed_error("AsyncLeapOCR client")
         if isinstance(step, Call):
             return self._call(step)
@@ -237,6 +240,10 @@ class AsyncRunner:
             return _call_back(step.callback, step.argument)
         if isinstance(step, Parallel):
             return self._parallel(step)
+        if isinstance(step, NextInOrder):
+            return self._next_in_order(step.stream)
+        if isinstance(step, StopStream):
+            return _stop_stream(step.stream, step.timeout)
         if isinstance(step, NextFinished | StopGroup | Emit):
             return self._batch_step(step)
         if isinstance(step, AwaitSlot):  # outside ``run`` (a batch's own plan): no slot kept
@@ -346,11 +353,13 @@ class AsyncRunner:
             async with asyncio.timeout(budget):  # the whole request, whatever the server does
                 response = await client.send(request, stream=True, follow_redirects=False)
                 try:
-                    body = bytearray()
+                    parts: list[bytes] = []  # joined once: a growing buffer copies twice
+                    size = 0
                     async for chunk in response.aiter_bytes():
-                        body += chunk
-                        if len(body) > limit:
+                        size += len(chunk)
+                        if size > limit:
                             raise too_large(response.status_code, limit, describe(request))
+                        parts.append(chunk)
                 finally:
                     await response.aclose()
         except TimeoutError:
@@ -365,7 +374,8 @@ class AsyncRunner:
             if self._closed:
                 raise closed_error("AsyncLeapOCR client") from None
             raise step_error(step, exc) from None
-        return to_reply(response, bytes(body), self._headers().get(C.API_KEY_HEADER), step)
+        content = b"".join(parts)
+        return to_reply(response, content, self._headers().get(C.API_KEY_HEADER), step)
 
     async def _parallel(self, step: Parallel) -> list[Any]:
         if not step.flows:
@@ -395,6 +405,26 @@ class AsyncRunner:
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def _next_in_order(self, stream: Stream) -> Any:
+        """Top ``stream`` up to its limit of running sub-flows (tasks) and hand back the
+        oldest one's value once it ends. A cancellation of this wait leaves them running:
+        the flow stops them (``StopStream``)."""
+        running = stream.running
+        if stream.closer is None:
+
+            def cancel_all() -> None:
+                for task in running:
+                    task.cancel()
+
+            stream.closer = cancel_all
+        while len(running) < stream.limit and (plan := next(stream.flows, None)) is not None:
+            running.append(asyncio.ensure_future(self.run(plan)))
+        oldest = running[0]
+        if not oldest.done():
+            await asyncio.wait((oldest,))
+        running.popleft()
+        return oldest.result()
 
     # --- batches (``_batch``): sub-flows handed back as they finish, items to the caller ---
 
@@ -479,6 +509,17 @@ def _give_back(gate: _Gate, waiter: asyncio.Future[None]) -> None:
 
 async def _nothing() -> None:
     return None
+
+
+async def _stop_stream(stream: Stream, timeout: float) -> None:
+    """Cancel what still runs in ``stream`` and wait for it at most ``timeout``."""
+    running = list(stream.running)
+    stream.close()
+    if running:
+        await asyncio.wait(running, timeout=timeout)
+        for task in running:  # seen, so asyncio does not log their errors as never retrieved
+            if task.done() and not task.cancelled():
+                task.exception()
 
 
 def _settle(sleeper: asyncio.Future[None]) -> None:

@@ -46,12 +46,18 @@ POLL_MIN_FACTOR = 0.25
 REMEMBERED_SUBMISSIONS = 10_000
 
 # Result pages asked for per request: the most the service allows; requests 2..N go out
-# this many at a time (a window: the SDK holds at most this many replies at once). A
+# this many at a time, the next as soon as the oldest is answered (a sliding window: the
+# SDK holds at most this many replies at once, and stops at most this many requests
+# beyond one that ends the paging early). A
 # result reply larger than MAX_REPLY_BYTES is asked for again with fewer pages per request
 # (RESULT_PAGE_LIMIT's largest divisor at most half of it: 500, 250, 125, 25, 5, 1, so each
 # smaller window still starts where a larger one did).
 RESULT_PAGE_LIMIT = _contract.RESULT_PAGE_LIMIT_MAX
 RESULT_FETCH_CONCURRENCY = 8
+# Result requests still out when paging ends early (a page that adds nothing, a reply
+# too large) are stopped and waited for this long at most (a blocking request ends
+# within a slice of its wait, a task at once).
+RESULT_STOP_WAIT = 2.0
 
 # The service's own limits, models and file types live in _contract.py.
 # The name given to a document read from bytes or a nameless stream (plus its extension).

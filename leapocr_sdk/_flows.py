@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import random
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, NoReturn, TypeVar, assert_never
 from urllib.parse import urlsplit
 
@@ -46,10 +46,13 @@ from ._steps import (
     Driver,
     Emit,
     Flow,
+    NextInOrder,
     Notify,
     Parallel,
     PutPart,
     Sleep,
+    StopStream,
+    Stream,
     UploadProgress,
 )
 from ._validation import SubmitOptions, check_job_id, is_loopback_host
@@ -462,7 +465,7 @@ def result_or_status(
     """The whole result (every page, in order) if the job is finished, else its status.
     ``due`` marks the first request as a poll (``Call.due``).
 
-    Pages 2..N are fetched ``RESULT_FETCH_CONCURRENCY`` at a time (see ``_later_pages``).
+    Pages 2..N are fetched ``RESULT_FETCH_CONCURRENCY`` in flight (see ``_later_pages``).
     """
     first = yield from _first_result(ctx, job_id, deadline, due)
     if isinstance(first, JobStatusInfo):
@@ -476,7 +479,7 @@ def result_or_status(
 
 def result_pages(ctx: Context, job_id: str) -> Flow[None]:
     """Emit every page of a finished job's result, in order, as its request answers;
-    JobNotReadyError / JobFailedError as ``get_result``. Holds one window of requests."""
+    JobNotReadyError / JobFailedError as ``get_result``. Holds one window of answers."""
     first = yield from _first_result(ctx, job_id, None)
     if isinstance(first, JobStatusInfo):
         yield from _not_finished(ctx, first)
@@ -546,53 +549,75 @@ def _first_result(
 def _later_pages(
     ctx: Context, job_id: str, first: ResultChunk, limit: int, deadline: float | None
 ) -> Flow[Reply | None]:
-    """Fetch the result requests after the first (which asked for ``limit`` pages), a
-    window of ``RESULT_FETCH_CONCURRENCY`` at a time, and ``Emit`` the new pages of each
-    request as one tuple, in order; returns the last reply (without its body).
+    """Fetch the result requests after the first (which asked for ``limit`` pages),
+    ``RESULT_FETCH_CONCURRENCY`` in flight (the next goes out as soon as the oldest is
+    answered), and ``Emit`` the new pages of each request as one tuple, in order; returns
+    the last reply (without its body).
 
-    Requests are numbered as the server pages (it may hold fewer pages a request than
-    asked). A window with a reply over ``MAX_REPLY_BYTES`` is asked for again with fewer
-    pages a request (``_fewer_pages`` of the server's page size, so the window starts at
-    the same page), down to one. Paging stops with UnexpectedResponseError when a
-    request adds no new pages.
+    Each answer is checked before the next is taken, so paging that ends early leaves at
+    most one window of requests out, and those are stopped (``StopStream``). Requests
+    are numbered as the server pages (it may hold fewer pages a request than asked). A
+    reply over ``MAX_REPLY_BYTES`` makes the rest be asked for again with fewer pages a
+    request (``_fewer_pages`` of the server's page size, so the next request starts at the
+    same page), down to one. Paging stops with UnexpectedResponseError when a request
+    adds no new pages.
     """
     seen = {page.page_number for page in first.pages}
     last: Reply | None = None
-    window = C.RESULT_FETCH_CONCURRENCY
     size = max(len(first.pages), 1)  # pages a request holds: the first is full if more follow
     requests_total, shrunk = first.total_pages, False
-    start = 2
-    while start <= requests_total:
-        numbers = range(start, min(start + window, requests_total + 1))
-        fetches = tuple(_result_chunk(ctx, job_id, n, limit, deadline) for n in numbers)
+    number = 2
+    while number <= requests_total:
+        fetches = _result_chunks(ctx, job_id, range(number, requests_total + 1), limit, deadline)
+        stream = Stream(fetches, C.RESULT_FETCH_CONCURRENCY)
         try:
-            answers: list[tuple[ResultChunk, Reply]] = yield Parallel(fetches, limit=window)
-        except ResponseTooLargeError:
-            if limit == 1:
-                raise  # one page alone is too large: named by _result_reply
-            smaller = _fewer_pages(size) if size > 1 else 1
-            pages_total = requests_total * size  # at most; fewer when the first counts them
-            pages_total = min(pages_total, _counted_pages(first.body) or pages_total)
-            start = (start - 1) * size // smaller + 1
-            requests_total = -(-pages_total // smaller)
-            size = limit = smaller
-            shrunk = True
-            logger.debug("result of job %s: reply too large, now %d pages a request", job_id, limit)
-            continue
-        for number, (chunk, last) in zip(numbers, answers, strict=True):
-            if shrunk and number > chunk.total_pages:
-                requests_total = chunk.total_pages  # the page count above was an upper bound
-                break
-            new = [item for item in chunk.pages if item.page_number not in seen]
-            if not new:
-                raise UnexpectedResponseError(
-                    f"result page {number} of job {job_id} adds no new pages: paging stopped",
-                    status_code=last.status_code,
-                )
-            seen.update(item.page_number for item in new)
-            yield Emit(tuple(new))
-        start = numbers[-1] + 1
+            while number <= requests_total:
+                try:
+                    chunk, last = yield NextInOrder(stream)
+                except ResponseTooLargeError:
+                    if limit == 1:
+                        raise  # one page alone is too large: named by _result_reply
+                    smaller = _fewer_pages(size) if size > 1 else 1
+                    pages_total = requests_total * size  # at most; fewer when counted
+                    pages_total = min(pages_total, _counted_pages(first.body) or pages_total)
+                    number = (number - 1) * size // smaller + 1
+                    requests_total = -(-pages_total // smaller)
+                    size = limit = smaller
+                    shrunk = True
+                    logger.debug(
+                        "result of job %s: reply too large, now %d pages a request", job_id, limit
+                    )
+                    break  # the rest is asked for again by a new stream
+                if shrunk and number > chunk.total_pages:
+                    requests_total = chunk.total_pages  # the page count above was an upper bound
+                    break
+                numbers = [item.page_number for item in chunk.pages]
+                new = chunk.pages
+                if not seen.isdisjoint(numbers):
+                    new = tuple(item for item in new if item.page_number not in seen)
+                if not new:
+                    raise UnexpectedResponseError(
+                        f"result page {number} of job {job_id} adds no new pages: paging stopped",
+                        status_code=last.status_code,
+                    )
+                seen.update(numbers)
+                yield Emit(new)
+                number += 1
+        except GeneratorExit:
+            stream.close()  # closed over its yield: stopped, not waited for
+            raise
+        finally:
+            if not stream.closed:  # its threads end; requests still out (paging ended
+                yield StopStream(stream, C.RESULT_STOP_WAIT)  # early) are stopped
     return last
+
+
+def _result_chunks(
+    ctx: Context, job_id: str, numbers: range, limit: int, deadline: float | None
+) -> Iterator[Flow[tuple[ResultChunk, Reply]]]:
+    """The flows of result requests ``numbers`` at ``limit`` pages, made as they start."""
+    for number in numbers:
+        yield _result_chunk(ctx, job_id, number, limit, deadline)
 
 
 def _counted_pages(body: Mapping[str, Any]) -> int | None:

@@ -162,15 +162,18 @@ def read_capped(
     on_late: Callable[[], Exception],
     on_large: Callable[[], Exception],
 ) -> bytes:
-    """Join ``chunks`` while they stay within ``limit`` bytes and ``deadline``."""
-    body = bytearray()
+    """Join ``chunks`` while they stay within ``limit`` bytes and ``deadline`` (joined
+    once at the end: growing one buffer would copy a large reply twice)."""
+    parts: list[bytes] = []
+    size = 0
     for chunk in chunks:
-        body += chunk
-        if len(body) > limit:
+        size += len(chunk)
+        if size > limit:
             raise on_large()
         if time.monotonic() > deadline:
             raise on_late()
-    return bytes(body)
+        parts.append(chunk)
+    return b"".join(parts)
 
 
 def part_chunks(

@@ -30,6 +30,10 @@ The contract between flows (``_flows``) and runners
   at a time, on the async client on the event loop.
 - ``Parallel``: on the first failure (or an interrupt) no new sub-flow starts and the
   running ones stop before their next chunk or step; the failure is raised at once.
+- ``NextInOrder``: a stream's sub-flows start in order, ``limit`` running at most, and
+  their values (or errors) are handed back in order, one a step; the others run on
+  meanwhile. ``StopStream`` interrupts (cancels) those still running and waits for them,
+  bounded; their answers are dropped and their connections closed.
 - Batches (``iterate``): a caller who stops early (``break``, ``close``, an exception in
   the loop, garbage collection, ``aclose``), an interrupt or a cancellation is *thrown
   into* the batch plan, never closed over it: the plan stops its sub-flows
@@ -89,12 +93,15 @@ from ._steps import (
     FlowGroup,
     Interrupted,
     NextFinished,
+    NextInOrder,
     Notify,
     Parallel,
     PutPart,
     Sleep,
     Step,
     StopGroup,
+    StopStream,
+    Stream,
     finished,
     stopped,
 )
@@ -229,7 +236,7 @@ class SyncRunner:
         return driver.value
 
     def _perform(self, step: Step, abort: threading.Event | None = None) -> Any:
-        if not isinstance(step, Emit | StopGroup):
+        if not isinstance(step, Emit | StopGroup | StopStream):
             self._check_open()
         if isinstance(step, Call):
             return self._call(step, abort)
@@ -241,6 +248,10 @@ class SyncRunner:
             return call_back(step.callback, step.argument)
         if isinstance(step, Parallel):
             return self._parallel(step, abort)
+        if isinstance(step, NextInOrder):
+            return self._next_in_order(step.stream, abort)
+        if isinstance(step, StopStream):
+            return _stop_stream(step.stream, step.timeout)
         if isinstance(step, NextFinished | StopGroup | Emit):
             return self._batch_step(step)
         if isinstance(step, AwaitSlot):  # no in-flight cap here: each caller's thread sends
@@ -496,6 +507,26 @@ class SyncRunner:
             abort.set()
             pool.shutdown(wait=False, cancel_futures=True)
 
+    def _next_in_order(self, stream: Stream, outer: threading.Event | None) -> Any:
+        """Top ``stream`` up to its limit of running sub-flows (on threads of its own pool,
+        kept for the stream's life) and hand back the oldest one's value once it ends."""
+        if stream.state is None:
+            pool = concurrent.futures.ThreadPoolExecutor(stream.limit, "leapocr-stream")
+            abort = threading.Event()
+            stream.state = (pool, abort)
+            stream.closer = lambda: _stop_group(pool, abort)
+        pool, abort = stream.state
+        running = stream.running
+        while len(running) < stream.limit and (plan := next(stream.flows, None)) is not None:
+            running.append(pool.submit(self.run, plan, abort))
+        oldest = running[0]
+        # Ctrl-C lands here, in the caller's thread; a stopping batch is looked at each tick.
+        while not concurrent.futures.wait((oldest,), _TICK).done:
+            if outer is not None and outer.is_set():
+                raise Interrupted
+        running.popleft()
+        return oldest.result()
+
     # --- batches (``_batch``): sub-flows handed back as they finish, items to the caller ---
 
     def iterate(self, plan: Flow[Any]) -> Iterator[Any]:
@@ -580,6 +611,14 @@ class SyncRunner:
         futures = list(group.running)
         concurrent.futures.wait(futures, timeout)
         return stopped(group, futures, Interrupted)
+
+
+def _stop_stream(stream: Stream, timeout: float) -> None:
+    """Interrupt what still runs in ``stream`` and wait for it at most ``timeout``."""
+    running = list(stream.running)
+    stream.close()  # queued sub-flows never start; running ones are interrupted
+    if running:
+        concurrent.futures.wait(running, timeout)
 
 
 def _stop_group(pool: concurrent.futures.ThreadPoolExecutor, abort: threading.Event) -> None:

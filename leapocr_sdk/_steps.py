@@ -8,7 +8,8 @@ hold only I/O.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Generator, Iterable, Mapping
+from collections import deque
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
 from typing import Any, Generic, NamedTuple, TypeVar
 
 from . import _constants as C
@@ -91,6 +92,57 @@ class Parallel(NamedTuple):
 
     flows: tuple[Generator[Any, Any, Any], ...]
     limit: int
+
+
+# --- a stream: sub-flows started in order, their answers taken in order -------------
+
+
+class Stream:
+    """Sub-flows started one after another from ``flows``, at most ``limit`` running at a
+    time, whose answers the flow takes in order (``NextInOrder``); the runner keeps its
+    handles in ``running``, oldest first.
+
+    The flow ends the stream with ``StopStream`` (what still runs is stopped and waited
+    for); ``close`` stops it without waiting (set by the runner that started it), for a
+    flow closed over its ``yield``.
+    """
+
+    def __init__(self, flows: Iterator[Generator[Any, Any, Any]], limit: int) -> None:
+        self.flows = flows
+        self.limit = max(1, limit)
+        self.running: deque[Any] = deque()  # runner handles, oldest first
+        self.closer: Callable[[], None] | None = None
+        self.state: Any = None  # the runner's own (a thread pool, for the sync runner)
+        self.traced = False  # its sub-flows are traced (``_tracing``)
+        self.closed = False
+
+    def close(self) -> None:
+        self.closed = True
+        if self.closer is not None:
+            self.closer()
+        self.running.clear()
+
+
+class NextInOrder(NamedTuple):
+    """Start sub-flows of ``stream`` until ``stream.limit`` run, then hand back the value
+    of the oldest once it ends (a sub-flow's error is raised: the flow decides; the
+    others keep running). The flow asks no more often than ``stream.flows`` holds flows.
+
+    So a slot is never idle while a slower answer is awaited, and a flow that checks each
+    answer before taking the next never has more than ``limit`` requests out beyond the
+    answer that made it stop.
+    """
+
+    stream: Stream
+
+
+class StopStream(NamedTuple):
+    """Stop every sub-flow still running in ``stream`` (interrupted at its step on the
+    blocking runner, cancelled on the async one), wait at most ``timeout`` seconds for
+    them to end, and drop their answers; flows not started never start."""
+
+    stream: Stream
+    timeout: float
 
 
 # --- batches (see ``_batch``): sub-flows that finish one by one, and items handed out ---
@@ -205,7 +257,19 @@ class Emit(NamedTuple):
     value: Any
 
 
-Step = Call | AwaitSlot | PutPart | Sleep | Notify | Parallel | NextFinished | StopGroup | Emit
+Step = (
+    Call
+    | AwaitSlot
+    | PutPart
+    | Sleep
+    | Notify
+    | Parallel
+    | NextInOrder
+    | StopStream
+    | NextFinished
+    | StopGroup
+    | Emit
+)
 Flow = Generator[Step, Any, T]
 
 

@@ -37,7 +37,17 @@ from typing import Any, TypeVar
 from . import __version__
 from ._operations import RESULT
 from ._parsing import Reply
-from ._steps import Call, CallerStopped, Driver, Flow, NextFinished, Parallel, PutPart, Step
+from ._steps import (
+    Call,
+    CallerStopped,
+    Driver,
+    Flow,
+    NextFinished,
+    NextInOrder,
+    Parallel,
+    PutPart,
+    Step,
+)
 from .types import Job, JobResult, JobStatusInfo
 
 T = TypeVar("T")
@@ -132,6 +142,11 @@ def _spread(tracer: Any, step: Step, span: Any, inside: Any, polls: bool) -> Ste
     if isinstance(step, Parallel):
         flows = tuple(_steps(tracer, flow, span, inside, polls=polls) for flow in step.flows)
         return Parallel(flows, step.limit)
+    if isinstance(step, NextInOrder) and not step.stream.traced:
+        stream = step.stream
+        stream.flows = (_steps(tracer, flow, span, inside, polls=polls) for flow in stream.flows)
+        stream.traced = True
+        return step
     if isinstance(step, NextFinished):
         start = tuple(
             (tag, _operation(tracer, "batch_item", flow, _member(tag), inside))

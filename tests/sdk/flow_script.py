@@ -5,7 +5,10 @@ The way httpx tests its auth flows: no sockets, no threads, no clock. Each ``Cal
 an exception is thrown in (as a runner throws a step's failure), a callable is called with
 the step and its result sent back. ``Sleep`` and ``AwaitSlot`` answer None and
 ``Notify`` calls the callback, without using the script. ``Parallel`` runs its sub-flows
-one after another from the same script. Every step is recorded in ``steps``.
+one after another from the same script. A ``Stream`` starts its sub-flows as a runner does,
+up to its limit ahead of the one handed back (each run to its end from the script, in the
+order started), and ``StopStream`` drops what was started and not taken. Every step is
+recorded in ``steps``.
 """
 
 from __future__ import annotations
@@ -13,7 +16,19 @@ from __future__ import annotations
 from typing import Any
 
 from leapocr_sdk._parsing import Reply
-from leapocr_sdk._steps import AwaitSlot, Call, Flow, Notify, Parallel, PutPart, Sleep, Step
+from leapocr_sdk._steps import (
+    AwaitSlot,
+    Call,
+    Flow,
+    NextInOrder,
+    Notify,
+    Parallel,
+    PutPart,
+    Sleep,
+    Step,
+    StopStream,
+)
+from leapocr_sdk.errors import LeapOCRError
 
 
 def reply(status: int, body: bytes | str = b"", headers: dict[str, str] | None = None) -> Reply:
@@ -47,6 +62,11 @@ class FlowScript:
             return step.callback(step.argument)
         if isinstance(step, Parallel):
             return [self.run(sub) for sub in step.flows]
+        if isinstance(step, NextInOrder):
+            return self._next_in_order(step)
+        if isinstance(step, StopStream):
+            step.stream.close()
+            return None
         assert isinstance(step, Call | PutPart)
         assert self.answers, f"the script ran out at {step!r}"
         entry = self.answers.pop(0)
@@ -55,6 +75,21 @@ class FlowScript:
         if callable(entry):
             return entry(step)
         return entry
+
+    def _next_in_order(self, step: NextInOrder) -> Any:
+        stream = step.stream
+        while len(stream.running) < stream.limit:
+            sub = next(stream.flows, None)
+            if sub is None:
+                break
+            try:
+                stream.running.append((self.run(sub), None))
+            except LeapOCRError as exc:  # handed on in order (the script running out is not)
+                stream.running.append((None, exc))
+        value, error = stream.running.popleft()
+        if error is not None:
+            raise error
+        return value
 
     def calls(self) -> list[Call]:
         return [step for step in self.steps if isinstance(step, Call)]

@@ -127,7 +127,8 @@ def test_a_result_reply_too_large_is_asked_for_again_with_fewer_pages():
 
 def test_fewer_pages_a_request_follow_the_servers_own_page_size():
     # The server holds 60 pages a request whatever is asked; its request 2 is too large:
-    # pages 61-150 are asked for 30 at a time, from request 3 of that size on.
+    # pages 61-150 are asked for 30 at a time, from request 3 of that size on. Request 3
+    # at the old size was already out (the window runs ahead): its answer is dropped.
     too_large = ResponseTooLargeError("too large", status_code=200, limit=C.MAX_REPLY_BYTES)
 
     def capped(numbers, total_pages):
@@ -136,6 +137,7 @@ def test_fewer_pages_a_request_follow_the_servers_own_page_size():
     script = FlowScript(
         capped(range(1, 61), 3),
         too_large,
+        capped(range(121, 151), 3),
         *[capped(range(start, start + 30), 5) for start in (61, 91, 121)],
     )
     result = script.run(flows.get_result(ctx(), JOB))
@@ -143,6 +145,7 @@ def test_fewer_pages_a_request_follow_the_servers_own_page_size():
     assert [page_and_limit(call) for call in script.calls()] == [
         (1, 1000),
         (2, 1000),
+        (3, 1000),
         (3, 30),
         (4, 30),
         (5, 30),
@@ -151,13 +154,15 @@ def test_fewer_pages_a_request_follow_the_servers_own_page_size():
 
 def test_a_page_too_large_alone_is_named_even_when_the_server_pages_one_by_one():
     # The server holds one page a request whatever is asked: request 2 is asked again
-    # for one page, to name it.
+    # for one page, to name it (request 3 goes out with it each time, and is dropped).
     too_large = ResponseTooLargeError("too large", status_code=200, limit=C.MAX_REPLY_BYTES)
-    script = FlowScript(reply(200, result_page([1], total=3, total_pages=3)), too_large, too_large)
+    first = reply(200, result_page([1], total=3, total_pages=3))
+    third = reply(200, result_page([3], total=3, total_pages=3))
+    script = FlowScript(first, too_large, third, too_large, third)
     with pytest.raises(ResponseTooLargeError, match=f"result page 2 of job {JOB} alone"):
         script.run(flows.get_result(ctx(), JOB))
     calls = [page_and_limit(call) for call in script.calls()]
-    assert calls == [(1, 1000), (2, 1000), (2, 1)]
+    assert calls == [(1, 1000), (2, 1000), (3, 1000), (2, 1), (3, 1)]
 
 
 def test_fewer_pages_a_request_keeps_windows_aligned_down_to_one():
@@ -175,8 +180,8 @@ def test_a_billion_result_pages_against_a_3_page_job_is_refused():
 
 
 def test_paging_stops_on_a_page_that_adds_nothing():
-    # No page count to judge by; every later answer repeats page 1: paging stops after the
-    # first window of concurrent requests (2..N go RESULT_FETCH_CONCURRENCY at a time).
+    # No page count to judge by; every later answer repeats page 1: paging stops at the
+    # first answer, with one window of requests out (RESULT_FETCH_CONCURRENCY in flight).
     window = C.RESULT_FETCH_CONCURRENCY
     script = FlowScript(
         reply(200, result_page([1], total_pages=5000)),

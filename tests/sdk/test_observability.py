@@ -320,3 +320,17 @@ def test_signed_url_values_are_redacted_in_log_records(url: str, kept: str) -> N
     assert kept in message
     for secret in ("abc123", "AKIA", "tok", "ff00", "Zm9v", "deadbeef"):
         assert secret not in message
+
+
+def test_a_result_of_many_requests_makes_a_span_per_request(
+    spans: Any, api: Any, base_url: str, make_client: Any
+) -> None:
+    # 12 requests of 3 pages: requests 2..12 run as a stream, each traced under get_result.
+    from tests.sdk.test_shapes import _paged
+
+    api.expect_request(f"{API}/ocr/result/{JOB}").respond_with_handler(_paged(36, 3))
+    client = make_client(base_url=base_url)
+    assert [page.page_number for page in client.get_result(JOB).pages] == list(range(1, 37))
+    finished = spans.get_finished_spans()
+    (get,) = [s for s in finished if s.name == "leapocr.get_result" and s.parent is None]
+    assert [s.name for s in children(finished, get)] == ["leapocr.result"] * 12

@@ -438,14 +438,16 @@ def test_iter_pages_of_a_running_job_is_not_ready(api, base_url, make_client):
         list(make_client(base_url=base_url).iter_pages(JOB))
 
 
-def test_iter_pages_stops_at_a_page_adding_nothing(api, base_url, make_client):
+def test_iter_pages_stops_at_a_page_adding_nothing(threaded_api, threaded_base_url, make_client):
+    # A threaded server: the requests still out when paging stops are stopped by the
+    # client, and one that reached the server is answered now, not after the test.
     def answer(request):  # every request answers with page 1 again
         return json_response(service_result([(1, "p1")], total=50, total_pages=50))
 
-    api.expect_request(f"{API}/ocr/result/{JOB}").respond_with_handler(answer)
+    threaded_api.expect_request(f"{API}/ocr/result/{JOB}").respond_with_handler(answer)
     seen = []
     with pytest.raises(UnexpectedResponseError, match="adds no new pages"):
-        for page in make_client(base_url=base_url).iter_pages(JOB):
+        for page in make_client(base_url=threaded_base_url).iter_pages(JOB):
             seen.append(page.page_number)
     assert seen == [1]
-    assert len(api_log(api)) <= 1 + C.RESULT_FETCH_CONCURRENCY  # stopped within one window
+    assert len(api_log(threaded_api)) <= 1 + C.RESULT_FETCH_CONCURRENCY  # within one window
