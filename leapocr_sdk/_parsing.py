@@ -121,8 +121,27 @@ def _unexpected(reply: Reply, message: str) -> UnexpectedResponseError:
     )
 
 
+_REQUEST_ID_HEADERS = ("x-request-id", "request-id", "x-amzn-requestid", "cf-ray")
+_REQUEST_ID_RAW = tuple(name.encode() for name in _REQUEST_ID_HEADERS)
+
+
 def request_id_of(headers: Mapping[str, str]) -> str | None:
-    for name in ("x-request-id", "request-id", "x-amzn-requestid", "cf-ray"):
+    """The service's id of the request an answer answers (the first of the usual
+    headers that is set), or None."""
+    if isinstance(headers, httpx.Headers):
+        # One pass over the raw pairs (``Headers.get`` scans them all for each name):
+        # the same value ``get`` gives, a repeated header's values joined by ", ".
+        found = [
+            (lowered, value)
+            for name, value in headers.raw
+            if (lowered := name.lower()) in _REQUEST_ID_RAW
+        ]
+        for wanted in _REQUEST_ID_RAW if found else ():
+            values = [value.decode(headers.encoding) for name, value in found if name == wanted]
+            if values and (joined := ", ".join(values)):
+                return joined
+        return None
+    for name in _REQUEST_ID_HEADERS:
         value = _header(headers, name)
         if value:
             return value
@@ -219,8 +238,13 @@ def retry_after_seconds(headers: Mapping[str, str], *, now: float | None) -> flo
     return None
 
 
+_STATUSES = {status.value: status for status in JobStatus}
+
+
 def parse_status_value(raw: object, reply: Reply) -> JobStatus:
     if isinstance(raw, str):
+        if (status := _STATUSES.get(raw)) is not None:  # as the service spells it
+            return status
         try:
             return JobStatus(raw.strip().lower())
         except ValueError:
