@@ -218,11 +218,15 @@ class _ClientBase:
 
     @staticmethod
     def _own(client: _HTTP) -> _HTTP:
-        """An httpx client the SDK made for itself (API or uploads): a blocking one opens
-        its connections through ``_bounded``, so its runner bounds each whole exchange in
-        the caller's thread. The async runner bounds exchanges with the event loop."""
+        """An httpx client the SDK made for itself (API or uploads): it keeps no cookies
+        (``keep_no_cookies``), and a blocking one opens its connections through
+        ``_bounded``, so its runner bounds each whole exchange in the caller's thread. The
+        async runner bounds exchanges with the event loop."""
+        from ._http import keep_no_cookies  # imported on first use, like the runner
+
+        keep_no_cookies(client)  # the API and storage hosts need none: see there
         if isinstance(client, httpx.Client):
-            from ._bounded import bound_client  # imported on first use, like the runner
+            from ._bounded import bound_client
 
             bound_client(client)
         return client

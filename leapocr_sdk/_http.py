@@ -254,6 +254,26 @@ def _api_url(url: str) -> httpx.URL:
     return httpx.URL(url)
 
 
+class _NoCookies(httpx.Cookies):
+    """A cookie store that keeps none: see ``keep_no_cookies``."""
+
+    def extract_cookies(self, response: httpx.Response) -> None:
+        return None
+
+
+def keep_no_cookies(client: httpx.Client | httpx.AsyncClient) -> None:
+    """Make a client the SDK created keep no cookies from the answers it gets.
+
+    The SDK needs none: the API knows each request by its key, a storage host by the
+    presigned URL. httpx would read every answer's headers for ``Set-Cookie`` through
+    the standard library's cookie jar, which costs about a third of what it spends on a
+    small answer (a ``get_status``): more than everything else the SDK adds to a call.
+    A caller's own client is never altered. (An httpx laid out otherwise keeps its own.)
+    """
+    if isinstance(getattr(client, "_cookies", None), httpx.Cookies):
+        client._cookies = _NoCookies()
+
+
 def part_request(
     client: httpx.Client | httpx.AsyncClient, step: PutPart, content: Any
 ) -> httpx.Request:

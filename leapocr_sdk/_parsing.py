@@ -523,7 +523,7 @@ def _processing_time(body: Mapping[str, Any]) -> float | None:
 
 def _time(value: object) -> datetime | None:
     """An RFC 3339 / ISO 8601 time as an aware datetime (UTC when the zone is missing)."""
-    if not isinstance(value, str) or not value.strip():
+    if value is None or not isinstance(value, str) or not value.strip():
         return None
     try:
         when = datetime.fromisoformat(value.strip())  # the usual forms, fast
@@ -587,6 +587,10 @@ _INT_LIMIT = 2**63  # a count beyond this is no count: unknown
 
 def _int(value: object) -> int | None:
     """An integer field, or None when absent, malformed or out of any plausible range."""
+    if type(value) is int:  # the usual: one test (a bool is not ``int`` itself)
+        return value if -_INT_LIMIT <= value < _INT_LIMIT else None
+    if value is None:
+        return None
     number: int | None = None
     if isinstance(value, bool):
         return None
@@ -605,8 +609,10 @@ def _int(value: object) -> int | None:
 def _float(value: object) -> float | None:
     """A number field, or None; a raw integer too large for a float is None, never an
     OverflowError."""
-    if isinstance(value, bool):
+    if value is None or isinstance(value, bool):
         return None
+    if type(value) is float:  # the usual: as it is
+        return value
     try:
         if isinstance(value, int | float):
             return float(value)
