@@ -242,7 +242,7 @@ class _ClientBase:
         self._owns_uploads = upload_http_client is None
         self._upload_http = upload_http_client
         self._upload_lock = threading.Lock()  # parts are sent from several threads at once
-        return http_client or self._own(kind(**self._http_options()))
+        return http_client or self._own(kind(**self._http_options(kind is httpx.Client)))
 
     def _shut(self) -> list[Any]:
         """Mark this client closed and stop its runner's calls; the httpx clients left to
@@ -258,12 +258,12 @@ class _ClientBase:
             owned.append(self._upload_http)
         return owned
 
-    def _http_options(self) -> dict[str, Any]:
-        """Settings of the httpx clients the SDK creates (API and uploads)."""
-        limits = httpx.Limits(
-            max_connections=max(C.MAX_CONNECTIONS, self._ctx.upload_concurrency),
-            max_keepalive_connections=max(C.MAX_CONNECTIONS, self._ctx.upload_concurrency),
-        )
+    def _http_options(self, blocking_api: bool = False) -> dict[str, Any]:
+        """Settings of the httpx clients the SDK creates (API and uploads); the blocking
+        client's API pool keeps fewer idle connections (``BLOCKING_KEEPALIVE``)."""
+        connections = max(C.MAX_CONNECTIONS, self._ctx.upload_concurrency)
+        kept = C.BLOCKING_KEEPALIVE if blocking_api else connections
+        limits = httpx.Limits(max_connections=connections, max_keepalive_connections=kept)
         return {"timeout": self._timeout, "limits": limits, "verify": tls_context()}
 
     def _runner_settings(self) -> dict[str, Any]:

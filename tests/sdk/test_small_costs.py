@@ -4,6 +4,7 @@ no cookies read from the answers of the SDK's own clients."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 import logging
 import subprocess
@@ -79,3 +80,23 @@ def test_the_sdks_own_clients_keep_no_cookies_a_callers_own_keeps_them(api, base
         assert own.cookies.get("lb") == "node-1"  # a caller's own client: as httpx does
     sent = [request.headers.get("Cookie") for request, _ in api.log]
     assert sent == [None, None, None, "lb=node-1"]
+
+
+def test_the_blocking_clients_api_pool_keeps_as_few_idle_connections_as_httpx(flavor):
+    # httpcore looks at every pooled connection on each request and release: threads
+    # sharing a blocking client would pay on every call for each idle one kept. Its API
+    # pool keeps httpx's default; part uploads and the async client keep all of theirs.
+    from leapocr_sdk import AsyncLeapOCR
+
+    def pool(http: httpx.Client | httpx.AsyncClient) -> tuple[int, int]:
+        inner = http._transport._pool  # type: ignore[union-attr]
+        return inner._max_connections, inner._max_keepalive_connections
+
+    if flavor == "sync":
+        with LeapOCR(API_KEY, base_url="http://127.0.0.1:9/api/v1", upload_concurrency=6) as c:
+            assert pool(c._http) == (100, 20)  # httpx's own default
+            assert pool(c._uploads()) == (100, 100)
+    else:
+        client = AsyncLeapOCR(API_KEY, base_url="http://127.0.0.1:9/api/v1")
+        assert pool(client._http) == (100, 100)
+        asyncio.run(client.aclose())
