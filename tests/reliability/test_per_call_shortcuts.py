@@ -95,7 +95,7 @@ HEADER_VALUES = st.text(
 @PROFILE
 @given(st.lists(st.tuples(HEADER_NAMES, HEADER_VALUES), max_size=8))
 def test_request_id_of_headers_is_what_get_gives(pairs: list[tuple[str, str]]) -> None:
-    headers = httpx.Headers([(name, value.encode("latin-1")) for name, value in pairs])
+    headers = httpx.Headers([(name.encode(), value.encode("latin-1")) for name, value in pairs])
     expected = next((value for name in ID_NAMES if (value := headers.get(name))), None)
     assert request_id_of(headers) == expected
     assert request_id_of(dict(headers.items())) == expected  # a plain mapping: the same
@@ -155,7 +155,7 @@ def test_go_now_leaves_the_turn_to_queued_requests() -> None:
     )
 )
 def test_pacing_headers_read_in_one_pass(pairs: list[tuple[str, str]]) -> None:
-    headers = httpx.Headers([(name, value.encode("latin-1")) for name, value in pairs])
+    headers = httpx.Headers([(name.encode(), value.encode("latin-1")) for name, value in pairs])
     wanted = ("date", "x-ratelimit-limit", "x-ratelimit-remaining", "x-ratelimit-reset")
     last = {name.decode("latin-1").lower(): value.decode("latin-1") for name, value in headers.raw}
     assert _wanted(headers) == {name: last[name] for name in wanted if name in last}
