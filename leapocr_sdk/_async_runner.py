@@ -206,11 +206,8 @@ class AsyncRunner:
         """Wait until the client's request budget lets ``step`` go (``_pacing``); at the
         end of its timeout it goes anyway (a 429 is retried as ever). A close ends the
         wait (``ConfigurationError``), and so does a cancellation."""
-        now = time.monotonic()
-        if self._pacer.go_now(now):  # nothing queued, budget left: no ticket needed
-            return
         loop = asyncio.get_running_loop()
-        deadline = now + step_budget(step, self._timeout)
+        deadline = time.monotonic() + step_budget(step, self._timeout)
         ticket = self._pacer.enter(step.name, step.due)
         try:
             while True:
