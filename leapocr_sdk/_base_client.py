@@ -218,11 +218,15 @@ class _ClientBase:
 
     @staticmethod
     def _own(client: _HTTP) -> _HTTP:
-        """An httpx client the SDK made for itself (API or uploads): a blocking one opens
-        its connections through ``_bounded``, so its runner bounds each whole exchange in
-        the caller's thread. The async runner bounds exchanges with the event loop."""
+        """An httpx client the SDK made for itself (API or uploads): it keeps no cookies
+        (``keep_no_cookies``), and a blocking one opens its connections through
+        ``_bounded``, so its runner bounds each whole exchange in the caller's thread. The
+        async runner bounds exchanges with the event loop."""
+        from ._http import keep_no_cookies  # imported on first use, like the runner
+
+        keep_no_cookies(client)  # the API and storage hosts need none: see there
         if isinstance(client, httpx.Client):
-            from ._bounded import bound_client  # imported on first use, like the runner
+            from ._bounded import bound_client
 
             bound_client(client)
         return client
@@ -238,7 +242,7 @@ class _ClientBase:
         self._owns_uploads = upload_http_client is None
         self._upload_http = upload_http_client
         self._upload_lock = threading.Lock()  # parts are sent from several threads at once
-        return http_client or self._own(kind(**self._http_options()))
+        return http_client or self._own(kind(**self._http_options(kind is httpx.Client)))
 
     def _shut(self) -> list[Any]:
         """Mark this client closed and stop its runner's calls; the httpx clients left to
@@ -254,12 +258,12 @@ class _ClientBase:
             owned.append(self._upload_http)
         return owned
 
-    def _http_options(self) -> dict[str, Any]:
-        """Settings of the httpx clients the SDK creates (API and uploads)."""
-        limits = httpx.Limits(
-            max_connections=max(C.MAX_CONNECTIONS, self._ctx.upload_concurrency),
-            max_keepalive_connections=max(C.MAX_CONNECTIONS, self._ctx.upload_concurrency),
-        )
+    def _http_options(self, blocking_api: bool = False) -> dict[str, Any]:
+        """Settings of the httpx clients the SDK creates (API and uploads); the blocking
+        client's API pool keeps fewer idle connections (``BLOCKING_KEEPALIVE``)."""
+        connections = max(C.MAX_CONNECTIONS, self._ctx.upload_concurrency)
+        kept = C.BLOCKING_KEEPALIVE if blocking_api else connections
+        limits = httpx.Limits(max_connections=connections, max_keepalive_connections=kept)
         return {"timeout": self._timeout, "limits": limits, "verify": tls_context()}
 
     def _runner_settings(self) -> dict[str, Any]:

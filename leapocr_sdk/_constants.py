@@ -14,8 +14,13 @@ LOG_ENV = "LEAPOCR_LOG"  # "info" or "debug": a stderr handler on the leapocr_sd
 DEFAULT_TIMEOUT = 60.0
 DEFAULT_MAX_RETRIES = 3
 DEFAULT_UPLOAD_CONCURRENCY = 4
-# Connections per httpx client (all kept alive between requests).
+# Connections per httpx client (all kept alive between requests, but see below).
 MAX_CONNECTIONS = 100
+# Idle connections the blocking client's API pool keeps (httpx's own default). httpcore's
+# pool looks at every connection it holds, and polls each idle one for expiry, on every
+# request and every release: threads sharing one client, each holding a connection only
+# while its request runs, would pay on each call for every connection kept beyond this.
+BLOCKING_KEEPALIVE = 20
 # Requests the async client keeps in flight at once (API calls; part uploads apart): the
 # others queue in the async runner's gate (``AwaitSlot``), not in httpcore's pool, whose
 # per-request work grows with its connections (and counts waiting as PoolTimeout). Chosen

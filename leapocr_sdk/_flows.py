@@ -142,6 +142,8 @@ def send(ctx: Context, call: Call, deadline: float | None = None) -> Flow[Reply]
             reply, failure = None, exc
         else:
             assert reply is not None
+            if reply.status_code < 300:  # an answer: nothing to retry, whatever the deadline
+                return reply
         delay = _delay(ctx, attempt, reply, deadline)
         if delay is None:
             last: LeapOCRError | None = failure if reply is None else None

@@ -111,9 +111,19 @@ def _key_pattern(key: str) -> re.Pattern[bytes]:
     return re.compile(b"".join(forms), re.IGNORECASE)
 
 
+@functools.lru_cache(maxsize=8)
+def _key_bytes(key: str) -> bytes:
+    return key.encode().lower()
+
+
 def redact(content: bytes, key: str | None) -> bytes:
     """``content`` with every form of ``key`` replaced by ``<redacted>``."""
     if not key or not content:
+        return content
+    # Without a ``%`` or a backslash only the key as sent (any ASCII case, as the
+    # pattern matches it) can be there: one search of the lowered body says whether it
+    # is, far cheaper than the pattern on a typical reply that holds no key.
+    if b"%" not in content and b"\\" not in content and _key_bytes(key) not in content.lower():
         return content
     return _key_pattern(key).sub(b"<redacted>", content)
 
@@ -232,11 +242,39 @@ def api_request(
     the API host, even with a caller's own client."""
     return client.build_request(
         step.method,
-        base_url + step.path,
+        _api_url(base_url + step.path),
         params=step.params,
         json=step.json,
-        headers={**(step.headers or {}), **auth()},
+        headers={**step.headers, **auth()} if step.headers else auth(),
     )
+
+
+@functools.lru_cache(maxsize=128)
+def _api_url(url: str) -> httpx.URL:
+    """``url`` parsed once: httpx parses a URL string on every request, which costs as
+    much as the rest of building it, and a poll asks for the same URL again and again.
+    (An ``httpx.URL`` is immutable; a malformed one raises and is not cached.)"""
+    return httpx.URL(url)
+
+
+class _NoCookies(httpx.Cookies):
+    """A cookie store that keeps none: see ``keep_no_cookies``."""
+
+    def extract_cookies(self, response: httpx.Response) -> None:
+        return None
+
+
+def keep_no_cookies(client: httpx.Client | httpx.AsyncClient) -> None:
+    """Make a client the SDK created keep no cookies from the answers it gets.
+
+    The SDK needs none: the API knows each request by its key, a storage host by the
+    presigned URL. httpx would read every answer's headers for ``Set-Cookie`` through
+    the standard library's cookie jar, which costs about a third of what it spends on a
+    small answer (a ``get_status``): more than everything else the SDK adds to a call.
+    A caller's own client is never altered. (An httpx laid out otherwise keeps its own.)
+    """
+    if isinstance(getattr(client, "_cookies", None), httpx.Cookies):
+        client._cookies = _NoCookies()
 
 
 def part_request(

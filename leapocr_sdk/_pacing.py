@@ -128,6 +128,23 @@ class Pacer:
         self._waiting.add(ticket)
         return ticket
 
+    def go_now(self, now: float) -> bool:
+        """True: a request may go at once, counted as sent (nothing is queued and the
+        budget allows one: what ``enter`` then ``admit`` decide, without a ticket).
+        False: it must queue with ``enter``."""
+        if self._waiting:
+            return False
+        available = self.available(now)
+        if available is not None and available <= 0:
+            return False
+        self._in_flight += 1
+        return True
+
+    @property
+    def queued(self) -> bool:
+        """Requests are waiting for their turn (an answer or a leaver may let one go)."""
+        return bool(self._waiting)
+
     def leave(self, ticket: Ticket) -> None:
         """A queued request gave up (cancelled, its client closed, the batch stopped)."""
         self._waiting.discard(ticket)
@@ -226,15 +243,19 @@ def _same_window(reset: float) -> float:
 
 
 _WANTED = frozenset(("date", "x-ratelimit-limit", "x-ratelimit-remaining", "x-ratelimit-reset"))
+_WANTED_RAW = frozenset(name.encode() for name in _WANTED)
 
 
 def _wanted(headers: Mapping[str, str]) -> dict[str, str]:
     """The headers pacing reads, by lower-case name, in one pass over an answer's headers
-    (httpx's ``Headers.get`` scans them all once a name)."""
+    (httpx's ``Headers.get`` scans them all once a name); only those are decoded."""
     raw = getattr(headers, "raw", None)  # httpx.Headers: (name, value) bytes pairs
     if raw is not None:
-        pairs = ((name.decode("latin-1").lower(), value) for name, value in raw)
-        return {name: value.decode("latin-1") for name, value in pairs if name in _WANTED}
+        return {
+            lowered.decode("latin-1"): value.decode("latin-1")
+            for name, value in raw
+            if (lowered := name.lower()) in _WANTED_RAW
+        }
     return {name.lower(): value for name, value in headers.items() if name.lower() in _WANTED}
 
 

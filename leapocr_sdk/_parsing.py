@@ -122,8 +122,27 @@ def _unexpected(reply: Reply, message: str) -> UnexpectedResponseError:
     )
 
 
+_REQUEST_ID_HEADERS = ("x-request-id", "request-id", "x-amzn-requestid", "cf-ray")
+_REQUEST_ID_RAW = tuple(name.encode() for name in _REQUEST_ID_HEADERS)
+
+
 def request_id_of(headers: Mapping[str, str]) -> str | None:
-    for name in ("x-request-id", "request-id", "x-amzn-requestid", "cf-ray"):
+    """The service's id of the request an answer answers (the first of the usual
+    headers that is set), or None."""
+    if isinstance(headers, httpx.Headers):
+        # One pass over the raw pairs (``Headers.get`` scans them all for each name):
+        # the same value ``get`` gives, a repeated header's values joined by ", ".
+        found = [
+            (lowered, value)
+            for name, value in headers.raw
+            if (lowered := name.lower()) in _REQUEST_ID_RAW
+        ]
+        for wanted in _REQUEST_ID_RAW if found else ():
+            values = [value.decode(headers.encoding) for name, value in found if name == wanted]
+            if values and (joined := ", ".join(values)):
+                return joined
+        return None
+    for name in _REQUEST_ID_HEADERS:
         value = _header(headers, name)
         if value:
             return value
@@ -220,8 +239,13 @@ def retry_after_seconds(headers: Mapping[str, str], *, now: float | None) -> flo
     return None
 
 
+_STATUSES = {status.value: status for status in JobStatus}
+
+
 def parse_status_value(raw: object, reply: Reply) -> JobStatus:
     if isinstance(raw, str):
+        if (status := _STATUSES.get(raw)) is not None:  # as the service spells it
+            return status
         try:
             return JobStatus(raw.strip().lower())
         except ValueError:
@@ -501,7 +525,7 @@ def _processing_time(body: Mapping[str, Any]) -> float | None:
 
 def _time(value: object) -> datetime | None:
     """An RFC 3339 / ISO 8601 time as an aware datetime (UTC when the zone is missing)."""
-    if not isinstance(value, str) or not value.strip():
+    if value is None or not isinstance(value, str) or not value.strip():
         return None
     try:
         when = datetime.fromisoformat(value.strip())  # the usual forms, fast
@@ -561,6 +585,10 @@ _INT_LIMIT = 2**63  # a count beyond this is no count: unknown
 
 def _int(value: object) -> int | None:
     """An integer field, or None when absent, malformed or out of any plausible range."""
+    if type(value) is int:  # the usual: one test (a bool is not ``int`` itself)
+        return value if -_INT_LIMIT <= value < _INT_LIMIT else None
+    if value is None:
+        return None
     number: int | None = None
     if isinstance(value, bool):
         return None
@@ -579,8 +607,10 @@ def _int(value: object) -> int | None:
 def _float(value: object) -> float | None:
     """A number field, or None; a raw integer too large for a float is None, never an
     OverflowError."""
-    if isinstance(value, bool):
+    if value is None or isinstance(value, bool):
         return None
+    if type(value) is float:  # the usual: as it is
+        return value
     try:
         if isinstance(value, int | float):
             return float(value)

@@ -12,6 +12,7 @@ modules, so a generator upgrade that changes a request fails loudly.
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import sys
 from typing import TYPE_CHECKING, Any, cast
@@ -149,7 +150,9 @@ def complete_upload(job_id: str, etags: list[tuple[int, str]]) -> Call:
     return _call(op.COMPLETE, kwargs)
 
 
+@functools.lru_cache(maxsize=128)
 def get_status(job_id: str) -> Call:
+    # Cached: a job's status is asked again and again, and a ``Call`` is immutable.
     _models_on_demand()
     from ._generated.api.ocr import get_job_status
 

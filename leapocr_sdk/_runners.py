@@ -283,17 +283,21 @@ class SyncRunner:
             reply = self._send(self._api, request, step, step.body_limit, None, abort)
             return reply
         finally:
+            headers = None if reply is None else reply.headers
             with self._pace:
-                headers = None if reply is None else reply.headers
                 received, wall = time.monotonic(), time.time()
                 self._pacer.answered(headers, sent=sent, received=received, wall=wall)
-                self._pace.notify_all()
+                if self._pacer.queued:
+                    self._pace.notify_all()
 
     def _wait_turn(self, step: Call, abort: threading.Event | None) -> None:
         """Wait until the client's request budget lets ``step`` go (``_pacing``); at the
         end of its timeout it goes anyway (a 429 is retried as ever)."""
-        deadline = time.monotonic() + step_budget(step, self._timeout)
         with self._pace:
+            now = time.monotonic()
+            if self._pacer.go_now(now):  # nothing queued, budget left: no ticket needed
+                return
+            deadline = now + step_budget(step, self._timeout)
             ticket = self._pacer.enter(step.name, step.due)
             try:
                 while True:

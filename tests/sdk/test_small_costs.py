@@ -1,15 +1,21 @@
 """Smaller costs: generated models imported only as a call needs them, regular
-files read on the event loop (no thread hop per chunk), debug log lines built only when on."""
+files read on the event loop (no thread hop per chunk), debug log lines built only when on,
+no cookies read from the answers of the SDK's own clients."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 import logging
 import subprocess
 import sys
 
+import httpx
+
+from leapocr_sdk import LeapOCR
 from leapocr_sdk._sources import open_source
 from leapocr_sdk.testing import make_pdf
+from tests.conftest import API_KEY
 from tests.sdk.helpers import API, JOB, service_result
 
 FIRST_CALL = """
@@ -57,3 +63,40 @@ def test_each_reply_is_logged_at_debug_level_only(api, base_url, make_client, ca
         client.get_result(JOB)
     lines = [r.getMessage() for r in caplog.records if r.name == "leapocr_sdk"]
     assert any(line.endswith(f"/ocr/result/{JOB} -> 200") for line in lines)
+
+
+def test_the_sdks_own_clients_keep_no_cookies_a_callers_own_keeps_them(api, base_url, make_client):
+    # The API knows a request by its key: the SDK's clients skip reading answers for
+    # cookies (a third of httpx's cost of a small answer) and so never send one back.
+    api.expect_request(f"{API}/ocr/status/{JOB}").respond_with_json(
+        {"id": JOB, "status": "processing"}, headers={"Set-Cookie": "lb=node-1; Path=/"}
+    )
+    client = make_client(base_url=base_url)
+    assert client.get_status(JOB).status == "processing"
+    assert client.get_status(JOB).status == "processing"
+    with httpx.Client() as own, LeapOCR(API_KEY, base_url=base_url, http_client=own) as theirs:
+        theirs.get_status(JOB)
+        theirs.get_status(JOB)
+        assert own.cookies.get("lb") == "node-1"  # a caller's own client: as httpx does
+    sent = [request.headers.get("Cookie") for request, _ in api.log]
+    assert sent == [None, None, None, "lb=node-1"]
+
+
+def test_the_blocking_clients_api_pool_keeps_as_few_idle_connections_as_httpx(flavor):
+    # httpcore looks at every pooled connection on each request and release: threads
+    # sharing a blocking client would pay on every call for each idle one kept. Its API
+    # pool keeps httpx's default; part uploads and the async client keep all of theirs.
+    from leapocr_sdk import AsyncLeapOCR
+
+    def pool(http: httpx.Client | httpx.AsyncClient) -> tuple[int, int]:
+        inner = http._transport._pool  # type: ignore[union-attr]
+        return inner._max_connections, inner._max_keepalive_connections
+
+    if flavor == "sync":
+        with LeapOCR(API_KEY, base_url="http://127.0.0.1:9/api/v1", upload_concurrency=6) as c:
+            assert pool(c._http) == (100, 20)  # httpx's own default
+            assert pool(c._uploads()) == (100, 100)
+    else:
+        client = AsyncLeapOCR(API_KEY, base_url="http://127.0.0.1:9/api/v1")
+        assert pool(client._http) == (100, 100)
+        asyncio.run(client.aclose())
