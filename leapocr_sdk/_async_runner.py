@@ -240,10 +240,8 @@ class AsyncRunner:
             return _call_back(step.callback, step.argument)
         if isinstance(step, Parallel):
             return self._parallel(step)
-        if isinstance(step, NextInOrder):
-            return self._next_in_order(step.stream)
-        if isinstance(step, StopStream):
-            return _stop_stream(step.stream, step.timeout)
+        if isinstance(step, NextInOrder | StopStream):
+            return self._stream_step(step)
         if isinstance(step, NextFinished | StopGroup | Emit):
             return self._batch_step(step)
         if isinstance(step, AwaitSlot):  # outside ``run`` (a batch's own plan): no slot kept
@@ -405,6 +403,11 @@ class AsyncRunner:
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
+
+    def _stream_step(self, step: NextInOrder | StopStream) -> Awaitable[Any]:
+        if isinstance(step, StopStream):
+            return _stop_stream(step.stream, step.timeout)
+        return self._next_in_order(step.stream)
 
     async def _next_in_order(self, stream: Stream) -> Any:
         """Top ``stream`` up to its limit of running sub-flows (tasks) and hand back the

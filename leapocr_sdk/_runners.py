@@ -248,10 +248,8 @@ class SyncRunner:
             return call_back(step.callback, step.argument)
         if isinstance(step, Parallel):
             return self._parallel(step, abort)
-        if isinstance(step, NextInOrder):
-            return self._next_in_order(step.stream, abort)
-        if isinstance(step, StopStream):
-            return _stop_stream(step.stream, step.timeout)
+        if isinstance(step, NextInOrder | StopStream):
+            return self._stream_step(step, abort)
         if isinstance(step, NextFinished | StopGroup | Emit):
             return self._batch_step(step)
         if isinstance(step, AwaitSlot):  # no in-flight cap here: each caller's thread sends
@@ -510,6 +508,11 @@ class SyncRunner:
             # nothing waits for them.
             abort.set()
             pool.shutdown(wait=False, cancel_futures=True)
+
+    def _stream_step(self, step: NextInOrder | StopStream, abort: threading.Event | None) -> Any:
+        if isinstance(step, StopStream):
+            return _stop_stream(step.stream, step.timeout)
+        return self._next_in_order(step.stream, abort)
 
     def _next_in_order(self, stream: Stream, outer: threading.Event | None) -> Any:
         """Top ``stream`` up to its limit of running sub-flows (on threads of its own pool,
