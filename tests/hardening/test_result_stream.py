@@ -136,7 +136,7 @@ def no_stream_left(client: Any) -> bool:
 def test_pages_come_in_page_order_when_replies_arrive_out_of_order(hostile, make_client):
     # 60 pages, 5 a request: requests 2..12. The earlier of requests 2..9 (the first
     # window), the later its reply, so the replies arrive out of order.
-    result = PagedResult([40] * 60, cap=5, delay=lambda n: 0.1 * (10 - n) if n < 10 else 0.0)
+    result = PagedResult([40] * 60, cap=5, delay=lambda n: 0.25 * (10 - n) if n < 10 else 0.0)
     server = hostile(result.respond)
     client = make_client(base_url=server.base_url)
     pages = client.get_result(JOB).pages
