@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import collections
 import copy
-import functools
 import inspect
 import os
 import time
@@ -413,11 +412,7 @@ class AsyncRunner:
     async def _next_in_order(self, stream: Stream) -> Any:
         """Top ``stream`` up to its limit of running sub-flows (tasks) and hand back the
         oldest one's value once it ends. A cancellation of this wait leaves them running:
-        the flow stops them (``StopStream``).
-
-        A sub-flow that ends starts the next at once (its slot is not left idle while the
-        flow reads the answers before it), as long as at most ``limit`` would then be
-        running or waiting beyond the oldest answer not taken yet."""
+        the flow stops them (``StopStream``)."""
         running = stream.running
         if stream.closer is None:
 
@@ -426,23 +421,13 @@ class AsyncRunner:
                     task.cancel()
 
             stream.closer = cancel_all
-        self._top_up(stream)
+        while len(running) < stream.limit and (plan := next(stream.flows, None)) is not None:
+            running.append(asyncio.ensure_future(self.run(plan)))
         oldest = running[0]
         if not oldest.done():
             await asyncio.wait((oldest,))
         running.popleft()
         return oldest.result()
-
-    def _top_up(self, stream: Stream, _ended: object = None) -> None:
-        running = stream.running
-        while not stream.closed and len(running) <= stream.limit:
-            if sum(not task.done() for task in running) >= stream.limit:
-                return
-            if (plan := next(stream.flows, None)) is None:
-                return
-            task = asyncio.ensure_future(self.run(plan))
-            task.add_done_callback(functools.partial(self._top_up, stream))
-            running.append(task)
 
     # --- batches (``_batch``): sub-flows handed back as they finish, items to the caller ---
 
