@@ -517,12 +517,7 @@ class SyncRunner:
     def _next_in_order(self, stream: Stream, outer: threading.Event | None) -> Any:
         """Top ``stream`` up to its limit of running sub-flows (on threads of its own pool,
         kept for the stream's life) and hand back the oldest one's value once it ends."""
-        if stream.state is None:
-            pool = concurrent.futures.ThreadPoolExecutor(stream.limit, "leapocr-stream")
-            abort = threading.Event()
-            stream.state = (pool, abort)
-            stream.closer = lambda: _stop_group(pool, abort)
-        pool, abort = stream.state
+        pool, abort = _own_pool(stream, stream.limit, "leapocr-stream")
         running = stream.running
         while len(running) < stream.limit and (plan := next(stream.flows, None)) is not None:
             running.append(pool.submit(self.run, plan, abort))
@@ -586,17 +581,10 @@ class SyncRunner:
     def _batch_step(self, step: NextFinished | StopGroup | Emit) -> Any:
         if isinstance(step, Emit):
             raise TypeError("a plan that emits items must be driven with iterate(), not run()")
-        import concurrent.futures  # only batches and uploads need a thread pool
-
         group = step.group
         if isinstance(step, StopGroup):
             return self._stop(group, step.timeout)
-        if group.state is None:
-            pool = concurrent.futures.ThreadPoolExecutor(C.MAX_CONNECTIONS, "leapocr-batch")
-            abort = threading.Event()
-            group.state = (pool, abort)
-            group.closer = lambda: _stop_group(pool, abort)
-        pool, abort = group.state
+        pool, abort = _own_pool(group, C.MAX_CONNECTIONS, "leapocr-batch")
         for tag, plan in step.start:
             group.running[pool.submit(self.run, plan, abort)] = tag
         if not group.running:
@@ -618,6 +606,20 @@ class SyncRunner:
         futures = list(group.running)
         concurrent.futures.wait(futures, timeout)
         return stopped(group, futures, Interrupted)
+
+
+def _own_pool(
+    holder: Stream | FlowGroup, workers: int, name: str
+) -> tuple[concurrent.futures.ThreadPoolExecutor, threading.Event]:
+    """The thread pool and abort event of a stream or a batch group, made at its first
+    step; closing the holder interrupts its sub-flows and drops those not started."""
+    if holder.state is None:
+        pool = concurrent.futures.ThreadPoolExecutor(workers, name)
+        abort = threading.Event()
+        holder.state = (pool, abort)
+        holder.closer = lambda: _stop_group(pool, abort)
+    state: tuple[concurrent.futures.ThreadPoolExecutor, threading.Event] = holder.state
+    return state
 
 
 def _stop_stream(stream: Stream, timeout: float) -> None:
