@@ -410,9 +410,10 @@ class AsyncRunner:
         return self._next_in_order(step.stream)
 
     async def _next_in_order(self, stream: Stream) -> Any:
-        """Top ``stream`` up to its limit of running sub-flows (tasks) and hand back the
-        oldest one's value once it ends. A cancellation of this wait leaves them running:
-        the flow stops them (``StopStream``)."""
+        """Hand back the oldest value of ``stream`` once its sub-flow (a task) ends,
+        topping the stream up each time one of its running sub-flows ends meanwhile. A
+        cancellation of this wait leaves them running: the flow stops them
+        (``StopStream``)."""
         running = stream.running
         if stream.closer is None:
 
@@ -421,13 +422,19 @@ class AsyncRunner:
                     task.cancel()
 
             stream.closer = cancel_all
-        while len(running) < stream.limit and (plan := next(stream.flows, None)) is not None:
-            running.append(asyncio.ensure_future(self.run(plan)))
-        oldest = running[0]
-        if not oldest.done():
-            await asyncio.wait((oldest,))
+        start = self._start_task
+        while True:
+            stream.top_up(start, asyncio.Future.done)
+            oldest = running[0]
+            if oldest.done():
+                break
+            in_flight = [task for task in running if not task.done()]
+            await asyncio.wait(in_flight, return_when=asyncio.FIRST_COMPLETED)
         running.popleft()
         return oldest.result()
+
+    def _start_task(self, plan: Flow[Any]) -> asyncio.Task[Any]:
+        return asyncio.ensure_future(self.run(plan))
 
     # --- batches (``_batch``): sub-flows handed back as they finish, items to the caller ---
 

@@ -51,9 +51,10 @@ POLL_MIN_FACTOR = 0.25
 REMEMBERED_SUBMISSIONS = 10_000
 
 # Result pages asked for per request: the most the service allows; requests 2..N go out
-# this many at a time, the next as soon as the oldest is answered (a sliding window: the
-# SDK holds at most this many replies at once, and stops at most this many requests
-# beyond one that ends the paging early). A
+# this many at a time, the next as soon as one is answered (a sliding window: the SDK
+# reads at most this many replies at once, holds the parsed answers that came before an
+# older one, at most twice this many requests out or answered ahead of it, and stops at
+# most this many requests beyond one that ends the paging early). A
 # result reply larger than MAX_REPLY_BYTES is asked for again with fewer pages per request
 # (RESULT_PAGE_LIMIT's largest divisor at most half of it: 500, 250, 125, 25, 5, 1, so each
 # smaller window still starts where a larger one did).

@@ -552,9 +552,9 @@ def _later_pages(
     ctx: Context, job_id: str, first: ResultChunk, limit: int, deadline: float | None
 ) -> Flow[Reply | None]:
     """Fetch the result requests after the first (which asked for ``limit`` pages),
-    ``RESULT_FETCH_CONCURRENCY`` in flight (the next goes out as soon as the oldest is
-    answered), and ``Emit`` the new pages of each request as one tuple, in order; returns
-    the last reply (without its body).
+    ``RESULT_FETCH_CONCURRENCY`` in flight (the next goes out as soon as one is answered;
+    see ``Stream``), and ``Emit`` the new pages of each request as one tuple, in order;
+    returns the last reply (without its body).
 
     Each answer is checked before the next is taken, so paging that ends early leaves at
     most one window of requests out, and those are stopped (``StopStream``). Requests

@@ -54,6 +54,7 @@ import threading
 import time
 import weakref
 from collections.abc import Callable, Iterator
+from functools import partial
 from typing import Any, Self, TypeVar, assert_never
 
 import httpx
@@ -515,15 +516,22 @@ class SyncRunner:
         return self._next_in_order(step.stream, abort)
 
     def _next_in_order(self, stream: Stream, outer: threading.Event | None) -> Any:
-        """Top ``stream`` up to its limit of running sub-flows (on threads of its own pool,
-        kept for the stream's life) and hand back the oldest one's value once it ends."""
+        """Hand back the oldest value of ``stream`` once its sub-flow ends, topping the
+        stream up (on threads of its own pool, kept for the stream's life) each time one
+        of its running sub-flows ends meanwhile."""
         pool, abort = _own_pool(stream, stream.limit, "leapocr-stream")
         running = stream.running
-        while len(running) < stream.limit and (plan := next(stream.flows, None)) is not None:
-            running.append(pool.submit(self.run, plan, abort))
-        oldest = running[0]
-        # Ctrl-C lands here, in the caller's thread; a stopping batch is looked at each tick.
-        while not concurrent.futures.wait((oldest,), _TICK).done:
+        start = partial(pool.submit, self.run, abort=abort)
+        is_done = concurrent.futures.Future.done
+        while True:
+            stream.top_up(start, is_done)
+            oldest = running[0]
+            if oldest.done():
+                break
+            # Ctrl-C lands here, in the caller's thread; a stopping batch is looked at
+            # each tick.
+            in_flight = [future for future in running if not future.done()]
+            concurrent.futures.wait(in_flight, _TICK, concurrent.futures.FIRST_COMPLETED)
             if outer is not None and outer.is_set():
                 raise Interrupted
         running.popleft()

@@ -100,7 +100,12 @@ class Parallel(NamedTuple):
 class Stream:
     """Sub-flows started one after another from ``flows``, at most ``limit`` running at a
     time, whose answers the flow takes in order (``NextInOrder``); the runner keeps its
-    handles in ``running``, oldest first.
+    handles in ``running`` (started and not yet handed back), oldest first.
+
+    A sub-flow starts as soon as another ends, not only when the oldest is handed back,
+    so one slow answer does not idle the other slots; the answers that arrive before an
+    older one wait for it. At most ``2 * limit`` sub-flows are started and not handed
+    back (``AHEAD``): so many answers at most wait for a slow one.
 
     The flow ends the stream with ``StopStream`` (what still runs is stopped and waited
     for); ``close`` stops it without waiting (set by the runner that started it), for a
@@ -116,6 +121,24 @@ class Stream:
         self.traced = False  # its sub-flows are traced (``_tracing``)
         self.closed = False
 
+    AHEAD = 2  # sub-flows started and not handed back: at most AHEAD x limit
+
+    def top_up(
+        self, start: Callable[[Generator[Any, Any, Any]], Any], done: Callable[[Any], bool]
+    ) -> None:
+        """Start sub-flows (``start`` returns the runner's handle) while fewer than
+        ``limit`` run and fewer than ``AHEAD * limit`` are started and not handed back;
+        ``done`` says whether a handle's sub-flow has ended."""
+        running = self.running
+        in_flight = sum(1 for handle in running if not done(handle))
+        most = self.AHEAD * self.limit
+        while in_flight < self.limit and len(running) < most:
+            plan = next(self.flows, None)
+            if plan is None:
+                return
+            running.append(start(plan))
+            in_flight += 1
+
     def close(self) -> None:
         self.closed = True
         if self.closer is not None:
@@ -124,13 +147,14 @@ class Stream:
 
 
 class NextInOrder(NamedTuple):
-    """Start sub-flows of ``stream`` until ``stream.limit`` run, then hand back the value
-    of the oldest once it ends (a sub-flow's error is raised: the flow decides; the
-    others keep running). The flow asks no more often than ``stream.flows`` holds flows.
+    """Hand back the value of the oldest sub-flow of ``stream`` once it ends, starting
+    more (``Stream.top_up``) as the running ones end meanwhile (a sub-flow's error is
+    raised: the flow decides; the others keep running). The flow asks no more often than
+    ``stream.flows`` holds flows.
 
     So a slot is never idle while a slower answer is awaited, and a flow that checks each
-    answer before taking the next never has more than ``limit`` requests out beyond the
-    answer that made it stop.
+    answer before taking the next never has more than ``limit`` requests out (and
+    ``AHEAD * limit`` out or answered) beyond the answer that made it stop.
     """
 
     stream: Stream

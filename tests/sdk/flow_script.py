@@ -5,10 +5,10 @@ The way httpx tests its auth flows: no sockets, no threads, no clock. Each ``Cal
 an exception is thrown in (as a runner throws a step's failure), a callable is called with
 the step and its result sent back. ``Sleep`` and ``AwaitSlot`` answer None and
 ``Notify`` calls the callback, without using the script. ``Parallel`` runs its sub-flows
-one after another from the same script. A ``Stream`` starts its sub-flows as a runner does,
-up to its limit ahead of the one handed back (each run to its end from the script, in the
-order started), and ``StopStream`` drops what was started and not taken. Every step is
-recorded in ``steps``.
+one after another from the same script. A ``Stream`` starts its sub-flows as a runner does
+(``Stream.top_up``: each run to its end from the script, in the order started, so as
+many as the stream holds ahead of the one handed back), and ``StopStream`` drops what
+was started and not taken. Every step is recorded in ``steps``.
 """
 
 from __future__ import annotations
@@ -78,18 +78,17 @@ class FlowScript:
 
     def _next_in_order(self, step: NextInOrder) -> Any:
         stream = step.stream
-        while len(stream.running) < stream.limit:
-            sub = next(stream.flows, None)
-            if sub is None:
-                break
-            try:
-                stream.running.append((self.run(sub), None))
-            except LeapOCRError as exc:  # handed on in order (the script running out is not)
-                stream.running.append((None, exc))
+        stream.top_up(self._run_to_end, lambda handle: True)
         value, error = stream.running.popleft()
         if error is not None:
             raise error
         return value
+
+    def _run_to_end(self, sub: Flow[Any]) -> tuple[Any, LeapOCRError | None]:
+        try:
+            return self.run(sub), None
+        except LeapOCRError as exc:  # handed on in order (the script running out is not)
+            return None, exc
 
     def calls(self) -> list[Call]:
         return [step for step in self.steps if isinstance(step, Call)]
