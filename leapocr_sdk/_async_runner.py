@@ -423,13 +423,13 @@ class AsyncRunner:
 
             stream.closer = cancel_all
         start = self._start_task
-        while True:
-            stream.top_up(start, asyncio.Future.done)
-            oldest = running[0]
-            if oldest.done():
-                break
+        stream.top_up(start, asyncio.Future.done)
+        oldest = running[0]
+        while not oldest.done():
             in_flight = [task for task in running if not task.done()]
             await asyncio.wait(in_flight, return_when=asyncio.FIRST_COMPLETED)
+            if not oldest.done():  # see NextInOrder: none starts once the oldest ended
+                stream.top_up(start, asyncio.Future.done)
         running.popleft()
         return oldest.result()
 

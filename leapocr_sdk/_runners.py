@@ -523,17 +523,17 @@ class SyncRunner:
         running = stream.running
         start = partial(pool.submit, self.run, abort=abort)
         is_done = concurrent.futures.Future.done
-        while True:
-            stream.top_up(start, is_done)
-            oldest = running[0]
-            if oldest.done():
-                break
+        stream.top_up(start, is_done)
+        oldest = running[0]
+        while not oldest.done():
             # Ctrl-C lands here, in the caller's thread; a stopping batch is looked at
             # each tick.
             in_flight = [future for future in running if not future.done()]
             concurrent.futures.wait(in_flight, _TICK, concurrent.futures.FIRST_COMPLETED)
             if outer is not None and outer.is_set():
                 raise Interrupted
+            if not oldest.done():  # see NextInOrder: none starts once the oldest ended
+                stream.top_up(start, is_done)
         running.popleft()
         return oldest.result()
 

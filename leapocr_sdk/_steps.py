@@ -154,7 +154,10 @@ class NextInOrder(NamedTuple):
 
     So a slot is never idle while a slower answer is awaited, and a flow that checks each
     answer before taking the next never has more than ``limit`` requests out (and
-    ``AHEAD * limit`` out or answered) beyond the answer that made it stop.
+    ``AHEAD * limit`` out or answered) beyond the answer that made it stop. Sub-flows
+    start during this step only, and none once the oldest has ended: a caller busy with
+    an answer (a page of ``iter_pages``) sends nothing meanwhile, and an answer that stops
+    paging, handed back as soon as it ends, adds no request beyond those out then.
     """
 
     stream: Stream
