@@ -49,6 +49,11 @@ def test_one_emulator_serves_the_whole_session_and_stops_after_it(
 ) -> None:
     pytester.makepyfile(test_user=USER_TESTS)
     pytester.makeconftest(CONFTEST)
-    result = pytester.runpytest_inprocess("-q", "-s", "-p", "no:cacheprovider", "-p", "no:randomly")
+    # In a process of its own, as a user's suite runs: in-process, after another pytester
+    # run, modules that run removed are imported again and httpx no longer maps the
+    # transport's exceptions (the test failed when tests/testing ran alone).
+    result = pytester.runpytest_subprocess(
+        "-q", "-s", "-p", "no:cacheprovider", "-p", "no:randomly"
+    )
     result.assert_outcomes(passed=3)
     assert "EMULATOR STOPPED" in result.stdout.str()
