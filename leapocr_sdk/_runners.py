@@ -612,7 +612,7 @@ class SyncRunner:
         pool, abort = group.state
         _stop_group(pool, abort)  # queued sub-flows never start; running ones are interrupted
         futures = list(group.running)
-        concurrent.futures.wait(futures, timeout)
+        _wait_for_started(futures, timeout)
         return stopped(group, futures, Interrupted)
 
 
@@ -634,8 +634,17 @@ def _stop_stream(stream: Stream, timeout: float) -> None:
     """Interrupt what still runs in ``stream`` and wait for it at most ``timeout``."""
     running = list(stream.running)
     stream.close()  # queued sub-flows never start; running ones are interrupted
-    if running:
-        concurrent.futures.wait(running, timeout)
+    _wait_for_started(running, timeout)
+
+
+def _wait_for_started(futures: list[concurrent.futures.Future[Any]], timeout: float) -> None:
+    """Wait at most ``timeout`` for those of ``futures`` that started. One the pool
+    cancelled before it started is over, yet ``concurrent.futures.wait`` never counts it
+    done (it waits for a notice that only a worker thread gives): waiting on it would
+    always last the whole ``timeout``."""
+    started = [future for future in futures if not future.cancelled()]
+    if started:
+        concurrent.futures.wait(started, timeout)
 
 
 def _stop_group(pool: concurrent.futures.ThreadPoolExecutor, abort: threading.Event) -> None:

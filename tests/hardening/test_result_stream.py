@@ -22,6 +22,9 @@ import pytest
 
 from leapocr_sdk import AsyncLeapOCR, ConfigurationError, LeapOCR, UnexpectedResponseError
 from leapocr_sdk import _constants as C
+from leapocr_sdk._requests import get_result
+from leapocr_sdk._runners import _own_pool
+from leapocr_sdk._steps import NextInOrder, StopStream, Stream
 from tests.conftest import API_KEY, AsyncBridge
 from tests.hardening.hostile import JOB, Handler, head
 
@@ -242,6 +245,35 @@ def test_a_caller_who_stops_mid_stream_leaves_no_request_running(hostile, make_c
     assert 2 <= len(result.arrived) <= 2 + WINDOW
     assert result.settled() and no_stream_left(client)
     assert all(page >= 3 for page, _ in result.hung_up)
+
+
+def test_a_stopped_stream_waits_only_for_the_requests_it_started(hostile):
+    # The blocking runner, one worker for three result requests: request 1 answers at
+    # once, request 2 only after 20 s, and request 3 waits for the worker when the flow
+    # stops the stream. The stop hangs up on request 2, drops request 3 unsent and returns
+    # once request 2 has ended, not at the end of its 30 s bound: a request the pool
+    # dropped before it started is not waited for.
+    result = PagedResult([40] * 30, cap=10, delay=lambda n: 20.0 if n == 2 else 0.0)
+    server = hostile(result.respond)
+
+    def fetch(page: int) -> Any:
+        return (yield get_result(JOB, page, 10))
+
+    def plan() -> Any:
+        stream = Stream(iter([fetch(1), fetch(2), fetch(3)]), 3)
+        _own_pool(stream, 1, "leapocr-stream")  # one worker thread
+        first = yield NextInOrder(stream)
+        yield StopStream(stream, 30.0)
+        return first
+
+    with LeapOCR(api_key=API_KEY, base_url=server.base_url) as client:
+        started = time.monotonic()
+        first = client._runner.run(plan())
+        assert time.monotonic() - started < 10  # request 2 is hung up on at once (20 s)
+    assert first.status_code == 200
+    assert result.settled() and no_stream_left(None)
+    assert [page for page, _ in result.answered] == [1]
+    assert all(page == 2 for page, _ in result.hung_up)  # if the worker took it up in time
 
 
 def test_a_cancelled_async_get_result_leaves_no_request_running(hostile):
