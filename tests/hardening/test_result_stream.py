@@ -1,10 +1,10 @@
 """Result requests 2..N as a stream, against a real local server: at most
 ``RESULT_FETCH_CONCURRENCY`` out at once, the next sent as soon as one is answered (at most
-twice ``RESULT_FETCH_CONCURRENCY`` out or answered ahead of an older one), pages handed on
-in page order whatever order the replies arrive in, and requests still out when paging
-ends early (a page that adds nothing, a reply too large, a caller who stops, a cancelled
-task) stopped: the server sees each of them answered or hung up on, and no request of
-the client runs on. Both clients."""
+twice ``RESULT_FETCH_CONCURRENCY`` out or answered ahead of an older one, and none while
+the flow is not waiting for an answer), pages handed on in page order whatever order the
+replies arrive in, and requests still out when paging ends early (a page that adds
+nothing, a reply too large, a caller who stops, a cancelled task) stopped: the server sees
+each of them answered or hung up on, and no request of the client runs on. Both clients."""
 
 from __future__ import annotations
 
@@ -137,6 +137,25 @@ def no_stream_left(client: Any) -> bool:
     return False
 
 
+def hold(client: Any, done: Callable[[], bool], within: float = 5.0) -> bool:
+    """Wait until ``done()`` (at most ``within`` seconds) as a caller busy with a page
+    does: the async client's event loop runs meanwhile, as in an ``async for`` body that
+    awaits; the blocking client's stream threads run on their own."""
+    bridge = getattr(client, "_client", None)
+
+    async def wait() -> bool:
+        end = time.monotonic() + within
+        while not done():
+            if time.monotonic() >= end:
+                return False
+            await asyncio.sleep(0.01)
+        return True
+
+    if isinstance(bridge, AsyncBridge):
+        return bridge._loop.run_until_complete(wait())
+    return asyncio.run(wait())
+
+
 def test_pages_come_in_page_order_when_replies_arrive_out_of_order(hostile, make_client):
     # 60 pages, 5 a request: requests 2..12. The earlier of requests 2..9 (the first
     # window), the later its reply, so the replies arrive out of order.
@@ -242,9 +261,29 @@ def test_a_caller_who_stops_mid_stream_leaves_no_request_running(hostile, make_c
             break
     pages.close()
     assert time.monotonic() - started < 10  # stopped, not waited for (20 s)
-    assert 2 <= len(result.arrived) <= 2 + WINDOW
+    assert 2 <= len(result.arrived) <= 1 + WINDOW  # the flow never asked for answer 3
     assert result.settled() and no_stream_left(client)
     assert all(page >= 3 for page, _ in result.hung_up)
+
+
+def test_a_caller_busy_with_a_page_holds_the_stream_to_one_window(hostile, make_client):
+    # Request 2 answers at once, 3..9 after 20 s. The caller takes the first page of
+    # request 2 and stays busy with it: requests 3..9 go out, and no later one until the
+    # flow asks for the next answer (the caller's next page), though request 2's slot is
+    # free meanwhile. So when the caller stops there, one window is out, not more.
+    result = PagedResult([40] * 120, cap=10, delay=lambda n: 20.0 if n >= 3 else 0.0)
+    server = hostile(result.respond)
+    client = make_client(base_url=server.base_url)
+    pages = client.iter_pages(JOB)
+    for page in pages:
+        if page.page_number == 11:
+            break
+    assert hold(client, lambda: len(result.arrived) >= 1 + WINDOW)  # 3..9 are out
+    assert not hold(client, lambda: len(result.arrived) > 1 + WINDOW, within=0.5)
+    pages.close()
+    assert sorted(page for page, _ in result.arrived) == list(range(1, 2 + WINDOW))
+    assert result.settled() and no_stream_left(client)
+    assert sorted(page for page, _ in result.hung_up) == list(range(3, 2 + WINDOW))
 
 
 def test_a_stopped_stream_waits_only_for_the_requests_it_started(hostile):
