@@ -451,8 +451,10 @@ def test_iter_pages_stops_at_a_page_adding_nothing(threaded_api, threaded_base_u
         for page in make_client(base_url=threaded_base_url).iter_pages(JOB):
             seen.append(page.page_number)
     assert seen == [1]
-    # A request the stop cut off may still reach the server a moment later (its bytes were
-    # already sent): wait until the log is still, so none lands after the test.
+    # The requests out when paging stopped were sent before it; the server answers (and logs)
+    # each in its own thread, on a loaded machine well after the client has returned. Wait
+    # until its log is still, so each is counted here and none lands in the log of a later
+    # test (the threaded server is shared by the session).
     count, still_since = len(api_log(threaded_api)), time.monotonic()
     while time.monotonic() - still_since < 0.5:
         time.sleep(0.05)
