@@ -144,19 +144,46 @@ def _memory_row(uploads: list[tuple[str, dict[str, Any]]]) -> dict[str, Any]:
     }
 
 
-def _equal_interval(jobs: int, ours: int, raw: int) -> float:
-    """The poll interval at which raw httpx sends about as many requests as ours did.
+# Raw httpx at "as many requests as ours": within this share of ours' count, found in at
+# most this many runs of the round (only the last counts).
+EQUAL_WITHIN = 0.10
+EQUAL_TRIES = 4
 
-    Raw sent ``raw`` at ``POLL_INTERVAL``: for each job a first poll at once and the
-    final read (``2 * jobs``), and the polls between, which scale as one over the
-    interval. Ours sent ``ours``. At most 8 x ``POLL_INTERVAL`` (ours never waits more
-    than 4 x ``poll_interval`` between polls), never under it."""
-    between_raw, between_ours = raw - 2 * jobs, ours - 2 * jobs
-    if between_raw <= 0:
+
+def _next_interval(jobs: int, target: int, poll: float, sent: int) -> float:
+    """The poll interval to try next for raw httpx to send ``target`` requests, after it
+    sent ``sent`` at ``poll``.
+
+    Each job costs a first poll at once and the final read (``2 * jobs``); the polls
+    between scale as one over the interval while raw keeps up with it. When it does not
+    (its cap of requests in flight bounds how often each job is polled), a longer
+    interval changes nothing until it passes that period: the next try is then longer
+    again. Between ``POLL_INTERVAL`` and 8 x it (ours never waits more than 4 x
+    ``poll_interval`` between polls)."""
+    between_sent, between_target = sent - 2 * jobs, target - 2 * jobs
+    if between_sent <= 0:
         return POLL_INTERVAL
-    if between_ours <= 0:
+    if between_target <= 0:
         return 8 * POLL_INTERVAL
-    return POLL_INTERVAL * min(8.0, max(1.0, between_raw / between_ours))
+    return min(8 * POLL_INTERVAL, max(POLL_INTERVAL, poll * between_sent / between_target))
+
+
+def _equal_run(
+    server: Any, jobs: int, cap: int, target: int, fixed: int, start: float | None
+) -> tuple[dict[str, Any], float]:
+    """Raw httpx at cap ``cap`` polling at the interval that sends about ``target``
+    requests (ours' count): first at ``start`` (the interval an earlier round found), or
+    from what it sent at ``POLL_INTERVAL`` (``fixed``); the last run and its interval."""
+    poll, sent = start or _next_interval(jobs, target, POLL_INTERVAL, fixed), fixed
+    for _ in range(EQUAL_TRIES):
+        row = concurrent_waits.measure(server, "raw", jobs, cap, poll)
+        print(json.dumps(row), flush=True)
+        sent = row["requests"]
+        following = _next_interval(jobs, target, poll, sent)
+        if abs(sent - target) <= EQUAL_WITHIN * target or following == poll:
+            break  # close enough, or no other interval would send nearer
+        poll = following
+    return row, poll
 
 
 def _cpu_row(
@@ -182,15 +209,18 @@ def _cpu_row(
             # ours and raw at the fixed interval first in every round: the equal interval
             # comes from this round's counts
             runs = [contenders[0], *fixed] if round_ % 2 == 0 else [*fixed, contenders[0]]
-            for key, impl, cap in [*runs, *equal]:
-                poll = POLL_INTERVAL
-                if key in intervals:
-                    poll = _equal_interval(jobs, requests[ours_key][-1], requests[f"raw-{cap}"][-1])
-                    intervals[key].append(round(poll, 3))
-                row = concurrent_waits.measure(server, impl, jobs, cap, poll)
+            for key, impl, cap in runs:
+                row = concurrent_waits.measure(server, impl, jobs, cap, POLL_INTERVAL)
                 samples[key].append(row["client_cpu_per_request_ms"])
                 requests[key].append(row["requests"])
                 print(json.dumps(row), flush=True)
+            for key, _, cap in equal:
+                target, fixed_sent = requests[ours_key][-1], requests[f"raw-{cap}"][-1]
+                found = intervals[key][-1] if intervals[key] else None
+                row, poll = _equal_run(server, jobs, cap, target, fixed_sent, found)
+                intervals[key].append(round(poll, 3))
+                samples[key].append(row["client_cpu_per_request_ms"])
+                requests[key].append(row["requests"])
     finally:
         server.close()
     best = min(intervals, key=lambda key: statistics.median(samples[key]))
@@ -223,6 +253,13 @@ def _cpu_row(
         f"{cpu_per_job[ours_key]:.2f} ms against {cpu_per_job[fixed_best]:.2f} ms "
         f"({cpu_per_job[ours_key] / cpu_per_job[fixed_best]:.2f}x)"
     )
+    if abs(statistics.median(requests[best]) / statistics.median(requests[ours_key]) - 1) > (
+        EQUAL_WITHIN
+    ):
+        detail["note"] += (
+            f"; {best} did not come within {EQUAL_WITHIN:.0%} of ours' requests in "
+            f"{EQUAL_TRIES} runs a round"
+        )
     if statistics.median(requests[ours_key]) / jobs < 2:
         detail["note"] += (
             "; fewer than 2 requests a job: most jobs were done before their waits began "

@@ -112,6 +112,8 @@ class Stream:
     flow closed over its ``yield``.
     """
 
+    AHEAD = 2  # sub-flows started and not handed back: at most AHEAD x limit
+
     def __init__(self, flows: Iterator[Generator[Any, Any, Any]], limit: int) -> None:
         self.flows = flows
         self.limit = max(1, limit)
@@ -120,8 +122,6 @@ class Stream:
         self.state: Any = None  # the runner's own (a thread pool, for the sync runner)
         self.traced = False  # its sub-flows are traced (``_tracing``)
         self.closed = False
-
-    AHEAD = 2  # sub-flows started and not handed back: at most AHEAD x limit
 
     def top_up(
         self, start: Callable[[Generator[Any, Any, Any]], Any], done: Callable[[Any], bool]
