@@ -423,13 +423,12 @@ class AsyncRunner:
 
             stream.closer = cancel_all
         start = self._start_task
-        stream.top_up(start, asyncio.Future.done)
+        in_flight = stream.top_up(start, asyncio.Future.done)
         oldest = running[0]
         while not oldest.done():
-            in_flight = [task for task in running if not task.done()]
             await asyncio.wait(in_flight, return_when=asyncio.FIRST_COMPLETED)
             if not oldest.done():  # see NextInOrder: none starts once the oldest ended
-                stream.top_up(start, asyncio.Future.done)
+                in_flight = stream.top_up(start, asyncio.Future.done)
         running.popleft()
         return oldest.result()
 

@@ -481,7 +481,8 @@ def result_or_status(
 
 def result_pages(ctx: Context, job_id: str) -> Flow[None]:
     """Emit every page of a finished job's result, in order, as its request answers;
-    JobNotReadyError / JobFailedError as ``get_result``. Holds one window of answers."""
+    JobNotReadyError / JobFailedError as ``get_result``. Holds at most two windows of
+    answers (``Stream``)."""
     first = yield from _first_result(ctx, job_id, None)
     if isinstance(first, JobStatusInfo):
         yield from _not_finished(ctx, first)

@@ -30,9 +30,10 @@ The contract between flows (``_flows``) and runners
   at a time, on the async client on the event loop.
 - ``Parallel``: on the first failure (or an interrupt) no new sub-flow starts and the
   running ones stop before their next chunk or step; the failure is raised at once.
-- ``NextInOrder``: a stream's sub-flows start in order, ``limit`` running at most, and
-  their values (or errors) are handed back in order, one a step; the others run on
-  meanwhile. ``StopStream`` interrupts (cancels) those still running and waits for them,
+- ``NextInOrder``: a stream's sub-flows start in order (``Stream.top_up``: ``limit``
+  running at most, ``AHEAD * limit`` started and not handed back, none once the oldest
+  ended), and their values (or errors) are handed back in order, one a step; the others
+  run on meanwhile. ``StopStream`` interrupts (cancels) those still running and waits for them,
   bounded; their answers are dropped and their connections closed.
 - Batches (``iterate``): a caller who stops early (``break``, ``close``, an exception in
   the loop, garbage collection, ``aclose``), an interrupt or a cancellation is *thrown
@@ -523,17 +524,16 @@ class SyncRunner:
         running = stream.running
         start = partial(pool.submit, self.run, abort=abort)
         is_done = concurrent.futures.Future.done
-        stream.top_up(start, is_done)
+        in_flight = stream.top_up(start, is_done)
         oldest = running[0]
         while not oldest.done():
             # Ctrl-C lands here, in the caller's thread; a stopping batch is looked at
             # each tick.
-            in_flight = [future for future in running if not future.done()]
             concurrent.futures.wait(in_flight, _TICK, concurrent.futures.FIRST_COMPLETED)
             if outer is not None and outer.is_set():
                 raise Interrupted
             if not oldest.done():  # see NextInOrder: none starts once the oldest ended
-                stream.top_up(start, is_done)
+                in_flight = stream.top_up(start, is_done)
         running.popleft()
         return oldest.result()
 

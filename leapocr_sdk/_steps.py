@@ -125,19 +125,21 @@ class Stream:
 
     def top_up(
         self, start: Callable[[Generator[Any, Any, Any]], Any], done: Callable[[Any], bool]
-    ) -> None:
+    ) -> list[Any]:
         """Start sub-flows (``start`` returns the runner's handle) while fewer than
         ``limit`` run and fewer than ``AHEAD * limit`` are started and not handed back;
-        ``done`` says whether a handle's sub-flow has ended."""
+        ``done`` says whether a handle's sub-flow has ended. Returns the handles of those
+        still running, to wait on."""
         running = self.running
-        in_flight = sum(1 for handle in running if not done(handle))
+        in_flight = [handle for handle in running if not done(handle)]
         most = self.AHEAD * self.limit
-        while in_flight < self.limit and len(running) < most:
+        while len(in_flight) < self.limit and len(running) < most:
             plan = next(self.flows, None)
             if plan is None:
-                return
+                break
             running.append(start(plan))
-            in_flight += 1
+            in_flight.append(running[-1])
+        return in_flight
 
     def close(self) -> None:
         self.closed = True
