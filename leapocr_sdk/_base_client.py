@@ -220,8 +220,10 @@ class _ClientBase:
     def _own(client: _HTTP) -> _HTTP:
         """An httpx client the SDK made for itself (API or uploads): it keeps no cookies
         (``keep_no_cookies``), and a blocking one opens its connections through
-        ``_bounded``, so its runner bounds each whole exchange in the caller's thread. The
-        async runner bounds exchanges with the event loop."""
+        ``_bounded``, so its runner bounds each whole exchange in the caller's thread (the
+        async runner bounds exchanges with the event loop). Either asks its idle
+        connections whether the server closed them with one system call
+        (``_idle_checks``)."""
         from ._http import keep_no_cookies  # imported on first use, like the runner
 
         keep_no_cookies(client)  # the API and storage hosts need none: see there
@@ -229,6 +231,10 @@ class _ClientBase:
             from ._bounded import bound_client
 
             bound_client(client)
+        else:
+            from ._idle_checks import check_idle_connections_cheaply
+
+            check_idle_connections_cheaply(client)
         return client
 
     def _adopt_http(

@@ -28,6 +28,8 @@ from typing import Any
 import httpcore
 import httpx
 
+from ._idle_checks import own_pools, readable_check
+
 # How long one slice of a blocked read or write waits before the exchange's bounds are
 # looked at again (whether its client closed or its batch is stopping).
 TICK = 0.05
@@ -90,9 +92,9 @@ class BoundedStream(httpcore.NetworkStream):
         self._plain = plain
         sock = inner.get_extra_info("socket") if type(inner) is plain else None
         self._sock: socket.socket | None = sock
-        # The pool asks every idle connection whether it expired on each request and
-        # release (``is_readable``): answered by the inner stream itself, one call less.
-        self.get_extra_info = inner.get_extra_info  # type: ignore[method-assign]
+        # The pool asks every idle connection whether the server closed it, whenever a
+        # request comes or goes: see ``_idle_checks``.
+        self._readable = readable_check(sock)
 
     def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
         started = time.monotonic()
@@ -139,6 +141,8 @@ class BoundedStream(httpcore.NetworkStream):
         return BoundedStream(self._inner.start_tls(ssl_context, server_hostname, wait), self._plain)
 
     def get_extra_info(self, info: str) -> Any:
+        if info == "is_readable" and self._readable is not None:
+            return self._readable()
         return self._inner.get_extra_info(info)
 
 
@@ -195,22 +199,14 @@ def bound_client(client: httpx.Client) -> httpx.Client:
     """Open every connection of ``client`` (made by the SDK, before its first request)
     through ``BoundedBackend``: its own transport and those of its proxies. A client
     whose transports are not httpx's own stays as it is (``is_bounded`` is false)."""
-    mounts = getattr(client, "_mounts", None)
-    if not hasattr(client, "_transport") or not isinstance(mounts, dict):
+    pools = own_pools(client)
+    if pools is None or not all(
+        isinstance(pool._network_backend, httpcore.NetworkBackend) for pool in pools
+    ):
         return client  # an httpx laid out otherwise: its exchanges run on a helper thread
-    transports = [client._transport, *mounts.values()]
-    pools = []
-    for transport in transports:
-        if transport is None:
-            continue  # a pattern mounted to no proxy: the client's own transport serves it
-        pool = getattr(transport, "_pool", None) if type(transport) is httpx.HTTPTransport else None
-        backend = getattr(pool, "_network_backend", None)
-        if not isinstance(backend, httpcore.NetworkBackend):
-            return client
-        pools.append((pool, backend))
-    for pool, backend in pools:
-        if not isinstance(backend, BoundedBackend):
-            pool._network_backend = BoundedBackend(backend)  # type: ignore[union-attr]
+    for pool in pools:
+        if not isinstance(pool._network_backend, BoundedBackend):
+            pool._network_backend = BoundedBackend(pool._network_backend)
     _BOUNDED.add(client)
     return client
 
