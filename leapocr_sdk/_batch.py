@@ -337,14 +337,15 @@ def process_many(
         yield Emit(item)
         for duplicate in member.duplicates:
             yield Emit(attrs.evolve(item, source=duplicate, credits=0))
-        emitted = None
         if member.key is not None:
             in_batch.pop(member.key, None)
-        if journal is None or member.key is None or item.result is None:
-            return
-        saved = journal.finished(member.key, item.job_id, item.credits, item.pages)
-        if saved and flows.delete and item.job_id and not member.deleted:
-            follow_ups.append(deleting(member, item.job_id))
+        if journal is not None and member.key is not None and item.result is not None:
+            # Still ``emitted`` while the journal records it: a journal that fails here
+            # stops the batch, and ``stop_batch`` must know this job (to delete or name it).
+            saved = journal.finished(member.key, item.job_id, item.credits, item.pages)
+            if saved and flows.delete and item.job_id and not member.deleted:
+                follow_ups.append(deleting(member, item.job_id))
+        emitted = None
 
     handling: Finished | None = None  # a sub-flow's end being recorded (not emitted yet)
     try:

@@ -334,6 +334,68 @@ def test_a_full_disk_raises_journal_error_with_the_batch_cleaned_up(
     assert left(emu) == []  # delete=True: nothing left, half-uploaded or processing
 
 
+SAVE_FAILS = textwrap.dedent(
+    """
+    import asyncio, os, resource, signal, sys
+    from leapocr_sdk import AsyncLeapOCR, JournalError, LeapOCR
+    from leapocr_sdk import _constants as C
+    from leapocr_sdk.testing import make_pdf
+
+    base_url, key, path, flavor = sys.argv[1:5]
+    # The batch looks at the journal's lease every 20 ms while the job runs, so the job's
+    # wait ends in a later round of the batch's loop than the one that started it.
+    C.JOURNAL_LEASE_RENEW = 0.02
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails (EFBIG)
+    docs = [make_pdf(["the only document"])]
+    options = dict(concurrency=1, delete=True, journal=path, poll_interval=0.02)
+
+    def fill_the_disk(item):
+        # The result is in the caller's hands; the journal's next write, which records
+        # it, must grow its write-ahead log, and cannot.
+        assert item.result is not None, item.error
+        size = os.path.getsize(path + "-wal")
+        resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
+
+    async def run_async():
+        async with AsyncLeapOCR(api_key=key, base_url=base_url) as client:
+            async for item in client.process_many(docs, **options):
+                fill_the_disk(item)
+
+    try:
+        if flavor == "sync":
+            with LeapOCR(api_key=key, base_url=base_url) as client:
+                for item in client.process_many(docs, **options):
+                    fill_the_disk(item)
+        else:
+            asyncio.run(run_async())
+    except JournalError as exc:
+        print("JournalError:", exc, flush=True)
+        sys.exit(5)
+    print("finished", flush=True)
+    """
+)
+
+
+@pytest.mark.parametrize("flavor", ["sync", "async"])
+def test_a_result_the_journal_cannot_record_still_has_its_job_deleted(
+    emu: LeapOCREmulator, tmp_path: Path, flavor: str
+) -> None:
+    # The disk fills between handing a result out and recording it: the batch stops with
+    # JournalError, and with delete=True the job is deleted like any other it stops with.
+    child = subprocess.run(
+        [sys.executable, "-c", SAVE_FAILS, emu.base_url, emu.api_key, str(tmp_path / "j"), flavor],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert child.returncode == 5, child.stdout + child.stderr
+    assert "JournalError:" in child.stdout and "free some space" in child.stdout
+    assert "Traceback" not in child.stderr
+    assert len(emu.jobs) == 1
+    assert left(emu) == []
+    assert emu.count("delete") == 1
+
+
 def test_another_programs_database_is_refused_untouched(
     emu: LeapOCREmulator, client: Any, tmp_path: Path
 ) -> None:
