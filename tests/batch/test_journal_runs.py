@@ -291,6 +291,20 @@ def test_the_cli_exit_code_of_a_local_refusal_stays_2(emu: LeapOCREmulator, tmp_
     assert codes == [2, 2]
 
 
+def stopped_by_a_full_disk(script: str, emu: LeapOCREmulator, *args: str) -> None:
+    """Run ``script`` (a batch on the journal, in a process of its own) against ``emu``:
+    it must end with the JournalError that says the disk is full, and no traceback."""
+    child = subprocess.run(
+        [sys.executable, "-c", script, emu.base_url, emu.api_key, *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert child.returncode == 5, child.stdout + child.stderr
+    assert "JournalError:" in child.stdout and "free some space" in child.stdout
+    assert "Traceback" not in child.stderr
+
+
 FULL = textwrap.dedent(
     """
     import resource, signal, sys
@@ -321,15 +335,7 @@ def test_a_full_disk_raises_journal_error_with_the_batch_cleaned_up(
 ) -> None:
     emu = leapocr_emulator_factory(processing_seconds=0.3)
     emu.faults.slow("upload_part", 1.0, count=4)  # some uploads are under way when it fails
-    child = subprocess.run(
-        [sys.executable, "-c", FULL, emu.base_url, emu.api_key, str(tmp_path / "j.sqlite")],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert child.returncode == 5, child.stdout + child.stderr
-    assert "JournalError:" in child.stdout and "free some space" in child.stdout
-    assert "Traceback" not in child.stderr
+    stopped_by_a_full_disk(FULL, emu, str(tmp_path / "j.sqlite"))
     assert emu.jobs  # the batch had started
     assert left(emu) == []  # delete=True: nothing left, half-uploaded or processing
 
@@ -382,15 +388,7 @@ def test_a_result_the_journal_cannot_record_still_has_its_job_deleted(
 ) -> None:
     # The disk fills between handing a result out and recording it: the batch stops with
     # JournalError, and with delete=True the job is deleted like any other it stops with.
-    child = subprocess.run(
-        [sys.executable, "-c", SAVE_FAILS, emu.base_url, emu.api_key, str(tmp_path / "j"), flavor],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert child.returncode == 5, child.stdout + child.stderr
-    assert "JournalError:" in child.stdout and "free some space" in child.stdout
-    assert "Traceback" not in child.stderr
+    stopped_by_a_full_disk(SAVE_FAILS, emu, str(tmp_path / "j"), flavor)
     assert len(emu.jobs) == 1
     assert left(emu) == []
     assert emu.count("delete") == 1
